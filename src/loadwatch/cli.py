@@ -1,0 +1,261 @@
+"""The `loadwatch` command: a thin click shell over the library.
+
+This is the one place where library errors become one-line messages and exit codes; a traceback
+reaches the user only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from datetime import UTC
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from . import __version__
+from .errors import LoadwatchError, NotFound
+from .ingest import import_paths
+from .paths import resolve
+from .store import SqliteStore
+
+EXIT_SOME_FAILED = 3
+PROGRESS_MIN_FILES = 5
+
+
+class Context:
+    def __init__(self, db: str | None, config: str | None, debug: bool):
+        self.locations = resolve(db, config)
+        self.debug = debug
+        self._store: SqliteStore | None = None
+
+    @property
+    def store(self) -> SqliteStore:
+        if self._store is None:
+            self._store = SqliteStore(self.locations.database)
+        return self._store
+
+    def athlete_name(self, name: str | None) -> str:
+        """The named athlete, or the only one there is."""
+        if name:
+            return name
+        athletes = self.store.athletes()
+        if len(athletes) == 1:
+            return athletes[0].name
+        if not athletes:
+            raise NotFound("no athletes yet: add one with 'loadwatch athletes add NAME --tz ZONE'")
+        raise NotFound(
+            "several athletes: choose one with --athlete ("
+            + ", ".join(a.name for a in athletes) + ")"
+        )
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class LoadwatchGroup(click.Group):
+    """Turns library errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LoadwatchError as e:
+            if _debug(ctx):
+                traceback.print_exc()
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as e:
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"error: unexpected {type(e).__name__}: {e} (run again with --debug for details)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_object(Context)
+    return bool(obj and obj.debug)
+
+
+@click.group(cls=LoadwatchGroup)
+@click.option("--db", envvar="LOADWATCH_DB", type=click.Path(dir_okay=False),
+              help="SQLite database file (env LOADWATCH_DB).")
+@click.option("--config", envvar="LOADWATCH_CONFIG", type=click.Path(dir_okay=False),
+              help="Config file, TOML (env LOADWATCH_CONFIG).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="loadwatch")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) -> None:
+    """Watch a runner's training load and warn before it turns into an injury."""
+    obj = Context(db, config, debug)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+@main.command()
+@click.pass_obj
+def paths(obj: Context) -> None:
+    """Show where the database and the config file live."""
+    loc = obj.locations
+    click.echo(f"database: {loc.database}  ({loc.database_from})")
+    click.echo(f"config:   {loc.config}  ({loc.config_from}{'' if loc.config.exists() else ', not present'})")
+
+
+# -- athletes ------------------------------------------------------------------------------------
+@main.group()
+def athletes() -> None:
+    """Add and list athletes."""
+
+
+def _check_tz(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise click.BadParameter(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from e
+    return tz
+
+
+@athletes.command("add")
+@click.argument("name")
+@click.option("--email", help="Where alerts go.")
+@click.option("--tz", default="UTC", show_default=True,
+              callback=lambda c, p, v: _check_tz(v),
+              help="IANA time zone: days and weeks are counted in it.")
+@click.option("--resting-hr", type=click.IntRange(20, 120), help="Resting heart rate (for TRIMP).")
+@click.option("--max-hr", type=click.IntRange(100, 240), help="Maximum heart rate (for TRIMP).")
+@click.option("--sex", type=click.Choice(["female", "male"]), help="Selects the Banister TRIMP weighting.")
+@click.option("--update", is_flag=True, help="Change an existing athlete instead of failing.")
+@click.pass_obj
+def athletes_add(obj: Context, name, email, tz, resting_hr, max_hr, sex, update) -> None:
+    """Add an athlete (or change one with --update)."""
+    a = obj.store.add_athlete(name, email, tz, resting_hr=resting_hr, max_hr=max_hr, sex=sex, update=update)
+    click.echo(f"athlete {a.name} ({a.tz}{', ' + a.email if a.email else ''})")
+
+
+@athletes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def athletes_list(obj: Context, as_json: bool) -> None:
+    """List athletes."""
+    rows = obj.store.athletes()
+    if as_json:
+        click.echo(json.dumps([a.__dict__ for a in rows], indent=2))
+        return
+    for a in rows:
+        click.echo(f"{a.name:<20} {a.tz:<20} {a.email or ''}")
+
+
+# -- import --------------------------------------------------------------------------------------
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--athlete", "-a", help="Whose files these are (optional when there is one athlete).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Decoding processes (default: all cores).")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as non-activities.")
+@click.pass_obj
+def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
+    """Import FIT, GPX and TCX files (also .gz) and folders of them, recursively."""
+    name = obj.athlete_name(athlete)
+    bar = None
+
+    def on_total(n: int) -> None:
+        nonlocal bar
+        if n > PROGRESS_MIN_FILES and not as_json:
+            bar = click.progressbar(length=n, label="importing", file=sys.stderr)
+            bar.__enter__()
+
+    def on_progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        summary = import_paths(obj.store, name, paths, workers=workers,
+                               on_total=on_total, on_progress=on_progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), indent=2))
+    else:
+        click.echo(
+            f"imported {summary.imported} files ({summary.activities} activities), "
+            f"{summary.duplicates} duplicates, {summary.unchanged} unchanged, "
+            f"{summary.skipped} skipped, {len(summary.failed)} failed"
+            + (f", {summary.ignored} other files ignored" if summary.ignored else "")
+        )
+        if verbose:
+            for s in summary.skipped_files:
+                click.echo(f"skipped: {s.path}: {s.reason}", err=True)
+        for f in summary.failed:
+            click.echo(f"failed: {f.path}: {f.reason}", err=True)
+    if summary.failed:
+        sys.exit(EXIT_SOME_FAILED)
+
+
+# -- activities ----------------------------------------------------------------------------------
+@main.command()
+@click.option("--athlete", "-a", help="Whose activities (optional when there is one athlete).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates.")
+@click.option("--limit", type=int, default=0, help="Only the last N (0: all).")
+@click.pass_obj
+def activities(obj: Context, athlete, as_json, include_duplicates, limit) -> None:
+    """List an athlete's activities, oldest first."""
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    frame = obj.store.activities_frame(a.id, include_duplicates=include_duplicates)
+    if limit:
+        frame = frame.tail(limit)
+    if as_json:
+        click.echo(json.dumps([_activity_json(r) for r in frame.itertuples()], indent=2))
+        return
+    tz = ZoneInfo(a.tz)
+    click.echo(f"{'id':>5}  {'local start':<16}  {'sport':<14} {'km':>7} {'moving':>8} {'hr':>4}  source")
+    for r in frame.itertuples():
+        local = r.start_utc.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+        hr = f"{r.avg_hr:.0f}" if r.avg_hr == r.avg_hr and r.avg_hr is not None else "-"
+        dup = f"  (duplicate of {int(r.duplicate_of)})" if r.duplicate_of == r.duplicate_of and r.duplicate_of is not None else ""
+        click.echo(
+            f"{r.id:>5}  {local:<16}  {r.sport:<14} {r.distance_m / 1000:>7.2f} "
+            f"{_hms(r.moving_s):>8} {hr:>4}  {r.source_format}{dup}"
+        )
+    click.echo(f"{len(frame)} activities")
+
+
+def _none(v):
+    return None if v is None or v != v else v
+
+
+def _activity_json(r) -> dict:
+    return {
+        "id": int(r.id),
+        "start_utc": r.start_utc.tz_convert(UTC).isoformat().replace("+00:00", "Z"),
+        "utc_offset_s": None if _none(r.utc_offset_s) is None else int(r.utc_offset_s),
+        "sport": r.sport,
+        "sub_sport": _none(r.sub_sport),
+        "distance_m": float(r.distance_m),
+        "moving_s": _none(r.moving_s),
+        "elapsed_s": _none(r.elapsed_s),
+        "avg_hr": _none(r.avg_hr),
+        "max_hr": _none(r.max_hr),
+        "elevation_gain_m": _none(r.elevation_gain_m),
+        "device": _none(r.device),
+        "source": r.source_format,
+        "source_path": r.source_path,
+        "duplicate_of": None if _none(r.duplicate_of) is None else int(r.duplicate_of),
+    }
+
+
+def _hms(seconds) -> str:
+    if seconds is None or seconds != seconds:
+        return "-"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

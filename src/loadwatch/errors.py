@@ -1,0 +1,48 @@
+"""Exceptions that carry their data and write their own one-line message.
+
+The CLI is the only place where these become text and exit codes; the library raises them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LoadwatchError(Exception):
+    """Base of every error a user may see as one line."""
+
+    exit_code = 1
+
+
+class UnreadableFile(LoadwatchError):
+    """A file that cannot become activities: corrupt, truncated, foreign or unsupported."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class NotAnActivity(UnreadableFile):
+    """A valid file that holds no activity (settings, monitoring, workout, route...): skipped."""
+
+
+class ConfigError(LoadwatchError):
+    """A bad configuration value; names the key so the user can find it."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        self.message = message
+        super().__init__(f"config: {key}: {message}" if key else f"config: {message}")
+
+
+class NotFound(LoadwatchError):
+    """An athlete, shoe or activity named on the command line does not exist."""
+
+    exit_code = 2
+
+
+class StoreError(LoadwatchError):
+    """The database cannot be opened or is of a newer schema than this program knows."""

@@ -1,0 +1,118 @@
+"""Read one file into activities, choosing the reader by the bytes, not by the name.
+
+`read_file(path)` is the single entry point the ingest pool calls; it returns activities or raises
+UnreadableFile / NotAnActivity with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import UnreadableFile
+from ..model import Activity
+from .fit import read_fit
+from .gpx import read_gpx
+from .tcx import read_tcx
+
+# File names the folder walk picks up; anything else in a folder is ignored.
+ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_GUNZIP_BYTES = 256 * 1024 * 1024
+
+
+def is_activity_name(path: Path | str) -> bool:
+    return str(path).lower().endswith(ACTIVITY_SUFFIXES)
+
+
+def sniff(data: bytes) -> str | None:
+    """'fit', 'gpx', 'tcx', 'html', 'xml' or None, from the first bytes."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "fit"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<") or head.startswith(b"<?xml"):
+        if b"<gpx" in head:
+            return "gpx"
+        if b"<trainingcenterdatabase" in head:
+            return "tcx"
+        if b"<html" in head or b"<!doctype html" in head:
+            return "html"
+        return "xml"
+    return None
+
+
+def gunzip(data: bytes, path: str, limit: int = MAX_GUNZIP_BYTES) -> bytes:
+    """Decompress with a cap on the bytes actually produced, so a gzip bomb costs no memory."""
+    if not data:
+        raise UnreadableFile(path, "empty .gz file")
+    d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, limit + 1)
+    except zlib.error as e:
+        raise UnreadableFile(path, f"corrupt gzip data ({e})") from e
+    if len(out) > limit:
+        raise UnreadableFile(path, f"gzip member inflates beyond {limit // 2**20} MiB; refused")
+    if not d.eof:
+        raise UnreadableFile(path, "truncated gzip file")
+    return out
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity]:
+    """Activities from a file's bytes; `name` (default: path) decides only whether to gunzip."""
+    name = (name or path).lower()
+    if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
+        data = gunzip(data, path)
+        name = name[:-3] if name.endswith(".gz") else name
+    if not data:
+        raise UnreadableFile(path, "empty file")
+    kind = sniff(data)
+    readers = {"fit": read_fit, "gpx": read_gpx, "tcx": read_tcx}
+    if kind in readers:
+        return readers[kind](data, path)
+    if kind == "html":
+        raise UnreadableFile(path, "an HTML page, not an activity file (a failed download?)")
+    if kind == "xml":
+        raise UnreadableFile(path, "XML but neither GPX nor TCX")
+    expected = name.rsplit(".", 1)[-1] if "." in name else "activity"
+    raise UnreadableFile(path, f"not a {expected.upper()} file: unrecognised content")
+
+
+def read_stamped(data: bytes, path: str, digest: str) -> list[Activity]:
+    """Activities of a file's bytes, each stamped with where it came from and the bytes' hash."""
+    return [replace(a, source_path=path, content_hash=digest) for a in read_bytes(data, path)]
+
+
+def read_file(path: Path | str) -> list[Activity]:
+    """Read a FIT/GPX/TCX file (or its .gz) and stamp each activity with its source and hash."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFile(p, f"file larger than {MAX_FILE_BYTES // 2**20} MiB; refused")
+        data = p.read_bytes()
+    except UnreadableFile:
+        raise
+    except IsADirectoryError as e:
+        raise UnreadableFile(p, "is a directory") from e
+    except OSError as e:
+        raise UnreadableFile(p, f"cannot read: {e.strerror or e}") from e
+    return read_stamped(data, str(p), content_hash(data))
+
+
+__all__ = [
+    "ACTIVITY_SUFFIXES",
+    "content_hash",
+    "gunzip",
+    "is_activity_name",
+    "read_bytes",
+    "read_file",
+    "read_stamped",
+    "sniff",
+]

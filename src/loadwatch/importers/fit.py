@@ -1,0 +1,199 @@
+"""FIT activity files, decoded strictly with fitdecode (CRC checked, errors raised).
+
+One Activity per `session` message: a multisport or chained file gives each leg separately, with the
+device's own totals (`total_distance`, `total_timer_time` as moving time, `total_elapsed_time`).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import fitdecode
+from fitdecode import CrcCheck, ErrorHandling, FitReader
+
+from ..errors import NotAnActivity, UnreadableFile
+from ..model import Activity
+
+# FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
+# "seconds since the device was powered on", which cannot be placed on a calendar day.
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
+FIT_DATETIME_MIN = 0x10000000
+# A gap between two records longer than this is a pause, not time spent at that heart rate.
+MAX_HR_SAMPLE_GAP_S = 10.0
+
+_SESSION_FIELDS = (
+    "start_time",
+    "timestamp",
+    "sport",
+    "sub_sport",
+    "total_distance",
+    "total_timer_time",
+    "total_elapsed_time",
+    "avg_heart_rate",
+    "max_heart_rate",
+    "total_ascent",
+)
+
+
+def _fit_time(raw: int) -> datetime:
+    return FIT_EPOCH + timedelta(seconds=raw)
+
+
+def _values(frame: fitdecode.FitDataMessage, names) -> dict:
+    out = {}
+    for name in names:
+        if frame.has_field(name):
+            out[name] = frame.get_value(name, fallback=None)
+    return out
+
+
+def _device(file_id: dict) -> str | None:
+    maker = file_id.get("manufacturer")
+    product = file_id.get("garmin_product") or file_id.get("product")
+    if maker is None and product is None:
+        return None
+    return f"{maker or 'unknown'}/{product if product is not None else 'unknown'}"
+
+
+@dataclass
+class _Decoded:
+    """What one pass over the frames keeps: summaries and (timestamp, heart rate) samples."""
+
+    sessions: list[dict] = field(default_factory=list)
+    records: list[tuple[int, int]] = field(default_factory=list)
+    file_types: list[str] = field(default_factory=list)
+    file_id: dict = field(default_factory=dict)
+    activity: dict = field(default_factory=dict)
+
+
+def _decode(data: bytes) -> _Decoded:
+    out = _Decoded()
+    reader = FitReader(
+        io.BytesIO(data),
+        processor=fitdecode.DataProcessorBase(),  # raw values: we convert the few we use
+        check_crc=CrcCheck.RAISE,
+        # WARN lets fitdecode read past recoverable oddities (field sizes that are not a
+        # multiple of their type, as COROS writes); CRC, EOF and undefined messages still raise.
+        error_handling=ErrorHandling.WARN,
+    )
+    with reader as fit:
+        for frame in fit:
+            if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                continue
+            name = frame.name
+            if name == "record":
+                ts = frame.get_value("timestamp", fallback=None)
+                hr = frame.get_value("heart_rate", fallback=None)
+                if isinstance(ts, int) and isinstance(hr, int) and hr > 0:
+                    out.records.append((ts, hr))
+            elif name == "session":
+                out.sessions.append(_values(frame, _SESSION_FIELDS))
+            elif name == "file_id":
+                fid = _values(frame, ("type", "manufacturer", "product", "garmin_product"))
+                out.file_types.append(str(fid.get("type")))
+                if not out.file_id or fid.get("type") == "activity":
+                    out.file_id = fid
+            elif name == "activity":
+                out.activity = _values(frame, ("timestamp", "local_timestamp"))
+    return out
+
+
+def read_fit(data: bytes, path: str = "") -> list[Activity]:
+    """Decode a FIT file (possibly chained) into its sessions.
+
+    Raises UnreadableFile for anything a strict reader refuses and NotAnActivity for valid files
+    that hold no activity (settings, monitoring, workouts, courses...).
+    """
+    try:
+        with warnings.catch_warnings():
+            # fitdecode warns about what it recovered from; that is not the user's business.
+            warnings.simplefilter("ignore")
+            decoded = _decode(data)
+    except fitdecode.FitHeaderError as e:
+        raise UnreadableFile(path, f"not a FIT file or corrupt header ({e})") from e
+    except fitdecode.FitCRCError as e:
+        raise UnreadableFile(path, f"corrupt FIT file: {e}") from e
+    except fitdecode.FitEOFError as e:
+        raise UnreadableFile(path, f"truncated FIT file ({e})") from e
+    except fitdecode.FitError as e:
+        raise UnreadableFile(path, f"corrupt FIT file ({e})") from e
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, UnicodeError) as e:
+        # fitdecode trusts the file's definitions; hostile bytes can make it fail anywhere.
+        raise UnreadableFile(path, f"corrupt FIT file ({type(e).__name__}: {e})") from e
+    sessions, records, file_types = decoded.sessions, decoded.records, decoded.file_types
+    file_id, activity_msg = decoded.file_id, decoded.activity
+
+    if not file_types:
+        raise UnreadableFile(path, "FIT file without a file_id message")
+    if not sessions:
+        kinds = ", ".join(sorted(set(file_types)))
+        raise NotAnActivity(path, f"not an activity: FIT file of type {kinds} has no session")
+
+    offset_s = None
+    ts, local = activity_msg.get("timestamp"), activity_msg.get("local_timestamp")
+    if isinstance(ts, int) and isinstance(local, int) and ts >= FIT_DATETIME_MIN:
+        candidate = local - ts
+        # Real offsets are whole quarter hours within ±14 h; anything else is a device bug.
+        if abs(candidate) <= 14 * 3600:
+            offset_s = int(round(candidate / 900.0) * 900)
+
+    device = _device(file_id)
+    activities = []
+    for index, s in enumerate(sessions):
+        start = s.get("start_time")
+        if start is None:
+            start = s.get("timestamp")
+        if not isinstance(start, int) or start < FIT_DATETIME_MIN:
+            raise UnreadableFile(
+                path,
+                f"session {index} has no clock time (device-relative start {start!r}): "
+                "the watch's clock was not set, so the run cannot be placed on a day",
+            )
+        elapsed = s.get("total_elapsed_time")
+        timer = s.get("total_timer_time")
+        end = start + (elapsed if elapsed is not None else timer or 0.0)
+        hist = _hr_histogram(records, start, end)
+        sport = s.get("sport")
+        sub = s.get("sub_sport")
+        activities.append(
+            Activity(
+                sport=str(sport) if sport is not None else "generic",
+                sub_sport=str(sub) if sub is not None else None,
+                start_utc=_fit_time(start),
+                distance_m=float(s.get("total_distance") or 0.0),
+                moving_s=float(timer) if timer is not None else None,
+                elapsed_s=float(elapsed) if elapsed is not None else None,
+                source_format="fit",
+                source_path=path,
+                session_index=index,
+                utc_offset_s=offset_s,
+                avg_hr=_num(s.get("avg_heart_rate")),
+                max_hr=_num(s.get("max_heart_rate")),
+                elevation_gain_m=_num(s.get("total_ascent")),
+                hr_histogram_s=hist,
+                device=device,
+            )
+        )
+    return activities
+
+
+def _num(value) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _hr_histogram(records: list[tuple[int, int]], start: float, end: float) -> dict[int, float]:
+    """Seconds at each heart rate: each sample holds until the next one, pauses excluded."""
+    inside = [r for r in records if start <= r[0] <= end]
+    if len(inside) < 2:
+        return {}
+    inside.sort()
+    counter: Counter[int] = Counter()
+    for (t0, hr), (t1, _) in zip(inside, inside[1:], strict=False):
+        dt = t1 - t0
+        if 0 < dt <= MAX_HR_SAMPLE_GAP_S:
+            counter[int(hr)] += dt
+    return {hr: float(s) for hr, s in sorted(counter.items())}

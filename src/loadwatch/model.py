@@ -1,0 +1,92 @@
+"""Plain, frozen dataclasses that cross module boundaries. Units are in the field names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Preference when the same outing arrives from several sources: the device's own totals win.
+SOURCE_RANK = {"fit": 3, "tcx": 2, "gpx": 1, "manual": 0}
+
+RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running", "track_running"})
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One recorded session, with the device's own totals where the file has them.
+
+    `hr_histogram_s` maps a heart-rate value (bpm) to the seconds spent at it, so TRIMP and zone
+    loads can be recomputed when the athlete's resting or maximum heart rate changes later.
+    """
+
+    sport: str
+    sub_sport: str | None
+    start_utc: datetime
+    distance_m: float
+    moving_s: float | None
+    elapsed_s: float | None
+    source_format: str
+    source_path: str = ""
+    content_hash: str = ""
+    session_index: int = 0
+    utc_offset_s: int | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
+    elevation_gain_m: float | None = None
+    hr_histogram_s: dict[int, float] = field(default_factory=dict)
+    device: str | None = None
+    athlete: str | None = None
+
+    @property
+    def is_run(self) -> bool:
+        return is_running(self.sport, self.sub_sport)
+
+
+def is_running(sport: str | None, sub_sport: str | None = None) -> bool:
+    """Running, trail, treadmill and track count as running load; walking and the rest do not."""
+    if not sport:
+        return False
+    return sport in RUNNING_SPORTS or (sport == "running")
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: int
+    name: str
+    email: str | None
+    tz: str
+    resting_hr: int | None = None
+    max_hr: int | None = None
+    sex: str | None = None
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    path: str
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    """What one import did, file by file; the CLI prints it and `--json` serialises it."""
+
+    imported: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    ignored: int = 0
+    activities: int = 0
+    failed: list[FileFailure] = field(default_factory=list)
+    skipped_files: list[FileFailure] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "ignored": self.ignored,
+            "activities": self.activities,
+            "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
+            "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
+        }

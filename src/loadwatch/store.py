@@ -1,0 +1,291 @@
+"""The SQLite store: one file, WAL, a busy timeout and `BEGIN IMMEDIATE` for every write.
+
+Callers see the `Store` protocol only (Activity and Athlete in, DataFrames and dataclasses out), so
+another backend such as PostgreSQL can stand in later. Parsing happens before a transaction opens;
+each file's rows are written in exactly one transaction, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from .errors import NotFound, StoreError
+from .migrations import migrate
+from .model import SOURCE_RANK, Activity, Athlete
+
+# The same outing from two sources: start within this window and distance within this fraction.
+DUPLICATE_START_S = 120
+DUPLICATE_DISTANCE_FRACTION = 0.05
+BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """What saving one file's activities did: how many are new and how many duplicate others."""
+
+    primary: int
+    duplicates: int
+
+
+class Store(Protocol):
+    def add_athlete(self, name: str, email: str | None, tz: str, **extra) -> Athlete: ...
+    def athlete(self, name: str) -> Athlete: ...
+    def athletes(self) -> list[Athlete]: ...
+    def file_state(self, athlete_id: int, path: str) -> FileState | None: ...
+    def hash_known(self, athlete_id: int, content_hash: str) -> bool: ...
+    def save_file(
+        self, athlete_id: int, path: str, size: int, mtime_ns: int, content_hash: str,
+        status: str, activities: Sequence[Activity], reason: str | None = None,
+    ) -> SavedFile: ...
+    def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame: ...
+    def close(self) -> None: ...
+
+
+def _utc_text(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SqliteStore:
+    """SQLite implementation of `Store`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open database {self.path}: {e}") from e
+        self.db.row_factory = sqlite3.Row
+
+    # -- plumbing -------------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken with the lock up front so two writers never deadlock."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- athletes -------------------------------------------------------------------------------
+    def add_athlete(
+        self,
+        name: str,
+        email: str | None = None,
+        tz: str = "UTC",
+        resting_hr: int | None = None,
+        max_hr: int | None = None,
+        sex: str | None = None,
+        update: bool = False,
+    ) -> Athlete:
+        with self.write() as db:
+            exists = db.execute("SELECT id FROM athletes WHERE name = ?", (name,)).fetchone()
+            if exists and not update:
+                raise StoreError(f"athlete {name!r} exists already")
+            if exists:
+                db.execute(
+                    "UPDATE athletes SET email = COALESCE(?, email), tz = ?, "
+                    "resting_hr = COALESCE(?, resting_hr), max_hr = COALESCE(?, max_hr), "
+                    "sex = COALESCE(?, sex) WHERE id = ?",
+                    (email, tz, resting_hr, max_hr, sex, exists["id"]),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, created_utc) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, email, tz, resting_hr, max_hr, sex, _now()),
+                )
+        return self.athlete(name)
+
+    def athlete(self, name: str) -> Athlete:
+        row = self.db.execute("SELECT * FROM athletes WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = [a.name for a in self.athletes()]
+            hint = f" (known: {', '.join(known)})" if known else " (add one with 'loadwatch athletes add')"
+            raise NotFound(f"no athlete named {name!r}{hint}")
+        return _athlete(row)
+
+    def athletes(self) -> list[Athlete]:
+        return [_athlete(r) for r in self.db.execute("SELECT * FROM athletes ORDER BY name")]
+
+    # -- files and activities -------------------------------------------------------------------
+    def file_state(self, athlete_id: int, path: str) -> FileState | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, content_hash, status FROM imported_files "
+            "WHERE athlete_id = ? AND path = ?",
+            (athlete_id, path),
+        ).fetchone()
+        return FileState(*row) if row else None
+
+    def known_files(self, athlete_id: int) -> dict[str, FileState]:
+        """Every recorded file of an athlete, in one query: the unchanged check of a big folder."""
+        rows = self.db.execute(
+            "SELECT path, size, mtime_ns, content_hash, status FROM imported_files WHERE athlete_id = ?",
+            (athlete_id,),
+        )
+        return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def hash_known(self, athlete_id: int, content_hash: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM imported_files WHERE athlete_id = ? AND content_hash = ? "
+                "AND status != 'skipped' LIMIT 1",
+                (athlete_id, content_hash),
+            ).fetchone()
+            is not None
+        )
+
+    def save_file(
+        self,
+        athlete_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        status: str,
+        activities: Sequence[Activity] = (),
+        reason: str | None = None,
+    ) -> SavedFile:
+        """Record a file and its activities in one transaction, resolving cross-source duplicates."""
+        primary = duplicates = 0
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO imported_files "
+                "(athlete_id, path, size, mtime_ns, content_hash, status, reason, imported_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (athlete_id, path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+                "status = excluded.status, reason = excluded.reason, imported_utc = excluded.imported_utc",
+                (athlete_id, path, size, mtime_ns, content_hash, status, reason, _now()),
+            )
+            file_id = db.execute(
+                "SELECT id FROM imported_files WHERE athlete_id = ? AND path = ?", (athlete_id, path)
+            ).fetchone()[0]
+            for act in activities:
+                if db.execute(
+                    "SELECT 1 FROM activities WHERE athlete_id = ? AND content_hash = ? "
+                    "AND session_index = ?",
+                    (athlete_id, act.content_hash, act.session_index),
+                ).fetchone():
+                    duplicates += 1  # the same bytes under another name: already stored
+                    continue
+                if self._insert_resolving_duplicates(db, athlete_id, file_id, act):
+                    primary += 1
+                else:
+                    duplicates += 1
+        return SavedFile(primary, duplicates)
+
+    def _insert_resolving_duplicates(
+        self, db: sqlite3.Connection, athlete_id: int, file_id: int, act: Activity
+    ) -> bool:
+        """Insert; if the same outing is stored from another source, keep the better one primary.
+
+        Returns True when the new activity is the primary copy.
+        """
+        lo = _utc_text(act.start_utc - timedelta(seconds=DUPLICATE_START_S))
+        hi = _utc_text(act.start_utc + timedelta(seconds=DUPLICATE_START_S))
+        twin = None
+        for row in db.execute(
+            "SELECT id, distance_m, source_format, content_hash FROM activities "
+            "WHERE athlete_id = ? AND duplicate_of IS NULL AND start_utc BETWEEN ? AND ? "
+            "ORDER BY ABS(julianday(start_utc) - julianday(?))",
+            (athlete_id, lo, hi, _utc_text(act.start_utc)),
+        ):
+            if row["content_hash"] == act.content_hash:
+                continue  # another session of the same file (a multisport leg) is no duplicate
+            if abs(row["distance_m"] - act.distance_m) <= DUPLICATE_DISTANCE_FRACTION * max(
+                row["distance_m"], act.distance_m
+            ):
+                twin = row
+                break
+        new_is_primary = twin is None or SOURCE_RANK.get(act.source_format, 0) > SOURCE_RANK.get(
+            twin["source_format"], 0
+        )
+        new_id = db.execute(
+            "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
+            "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
+            "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                athlete_id, file_id, act.session_index, act.sport, act.sub_sport,
+                _utc_text(act.start_utc), act.utc_offset_s, act.distance_m, act.moving_s,
+                act.elapsed_s, act.avg_hr, act.max_hr, act.elevation_gain_m,
+                json.dumps(act.hr_histogram_s) if act.hr_histogram_s else None, act.device,
+                act.source_format, act.source_path, act.content_hash,
+                None if new_is_primary else twin["id"], None,
+            ),
+        ).lastrowid
+        if twin is not None and new_is_primary:
+            # The better source takes over: the old copy and its own duplicates now point here,
+            # and whatever shoe the old copy carried moves with it.
+            db.execute(
+                "UPDATE activities SET shoe_id = (SELECT shoe_id FROM activities WHERE id = ?) "
+                "WHERE id = ?",
+                (twin["id"], new_id),
+            )
+            db.execute(
+                "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
+                "WHERE id = ? OR duplicate_of = ?",
+                (new_id, twin["id"], twin["id"]),
+            )
+        return new_is_primary
+
+    def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame:
+        """The athlete's activities as a DataFrame with an aware UTC `start_utc` column."""
+        sql = "SELECT * FROM activities WHERE athlete_id = ?"
+        if not include_duplicates:
+            sql += " AND duplicate_of IS NULL"
+        frame = pd.read_sql_query(sql + " ORDER BY start_utc, id", self.db, params=(athlete_id,))
+        frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True, format="ISO8601")
+        return frame
+
+
+def _athlete(row: sqlite3.Row) -> Athlete:
+    return Athlete(
+        id=row["id"], name=row["name"], email=row["email"], tz=row["tz"],
+        resting_hr=row["resting_hr"], max_hr=row["max_hr"], sex=row["sex"],
+    )
+
+
+def open_store(path: Path | str) -> SqliteStore:
+    return SqliteStore(path)
