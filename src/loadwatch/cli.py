@@ -87,9 +87,9 @@ def _debug(ctx: click.Context) -> bool:
 
 
 @click.group(cls=LoadwatchGroup)
-@click.option("--db", envvar="LOADWATCH_DB", type=click.Path(dir_okay=False),
+@click.option("--db", type=click.Path(dir_okay=False),
               help="SQLite database file (env LOADWATCH_DB).")
-@click.option("--config", envvar="LOADWATCH_CONFIG", type=click.Path(dir_okay=False),
+@click.option("--config", type=click.Path(dir_okay=False),
               help="Config file, TOML (env LOADWATCH_CONFIG).")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(__version__, prog_name="loadwatch")
@@ -169,7 +169,7 @@ def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
 
     def on_total(n: int) -> None:
         nonlocal bar
-        if n > PROGRESS_MIN_FILES and not as_json:
+        if n > PROGRESS_MIN_FILES and not as_json and sys.stderr.isatty():
             bar = click.progressbar(length=n, label="importing", file=sys.stderr)
             bar.__enter__()
 

@@ -6,7 +6,6 @@ UnreadableFile / NotAnActivity with a one-line reason.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import zlib
 from dataclasses import replace

@@ -112,7 +112,12 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
 
     if not starts:
         raise UnreadableFile(path, "GPX track has no usable timed points")
-    start_ts, end_ts = min(starts), max(ends)
+    # The start is the first timed point in file order (as gpxpy's time bounds have it), even in
+    # odd multi-track files whose tracks are not in time order.
+    start_ts = starts[0]
+    end_ts = max(max(ends), start_ts)
+    # Overlapping segments cannot make a person move for longer than the track lasted.
+    moving = min(moving, end_ts - start_ts)
     trk_type = next((t.type for t in gpx.tracks if t.type), None)
     sport = _sport(trk_type, distance, moving)
     gain = None

@@ -1,0 +1,159 @@
+"""Realistic synthetic FIT runs, written with fit-tool: for the sample data, benchmarks and tests.
+
+fit-tool is a development dependency (the `test` extra); nothing at run time imports this module.
+A run is sampled at 1 Hz with position, heart rate, cadence, speed, cumulative distance and
+altitude, and closed with lap, session and activity messages whose totals match the records,
+as a watch writes them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+EARTH_RADIUS_M = 6_371_008.8
+FIT_EPOCH_UNIX_S = 631_065_600
+
+
+@dataclass(frozen=True)
+class SyntheticRun:
+    start_utc: datetime
+    distance_m: float
+    pace_s_per_km: float = 330.0
+    sport: str = "running"
+    sub_sport: str = "generic"
+    hr_mean: float = 145.0
+    utc_offset_s: int = 3600
+    lat0: float = 52.52
+    lon0: float = 13.40
+    seed: int = 0
+    # 1 s is what the benchmark asks for; watches' smart recording writes every few seconds.
+    record_interval_s: int = 1
+
+
+def _ms(dt: datetime) -> int:
+    return int(dt.astimezone(UTC).timestamp() * 1000)
+
+
+def write_run(run: SyntheticRun, path: Path | str) -> Path:
+    """Write one run as a FIT activity file and return its path."""
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.activity_message import ActivityMessage
+    from fit_tool.profile.messages.event_message import EventMessage
+    from fit_tool.profile.messages.file_id_message import FileIdMessage
+    from fit_tool.profile.messages.lap_message import LapMessage
+    from fit_tool.profile.messages.record_message import RecordMessage
+    from fit_tool.profile.messages.session_message import SessionMessage
+    from fit_tool.profile.profile_type import (
+        Event,
+        EventType,
+        FileType,
+        Manufacturer,
+        Sport,
+        SubSport,
+    )
+
+    rng = random.Random(run.seed)
+    speed = 1000.0 / run.pace_s_per_km
+    duration = int(round(run.distance_m / speed))
+    start_ms = _ms(run.start_utc)
+    builder = FitFileBuilder(auto_define=True, min_string_size=50)
+
+    fid = FileIdMessage()
+    fid.type = FileType.ACTIVITY
+    fid.manufacturer = Manufacturer.DEVELOPMENT.value
+    fid.product = 1
+    fid.serial_number = 0x10AD0000 + run.seed % 0xFFFF
+    fid.time_created = start_ms
+    builder.add(fid)
+
+    ev = EventMessage()
+    ev.event = Event.TIMER
+    ev.event_type = EventType.START
+    ev.timestamp = start_ms
+    builder.add(ev)
+
+    # A loop of the right circumference, run as many times as the distance needs.
+    radius = 600.0 + rng.random() * 400.0
+    dist = 0.0
+    ascent = 0.0
+    prev_alt = None
+    hrs = []
+    records = []
+    step = max(1, run.record_interval_s)
+    for i in range(0, duration + 1, step):
+        v = speed * (1.0 + 0.04 * math.sin(i / 97.0) + rng.gauss(0, 0.01)) if i else 0.0
+        dist = min(run.distance_m, dist + v * step) if i < duration else run.distance_m
+        angle = dist / radius
+        north = radius * math.sin(angle)
+        east = radius * (1 - math.cos(angle))
+        lat = run.lat0 + math.degrees(north / EARTH_RADIUS_M)
+        lon = run.lon0 + math.degrees(east / (EARTH_RADIUS_M * math.cos(math.radians(run.lat0))))
+        alt = 40.0 + 8.0 * math.sin(dist / 900.0)
+        if prev_alt is not None and alt > prev_alt:
+            ascent += alt - prev_alt
+        prev_alt = alt
+        warmup = min(1.0, i / 600.0)
+        hr = int(round(run.hr_mean - 25 * (1 - warmup) + 6 * (i / max(duration, 1)) + rng.gauss(0, 2)))
+        hrs.append(hr)
+        rec = RecordMessage()
+        rec.timestamp = start_ms + i * 1000
+        rec.position_lat = lat
+        rec.position_long = lon
+        rec.distance = dist
+        rec.speed = v
+        rec.heart_rate = hr
+        rec.cadence = 84 + rng.randint(-2, 2)
+        rec.altitude = alt
+        records.append(rec)
+    builder.add_all(records)
+    end_ms = start_ms + duration * 1000
+    dist = run.distance_m
+
+    ev = EventMessage()
+    ev.event = Event.TIMER
+    ev.event_type = EventType.STOP_ALL
+    ev.timestamp = end_ms
+    builder.add(ev)
+
+    sport = Sport[run.sport.upper()]
+    sub = SubSport[run.sub_sport.upper()]
+    lap = LapMessage()
+    lap.timestamp = end_ms
+    lap.start_time = start_ms
+    lap.total_elapsed_time = float(duration)
+    lap.total_timer_time = float(duration)
+    lap.total_distance = dist
+    lap.sport = sport
+    builder.add(lap)
+
+    ses = SessionMessage()
+    ses.timestamp = end_ms
+    ses.start_time = start_ms
+    ses.total_elapsed_time = float(duration)
+    ses.total_timer_time = float(duration)
+    ses.total_distance = dist
+    ses.sport = sport
+    ses.sub_sport = sub
+    ses.avg_heart_rate = int(round(sum(hrs) / len(hrs)))
+    ses.max_heart_rate = max(hrs)
+    ses.total_ascent = int(round(ascent))
+    ses.first_lap_index = 0
+    ses.num_laps = 1
+    builder.add(ses)
+
+    act = ActivityMessage()
+    act.timestamp = end_ms
+    act.total_timer_time = float(duration)
+    act.num_sessions = 1
+    # local_timestamp is raw FIT time (seconds since 1989-12-31), which fit-tool does not convert.
+    act.local_timestamp = end_ms // 1000 + run.utc_offset_s - FIT_EPOCH_UNIX_S
+    builder.add(act)
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    builder.build().to_file(str(out))
+    return out

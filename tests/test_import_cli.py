@@ -1,0 +1,160 @@
+"""Importing through the real `loadwatch` command into a real SQLite file."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from loadwatch.cli import main
+from loadwatch.errors import StoreError
+from loadwatch.store import SqliteStore
+
+from .conftest import CORPUS, SAMPLES
+
+
+def test_athletes_add_and_list(cli) -> None:
+    out = cli("athletes", "add", "ana", "--email", "ana@example.com", "--tz", "Europe/Berlin")
+    assert out.stdout == "athlete ana (Europe/Berlin, ana@example.com)\n"
+    cli("athletes", "add", "ben", "--tz", "America/New_York")
+    listed = cli.json("athletes", "list")
+    assert [(a["name"], a["tz"]) for a in listed] == [("ana", "Europe/Berlin"), ("ben", "America/New_York")]
+    again = cli("athletes", "add", "ana", code=1)
+    assert again.stderr == "error: athlete 'ana' exists already\n"
+
+
+def test_bad_time_zone_is_a_usage_error(cli) -> None:
+    result = cli("athletes", "add", "ana", "--tz", "Mars/Olympus", code=2)
+    assert "unknown time zone 'Mars/Olympus'" in result.stderr
+
+
+def test_import_needs_a_known_athlete(cli, tmp_path: Path) -> None:
+    result = cli("import", str(CORPUS / "fit/Activity.fit"), code=2)
+    assert result.stderr.startswith("error: no athletes yet")
+    cli("athletes", "add", "ana")
+    cli("athletes", "add", "ben")
+    result = cli("import", str(CORPUS / "fit/Activity.fit"), "--athlete", "zoe", code=2)
+    assert result.stderr == "error: no athlete named 'zoe' (known: ana, ben)\n"
+    result = cli("import", str(CORPUS / "fit/Activity.fit"), code=2)
+    assert "several athletes" in result.stderr
+
+
+def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "demo-runner", inbox)
+    first = ana.json("import", str(inbox), "--athlete", "ana")
+    n = len(list(inbox.glob("*.fit")))
+    assert first == {
+        "imported": n, "duplicates": 0, "unchanged": 0, "skipped": 0, "ignored": 0,
+        "activities": n, "failed": [], "skipped_files": [],
+    }
+    second = ana.json("import", str(inbox), "--athlete", "ana")
+    assert second["unchanged"] == n and second["imported"] == 0
+    # A copy of a known file under another name: same bytes, recorded as a duplicate.
+    some = sorted(inbox.glob("*.fit"))[0]
+    shutil.copy(some, tmp_path / "copy.fit")
+    third = ana.json("import", str(tmp_path / "copy.fit"))
+    assert third["duplicates"] == 1 and third["imported"] == 0
+    # Touching a file makes it worth a look, but its bytes are known: no new activity.
+    os.utime(some, ns=(some.stat().st_atime_ns, some.stat().st_mtime_ns + 10**9))
+    fourth = ana.json("import", str(inbox))
+    assert fourth["unchanged"] == n - 1 and fourth["duplicates"] == 1
+    assert len(ana.json("activities", "--athlete", "ana")) == n
+
+
+def test_same_run_from_watch_and_gpx_is_kept_once_preferring_the_fit(ana, tmp_path: Path) -> None:
+    gpx = CORPUS / "paired/activity-small-fenix2-run-s0.gpx"
+    fit = CORPUS / "fit/activity-small-fenix2-run.fit"
+    # GPX first: it is stored, then demoted when the watch's own file arrives.
+    assert ana.json("import", str(gpx))["imported"] == 1
+    summary = ana.json("import", str(fit))
+    assert summary["imported"] == 1 and summary["activities"] == 1
+    rows = ana.json("activities")
+    assert len(rows) == 1
+    assert rows[0]["source"] == "fit" and rows[0]["distance_m"] == 9008.22
+    everything = ana.json("activities", "--all")
+    assert len(everything) == 2
+    gpx_row = next(r for r in everything if r["source"] == "gpx")
+    assert gpx_row["duplicate_of"] == rows[0]["id"]
+    # And the other way round: a TCX after the FIT stays a duplicate.
+    tcx_dir = tmp_path / "t"
+    tcx_dir.mkdir()
+    summary = ana.json("import", str(CORPUS / "tcx/sweatpy-activity_4801048867.tcx"),
+                       str(CORPUS / "fit/sweatpy-4801048867.fit"))
+    assert summary["imported"] + summary["duplicates"] == 2
+    bike = [r for r in ana.json("activities") if r["start_utc"].startswith("2020-04-18")]
+    assert [r["source"] for r in bike] == ["fit"]
+
+
+def test_multisport_legs_are_not_duplicates_of_each_other(ana) -> None:
+    summary = ana.json("import", str(CORPUS / "fit/sample_mulitple_header.fit"))
+    assert summary["activities"] == 5
+    sports = [r["sport"] for r in ana.json("activities")]
+    assert sports == ["swimming", "transition", "cycling", "transition", "running"]
+
+
+def test_activities_json_fields(ana) -> None:
+    ana("import", str(CORPUS / "fit/togeojson-run.fit"))
+    (row,) = ana.json("activities", "--athlete", "ana")
+    assert row["start_utc"] == "2022-02-26T07:43:50Z"
+    assert row["sport"] == "running" and row["source"] == "fit"
+    assert row["distance_m"] == 8605.3
+    assert row["moving_s"] == pytest.approx(2418.851)
+    assert row["elapsed_s"] == pytest.approx(3258.424)
+    assert row["avg_hr"] == 191.0
+    assert isinstance(row["id"], int)
+
+
+def test_activities_table_shows_local_time(ana) -> None:
+    ana("import", str(CORPUS / "fit/togeojson-run.fit"))
+    out = ana("activities").stdout.splitlines()
+    # 07:43 UTC is 08:43 in Berlin in February.
+    assert "2022-02-26 08:43" in out[1] and "8.61" in out[1]
+    assert out[-1] == "1 activities"
+
+
+def test_gz_files_in_a_folder(ana, tmp_path: Path) -> None:
+    inbox = tmp_path / "gz"
+    inbox.mkdir()
+    (inbox / "a.fit.gz").write_bytes(gzip.compress((CORPUS / "fit/togeojson-run.fit").read_bytes()))
+    (inbox / "b.tcx.gz").write_bytes(gzip.compress((CORPUS / "tcx/togeojson-sample.tcx").read_bytes()))
+    summary = ana.json("import", str(inbox))
+    assert summary["imported"] == 2
+
+
+def test_paths_command(cli, tmp_path: Path, monkeypatch) -> None:
+    out = cli("paths").stdout
+    assert f"database: {cli.db}  (--db)" in out
+    monkeypatch.setenv("LOADWATCH_CONFIG", str(tmp_path / "c.toml"))
+    out = cli.runner.invoke(main, ["paths"]).stdout
+    assert f"config:   {tmp_path / 'c.toml'}  (LOADWATCH_CONFIG, not present)" in out
+
+
+def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    SqliteStore(db).close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations")]
+        assert names == ["0001_initial"]
+        conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
+    with pytest.raises(StoreError, match="newer loadwatch"):
+        SqliteStore(db)
+
+
+def test_not_a_database_is_a_clear_error(cli, tmp_path: Path) -> None:
+    cli.db.write_text("this is not sqlite")
+    result = cli("athletes", "list", code=1)
+    assert result.stderr.startswith(f"error: cannot open database {cli.db}")
+
+
+def test_debug_shows_the_traceback(cli) -> None:
+    cli.db.write_text("this is not sqlite")
+    result = cli.runner.invoke(
+        main, ["--db", str(cli.db), "--debug", "athletes", "list"]
+    )
+    assert result.exit_code == 1 and "Traceback" in result.stderr
