@@ -259,3 +259,7 @@ def _hms(seconds) -> str:
         return "-"
     s = int(round(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+if __name__ == "__main__":
+    main()

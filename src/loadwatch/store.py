@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import NotFound, StoreError
 from .migrations import migrate
 from .model import SOURCE_RANK, Activity, Athlete
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The same outing from two sources: start within this window and distance within this fraction.
 DUPLICATE_START_S = 120
@@ -272,6 +273,8 @@ class SqliteStore:
 
     def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame:
         """The athlete's activities as a DataFrame with an aware UTC `start_utc` column."""
+        import pandas as pd  # not at module level: `import` of an unchanged folder needs no pandas
+
         sql = "SELECT * FROM activities WHERE athlete_id = ?"
         if not include_duplicates:
             sql += " AND duplicate_of IS NULL"
