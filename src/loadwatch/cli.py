@@ -261,5 +261,142 @@ def _hms(seconds) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+# -- report --------------------------------------------------------------------------------------
+def _parse_day(ctx, param, value):
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from e
+
+
+@main.command()
+@click.option("--athlete", "-a", help="Whose report (optional when there is one athlete).")
+@click.option("--as-of", callback=_parse_day, help="The day to describe (default: today in the athlete's zone).")
+@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks shown.")
+@click.option("--basis", type=click.Choice(["distance", "moving_time", "trimp"]), default="distance",
+              show_default=True, help="Load basis of the ratios (TRIMP needs resting and max heart rate).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@click.pass_obj
+def report(obj: Context, athlete, as_of, weeks, basis, as_json, html_path) -> None:
+    """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
+    from .analysis import analyse
+    from .load import LoadParams
+    from .report import default_as_of, html_page, report_data, terminal
+
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    try:
+        params = LoadParams(load_basis=basis)
+        result = analyse(obj.store, a, as_of or default_as_of(a.tz), params)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
+    data = report_data(a.name, result.load, result.distance, result.shoes)
+    if html_path:
+        from pathlib import Path
+
+        Path(html_path).write_text(html_page(data, result.load, result.distance, weeks), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(data, indent=1, allow_nan=False))
+    else:
+        click.echo(terminal(data, weeks), nl=False)
+        if html_path:
+            click.echo(f"wrote {html_path}")
+
+
+# -- shoes ---------------------------------------------------------------------------------------
+@main.group()
+def shoes() -> None:
+    """Track shoe mileage: add, list, assign, retire."""
+
+
+@shoes.command("add")
+@click.argument("name")
+@click.option("--athlete", "-a", help="Whose shoe (optional when there is one athlete).")
+@click.option("--start-km", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Distance already on the shoe.")
+@click.option("--warn-km", type=click.FloatRange(1), default=640.0, show_default=True,
+              help="Remind at this distance (400 mi).")
+@click.option("--retire-km", type=click.FloatRange(1), default=800.0, show_default=True,
+              help="Remind again to retire it at this distance (500 mi).")
+@click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
+@click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
+@click.option("--update", is_flag=True, help="Change an existing shoe.")
+@click.pass_obj
+def shoes_add(obj: Context, name, athlete, start_km, warn_km, retire_km, is_default, default_for, update) -> None:
+    """Add a shoe."""
+    if retire_km < warn_km:
+        raise click.BadParameter("must not be below --warn-km", param_hint="--retire-km")
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    kind = default_for or ("running" if is_default else None)
+    obj.store.add_shoe(a.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, kind, update=update)
+    click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
+
+
+@shoes.command("list")
+@click.option("--athlete", "-a", help="Whose shoes (optional when there is one athlete).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def shoes_list(obj: Context, athlete, as_json) -> None:
+    """Shoes with their distance against their limits."""
+    from .shoes import shoe_status
+
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    rows = shoe_status(obj.store.shoes_frame(a.id), obj.store.activities_frame(a.id))
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in rows], indent=2))
+        return
+    click.echo(f"{'name':<24}{'km':>8}{'warn':>7}{'retire':>8}{'runs':>6}  status")
+    for s in rows:
+        status = "retired" if s.retired else s.level
+        if s.default_for:
+            status += f", default for {s.default_for}"
+        click.echo(f"{s.name:<24}{s.km:>8.1f}{s.warn_km:>7.0f}{s.retire_km:>8.0f}{s.runs:>6}  {status}")
+
+
+@shoes.command("assign")
+@click.argument("args", nargs=-1, required=True)
+@click.option("--athlete", "-a", help="Whose runs (optional when there is one athlete).")
+@click.option("--from", "from_day", callback=_parse_day, help="First local day of a range (inclusive).")
+@click.option("--to", "to_day", callback=_parse_day, help="Last local day of a range (inclusive).")
+@click.pass_obj
+def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
+    """Put a run on a shoe: ACTIVITY_ID SHOE, or SHOE with --from/--to for every run in a range."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    if len(args) == 2:
+        try:
+            activity_id = int(args[0])
+        except ValueError as e:
+            raise click.BadParameter(f"{args[0]!r} is not an activity id", param_hint="ACTIVITY_ID") from e
+        n = obj.store.assign_shoe(a.id, args[1], activity_id=activity_id)
+        click.echo(f"activity {activity_id} -> {args[1]}")
+        return
+    if len(args) != 1 or not (from_day or to_day):
+        raise click.UsageError("give ACTIVITY_ID SHOE, or SHOE with --from and/or --to")
+    tz = ZoneInfo(a.tz)
+    start = datetime.combine(from_day, time(0), tz) if from_day else None
+    end = datetime.combine(to_day + timedelta(days=1), time(0), tz) if to_day else None
+    n = obj.store.assign_shoe(a.id, args[0], start_utc=start, end_utc=end)
+    click.echo(f"{n} runs -> {args[0]}")
+
+
+@shoes.command("retire")
+@click.argument("name")
+@click.option("--athlete", "-a", help="Whose shoe (optional when there is one athlete).")
+@click.option("--undo", is_flag=True, help="Bring a retired shoe back.")
+@click.pass_obj
+def shoes_retire(obj: Context, name, athlete, undo) -> None:
+    """Retire a shoe: it keeps its runs but gets no new ones."""
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    obj.store.retire_shoe(a.id, name, retired=not undo)
+    click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")
+
+
 if __name__ == "__main__":
     main()

@@ -43,10 +43,12 @@ class Activity:
 
 
 def is_running(sport: str | None, sub_sport: str | None = None) -> bool:
-    """Running, trail, treadmill and track count as running load; walking and the rest do not."""
-    if not sport:
-        return False
-    return sport in RUNNING_SPORTS or (sport == "running")
+    """Running, trail, treadmill and track count as running load; walking and the rest do not.
+
+    FIT files say trail and treadmill in the sub-sport of a `running` session, so the sport alone
+    decides; the sub-sport is kept for per-surface shoe defaults.
+    """
+    return bool(sport) and sport in RUNNING_SPORTS
 
 
 @dataclass(frozen=True)

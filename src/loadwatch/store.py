@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import NotFound, StoreError
 from .migrations import migrate
-from .model import SOURCE_RANK, Activity, Athlete
+from .model import RUNNING_SPORTS, SOURCE_RANK, Activity, Athlete
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +55,123 @@ class Store(Protocol):
         self, athlete_id: int, path: str, size: int, mtime_ns: int, content_hash: str,
         status: str, activities: Sequence[Activity], reason: str | None = None,
     ) -> SavedFile: ...
+    @staticmethod
+    def _default_shoe(db: sqlite3.Connection, athlete_id: int, act: Activity) -> int | None:
+        """The athlete's default shoe for this kind of run: a sub-sport default (e.g. trail)
+        beats the running default; walks, rides and swims get no shoe."""
+        if not act.is_run:
+            return None
+        keys = [k for k in (act.sub_sport, act.sport, "running") if k and k != "generic"]
+        for key in keys:
+            row = db.execute(
+                "SELECT id FROM shoes WHERE athlete_id = ? AND default_for = ? AND retired = 0 "
+                "ORDER BY id DESC LIMIT 1",
+                (athlete_id, key),
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    # -- shoes ----------------------------------------------------------------------------------
+    def add_shoe(
+        self,
+        athlete_id: int,
+        name: str,
+        start_m: float = 0.0,
+        warn_m: float = 640_000.0,
+        retire_m: float = 800_000.0,
+        default_for: str | None = None,
+        update: bool = False,
+    ) -> None:
+        with self.write() as db:
+            exists = db.execute(
+                "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
+            ).fetchone()
+            if exists and not update:
+                raise StoreError(f"shoe {name!r} exists already")
+            if default_for:
+                # One default per kind of run: the new one takes over.
+                db.execute(
+                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ?",
+                    (athlete_id, default_for),
+                )
+            if exists:
+                db.execute(
+                    "UPDATE shoes SET start_m = ?, warn_m = ?, retire_m = ?, "
+                    "default_for = COALESCE(?, default_for) WHERE id = ?",
+                    (start_m, warn_m, retire_m, default_for, exists[0]),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO shoes (athlete_id, name, start_m, warn_m, retire_m, default_for, "
+                    "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (athlete_id, name, start_m, warn_m, retire_m, default_for, _now()),
+                )
+
+    def shoes_frame(self, athlete_id: int) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.read_sql_query(
+            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name", self.db,
+            params=(athlete_id,),
+        )
+
+    def _shoe_id(self, athlete_id: int, name: str) -> int:
+        row = self.db.execute(
+            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
+        ).fetchone()
+        if row is None:
+            names = [r[0] for r in self.db.execute(
+                "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,))]
+            hint = f" (known: {', '.join(names)})" if names else " (add one with 'loadwatch shoes add')"
+            raise NotFound(f"no shoe named {name!r}{hint}")
+        return row[0]
+
+    def assign_shoe(
+        self,
+        athlete_id: int,
+        shoe: str | None,
+        activity_id: int | None = None,
+        start_utc: datetime | None = None,
+        end_utc: datetime | None = None,
+    ) -> int:
+        """Put one activity, or every run in [start, end), on a shoe (None: no shoe). Returns count."""
+        shoe_id = self._shoe_id(athlete_id, shoe) if shoe else None
+        with self.write() as db:
+            if activity_id is not None:
+                row = db.execute(
+                    "SELECT duplicate_of FROM activities WHERE id = ? AND athlete_id = ?",
+                    (activity_id, athlete_id),
+                ).fetchone()
+                if row is None:
+                    raise NotFound(f"no activity {activity_id} for this athlete")
+                target = row[0] or activity_id  # a duplicate's shoe lives on its primary copy
+                return db.execute(
+                    "UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, target)
+                ).rowcount
+            sports = sorted(RUNNING_SPORTS)
+            sql = (
+                "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND duplicate_of IS NULL "
+                f"AND sport IN ({', '.join('?' * len(sports))})"
+            )
+            args: list = [shoe_id, athlete_id, *sports]
+            if start_utc is not None:
+                sql += " AND start_utc >= ?"
+                args.append(_utc_text(start_utc))
+            if end_utc is not None:
+                sql += " AND start_utc < ?"
+                args.append(_utc_text(end_utc))
+            return db.execute(sql, args).rowcount
+
+    def retire_shoe(self, athlete_id: int, name: str, retired: bool = True) -> None:
+        shoe_id = self._shoe_id(athlete_id, name)
+        with self.write() as db:
+            db.execute(
+                "UPDATE shoes SET retired = ?, default_for = CASE WHEN ? THEN NULL ELSE default_for END "
+                "WHERE id = ?",
+                (int(retired), int(retired), shoe_id),
+            )
+
     def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame: ...
     def close(self) -> None: ...
 
@@ -242,6 +359,7 @@ class SqliteStore:
         new_is_primary = twin is None or SOURCE_RANK.get(act.source_format, 0) > SOURCE_RANK.get(
             twin["source_format"], 0
         )
+        shoe_id = self._default_shoe(db, athlete_id, act) if twin is None else None
         new_id = db.execute(
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
@@ -253,7 +371,7 @@ class SqliteStore:
                 act.elapsed_s, act.avg_hr, act.max_hr, act.elevation_gain_m,
                 json.dumps(act.hr_histogram_s) if act.hr_histogram_s else None, act.device,
                 act.source_format, act.source_path, act.content_hash,
-                None if new_is_primary else twin["id"], None,
+                None if new_is_primary else twin["id"], shoe_id,
             ),
         ).lastrowid
         if twin is not None and new_is_primary:
@@ -270,6 +388,123 @@ class SqliteStore:
                 (new_id, twin["id"], twin["id"]),
             )
         return new_is_primary
+
+    @staticmethod
+    def _default_shoe(db: sqlite3.Connection, athlete_id: int, act: Activity) -> int | None:
+        """The athlete's default shoe for this kind of run: a sub-sport default (e.g. trail)
+        beats the running default; walks, rides and swims get no shoe."""
+        if not act.is_run:
+            return None
+        keys = [k for k in (act.sub_sport, act.sport, "running") if k and k != "generic"]
+        for key in keys:
+            row = db.execute(
+                "SELECT id FROM shoes WHERE athlete_id = ? AND default_for = ? AND retired = 0 "
+                "ORDER BY id DESC LIMIT 1",
+                (athlete_id, key),
+            ).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    # -- shoes ----------------------------------------------------------------------------------
+    def add_shoe(
+        self,
+        athlete_id: int,
+        name: str,
+        start_m: float = 0.0,
+        warn_m: float = 640_000.0,
+        retire_m: float = 800_000.0,
+        default_for: str | None = None,
+        update: bool = False,
+    ) -> None:
+        with self.write() as db:
+            exists = db.execute(
+                "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
+            ).fetchone()
+            if exists and not update:
+                raise StoreError(f"shoe {name!r} exists already")
+            if default_for:
+                # One default per kind of run: the new one takes over.
+                db.execute(
+                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ?",
+                    (athlete_id, default_for),
+                )
+            if exists:
+                db.execute(
+                    "UPDATE shoes SET start_m = ?, warn_m = ?, retire_m = ?, "
+                    "default_for = COALESCE(?, default_for) WHERE id = ?",
+                    (start_m, warn_m, retire_m, default_for, exists[0]),
+                )
+            else:
+                db.execute(
+                    "INSERT INTO shoes (athlete_id, name, start_m, warn_m, retire_m, default_for, "
+                    "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (athlete_id, name, start_m, warn_m, retire_m, default_for, _now()),
+                )
+
+    def shoes_frame(self, athlete_id: int) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.read_sql_query(
+            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name", self.db,
+            params=(athlete_id,),
+        )
+
+    def _shoe_id(self, athlete_id: int, name: str) -> int:
+        row = self.db.execute(
+            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
+        ).fetchone()
+        if row is None:
+            names = [r[0] for r in self.db.execute(
+                "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,))]
+            hint = f" (known: {', '.join(names)})" if names else " (add one with 'loadwatch shoes add')"
+            raise NotFound(f"no shoe named {name!r}{hint}")
+        return row[0]
+
+    def assign_shoe(
+        self,
+        athlete_id: int,
+        shoe: str | None,
+        activity_id: int | None = None,
+        start_utc: datetime | None = None,
+        end_utc: datetime | None = None,
+    ) -> int:
+        """Put one activity, or every run in [start, end), on a shoe (None: no shoe). Returns count."""
+        shoe_id = self._shoe_id(athlete_id, shoe) if shoe else None
+        with self.write() as db:
+            if activity_id is not None:
+                row = db.execute(
+                    "SELECT duplicate_of FROM activities WHERE id = ? AND athlete_id = ?",
+                    (activity_id, athlete_id),
+                ).fetchone()
+                if row is None:
+                    raise NotFound(f"no activity {activity_id} for this athlete")
+                target = row[0] or activity_id  # a duplicate's shoe lives on its primary copy
+                return db.execute(
+                    "UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, target)
+                ).rowcount
+            sports = sorted(RUNNING_SPORTS)
+            sql = (
+                "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND duplicate_of IS NULL "
+                f"AND sport IN ({', '.join('?' * len(sports))})"
+            )
+            args: list = [shoe_id, athlete_id, *sports]
+            if start_utc is not None:
+                sql += " AND start_utc >= ?"
+                args.append(_utc_text(start_utc))
+            if end_utc is not None:
+                sql += " AND start_utc < ?"
+                args.append(_utc_text(end_utc))
+            return db.execute(sql, args).rowcount
+
+    def retire_shoe(self, athlete_id: int, name: str, retired: bool = True) -> None:
+        shoe_id = self._shoe_id(athlete_id, name)
+        with self.write() as db:
+            db.execute(
+                "UPDATE shoes SET retired = ?, default_for = CASE WHEN ? THEN NULL ELSE default_for END "
+                "WHERE id = ?",
+                (int(retired), int(retired), shoe_id),
+            )
 
     def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame:
         """The athlete's activities as a DataFrame with an aware UTC `start_utc` column."""

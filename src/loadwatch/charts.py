@@ -1,0 +1,133 @@
+"""Charts from the daily frame, drawn once for the HTML report and the alert emails (PNG).
+
+Each chart names the variant it shows and where its reference lines come from. No red/green
+"danger zones": the ACWR bands are team-sport conventions, drawn as thin reference lines only.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display, no GUI toolkit: charts are files
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+BAND_COLOURS = {"none": "#9aa5b1", "small": "#e0a100", "moderate": "#d0641c", "large": "#a61b1b"}
+INK = "#1f2933"
+ACCENT = "#2f6fba"
+CHRONIC = "#7b8794"
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _style(ax, title: str, note: str | None = None) -> None:
+    ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
+    if note:
+        ax.text(0.0, -0.22, note, transform=ax.transAxes, fontsize=7.5, color=CHRONIC, va="top")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=8, colors=INK)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
+    """Bars of Monday-to-Sunday totals; the running week is drawn lighter."""
+    fig, ax = plt.subplots(figsize=(7.5, 2.8))
+    if len(weeks):
+        x = pd.to_datetime(weeks["week_start"])
+        colours = [ACCENT] * len(weeks)
+        if "days" in weeks and len(weeks) and weeks["days"].iloc[-1] < 7:
+            colours[-1] = "#9fc0e6"
+        ax.bar(x, weeks["total"], width=5.5, color=colours, align="edge")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_ylabel(unit, fontsize=8)
+    _style(ax, f"Weekly distance ({unit}, Monday to Sunday, your time zone)",
+           "Lighter bar: the week so far.")
+    return _png(fig)
+
+
+def acute_chronic(days: pd.DataFrame, unit: str = "km") -> bytes:
+    """7-day and 28-day means with the coupled rolling ratio on its own axis."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    if len(days):
+        x = pd.to_datetime(days.index)
+        ax.plot(x, days["acute_mean"], color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
+        ax.plot(x, days["chronic_mean"], color=CHRONIC, linewidth=1.8, label="chronic: 28-day mean")
+        ax.set_ylabel(f"{unit} per day", fontsize=8)
+        ax2 = ax.twinx()
+        ax2.plot(x, days["acwr_rolling_coupled"], color=INK, linewidth=1, linestyle="--",
+                 label="ratio, 7:28 rolling, coupled")
+        for level in (0.8, 1.3, 1.5):
+            ax2.axhline(level, color="#cbd2d9", linewidth=0.8, linestyle=":")
+        ax2.set_ylabel("ratio", fontsize=8)
+        ax2.tick_params(labelsize=8)
+        ax2.spines["top"].set_visible(False)
+        lines = ax.get_lines() + ax2.get_lines()[:1]
+        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=7.5, frameon=False, loc="upper left")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    _style(
+        ax, "Acute and chronic load, ratio 7:28 rolling, coupled",
+        "Dotted lines at 0.8, 1.3 and 1.5 are team-sport conventions (Gabbett 2016), not validated for "
+        "runners;\nno ratio is shown before 28 days of history.",
+    )
+    return _png(fig)
+
+
+def run_spikes(runs: pd.DataFrame) -> bytes:
+    """Each run's distance, coloured by its single-run spike band, against the 30-day longest."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    if len(runs):
+        x = pd.to_datetime(runs["day"])
+        ax.step(x, runs["longest_prior_30d_m"] / 1000.0, where="post", color="#cbd2d9", linewidth=1.2,
+                label="longest run of the previous 30 days")
+        for band, colour in BAND_COLOURS.items():
+            sel = runs["spike_band"] == band
+            if sel.any():
+                label = "within 10%" if band == "none" else f"{band} spike"
+                ax.scatter(x[sel], runs.loc[sel, "distance_m"] / 1000.0, s=22 if band == "none" else 42,
+                           color=colour, label=label, zorder=3)
+        first = runs["spike_band"].isna()
+        if first.any():
+            ax.scatter(x[first], runs.loc[first, "distance_m"] / 1000.0, s=18, facecolors="none",
+                       edgecolors=CHRONIC, label="no earlier run to compare")
+        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_ylabel("km", fontsize=8)
+    _style(ax, "Runs against the longest run of the previous 30 days",
+           "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, >100% large.")
+    return _png(fig)
+
+
+def shoes(shoe_rows: list[dict]) -> bytes:
+    """Each shoe's distance against its reminder and retirement distances."""
+    rows = [s for s in shoe_rows if not s["retired"]] or shoe_rows
+    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.45 * max(len(rows), 1)))
+    for i, s in enumerate(rows):
+        colour = {"ok": ACCENT, "warn": "#e0a100", "retire": "#a61b1b"}[s["level"]]
+        ax.barh(i, s["km"], color=colour, height=0.5)
+        ax.plot([s["warn_km"]] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
+        ax.plot([s["retire_km"]] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
+        ax.text(s["km"], i, f"  {s['km']:.0f} km", va="center", fontsize=8, color=INK)
+    ax.set_yticks(range(len(rows)), [s["name"] for s in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("km", fontsize=8)
+    _style(ax, "Shoes against their limits",
+           "Thin mark: reminder distance; thick mark: retirement distance (convention, not outcome evidence).")
+    return _png(fig)
+
+
+def alert_chart(days: pd.DataFrame, runs: pd.DataFrame, weeks_shown: int = 8) -> bytes:
+    """The compact chart an alert email embeds: recent runs and their 30-day longest."""
+    if len(runs):
+        cutoff = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown)
+        runs = runs[pd.to_datetime(runs["day"]) >= cutoff]
+    return run_spikes(runs)

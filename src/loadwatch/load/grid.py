@@ -1,0 +1,69 @@
+"""Runs to a day-by-athlete grid of load: the athlete's own calendar days, rest days as 0.
+
+The grid is wide (one row per calendar day, one column per athlete) so that every metric is one
+column-wise pandas operation over all athletes at once. Before an athlete's first run the cells
+are NaN, which is how rolling windows know they are not yet full and how the EWMAs know where to
+start. The grid begins one day before the earliest first run: that extra row lets the PMC seed
+its averages at 0 (see metrics.ctl).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..model import RUNNING_SPORTS
+
+
+def running_only(runs: pd.DataFrame) -> pd.DataFrame:
+    """Running, trail, treadmill and track: walking, cycling and the rest carry no running load."""
+    return runs[runs["sport"].isin(RUNNING_SPORTS)]
+
+
+def local_days(start_utc: pd.Series, tz: pd.Series | str) -> pd.Series:
+    """Each start's calendar day where the athlete lives (a 23:30 run belongs to its local day)."""
+    if isinstance(tz, str):
+        return start_utc.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    out = pd.Series(pd.NaT, index=start_utc.index, dtype="datetime64[ns]")
+    for zone, idx in tz.groupby(tz).groups.items():
+        out.loc[idx] = start_utc.loc[idx].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
+    return out
+
+
+def load_grid(
+    runs: pd.DataFrame,
+    as_of: date,
+    tz_by_athlete: Mapping[object, str] | str,
+    load_column: str = "load",
+) -> pd.DataFrame:
+    """Daily load per athlete from each one's first run day to `as_of` (inclusive).
+
+    `runs` needs columns `athlete`, `start_utc` (aware) and `load_column`. Runs after `as_of`
+    are left out: the engine never looks into the future of the day it describes.
+    """
+    if isinstance(tz_by_athlete, str):
+        tz = tz_by_athlete
+    else:
+        tz = runs["athlete"].map(tz_by_athlete)
+    day = local_days(runs["start_utc"], tz)
+    end = pd.Timestamp(as_of)
+    keep = day <= end
+    frame = pd.DataFrame({"athlete": runs["athlete"][keep], "day": day[keep],
+                          "load": runs[load_column][keep].astype(float).fillna(0.0)})
+    if frame.empty:
+        return pd.DataFrame(index=pd.DatetimeIndex([], name="day"), dtype=float)
+    daily = frame.groupby(["day", "athlete"], sort=True)["load"].sum().unstack("athlete")
+    first = frame.groupby("athlete")["day"].min().reindex(daily.columns)
+    days = pd.date_range(first.min() - timedelta(days=1), end, freq="D", name="day")
+    daily = daily.reindex(days)
+    started = days.values[:, None] >= first.values[None, :]
+    values = np.where(started, np.nan_to_num(daily.to_numpy(), nan=0.0), np.nan)
+    return pd.DataFrame(values, index=days, columns=daily.columns)
+
+
+def history_days(grid: pd.DataFrame) -> pd.DataFrame:
+    """How many days of history each cell has, counting its own day (1 on the first run day)."""
+    return grid.notna().cumsum().where(grid.notna())
