@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
+LW = $(BIN)/loadwatch --db $(DEMO)/demo.db
 
 .PHONY: demo test lint bench samples clean
 
@@ -21,12 +22,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/loadwatch --db $(DEMO)/demo.db athletes add demo --tz Europe/Berlin --email demo@example.com
-	$(BIN)/loadwatch --db $(DEMO)/demo.db import sample_activities --athlete demo
-	$(BIN)/loadwatch --db $(DEMO)/demo.db activities --athlete demo --limit 12
+	$(LW) athletes add demo --tz Europe/Berlin --email demo@example.com
+	$(LW) shoes add "Pegasus 40" --athlete demo --start-km 300 --default
+	$(LW) shoes add "Speedgoat 5" --athlete demo --default-for trail
+	$(LW) import sample_activities/demo-runner --athlete demo
+	$(LW) athletes add devices --tz Europe/Berlin
+	$(LW) import sample_activities/real --athlete devices
+	$(LW) activities --athlete devices
+	$(LW) report --athlete demo --as-of 2026-11-08 --html $(DEMO)/report.html
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench sample_activities
+	$(BIN)/ruff format --check --quiet src tests bench sample_activities
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -q

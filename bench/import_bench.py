@@ -96,8 +96,18 @@ def main() -> None:
         for label in ("n", "2n"):
             db = tmp / f"{label}.db"
             subprocess.run(
-                [sys.executable, "-m", "loadwatch.cli", "--db", str(db), "athletes", "add", "bench"],
-                check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "loadwatch.cli",
+                    "--db",
+                    str(db),
+                    "athletes",
+                    "add",
+                    "bench",
+                ],
+                check=True,
+                capture_output=True,
             )
             first, rss1 = loadwatch_import(folders[label], db, args.workers)
             second, _ = loadwatch_import(folders[label], db, args.workers)
@@ -106,16 +116,24 @@ def main() -> None:
         n = len(small)
         first, second, rss = results["n"]
         first2, _, rss2 = results["2n"]
-        print(f"files: {n} one-hour 1 Hz FIT runs ({sum(p.stat().st_size for p in small) / 2**20:.1f} MiB), "
-              f"{os.cpu_count()} cores")
+        print(
+            f"files: {n} one-hour 1 Hz FIT runs ({sum(p.stat().st_size for p in small) / 2**20:.1f} MiB), "
+            f"{os.cpu_count()} cores"
+        )
         print(f"{'':28}{'seconds':>10}{'files/s':>10}{'vs fitparse':>13}")
         print(f"{'fitparse loop (baseline)':28}{base:>10.2f}{n / base:>10.1f}{1.0:>12.2f}x")
         print(f"{'loadwatch import':28}{first:>10.2f}{n / first:>10.1f}{base / first:>12.2f}x")
-        print(f"{'loadwatch import, again':28}{second:>10.2f}{n / second:>10.1f}"
-              f"{'':>13}  ({second / first * 100:.1f}% of the first import)")
-        print(f"peak RSS of the import and its workers: {rss / 1024:.0f} MiB for {n} files, "
-              f"{rss2 / 1024:.0f} MiB for {2 * n} files ({first2:.2f} s)")
-        print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        print(
+            f"{'loadwatch import, again':28}{second:>10.2f}{n / second:>10.1f}"
+            f"{'':>13}  ({second / first * 100:.1f}% of the first import)"
+        )
+        print(
+            f"peak RSS of the import and its workers: {rss / 1024:.0f} MiB for {n} files, "
+            f"{rss2 / 1024:.0f} MiB for {2 * n} files ({first2:.2f} s)"
+        )
+        print(
+            f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

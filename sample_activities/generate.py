@@ -71,8 +71,14 @@ def _write(day: date, local: time, km: float, sport: str, sub: str, pace: float,
     start = datetime.combine(day, local, TZ)
     offset = int(start.utcoffset().total_seconds())
     run = SyntheticRun(
-        start_utc=start, distance_m=km * 1000.0, pace_s_per_km=pace, sport=sport, sub_sport=sub,
-        hr_mean=150.0 if km >= 14 else 142.0, utc_offset_s=offset, seed=seed,
+        start_utc=start,
+        distance_m=km * 1000.0,
+        pace_s_per_km=pace,
+        sport=sport,
+        sub_sport=sub,
+        hr_mean=150.0 if km >= 14 else 142.0,
+        utc_offset_s=offset,
+        seed=seed,
         record_interval_s=5,
     )
     name = f"{start.strftime('%Y-%m-%d-%H%M')}-{sport}.fit"

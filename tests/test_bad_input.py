@@ -124,7 +124,9 @@ def test_batch_goes_on_and_leaves_no_half_rows(ana, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "good.fit").write_bytes(SMALL_RUN.read_bytes())
-    (inbox / "truncated.fit").write_bytes(CORPUS.joinpath("fit/togeojson-run.fit").read_bytes()[:9000])
+    (inbox / "truncated.fit").write_bytes(
+        CORPUS.joinpath("fit/togeojson-run.fit").read_bytes()[:9000]
+    )
     (inbox / "page.gpx").write_text("<html><body>404</body></html>")
     (inbox / "bomb.gpx").write_bytes(BILLION_LAUGHS)
     (inbox / "empty.tcx").write_bytes(b"")
@@ -149,7 +151,9 @@ def test_batch_goes_on_and_leaves_no_half_rows(ana, tmp_path: Path) -> None:
         assert paths == {"good.fit", "multisport.fit"}
         files = dict(db.execute("SELECT path, status FROM imported_files"))
         assert {Path(p).name: s for p, s in files.items()} == {
-            "good.fit": "imported", "multisport.fit": "imported", "settings.fit": "skipped"
+            "good.fit": "imported",
+            "multisport.fit": "imported",
+            "settings.fit": "skipped",
         }
 
 
@@ -175,4 +179,6 @@ def test_folder_of_ten_thousand_unrelated_files(ana, tmp_path: Path) -> None:
 
 def test_missing_path_is_a_failure_not_a_crash(ana, tmp_path: Path) -> None:
     summary = ana.json("import", str(tmp_path / "nope"), code=3)
-    assert summary["failed"] == [{"path": str(tmp_path / "nope"), "reason": "no such file or directory"}]
+    assert summary["failed"] == [
+        {"path": str(tmp_path / "nope"), "reason": "no such file or directory"}
+    ]

@@ -22,7 +22,10 @@ def test_athletes_add_and_list(cli) -> None:
     assert out.stdout == "athlete ana (Europe/Berlin, ana@example.com)\n"
     cli("athletes", "add", "ben", "--tz", "America/New_York")
     listed = cli.json("athletes", "list")
-    assert [(a["name"], a["tz"]) for a in listed] == [("ana", "Europe/Berlin"), ("ben", "America/New_York")]
+    assert [(a["name"], a["tz"]) for a in listed] == [
+        ("ana", "Europe/Berlin"),
+        ("ben", "America/New_York"),
+    ]
     again = cli("athletes", "add", "ana", code=1)
     assert again.stderr == "error: athlete 'ana' exists already\n"
 
@@ -49,8 +52,14 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
     first = ana.json("import", str(inbox), "--athlete", "ana")
     n = len(list(inbox.glob("*.fit")))
     assert first == {
-        "imported": n, "duplicates": 0, "unchanged": 0, "skipped": 0, "ignored": 0,
-        "activities": n, "failed": [], "skipped_files": [],
+        "imported": n,
+        "duplicates": 0,
+        "unchanged": 0,
+        "skipped": 0,
+        "ignored": 0,
+        "activities": n,
+        "failed": [],
+        "skipped_files": [],
     }
     second = ana.json("import", str(inbox), "--athlete", "ana")
     assert second["unchanged"] == n and second["imported"] == 0
@@ -83,8 +92,11 @@ def test_same_run_from_watch_and_gpx_is_kept_once_preferring_the_fit(ana, tmp_pa
     # And the other way round: a TCX after the FIT stays a duplicate.
     tcx_dir = tmp_path / "t"
     tcx_dir.mkdir()
-    summary = ana.json("import", str(CORPUS / "tcx/sweatpy-activity_4801048867.tcx"),
-                       str(CORPUS / "fit/sweatpy-4801048867.fit"))
+    summary = ana.json(
+        "import",
+        str(CORPUS / "tcx/sweatpy-activity_4801048867.tcx"),
+        str(CORPUS / "fit/sweatpy-4801048867.fit"),
+    )
     assert summary["imported"] + summary["duplicates"] == 2
     bike = [r for r in ana.json("activities") if r["start_utc"].startswith("2020-04-18")]
     assert [r["source"] for r in bike] == ["fit"]
@@ -121,7 +133,9 @@ def test_gz_files_in_a_folder(ana, tmp_path: Path) -> None:
     inbox = tmp_path / "gz"
     inbox.mkdir()
     (inbox / "a.fit.gz").write_bytes(gzip.compress((CORPUS / "fit/togeojson-run.fit").read_bytes()))
-    (inbox / "b.tcx.gz").write_bytes(gzip.compress((CORPUS / "tcx/togeojson-sample.tcx").read_bytes()))
+    (inbox / "b.tcx.gz").write_bytes(
+        gzip.compress((CORPUS / "tcx/togeojson-sample.tcx").read_bytes())
+    )
     summary = ana.json("import", str(inbox))
     assert summary["imported"] == 2
 
@@ -154,7 +168,5 @@ def test_not_a_database_is_a_clear_error(cli, tmp_path: Path) -> None:
 
 def test_debug_shows_the_traceback(cli) -> None:
     cli.db.write_text("this is not sqlite")
-    result = cli.runner.invoke(
-        main, ["--db", str(cli.db), "--debug", "athletes", "list"]
-    )
+    result = cli.runner.invoke(main, ["--db", str(cli.db), "--debug", "athletes", "list"])
     assert result.exit_code == 1 and "Traceback" in result.stderr

@@ -60,7 +60,13 @@ def test_device_files_match_expected_totals(rel: str) -> None:
 def test_multisport_file_gives_each_leg() -> None:
     acts = read_file(CORPUS / "fit/activity-large-fenxi2-multisport.fit")
     assert [a.sport for a in acts] == [
-        "generic", "transition", "running", "transition", "running", "transition", "cycling"
+        "generic",
+        "transition",
+        "running",
+        "transition",
+        "running",
+        "transition",
+        "cycling",
     ]
     assert [a.session_index for a in acts] == list(range(7))
     assert sum(a.is_run for a in acts) == 2

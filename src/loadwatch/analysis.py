@@ -22,13 +22,23 @@ class Analysis:
     shoes: list[ShoeStatus]
 
 
-def analyse(store: SqliteStore, athlete: Athlete, as_of: date, params: LoadParams = LoadParams()) -> Analysis:
+def analyse(
+    store: SqliteStore, athlete: Athlete, as_of: date, params: LoadParams = LoadParams()
+) -> Analysis:
     activities = store.activities_frame(athlete.id)
     hr = HeartRateProfile(athlete.resting_hr, athlete.max_hr, athlete.sex)
     distance_params = replace(params, load_basis="distance")
     distance = compute_daily(activities, as_of, athlete.tz, distance_params, hr)
-    load = distance if params.load_basis == "distance" else compute_daily(activities, as_of, athlete.tz, params, hr)
+    load = (
+        distance
+        if params.load_basis == "distance"
+        else compute_daily(activities, as_of, athlete.tz, params, hr)
+    )
     # Shoe mileage counts what happened up to the day described, like everything else here.
-    upto = activities[activities["start_utc"].dt.tz_convert(athlete.tz).dt.date <= as_of] if len(activities) else activities
+    upto = (
+        activities[activities["start_utc"].dt.tz_convert(athlete.tz).dt.date <= as_of]
+        if len(activities)
+        else activities
+    )
     shoes = shoe_status(store.shoes_frame(athlete.id), upto)
     return Analysis(athlete, load, distance, shoes)

@@ -50,8 +50,11 @@ def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
         ax.bar(x, weeks["total"], width=5.5, color=colours, align="edge")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_ylabel(unit, fontsize=8)
-    _style(ax, f"Weekly distance ({unit}, Monday to Sunday, your time zone)",
-           "Lighter bar: the week so far.")
+    _style(
+        ax,
+        f"Weekly distance ({unit}, Monday to Sunday, your time zone)",
+        "Lighter bar: the week so far.",
+    )
     return _png(fig)
 
 
@@ -64,18 +67,27 @@ def acute_chronic(days: pd.DataFrame, unit: str = "km") -> bytes:
         ax.plot(x, days["chronic_mean"], color=CHRONIC, linewidth=1.8, label="chronic: 28-day mean")
         ax.set_ylabel(f"{unit} per day", fontsize=8)
         ax2 = ax.twinx()
-        ax2.plot(x, days["acwr_rolling_coupled"], color=INK, linewidth=1, linestyle="--",
-                 label="ratio, 7:28 rolling, coupled")
+        ax2.plot(
+            x,
+            days["acwr_rolling_coupled"],
+            color=INK,
+            linewidth=1,
+            linestyle="--",
+            label="ratio, 7:28 rolling, coupled",
+        )
         for level in (0.8, 1.3, 1.5):
             ax2.axhline(level, color="#cbd2d9", linewidth=0.8, linestyle=":")
         ax2.set_ylabel("ratio", fontsize=8)
         ax2.tick_params(labelsize=8)
         ax2.spines["top"].set_visible(False)
         lines = ax.get_lines() + ax2.get_lines()[:1]
-        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=7.5, frameon=False, loc="upper left")
+        ax.legend(
+            lines, [ln.get_label() for ln in lines], fontsize=7.5, frameon=False, loc="upper left"
+        )
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     _style(
-        ax, "Acute and chronic load, ratio 7:28 rolling, coupled",
+        ax,
+        "Acute and chronic load, ratio 7:28 rolling, coupled",
         "Dotted lines at 0.8, 1.3 and 1.5 are team-sport conventions (Gabbett 2016), not validated for "
         "runners;\nno ratio is shown before 28 days of history.",
     )
@@ -87,23 +99,46 @@ def run_spikes(runs: pd.DataFrame) -> bytes:
     fig, ax = plt.subplots(figsize=(7.5, 3.0))
     if len(runs):
         x = pd.to_datetime(runs["day"])
-        ax.step(x, runs["longest_prior_30d_m"] / 1000.0, where="post", color="#cbd2d9", linewidth=1.2,
-                label="longest run of the previous 30 days")
+        ax.step(
+            x,
+            runs["longest_prior_30d_m"] / 1000.0,
+            where="post",
+            color="#cbd2d9",
+            linewidth=1.2,
+            label="longest run of the previous 30 days",
+        )
+        full = runs["full_30d_history"].astype(bool)
         for band, colour in BAND_COLOURS.items():
-            sel = runs["spike_band"] == band
+            sel = (runs["spike_band"] == band) & full
             if sel.any():
                 label = "within 10%" if band == "none" else f"{band} spike"
-                ax.scatter(x[sel], runs.loc[sel, "distance_m"] / 1000.0, s=22 if band == "none" else 42,
-                           color=colour, label=label, zorder=3)
-        first = runs["spike_band"].isna()
-        if first.any():
-            ax.scatter(x[first], runs.loc[first, "distance_m"] / 1000.0, s=18, facecolors="none",
-                       edgecolors=CHRONIC, label="no earlier run to compare")
+                ax.scatter(
+                    x[sel],
+                    runs.loc[sel, "distance_m"] / 1000.0,
+                    s=22 if band == "none" else 42,
+                    color=colour,
+                    label=label,
+                    zorder=3,
+                )
+        early = ~full
+        if early.any():
+            # Without 30 days of history a "spike" only reflects missing data (science.md).
+            ax.scatter(
+                x[early],
+                runs.loc[early, "distance_m"] / 1000.0,
+                s=18,
+                facecolors="none",
+                edgecolors=CHRONIC,
+                label="less than 30 days of history: not compared",
+            )
         ax.legend(fontsize=7.5, frameon=False, loc="upper left")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_ylabel("km", fontsize=8)
-    _style(ax, "Runs against the longest run of the previous 30 days",
-           "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, >100% large.")
+    _style(
+        ax,
+        "Runs against the longest run of the previous 30 days",
+        "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, >100% large.",
+    )
     return _png(fig)
 
 
@@ -120,8 +155,11 @@ def shoes(shoe_rows: list[dict]) -> bytes:
     ax.set_yticks(range(len(rows)), [s["name"] for s in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("km", fontsize=8)
-    _style(ax, "Shoes against their limits",
-           "Thin mark: reminder distance; thick mark: retirement distance (convention, not outcome evidence).")
+    _style(
+        ax,
+        "Shoes against their limits",
+        "Thin mark: reminder distance; thick mark: retirement distance (convention, not outcome evidence).",
+    )
     return _png(fig)
 
 

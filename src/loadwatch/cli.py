@@ -47,7 +47,8 @@ class Context:
             raise NotFound("no athletes yet: add one with 'loadwatch athletes add NAME --tz ZONE'")
         raise NotFound(
             "several athletes: choose one with --athlete ("
-            + ", ".join(a.name for a in athletes) + ")"
+            + ", ".join(a.name for a in athletes)
+            + ")"
         )
 
     def close(self) -> None:
@@ -87,10 +88,12 @@ def _debug(ctx: click.Context) -> bool:
 
 
 @click.group(cls=LoadwatchGroup)
-@click.option("--db", type=click.Path(dir_okay=False),
-              help="SQLite database file (env LOADWATCH_DB).")
-@click.option("--config", type=click.Path(dir_okay=False),
-              help="Config file, TOML (env LOADWATCH_CONFIG).")
+@click.option(
+    "--db", type=click.Path(dir_okay=False), help="SQLite database file (env LOADWATCH_DB)."
+)
+@click.option(
+    "--config", type=click.Path(dir_okay=False), help="Config file, TOML (env LOADWATCH_CONFIG)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(__version__, prog_name="loadwatch")
 @click.pass_context
@@ -107,7 +110,9 @@ def paths(obj: Context) -> None:
     """Show where the database and the config file live."""
     loc = obj.locations
     click.echo(f"database: {loc.database}  ({loc.database_from})")
-    click.echo(f"config:   {loc.config}  ({loc.config_from}{'' if loc.config.exists() else ', not present'})")
+    click.echo(
+        f"config:   {loc.config}  ({loc.config_from}{'' if loc.config.exists() else ', not present'})"
+    )
 
 
 # -- athletes ------------------------------------------------------------------------------------
@@ -120,24 +125,34 @@ def _check_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise click.BadParameter(f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from e
+        raise click.BadParameter(
+            f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)"
+        ) from e
     return tz
 
 
 @athletes.command("add")
 @click.argument("name")
 @click.option("--email", help="Where alerts go.")
-@click.option("--tz", default="UTC", show_default=True,
-              callback=lambda c, p, v: _check_tz(v),
-              help="IANA time zone: days and weeks are counted in it.")
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    callback=lambda c, p, v: _check_tz(v),
+    help="IANA time zone: days and weeks are counted in it.",
+)
 @click.option("--resting-hr", type=click.IntRange(20, 120), help="Resting heart rate (for TRIMP).")
 @click.option("--max-hr", type=click.IntRange(100, 240), help="Maximum heart rate (for TRIMP).")
-@click.option("--sex", type=click.Choice(["female", "male"]), help="Selects the Banister TRIMP weighting.")
+@click.option(
+    "--sex", type=click.Choice(["female", "male"]), help="Selects the Banister TRIMP weighting."
+)
 @click.option("--update", is_flag=True, help="Change an existing athlete instead of failing.")
 @click.pass_obj
 def athletes_add(obj: Context, name, email, tz, resting_hr, max_hr, sex, update) -> None:
     """Add an athlete (or change one with --update)."""
-    a = obj.store.add_athlete(name, email, tz, resting_hr=resting_hr, max_hr=max_hr, sex=sex, update=update)
+    a = obj.store.add_athlete(
+        name, email, tz, resting_hr=resting_hr, max_hr=max_hr, sex=sex, update=update
+    )
     click.echo(f"athlete {a.name} ({a.tz}{', ' + a.email if a.email else ''})")
 
 
@@ -159,8 +174,12 @@ def athletes_list(obj: Context, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--athlete", "-a", help="Whose files these are (optional when there is one athlete).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Decoding processes (default: all cores).")
-@click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as non-activities.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Decoding processes (default: all cores)."
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also list the files skipped as non-activities."
+)
 @click.pass_obj
 def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
     """Import FIT, GPX and TCX files (also .gz) and folders of them, recursively."""
@@ -178,8 +197,9 @@ def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
             bar.update(n)
 
     try:
-        summary = import_paths(obj.store, name, paths, workers=workers,
-                               on_total=on_total, on_progress=on_progress)
+        summary = import_paths(
+            obj.store, name, paths, workers=workers, on_total=on_total, on_progress=on_progress
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -205,7 +225,9 @@ def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
 @main.command()
 @click.option("--athlete", "-a", help="Whose activities (optional when there is one athlete).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates.")
+@click.option(
+    "--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates."
+)
 @click.option("--limit", type=int, default=0, help="Only the last N (0: all).")
 @click.pass_obj
 def activities(obj: Context, athlete, as_json, include_duplicates, limit) -> None:
@@ -218,11 +240,17 @@ def activities(obj: Context, athlete, as_json, include_duplicates, limit) -> Non
         click.echo(json.dumps([_activity_json(r) for r in frame.itertuples()], indent=2))
         return
     tz = ZoneInfo(a.tz)
-    click.echo(f"{'id':>5}  {'local start':<16}  {'sport':<14} {'km':>7} {'moving':>8} {'hr':>4}  source")
+    click.echo(
+        f"{'id':>5}  {'local start':<16}  {'sport':<14} {'km':>7} {'moving':>8} {'hr':>4}  source"
+    )
     for r in frame.itertuples():
         local = r.start_utc.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
         hr = f"{r.avg_hr:.0f}" if r.avg_hr == r.avg_hr and r.avg_hr is not None else "-"
-        dup = f"  (duplicate of {int(r.duplicate_of)})" if r.duplicate_of == r.duplicate_of and r.duplicate_of is not None else ""
+        dup = (
+            f"  (duplicate of {int(r.duplicate_of)})"
+            if r.duplicate_of == r.duplicate_of and r.duplicate_of is not None
+            else ""
+        )
         click.echo(
             f"{r.id:>5}  {local:<16}  {r.sport:<14} {r.distance_m / 1000:>7.2f} "
             f"{_hms(r.moving_s):>8} {hr:>4}  {r.source_format}{dup}"
@@ -275,12 +303,28 @@ def _parse_day(ctx, param, value):
 
 @main.command()
 @click.option("--athlete", "-a", help="Whose report (optional when there is one athlete).")
-@click.option("--as-of", callback=_parse_day, help="The day to describe (default: today in the athlete's zone).")
-@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks shown.")
-@click.option("--basis", type=click.Choice(["distance", "moving_time", "trimp"]), default="distance",
-              show_default=True, help="Load basis of the ratios (TRIMP needs resting and max heart rate).")
+@click.option(
+    "--as-of",
+    callback=_parse_day,
+    help="The day to describe (default: today in the athlete's zone).",
+)
+@click.option(
+    "--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks shown."
+)
+@click.option(
+    "--basis",
+    type=click.Choice(["distance", "moving_time", "trimp"]),
+    default="distance",
+    show_default=True,
+    help="Load basis of the ratios (TRIMP needs resting and max heart rate).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML page.",
+)
 @click.pass_obj
 def report(obj: Context, athlete, as_of, weeks, basis, as_json, html_path) -> None:
     """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
@@ -298,7 +342,9 @@ def report(obj: Context, athlete, as_of, weeks, basis, as_json, html_path) -> No
     if html_path:
         from pathlib import Path
 
-        Path(html_path).write_text(html_page(data, result.load, result.distance, weeks), encoding="utf-8")
+        Path(html_path).write_text(
+            html_page(data, result.load, result.distance, weeks), encoding="utf-8"
+        )
     if as_json:
         click.echo(json.dumps(data, indent=1, allow_nan=False))
     else:
@@ -316,23 +362,42 @@ def shoes() -> None:
 @shoes.command("add")
 @click.argument("name")
 @click.option("--athlete", "-a", help="Whose shoe (optional when there is one athlete).")
-@click.option("--start-km", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Distance already on the shoe.")
-@click.option("--warn-km", type=click.FloatRange(1), default=640.0, show_default=True,
-              help="Remind at this distance (400 mi).")
-@click.option("--retire-km", type=click.FloatRange(1), default=800.0, show_default=True,
-              help="Remind again to retire it at this distance (500 mi).")
+@click.option(
+    "--start-km",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Distance already on the shoe.",
+)
+@click.option(
+    "--warn-km",
+    type=click.FloatRange(1),
+    default=640.0,
+    show_default=True,
+    help="Remind at this distance (400 mi).",
+)
+@click.option(
+    "--retire-km",
+    type=click.FloatRange(1),
+    default=800.0,
+    show_default=True,
+    help="Remind again to retire it at this distance (500 mi).",
+)
 @click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
 @click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
 @click.option("--update", is_flag=True, help="Change an existing shoe.")
 @click.pass_obj
-def shoes_add(obj: Context, name, athlete, start_km, warn_km, retire_km, is_default, default_for, update) -> None:
+def shoes_add(
+    obj: Context, name, athlete, start_km, warn_km, retire_km, is_default, default_for, update
+) -> None:
     """Add a shoe."""
     if retire_km < warn_km:
         raise click.BadParameter("must not be below --warn-km", param_hint="--retire-km")
     a = obj.store.athlete(obj.athlete_name(athlete))
     kind = default_for or ("running" if is_default else None)
-    obj.store.add_shoe(a.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, kind, update=update)
+    obj.store.add_shoe(
+        a.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, kind, update=update
+    )
     click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
 
 
@@ -354,13 +419,17 @@ def shoes_list(obj: Context, athlete, as_json) -> None:
         status = "retired" if s.retired else s.level
         if s.default_for:
             status += f", default for {s.default_for}"
-        click.echo(f"{s.name:<24}{s.km:>8.1f}{s.warn_km:>7.0f}{s.retire_km:>8.0f}{s.runs:>6}  {status}")
+        click.echo(
+            f"{s.name:<24}{s.km:>8.1f}{s.warn_km:>7.0f}{s.retire_km:>8.0f}{s.runs:>6}  {status}"
+        )
 
 
 @shoes.command("assign")
 @click.argument("args", nargs=-1, required=True)
 @click.option("--athlete", "-a", help="Whose runs (optional when there is one athlete).")
-@click.option("--from", "from_day", callback=_parse_day, help="First local day of a range (inclusive).")
+@click.option(
+    "--from", "from_day", callback=_parse_day, help="First local day of a range (inclusive)."
+)
 @click.option("--to", "to_day", callback=_parse_day, help="Last local day of a range (inclusive).")
 @click.pass_obj
 def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
@@ -373,7 +442,9 @@ def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
         try:
             activity_id = int(args[0])
         except ValueError as e:
-            raise click.BadParameter(f"{args[0]!r} is not an activity id", param_hint="ACTIVITY_ID") from e
+            raise click.BadParameter(
+                f"{args[0]!r} is not an activity id", param_hint="ACTIVITY_ID"
+            ) from e
         n = obj.store.assign_shoe(a.id, args[1], activity_id=activity_id)
         click.echo(f"activity {activity_id} -> {args[1]}")
         return

@@ -77,7 +77,9 @@ def decode(candidate: Candidate) -> Decoded:
     except UnreadableFile as e:
         return Decoded(candidate, digest, failed=e.reason)
     except Exception as e:  # a reader bug must cost one file, not the batch
-        return Decoded(candidate, digest, failed=f"internal error while reading: {type(e).__name__}: {e}")
+        return Decoded(
+            candidate, digest, failed=f"internal error while reading: {type(e).__name__}: {e}"
+        )
     return Decoded(candidate, digest, tuple(activities))
 
 
@@ -136,24 +138,41 @@ def _decode_all(todo: list[Candidate], workers: int | None) -> Iterator[Decoded]
         yield from pool.imap_unordered(decode, todo, chunksize=chunk)
 
 
-def _store_one(store: SqliteStore, athlete_id: int, result: Decoded, summary: ImportSummary) -> None:
+def _store_one(
+    store: SqliteStore, athlete_id: int, result: Decoded, summary: ImportSummary
+) -> None:
     c = result.candidate
     if result.failed is not None:
         summary.failed.append(FileFailure(c.path, result.failed))
         return
     if result.skipped is not None:
-        store.save_file(athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "skipped",
-                        reason=result.skipped)
+        store.save_file(
+            athlete_id,
+            c.path,
+            c.size,
+            c.mtime_ns,
+            result.content_hash,
+            "skipped",
+            reason=result.skipped,
+        )
         summary.skipped += 1
         summary.skipped_files.append(FileFailure(c.path, result.skipped))
         return
     if store.hash_known(athlete_id, result.content_hash):
-        store.save_file(athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "duplicate",
-                        reason="same bytes as a file imported before")
+        store.save_file(
+            athlete_id,
+            c.path,
+            c.size,
+            c.mtime_ns,
+            result.content_hash,
+            "duplicate",
+            reason="same bytes as a file imported before",
+        )
         summary.duplicates += 1
         return
-    saved = store.save_file(athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported",
-                            result.activities)
+    saved = store.save_file(
+        athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
+    )
     summary.activities += saved.primary
     if saved.primary:
         summary.imported += 1

@@ -99,7 +99,7 @@ def _m0001_initial(db: sqlite3.Connection) -> None:
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT
         );
-        """
+        """,
     )
 
 

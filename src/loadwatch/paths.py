@@ -19,7 +19,9 @@ class Locations:
     config_from: str
 
 
-def resolve(db: str | os.PathLike | None = None, config: str | os.PathLike | None = None) -> Locations:
+def resolve(
+    db: str | os.PathLike | None = None, config: str | os.PathLike | None = None
+) -> Locations:
     """Flag beats environment (LOADWATCH_DB, LOADWATCH_CONFIG) beats the platform default."""
     if db:
         database, db_from = Path(db), "--db"

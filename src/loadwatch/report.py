@@ -51,24 +51,31 @@ def report_data(
     d, b = distance.days, load.days
     days = []
     for day in d.index:
-        days.append({
-            "date": day.strftime("%Y-%m-%d"),
-            "distance_km": _num(d.at[day, "load"]),
-            "acute7_km": _num(d.at[day, "acute_sum"]),
-            "chronic28_km": _num(d.at[day, "chronic_sum"] / 4.0),
-            "load": _num(b.at[day, "load"]),
-            "acwr_rolling_coupled": _num(b.at[day, "acwr_rolling_coupled"]),
-            "acwr_rolling_uncoupled": _num(b.at[day, "acwr_rolling_uncoupled"]),
-            "acwr_ewma": _num(b.at[day, "acwr_ewma"]),
-            "week_over_week_pct": _num(b.at[day, "week_over_week_pct"]),
-            "ctl": _num(b.at[day, "ctl"]),
-            "atl": _num(b.at[day, "atl"]),
-            "tsb": _num(b.at[day, "tsb"]),
-            "monotony": _num(b.at[day, "monotony"]),
-        })
+        days.append(
+            {
+                "date": day.strftime("%Y-%m-%d"),
+                "distance_km": _num(d.at[day, "load"]),
+                "acute7_km": _num(d.at[day, "acute_sum"]),
+                "chronic28_km": _num(d.at[day, "chronic_sum"] / 4.0),
+                "load": _num(b.at[day, "load"]),
+                "acwr_rolling_coupled": _num(b.at[day, "acwr_rolling_coupled"]),
+                "acwr_rolling_uncoupled": _num(b.at[day, "acwr_rolling_uncoupled"]),
+                "acwr_ewma": _num(b.at[day, "acwr_ewma"]),
+                "week_over_week_pct": _num(b.at[day, "week_over_week_pct"]),
+                "ctl": _num(b.at[day, "ctl"]),
+                "atl": _num(b.at[day, "atl"]),
+                "tsb": _num(b.at[day, "tsb"]),
+                "monotony": _num(b.at[day, "monotony"]),
+            }
+        )
     weeks = [
-        {"week_start": w.week_start.strftime("%Y-%m-%d"), "distance_km": _num(w.total),
-         "days": int(w.days), "change_pct": _num(w.change_pct), "longest_km": _num(w.longest)}
+        {
+            "week_start": w.week_start.strftime("%Y-%m-%d"),
+            "distance_km": _num(w.total),
+            "days": int(w.days),
+            "change_pct": _num(w.change_pct),
+            "longest_km": _num(w.longest),
+        }
         for w in distance.weeks.itertuples()
     ]
     runs = [
@@ -116,8 +123,10 @@ def _pct(x) -> str:
 def terminal(data: dict, weeks_shown: int = 12) -> str:
     """The readable view: recent weeks, today's numbers named, the latest spike, the shoes."""
     out = []
-    out.append(f"{data['athlete']} - as of {data['as_of']} ({data['tz']}), load basis: "
-               f"{data['load_basis']} ({data['load_unit']})")
+    out.append(
+        f"{data['athlete']} - as of {data['as_of']} ({data['tz']}), load basis: "
+        f"{data['load_basis']} ({data['load_unit']})"
+    )
     if not data["days"]:
         out.append("No runs yet on or before this day.")
         return "\n".join(out) + "\n"
@@ -125,8 +134,10 @@ def terminal(data: dict, weeks_shown: int = 12) -> str:
     out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}")
     for w in data["weeks"][-weeks_shown:]:
         so_far = "  (so far)" if w["days"] < 7 else ""
-        out.append(f"{w['week_start']:<12}{w['distance_km']:>8.1f}{_pct(w['change_pct']):>9}"
-                   f"{_fmt(w['longest_km'], '.1f', '-'):>9}{so_far}")
+        out.append(
+            f"{w['week_start']:<12}{w['distance_km']:>8.1f}{_pct(w['change_pct']):>9}"
+            f"{_fmt(w['longest_km'], '.1f', '-'):>9}{so_far}"
+        )
     today = data["days"][-1]
     prev7 = None
     if len(data["days"]) >= 14:
@@ -141,21 +152,29 @@ def terminal(data: dict, weeks_shown: int = 12) -> str:
     if today["acwr_rolling_coupled"] is None:
         out.append("  acute:chronic ratios: not shown before 28 days of history")
     else:
-        out.append(f"  acute:chronic 7:28 rolling, coupled:   {today['acwr_rolling_coupled']:.2f}"
-                   f"   (7:21 uncoupled: {_fmt(today['acwr_rolling_uncoupled'])})")
+        out.append(
+            f"  acute:chronic 7:28 rolling, coupled:   {today['acwr_rolling_coupled']:.2f}"
+            f"   (7:21 uncoupled: {_fmt(today['acwr_rolling_uncoupled'])})"
+        )
         out.append(f"  acute:chronic EWMA 7:28, coupled:      {_fmt(today['acwr_ewma'])}")
-    out.append(f"  fitness/fatigue (PMC, tau 42/7):  CTL {_fmt(today['ctl'], '.1f')}  "
-               f"ATL {_fmt(today['atl'], '.1f')}  TSB {_fmt(today['tsb'], '+.1f')}")
+    out.append(
+        f"  fitness/fatigue (PMC, tau 42/7):  CTL {_fmt(today['ctl'], '.1f')}  "
+        f"ATL {_fmt(today['atl'], '.1f')}  TSB {_fmt(today['tsb'], '+.1f')}"
+    )
     out.append(f"  monotony (Foster, 7 days): {_fmt(today['monotony'])}")
     out.append(_wrap("  " + RATIO_NOTE, "  "))
-    spikes = [r for r in data["runs"] if r["spike_band"] not in (None, "none") and r["full_30d_history"]]
+    spikes = [
+        r for r in data["runs"] if r["spike_band"] not in (None, "none") and r["full_30d_history"]
+    ]
     out.append("")
     if spikes:
         r = spikes[-1]
         out.append("Latest single-run spike")
-        out.append(f"  {r['date']}: {r['distance_km']:.1f} km, {r['spike_pct']:+.0f}% over the longest run of "
-                   f"the previous 30 days ({r['longest_prior_30d_km']:.1f} km): {r['spike_band']} "
-                   f"(hazard ratio {HAZARD_RATIO[r['spike_band']]} in Frandsen 2025)")
+        out.append(
+            f"  {r['date']}: {r['distance_km']:.1f} km, {r['spike_pct']:+.0f}% over the longest run of "
+            f"the previous 30 days ({r['longest_prior_30d_km']:.1f} km): {r['spike_band']} "
+            f"(hazard ratio {HAZARD_RATIO[r['spike_band']]} in Frandsen 2025)"
+        )
         out.append(_wrap("  " + SPIKE_NOTE, "  "))
     else:
         out.append("No single-run spike (>10% over the 30-day longest) with 30 days of history.")
@@ -163,9 +182,18 @@ def terminal(data: dict, weeks_shown: int = 12) -> str:
         out.append("")
         out.append(f"{'shoe':<24}{'km':>8}{'warn':>7}{'retire':>8}  status")
         for s in data["shoes"]:
-            status = "retired" if s["retired"] else {"ok": "ok", "warn": "past reminder distance",
-                                                       "retire": "past retirement distance"}[s["level"]]
-            out.append(f"{s['name']:<24}{s['km']:>8.1f}{s['warn_km']:>7.0f}{s['retire_km']:>8.0f}  {status}")
+            status = (
+                "retired"
+                if s["retired"]
+                else {
+                    "ok": "ok",
+                    "warn": "past reminder distance",
+                    "retire": "past retirement distance",
+                }[s["level"]]
+            )
+            out.append(
+                f"{s['name']:<24}{s['km']:>8.1f}{s['warn_km']:>7.0f}{s['retire_km']:>8.0f}  {status}"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -196,8 +224,10 @@ def html_page(data: dict, load: AthleteLoad, distance: AthleteLoad, weeks_shown:
     ]
     if data["shoes"]:
         figures.append((charts.shoes(data["shoes"]), "Shoes against their limits"))
-    body += [f"<figure>{_img(png, alt)}<figcaption>{html.escape(alt)}</figcaption></figure>"
-             for png, alt in figures]
+    body += [
+        f"<figure>{_img(png, alt)}<figcaption>{html.escape(alt)}</figcaption></figure>"
+        for png, alt in figures
+    ]
     title = f"loadwatch - {data['athlete']} - {data['as_of']}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -206,8 +236,8 @@ body {{ font-family: system-ui, sans-serif; max-width: 860px; margin: 2em auto; 
 pre {{ background: #f5f7fa; padding: 1em; overflow-x: auto; font-size: 13px; }}
 figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ font-size: 12px; color: #52606d; }}
 </style></head><body>
-<h1>{html.escape(data['athlete'])}: training load as of {html.escape(data['as_of'])}</h1>
-{''.join(body)}
+<h1>{html.escape(data["athlete"])}: training load as of {html.escape(data["as_of"])}</h1>
+{"".join(body)}
 <p style="font-size:12px;color:#52606d">{html.escape(SPIKE_NOTE)} {html.escape(RATIO_NOTE)}
 If a knee or anything else hurts, reduce load and consider seeing a clinician.</p>
 </body></html>

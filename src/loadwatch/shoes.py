@@ -37,9 +37,14 @@ class ShoeStatus:
 
     def as_json(self) -> dict:
         return {
-            "name": self.name, "km": round(self.km, 3), "warn_km": self.warn_km,
-            "retire_km": self.retire_km, "retired": self.retired, "runs": self.runs,
-            "default_for": self.default_for, "level": self.level,
+            "name": self.name,
+            "km": round(self.km, 3),
+            "warn_km": self.warn_km,
+            "retire_km": self.retire_km,
+            "retired": self.retired,
+            "runs": self.runs,
+            "default_for": self.default_for,
+            "level": self.level,
         }
 
 
@@ -47,17 +52,28 @@ def shoe_status(shoes: pd.DataFrame, activities: pd.DataFrame) -> list[ShoeStatu
     """`shoes` as stored (start_m, warn_m, retire_m...), `activities` the primary copies only."""
     if len(activities) and "shoe_id" in activities:
         assigned = activities.dropna(subset=["shoe_id"])
-        per_shoe = assigned.groupby(assigned["shoe_id"].astype(int))["distance_m"].agg(["sum", "count"])
+        per_shoe = assigned.groupby(assigned["shoe_id"].astype(int))["distance_m"].agg(
+            ["sum", "count"]
+        )
     else:
         per_shoe = pd.DataFrame(columns=["sum", "count"])
     out = []
     for s in shoes.itertuples():
-        total, count = (per_shoe.loc[s.id, "sum"], per_shoe.loc[s.id, "count"]) if s.id in per_shoe.index else (0.0, 0)
+        total, count = (
+            (per_shoe.loc[s.id, "sum"], per_shoe.loc[s.id, "count"])
+            if s.id in per_shoe.index
+            else (0.0, 0)
+        )
         out.append(
             ShoeStatus(
-                id=int(s.id), name=s.name, km=(s.start_m + float(total)) / 1000.0,
-                warn_km=s.warn_m / 1000.0, retire_km=s.retire_m / 1000.0, retired=bool(s.retired),
-                runs=int(count), default_for=s.default_for if isinstance(s.default_for, str) else None,
+                id=int(s.id),
+                name=s.name,
+                km=(s.start_m + float(total)) / 1000.0,
+                warn_km=s.warn_m / 1000.0,
+                retire_km=s.retire_m / 1000.0,
+                retired=bool(s.retired),
+                runs=int(count),
+                default_for=s.default_for if isinstance(s.default_for, str) else None,
             )
         )
     return out

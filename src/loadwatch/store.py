@@ -52,8 +52,15 @@ class Store(Protocol):
     def file_state(self, athlete_id: int, path: str) -> FileState | None: ...
     def hash_known(self, athlete_id: int, content_hash: str) -> bool: ...
     def save_file(
-        self, athlete_id: int, path: str, size: int, mtime_ns: int, content_hash: str,
-        status: str, activities: Sequence[Activity], reason: str | None = None,
+        self,
+        athlete_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        status: str,
+        activities: Sequence[Activity],
+        reason: str | None = None,
     ) -> SavedFile: ...
     @staticmethod
     def _default_shoe(db: sqlite3.Connection, athlete_id: int, act: Activity) -> int | None:
@@ -112,7 +119,8 @@ class Store(Protocol):
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name", self.db,
+            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name",
+            self.db,
             params=(athlete_id,),
         )
 
@@ -121,9 +129,17 @@ class Store(Protocol):
             "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
         ).fetchone()
         if row is None:
-            names = [r[0] for r in self.db.execute(
-                "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,))]
-            hint = f" (known: {', '.join(names)})" if names else " (add one with 'loadwatch shoes add')"
+            names = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,)
+                )
+            ]
+            hint = (
+                f" (known: {', '.join(names)})"
+                if names
+                else " (add one with 'loadwatch shoes add')"
+            )
             raise NotFound(f"no shoe named {name!r}{hint}")
         return row[0]
 
@@ -172,7 +188,9 @@ class Store(Protocol):
                 (int(retired), int(retired), shoe_id),
             )
 
-    def activities_frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame: ...
+    def activities_frame(
+        self, athlete_id: int, include_duplicates: bool = False
+    ) -> pd.DataFrame: ...
     def close(self) -> None: ...
 
 
@@ -259,7 +277,11 @@ class SqliteStore:
         row = self.db.execute("SELECT * FROM athletes WHERE name = ?", (name,)).fetchone()
         if row is None:
             known = [a.name for a in self.athletes()]
-            hint = f" (known: {', '.join(known)})" if known else " (add one with 'loadwatch athletes add')"
+            hint = (
+                f" (known: {', '.join(known)})"
+                if known
+                else " (add one with 'loadwatch athletes add')"
+            )
             raise NotFound(f"no athlete named {name!r}{hint}")
         return _athlete(row)
 
@@ -317,7 +339,8 @@ class SqliteStore:
                 (athlete_id, path, size, mtime_ns, content_hash, status, reason, _now()),
             )
             file_id = db.execute(
-                "SELECT id FROM imported_files WHERE athlete_id = ? AND path = ?", (athlete_id, path)
+                "SELECT id FROM imported_files WHERE athlete_id = ? AND path = ?",
+                (athlete_id, path),
             ).fetchone()[0]
             for act in activities:
                 if db.execute(
@@ -366,12 +389,26 @@ class SqliteStore:
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                athlete_id, file_id, act.session_index, act.sport, act.sub_sport,
-                _utc_text(act.start_utc), act.utc_offset_s, act.distance_m, act.moving_s,
-                act.elapsed_s, act.avg_hr, act.max_hr, act.elevation_gain_m,
-                json.dumps(act.hr_histogram_s) if act.hr_histogram_s else None, act.device,
-                act.source_format, act.source_path, act.content_hash,
-                None if new_is_primary else twin["id"], shoe_id,
+                athlete_id,
+                file_id,
+                act.session_index,
+                act.sport,
+                act.sub_sport,
+                _utc_text(act.start_utc),
+                act.utc_offset_s,
+                act.distance_m,
+                act.moving_s,
+                act.elapsed_s,
+                act.avg_hr,
+                act.max_hr,
+                act.elevation_gain_m,
+                json.dumps(act.hr_histogram_s) if act.hr_histogram_s else None,
+                act.device,
+                act.source_format,
+                act.source_path,
+                act.content_hash,
+                None if new_is_primary else twin["id"],
+                shoe_id,
             ),
         ).lastrowid
         if twin is not None and new_is_primary:
@@ -446,7 +483,8 @@ class SqliteStore:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name", self.db,
+            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name",
+            self.db,
             params=(athlete_id,),
         )
 
@@ -455,9 +493,17 @@ class SqliteStore:
             "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
         ).fetchone()
         if row is None:
-            names = [r[0] for r in self.db.execute(
-                "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,))]
-            hint = f" (known: {', '.join(names)})" if names else " (add one with 'loadwatch shoes add')"
+            names = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,)
+                )
+            ]
+            hint = (
+                f" (known: {', '.join(names)})"
+                if names
+                else " (add one with 'loadwatch shoes add')"
+            )
             raise NotFound(f"no shoe named {name!r}{hint}")
         return row[0]
 
@@ -520,8 +566,13 @@ class SqliteStore:
 
 def _athlete(row: sqlite3.Row) -> Athlete:
     return Athlete(
-        id=row["id"], name=row["name"], email=row["email"], tz=row["tz"],
-        resting_hr=row["resting_hr"], max_hr=row["max_hr"], sex=row["sex"],
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        tz=row["tz"],
+        resting_hr=row["resting_hr"],
+        max_hr=row["max_hr"],
+        sex=row["sex"],
     )
 
 

@@ -97,7 +97,9 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
             ascent += alt - prev_alt
         prev_alt = alt
         warmup = min(1.0, i / 600.0)
-        hr = int(round(run.hr_mean - 25 * (1 - warmup) + 6 * (i / max(duration, 1)) + rng.gauss(0, 2)))
+        hr = int(
+            round(run.hr_mean - 25 * (1 - warmup) + 6 * (i / max(duration, 1)) + rng.gauss(0, 2))
+        )
         hrs.append(hr)
         rec = RecordMessage()
         rec.timestamp = start_ms + i * 1000

@@ -63,7 +63,9 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     try:
         SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees the text
     except DefusedXmlException as e:
-        raise UnreadableFile(path, f"GPX refused: XML entity or DTD tricks ({type(e).__name__})") from e
+        raise UnreadableFile(
+            path, f"GPX refused: XML entity or DTD tricks ({type(e).__name__})"
+        ) from e
     except SafeET.ParseError as e:
         raise UnreadableFile(path, f"not well-formed XML ({e})") from e
     try:
@@ -86,7 +88,8 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
         raise UnreadableFile(path, "GPX track has no timestamps, so it cannot be placed on a day")
     if timed * 2 < total_points:
         raise UnreadableFile(
-            path, f"only {timed} of {total_points} GPX points have a time; the track is not a recording"
+            path,
+            f"only {timed} of {total_points} GPX points have a time; the track is not a recording",
         )
 
     distance = moving = 0.0
@@ -222,9 +225,10 @@ def _haversine(lat1, lon1, lat2, lon2):
 
 def _haversine_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon2 - lon1) / 2
-    ) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
 
 

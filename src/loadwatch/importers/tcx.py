@@ -40,7 +40,9 @@ def read_tcx(data: bytes, path: str = "") -> list[Activity]:
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as e:
-        raise UnreadableFile(path, f"TCX refused: XML entity or DTD tricks ({type(e).__name__})") from e
+        raise UnreadableFile(
+            path, f"TCX refused: XML entity or DTD tricks ({type(e).__name__})"
+        ) from e
     except SafeET.ParseError as e:
         raise UnreadableFile(path, f"not well-formed XML ({e})") from e
     if not root.tag.endswith("TrainingCenterDatabase"):

@@ -30,7 +30,9 @@ class HeartRateProfile:
         return bool(self.resting_hr and self.max_hr and self.max_hr > self.resting_hr)
 
 
-def run_loads(runs: pd.DataFrame, params: LoadParams, hr: HeartRateProfile | None = None) -> pd.Series:
+def run_loads(
+    runs: pd.DataFrame, params: LoadParams, hr: HeartRateProfile | None = None
+) -> pd.Series:
     """Each run's load in the chosen basis: km, moving minutes, or Banister TRIMP."""
     if params.load_basis == "distance":
         return runs["distance_m"].astype(float) / 1000.0
@@ -46,7 +48,9 @@ def run_loads(runs: pd.DataFrame, params: LoadParams, hr: HeartRateProfile | Non
         if isinstance(hist, dict) and hist:
             return banister_trimp(hist, hr.resting_hr, hr.max_hr, hr.sex)
         if pd.notna(row.get("avg_hr")) and pd.notna(row.get("moving_s")):
-            return banister_trimp_mean(row["moving_s"] / 60.0, row["avg_hr"], hr.resting_hr, hr.max_hr, hr.sex)
+            return banister_trimp_mean(
+                row["moving_s"] / 60.0, row["avg_hr"], hr.resting_hr, hr.max_hr, hr.sex
+            )
         return float("nan")
 
     return runs.apply(one, axis=1).astype(float)
@@ -78,12 +82,16 @@ def compute_daily(
     runs = running_only(activities).copy()
     runs["athlete"] = 0
     runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
-    runs["day"] = local_days(runs["start_utc"], tz) if len(runs) else pd.Series(dtype="datetime64[ns]")
+    runs["day"] = (
+        local_days(runs["start_utc"], tz) if len(runs) else pd.Series(dtype="datetime64[ns]")
+    )
     runs = runs[runs["day"] <= pd.Timestamp(as_of)]
     grid = load_grid(runs, as_of, tz)
     if grid.empty:
         empty = pd.DataFrame(columns=DAILY_COLUMNS)
-        return AthleteLoad(as_of, tz, params, empty, weekly(pd.Series(dtype=float)), run_spikes(runs))
+        return AthleteLoad(
+            as_of, tz, params, empty, weekly(pd.Series(dtype=float)), run_spikes(runs)
+        )
     frames = compute_metrics(grid, params)
     days = pd.DataFrame({name: f[0] for name, f in frames.items()}).iloc[1:]  # drop the seed row
     days.index.name = "date"

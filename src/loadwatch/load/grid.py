@@ -27,10 +27,14 @@ def local_days(start_utc: pd.Series, tz: pd.Series | str) -> pd.Series:
     """Each start's calendar day where the athlete lives (a 23:30 run belongs to its local day)."""
     if isinstance(tz, str):
         return start_utc.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    out = pd.Series(pd.NaT, index=start_utc.index, dtype="datetime64[ns]")
-    for zone, idx in tz.groupby(tz).groups.items():
-        out.loc[idx] = start_utc.loc[idx].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
-    return out
+    # Positional, one conversion per distinct zone: index labels may repeat across athletes.
+    values = np.empty(len(start_utc), dtype="datetime64[ns]")
+    zones = tz.to_numpy()
+    for zone in pd.unique(zones):
+        mask = zones == zone
+        local = start_utc[mask].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
+        values[mask] = local.to_numpy(dtype="datetime64[ns]")
+    return pd.Series(values, index=start_utc.index)
 
 
 def load_grid(
@@ -51,8 +55,13 @@ def load_grid(
     day = local_days(runs["start_utc"], tz)
     end = pd.Timestamp(as_of)
     keep = day <= end
-    frame = pd.DataFrame({"athlete": runs["athlete"][keep], "day": day[keep],
-                          "load": runs[load_column][keep].astype(float).fillna(0.0)})
+    frame = pd.DataFrame(
+        {
+            "athlete": runs["athlete"][keep],
+            "day": day[keep],
+            "load": runs[load_column][keep].astype(float).fillna(0.0),
+        }
+    )
     if frame.empty:
         return pd.DataFrame(index=pd.DatetimeIndex([], name="day"), dtype=float)
     daily = frame.groupby(["day", "athlete"], sort=True)["load"].sum().unstack("athlete")

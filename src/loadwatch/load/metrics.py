@@ -34,8 +34,14 @@ class Metric:
 REGISTRY: dict[str, Metric] = {}
 
 
-def metric(name: str, unit: str, variant: str, min_history_days: int, citation: str,
-           needs: tuple[str, ...] = ()):
+def metric(
+    name: str,
+    unit: str,
+    variant: str,
+    min_history_days: int,
+    citation: str,
+    needs: tuple[str, ...] = (),
+):
     def register(func):
         missing = [n for n in needs if n not in REGISTRY]
         if missing:
@@ -71,34 +77,56 @@ def chronic_sum(grid, m, p):
     return grid.rolling(p.chronic_days, min_periods=p.chronic_days).sum()
 
 
-@metric("acute_mean", "basis/day", "7-day mean, calendar days", 7, "Hulin 2014", needs=('acute_sum',))
+@metric(
+    "acute_mean", "basis/day", "7-day mean, calendar days", 7, "Hulin 2014", needs=("acute_sum",)
+)
 def acute_mean(grid, m, p):
     """A_t = (1/7)·Σ L over t−6..t, rest days as 0."""
     return m["acute_sum"] / p.acute_days
 
 
-@metric("chronic_mean", "basis/day", "28-day mean, coupled", 28, "Hulin 2016", needs=('chronic_sum',))
+@metric(
+    "chronic_mean", "basis/day", "28-day mean, coupled", 28, "Hulin 2016", needs=("chronic_sum",)
+)
 def chronic_mean(grid, m, p):
     """C_t = (1/28)·Σ L over t−27..t: the acute week is part of it (coupled)."""
     return m["chronic_sum"] / p.chronic_days
 
 
-@metric("chronic_mean_uncoupled", "basis/day", "21-day mean before the acute week", 28,
-        "Windt & Gabbett 2019; Lolli 2019", needs=('chronic_sum', 'acute_sum'))
+@metric(
+    "chronic_mean_uncoupled",
+    "basis/day",
+    "21-day mean before the acute week",
+    28,
+    "Windt & Gabbett 2019; Lolli 2019",
+    needs=("chronic_sum", "acute_sum"),
+)
 def chronic_mean_uncoupled(grid, m, p):
     """C^u_t = (1/21)·Σ L over t−27..t−7: the 21 days before the acute week."""
     return (m["chronic_sum"] - m["acute_sum"]) / (p.chronic_days - p.acute_days)
 
 
-@metric("acwr_rolling_coupled", "ratio", "7:28 rolling, coupled", 28,
-        "Hulin 2014/2016; Gabbett 2016 (team sport)", needs=('acute_mean', 'chronic_mean'))
+@metric(
+    "acwr_rolling_coupled",
+    "ratio",
+    "7:28 rolling, coupled",
+    28,
+    "Hulin 2014/2016; Gabbett 2016 (team sport)",
+    needs=("acute_mean", "chronic_mean"),
+)
 def acwr_rolling_coupled(grid, m, p):
     """A_t / C_t. At most 4.0: the acute week is inside the chronic window."""
     return _ratio(m["acute_mean"], m["chronic_mean"])
 
 
-@metric("acwr_rolling_uncoupled", "ratio", "7:21 rolling, uncoupled", 28,
-        "Windt & Gabbett 2019; Frandsen 2025", needs=('acute_mean', 'chronic_mean_uncoupled'))
+@metric(
+    "acwr_rolling_uncoupled",
+    "ratio",
+    "7:21 rolling, uncoupled",
+    28,
+    "Windt & Gabbett 2019; Frandsen 2025",
+    needs=("acute_mean", "chronic_mean_uncoupled"),
+)
 def acwr_rolling_uncoupled(grid, m, p):
     """A_t / C^u_t = 3R/(4 − R) for the coupled R."""
     return _ratio(m["acute_mean"], m["chronic_mean_uncoupled"])
@@ -115,23 +143,42 @@ def ewma_chronic(grid, m, p):
     return grid.ewm(alpha=2.0 / (p.ewma_chronic_n + 1), adjust=False).mean().where(grid.notna())
 
 
-@metric("acwr_ewma", "ratio", "EWMA 7:28, coupled, seeded with the first day", 28,
-        "Williams 2017; Murray 2017 (team sport)", needs=('ewma_acute', 'ewma_chronic'))
+@metric(
+    "acwr_ewma",
+    "ratio",
+    "EWMA 7:28, coupled, seeded with the first day",
+    28,
+    "Williams 2017; Murray 2017 (team sport)",
+    needs=("ewma_acute", "ewma_chronic"),
+)
 def acwr_ewma(grid, m, p):
     """E_a,t / E_c,t, shown only once 28 days of history exist."""
     full = _day_index(grid) >= p.chronic_days
     return _ratio(m["ewma_acute"], m["ewma_chronic"]).where(full)
 
 
-@metric("acwr_ewma_uncoupled_lag7", "ratio", "EWMA 7:28, chronic lagged 7 days (non-standard)", 35,
-        "no standard definition; see science.md 1.3", needs=('ewma_acute', 'ewma_chronic'))
+@metric(
+    "acwr_ewma_uncoupled_lag7",
+    "ratio",
+    "EWMA 7:28, chronic lagged 7 days (non-standard)",
+    35,
+    "no standard definition; see science.md 1.3",
+    needs=("ewma_acute", "ewma_chronic"),
+)
 def acwr_ewma_uncoupled_lag7(grid, m, p):
     """E_a,t / E_c,t−7: the chronic average excludes the whole acute week."""
     full = _day_index(grid) >= p.chronic_days
     return _ratio(m["ewma_acute"], m["ewma_chronic"].shift(p.acute_days)).where(full)
 
 
-@metric("week_over_week_pct", "%", "last 7 days vs the 7 before", 14, "Nielsen 2014", needs=('acute_sum',))
+@metric(
+    "week_over_week_pct",
+    "%",
+    "last 7 days vs the 7 before",
+    14,
+    "Nielsen 2014",
+    needs=("acute_sum",),
+)
 def week_over_week_pct(grid, m, p):
     """(sum7_t − sum7_{t−7}) / sum7_{t−7} × 100; null when the earlier week was empty."""
     prev = m["acute_sum"].shift(p.acute_days)
@@ -145,18 +192,24 @@ def _pmc(grid: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return grid.mask(day_before_first, 0.0).ewm(alpha=alpha, adjust=False).mean()
 
 
-@metric("ctl", "basis/day", "PMC CTL τ=42, TrainingPeaks form, seeded at 0", 1, "Coggan/TrainingPeaks")
+@metric(
+    "ctl", "basis/day", "PMC CTL τ=42, TrainingPeaks form, seeded at 0", 1, "Coggan/TrainingPeaks"
+)
 def ctl(grid, m, p):
     """CTL_t = CTL_{t−1} + (L_t − CTL_{t−1})/42, CTL_0 = 0."""
     return _pmc(grid, 1.0 / p.ctl_tau_days).where(grid.notna())
 
 
-@metric("atl", "basis/day", "PMC ATL τ=7, TrainingPeaks form, seeded at 0", 1, "Coggan/TrainingPeaks")
+@metric(
+    "atl", "basis/day", "PMC ATL τ=7, TrainingPeaks form, seeded at 0", 1, "Coggan/TrainingPeaks"
+)
 def atl(grid, m, p):
     return _pmc(grid, 1.0 / p.atl_tau_days).where(grid.notna())
 
 
-@metric("tsb", "basis/day", "CTL − ATL of the previous day", 1, "Coggan/TrainingPeaks; WKO shift(…,1)")
+@metric(
+    "tsb", "basis/day", "CTL − ATL of the previous day", 1, "Coggan/TrainingPeaks; WKO shift(…,1)"
+)
 def tsb(grid, m, p):
     """TSB_t = CTL_{t−1} − ATL_{t−1}, shown the next day (0 on the first day)."""
     c = _pmc(grid, 1.0 / p.ctl_tau_days)
@@ -164,17 +217,29 @@ def tsb(grid, m, p):
     return (c - a).shift(1).where(grid.notna())
 
 
-@metric("ctl_exp", "basis/day", "PMC CTL τ=42, GoldenCheetah exponential form", 1, "GoldenCheetah PMCData")
+@metric(
+    "ctl_exp",
+    "basis/day",
+    "PMC CTL τ=42, GoldenCheetah exponential form",
+    1,
+    "GoldenCheetah PMCData",
+)
 def ctl_exp(grid, m, p):
     return _pmc(grid, 1.0 - math.exp(-1.0 / p.ctl_tau_days)).where(grid.notna())
 
 
-@metric("atl_exp", "basis/day", "PMC ATL τ=7, GoldenCheetah exponential form", 1, "GoldenCheetah PMCData")
+@metric(
+    "atl_exp",
+    "basis/day",
+    "PMC ATL τ=7, GoldenCheetah exponential form",
+    1,
+    "GoldenCheetah PMCData",
+)
 def atl_exp(grid, m, p):
     return _pmc(grid, 1.0 - math.exp(-1.0 / p.atl_tau_days)).where(grid.notna())
 
 
-@metric("monotony", "ratio", "7-day mean / population SD", 7, "Foster 1998", needs=('acute_mean',))
+@metric("monotony", "ratio", "7-day mean / population SD", 7, "Foster 1998", needs=("acute_mean",))
 def monotony(grid, m, p):
     """mean(L, 7 d) / SD(L, 7 d) with ddof 0; SD = 0 gives ∞ (shown as null)."""
     sd = grid.rolling(p.acute_days, min_periods=p.acute_days).std(ddof=0)
@@ -183,7 +248,9 @@ def monotony(grid, m, p):
         return m["acute_mean"] / sd
 
 
-@metric("strain", "basis", "7-day total × monotony", 7, "Foster 1998", needs=('acute_sum', 'monotony'))
+@metric(
+    "strain", "basis", "7-day total × monotony", 7, "Foster 1998", needs=("acute_sum", "monotony")
+)
 def strain(grid, m, p):
     return m["acute_sum"] * m["monotony"]
 

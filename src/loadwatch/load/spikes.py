@@ -57,7 +57,12 @@ def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = (ordered["distance_m"] / ordered["longest_prior_30d_m"] - 1.0) * 100.0
     ordered["spike_pct"] = pct.where(ordered["longest_prior_30d_m"] > 0)
-    ordered["spike_band"] = spike_band(ordered["distance_m"], ordered["longest_prior_30d_m"])
+    # object dtype keeps None as None ("no earlier run"), not NaN
+    ordered["spike_band"] = pd.Series(
+        spike_band(ordered["distance_m"], ordered["longest_prior_30d_m"]),
+        index=ordered.index,
+        dtype=object,
+    )
     first = ordered.groupby("athlete", sort=False)["start_utc"].transform("min")
     ordered["full_30d_history"] = (ordered["start_utc"] - first) >= pd.Timedelta(days=window_days)
     return ordered

@@ -1,0 +1,168 @@
+"""Report and shoes through the real command, on the demo runner's FIT files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loadwatch.synth import SyntheticRun, write_run
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture
+def demo(ana, tmp_path: Path):
+    ana("shoes", "add", "Pegasus 40", "--start-km", "300", "--default")
+    ana("shoes", "add", "Speedgoat 5", "--default-for", "trail")
+    ana("import", str(SAMPLES / "demo-runner"))
+    return ana
+
+
+def test_report_json_document(demo) -> None:
+    doc = demo.json("report", "--as-of", "2026-11-08")
+    assert (
+        doc["athlete"] == "ana" and doc["as_of"] == "2026-11-08" and doc["load_basis"] == "distance"
+    )
+    days = doc["days"]
+    assert days[0]["date"] == "2026-09-01" and days[-1]["date"] == "2026-11-08"
+    assert len(days) == 69  # every local day, rest days included
+    assert set(days[0]) >= {
+        "date",
+        "distance_km",
+        "acute7_km",
+        "chronic28_km",
+        "acwr_rolling_coupled",
+        "acwr_rolling_uncoupled",
+        "acwr_ewma",
+        "week_over_week_pct",
+        "ctl",
+        "atl",
+        "tsb",
+        "monotony",
+    }
+    assert all(d["acwr_rolling_coupled"] is None for d in days[:27])
+    today = days[-1]
+    # The last 28 days are the weeks of 12 Oct to 2 Nov: 41 + 51 + 32 + 48 = 172 km.
+    assert today["acute7_km"] == 48.0 and today["chronic28_km"] == 43.0
+    assert today["acwr_rolling_coupled"] == pytest.approx(
+        today["acute7_km"] / today["chronic28_km"]
+    )
+    assert today["week_over_week_pct"] == pytest.approx(50.0)
+    weeks = {w["week_start"]: w["distance_km"] for w in doc["weeks"]}
+    assert weeks["2026-10-19"] == 51.0 and weeks["2026-11-02"] == 48.0
+    long_run = next(r for r in doc["runs"] if r["date"] == "2026-10-25")
+    assert long_run == {
+        **long_run,
+        "distance_km": 24.0,
+        "longest_prior_30d_km": 15.0,
+        "spike_band": "moderate",
+        "full_30d_history": True,
+    }
+    assert long_run["spike_pct"] == pytest.approx(60.0)
+    assert doc["runs"][0]["spike_band"] is None and doc["runs"][0]["full_30d_history"] is False
+    shoes = {s["name"]: s for s in doc["shoes"]}
+    trail_km = 8.0
+    road = sum(r["distance_km"] for r in doc["runs"]) - trail_km
+    assert shoes["Pegasus 40"]["km"] == pytest.approx(300 + road)
+    assert shoes["Speedgoat 5"]["km"] == pytest.approx(trail_km)
+
+
+def test_terminal_report_names_variants_and_sources(demo) -> None:
+    out = demo("report", "--as-of", "2026-11-08").stdout
+    flat = " ".join(out.split())
+    assert "acute:chronic 7:28 rolling, coupled:   1.12" in out
+    assert "not validated for runners" in flat
+    assert (
+        "2026-10-25: 24.0 km, +60% over the longest run of the previous 30 days (15.0 km): moderate"
+        in out
+    )
+    assert "not a prediction for you" in flat
+    assert re.search(r"Pegasus 40\s+670\.0\s+640\s+800  past reminder distance", out)
+
+
+def test_ratios_withheld_before_28_days(demo) -> None:
+    out = demo("report", "--as-of", "2026-09-20").stdout
+    assert "not shown before 28 days of history" in out
+    doc = demo.json("report", "--as-of", "2026-09-20")
+    assert all(d["acwr_rolling_coupled"] is None and d["acwr_ewma"] is None for d in doc["days"])
+
+
+def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    demo("report", "--as-of", "2026-11-08", "--html", str(page))
+    html = page.read_text()
+    assert html.count("data:image/png;base64,") == 4
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert "7:28 rolling, coupled" in html and "Frandsen" in html
+
+
+def test_late_evening_run_counts_on_its_local_day(ana, tmp_path: Path) -> None:
+    """23:30 in Berlin on a Thursday is 22:30 UTC: still Thursday; the week is Berlin's week."""
+    start = datetime(2026, 1, 15, 22, 30, tzinfo=UTC)  # Thu 23:30 CET
+    write_run(
+        SyntheticRun(start, 5000.0, utc_offset_s=3600, record_interval_s=10), tmp_path / "late.fit"
+    )
+    sunday_night = datetime(2026, 1, 18, 23, 15, tzinfo=UTC)  # Mon 00:15 CET: next week
+    write_run(
+        SyntheticRun(sunday_night, 7000.0, utc_offset_s=3600, seed=1, record_interval_s=10),
+        tmp_path / "midnight.fit",
+    )
+    ana("import", str(tmp_path))
+    doc = ana.json("report", "--as-of", "2026-01-19")
+    loads = {d["date"]: d["distance_km"] for d in doc["days"]}
+    assert loads["2026-01-15"] == 5.0 and loads["2026-01-19"] == 7.0 and loads["2026-01-18"] == 0.0
+    assert [(w["week_start"], w["distance_km"]) for w in doc["weeks"]] == [
+        ("2026-01-12", 5.0),
+        ("2026-01-19", 7.0),
+    ]
+
+
+def test_shoes_commands(ana, tmp_path: Path) -> None:
+    inbox = tmp_path / "runs"
+    shutil.copytree(SAMPLES / "demo-runner", inbox)
+    ana("shoes", "add", "Old", "--start-km", "600", "--warn-km", "640", "--retire-km", "700")
+    ana("import", str(inbox))
+    listed = {s["name"]: s for s in ana.json("shoes", "list")}
+    assert (
+        listed["Old"]["km"] == 600.0 and listed["Old"]["runs"] == 0
+    )  # no default: nothing assigned
+    acts = ana.json("activities")
+    first_run = next(a for a in acts if a["sport"] == "running")
+    ana("shoes", "assign", str(first_run["id"]), "Old")
+    assert ana.json("shoes", "list")[0]["km"] == pytest.approx(600 + first_run["distance_m"] / 1000)
+    out = ana("shoes", "assign", "Old", "--from", "2026-09-01", "--to", "2026-09-13").stdout
+    assert out == "8 runs -> Old\n"
+    shoe = ana.json("shoes", "list")[0]
+    assert (
+        shoe["runs"] == 8 and shoe["km"] == pytest.approx(600 + 32 + 34) and shoe["level"] == "warn"
+    )
+    ana("shoes", "retire", "Old")
+    assert ana.json("shoes", "list")[0]["retired"] is True
+    missing = ana("shoes", "assign", "1", "Nope", code=2)
+    assert missing.stderr == "error: no shoe named 'Nope' (known: Old)\n"
+    bad = ana("shoes", "add", "X", "--warn-km", "700", "--retire-km", "600", code=2)
+    assert "must not be below --warn-km" in bad.stderr
+
+
+def test_trimp_basis_needs_heart_rate_profile(demo) -> None:
+    result = demo("report", "--as-of", "2026-11-08", "--basis", "trimp", code=2)
+    assert "resting and maximum heart rate" in result.stderr
+    demo(
+        "athletes",
+        "add",
+        "ana",
+        "--update",
+        "--tz",
+        "Europe/Berlin",
+        "--resting-hr",
+        "50",
+        "--max-hr",
+        "190",
+    )
+    doc = demo.json("report", "--as-of", "2026-11-08", "--basis", "trimp")
+    assert doc["load_basis"] == "trimp" and doc["load_unit"] == "AU"
+    assert doc["days"][-1]["load"] > 0 and doc["days"][-1]["acwr_rolling_coupled"] is not None
