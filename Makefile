@@ -40,6 +40,7 @@ test: $(VENV)/.installed-test lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/load_bench.py
 
 samples: $(VENV)/.installed-test
 	$(BIN)/python sample_activities/generate.py

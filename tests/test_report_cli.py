@@ -166,3 +166,10 @@ def test_trimp_basis_needs_heart_rate_profile(demo) -> None:
     doc = demo.json("report", "--as-of", "2026-11-08", "--basis", "trimp")
     assert doc["load_basis"] == "trimp" and doc["load_unit"] == "AU"
     assert doc["days"][-1]["load"] > 0 and doc["days"][-1]["acwr_rolling_coupled"] is not None
+
+
+def test_report_for_an_athlete_without_runs(ana) -> None:
+    out = ana("report", "--as-of", "2026-11-08").stdout
+    assert "No runs yet on or before this day." in out
+    doc = ana.json("report", "--as-of", "2026-11-08")
+    assert doc["days"] == [] and doc["runs"] == [] and doc["weeks"] == []

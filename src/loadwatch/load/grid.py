@@ -10,7 +10,7 @@ its averages at 0 (see metrics.ctl).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -55,24 +55,23 @@ def load_grid(
     day = local_days(runs["start_utc"], tz)
     end = pd.Timestamp(as_of)
     keep = day <= end
-    frame = pd.DataFrame(
-        {
-            "athlete": runs["athlete"][keep],
-            "day": day[keep],
-            "load": runs[load_column][keep].astype(float).fillna(0.0),
-        }
-    )
-    if frame.empty:
+    athletes = runs["athlete"][keep].to_numpy()
+    values = np.nan_to_num(runs[load_column][keep].to_numpy(dtype=float))
+    if len(values) == 0:
         return pd.DataFrame(index=pd.DatetimeIndex([], name="day"), dtype=float)
-    daily = frame.groupby(["day", "athlete"], sort=True)["load"].sum().unstack("athlete")
-    first = frame.groupby("athlete")["day"].min().reindex(daily.columns)
-    days = pd.date_range(first.min() - timedelta(days=1), end, freq="D", name="day")
-    daily = daily.reindex(days)
-    started = days.values[:, None] >= first.values[None, :]
-    values = np.where(started, np.nan_to_num(daily.to_numpy(), nan=0.0), np.nan)
-    return pd.DataFrame(values, index=days, columns=daily.columns)
-
-
-def history_days(grid: pd.DataFrame) -> pd.DataFrame:
-    """How many days of history each cell has, counting its own day (1 on the first run day)."""
-    return grid.notna().cumsum().where(grid.notna())
+    run_day = day[keep].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    codes, columns = pd.factorize(athletes, sort=True)
+    n = len(columns)
+    first = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, run_day)
+    origin = int(first.min()) - 1  # one seed row before the earliest first run
+    n_days = int(np.datetime64(end.date(), "D").astype(np.int64)) - origin + 1
+    # One bincount sums every athlete's runs into their local days at once.
+    flat = np.bincount((run_day - origin) * n + codes, weights=values, minlength=n_days * n)
+    started = np.arange(n_days)[:, None] >= (first - origin)[None, :]
+    days = pd.date_range(
+        pd.Timestamp(np.datetime64(origin, "D")), periods=n_days, freq="D", name="day"
+    )
+    return pd.DataFrame(
+        np.where(started, flat.reshape(n_days, n), np.nan), index=days, columns=columns
+    )

@@ -57,14 +57,19 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame) -> pd.DataFrame:
     return num / den.where(den != 0)
 
 
-def _day_index(grid: pd.DataFrame) -> pd.DataFrame:
-    return grid.notna().cumsum().where(grid.notna())
-
-
 @metric("load", "basis", "daily total", 1, "")
 def load(grid, m, p):
     """The day's load (distance, moving time or TRIMP); rest days are 0."""
     return grid
+
+
+@metric("history_days", "days", "days since the first run, counting that day as 1", 1, "")
+def history_days(grid, m, p):
+    """What gates every ratio: nothing is shown before the chronic window is full."""
+    started = grid.notna().to_numpy()
+    first = started.argmax(axis=0)  # each athlete's first day (the grid has no empty column)
+    days = np.arange(len(grid))[:, None] - first[None, :] + 1.0
+    return pd.DataFrame(np.where(started, days, np.nan), index=grid.index, columns=grid.columns)
 
 
 @metric("acute_sum", "basis", "7-day rolling total", 7, "Hulin 2014")
@@ -149,11 +154,11 @@ def ewma_chronic(grid, m, p):
     "EWMA 7:28, coupled, seeded with the first day",
     28,
     "Williams 2017; Murray 2017 (team sport)",
-    needs=("ewma_acute", "ewma_chronic"),
+    needs=("ewma_acute", "ewma_chronic", "history_days"),
 )
 def acwr_ewma(grid, m, p):
     """E_a,t / E_c,t, shown only once 28 days of history exist."""
-    full = _day_index(grid) >= p.chronic_days
+    full = m["history_days"] >= p.chronic_days
     return _ratio(m["ewma_acute"], m["ewma_chronic"]).where(full)
 
 
@@ -163,11 +168,11 @@ def acwr_ewma(grid, m, p):
     "EWMA 7:28, chronic lagged 7 days (non-standard)",
     35,
     "no standard definition; see science.md 1.3",
-    needs=("ewma_acute", "ewma_chronic"),
+    needs=("ewma_acute", "ewma_chronic", "history_days"),
 )
 def acwr_ewma_uncoupled_lag7(grid, m, p):
     """E_a,t / E_c,t−7: the chronic average excludes the whole acute week."""
-    full = _day_index(grid) >= p.chronic_days
+    full = m["history_days"] >= p.chronic_days
     return _ratio(m["ewma_acute"], m["ewma_chronic"].shift(p.acute_days)).where(full)
 
 
@@ -208,13 +213,16 @@ def atl(grid, m, p):
 
 
 @metric(
-    "tsb", "basis/day", "CTL − ATL of the previous day", 1, "Coggan/TrainingPeaks; WKO shift(…,1)"
+    "tsb",
+    "basis/day",
+    "CTL − ATL of the previous day",
+    1,
+    "Coggan/TrainingPeaks; WKO shift(…,1)",
+    needs=("ctl", "atl"),
 )
 def tsb(grid, m, p):
-    """TSB_t = CTL_{t−1} − ATL_{t−1}, shown the next day (0 on the first day)."""
-    c = _pmc(grid, 1.0 / p.ctl_tau_days)
-    a = _pmc(grid, 1.0 / p.atl_tau_days)
-    return (c - a).shift(1).where(grid.notna())
+    """TSB_t = CTL_{t−1} − ATL_{t−1}, shown the next day (0 on the first day: both seeds are 0)."""
+    return (m["ctl"] - m["atl"]).shift(1).fillna(0.0).where(grid.notna())
 
 
 @metric(

@@ -34,35 +34,62 @@ def spike_band(distance_m, longest_m) -> np.ndarray:
     return band
 
 
+def _range_max(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """max(values[left_i:right_i]) for every i (NaN for an empty range), all at once.
+
+    Sparse table: level k holds the maximum of 2^k consecutive values, so any range is the max
+    of two overlapping blocks. Levels stop at the longest range (a month of runs), so memory
+    stays a few copies of the input.
+    """
+    length = right - left
+    out = np.full(len(values), np.nan)
+    has = length > 0
+    if not has.any():
+        return out
+    levels = [values]
+    width = 1
+    while 2 * width <= length.max():
+        prev = levels[-1]
+        nxt = prev.copy()
+        nxt[:-width] = np.fmax(prev[:-width], prev[width:])
+        levels.append(nxt)
+        width *= 2
+    k = np.zeros(len(values), dtype=np.int64)
+    k[has] = np.floor(np.log2(length[has])).astype(np.int64)
+    for level, table in enumerate(levels):
+        idx = np.nonzero(has & (k == level))[0]
+        out[idx] = np.fmax(table[left[idx]], table[right[idx] - (1 << level)])
+    return out
+
+
 def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     """Per run: longest run of the previous `window_days`, spike in percent, band, full history.
 
-    `runs` needs `athlete`, `start_utc` (aware) and `distance_m`; it returns them with the added
-    columns `longest_prior_30d_m`, `spike_pct`, `spike_band` and `full_30d_history`.
+    `runs` needs `athlete`, `start_utc` (aware) and `distance_m`; it returns them sorted by
+    athlete and start, with `longest_prior_30d_m`, `spike_pct`, `spike_band` and
+    `full_30d_history` added. Vectorised over all athletes: the window of each run is found by
+    binary search on (athlete, start), and its maximum from a sparse table (see _range_max).
     """
-    if runs.empty:
-        out = runs.copy()
-        for col in ("longest_prior_30d_m", "spike_pct", "spike_band", "full_30d_history"):
-            out[col] = pd.Series(dtype=object)
-        return out
-    ordered = runs.sort_values(["athlete", "start_utc"], kind="stable").reset_index(drop=True)
-    window = f"{window_days}D"
-    longest = (
-        ordered.groupby("athlete", sort=False)
-        .rolling(window, on="start_utc", closed="left", min_periods=1)["distance_m"]
-        .max()
-        .reset_index(drop=True)
-    )
-    ordered["longest_prior_30d_m"] = longest.to_numpy()
+    codes = pd.factorize(runs["athlete"], sort=True)[0].astype(np.int64)
+    seconds = runs["start_utc"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    n = len(runs)
+    if n:
+        seconds = seconds - seconds.min()
+    key = (codes << 40) + seconds  # (athlete, start) as one sortable integer
+    if n and not (np.diff(key) >= 0).all():
+        order = np.argsort(key, kind="stable")
+        runs, codes, seconds, key = runs.iloc[order], codes[order], seconds[order], key[order]
+    ordered = runs.reset_index(drop=True)
+    left = np.searchsorted(key, key - window_days * 86_400, side="left")
+    right = np.searchsorted(key, key, side="left")  # runs that started strictly before
+    dist = ordered["distance_m"].to_numpy(dtype=float)
+    longest = _range_max(dist, left, right)
+    ordered["longest_prior_30d_m"] = longest
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = (ordered["distance_m"] / ordered["longest_prior_30d_m"] - 1.0) * 100.0
-    ordered["spike_pct"] = pct.where(ordered["longest_prior_30d_m"] > 0)
+        pct = (dist / longest - 1.0) * 100.0
+    ordered["spike_pct"] = np.where(longest > 0, pct, np.nan)
     # object dtype keeps None as None ("no earlier run"), not NaN
-    ordered["spike_band"] = pd.Series(
-        spike_band(ordered["distance_m"], ordered["longest_prior_30d_m"]),
-        index=ordered.index,
-        dtype=object,
-    )
-    first = ordered.groupby("athlete", sort=False)["start_utc"].transform("min")
-    ordered["full_30d_history"] = (ordered["start_utc"] - first) >= pd.Timedelta(days=window_days)
+    ordered["spike_band"] = pd.Series(spike_band(dist, longest), index=ordered.index, dtype=object)
+    first_of_athlete = np.searchsorted(codes, codes, side="left")
+    ordered["full_30d_history"] = (seconds - seconds[first_of_athlete]) >= window_days * 86_400
     return ordered
