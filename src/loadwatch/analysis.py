@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+import pandas as pd
+
 from .load import AthleteLoad, HeartRateProfile, LoadParams, compute_daily
+from .load.grid import local_days
 from .model import Athlete
 from .shoes import ShoeStatus, shoe_status
 from .store import SqliteStore
@@ -20,6 +23,7 @@ class Analysis:
     load: AthleteLoad  # on the chosen load basis
     distance: AthleteLoad  # always on distance (km figures, spikes)
     shoes: list[ShoeStatus]
+    shoe_runs: pd.DataFrame  # primary activities up to as_of with `shoe_id` and local `day`
 
 
 def analyse(
@@ -35,10 +39,9 @@ def analyse(
         else compute_daily(activities, as_of, athlete.tz, params, hr)
     )
     # Shoe mileage counts what happened up to the day described, like everything else here.
-    upto = (
-        activities[activities["start_utc"].dt.tz_convert(athlete.tz).dt.date <= as_of]
-        if len(activities)
-        else activities
-    )
+    activities = activities.assign(day=local_days(activities["start_utc"], athlete.tz))
+    upto = activities[activities["day"] <= pd.Timestamp(as_of)]
     shoes = shoe_status(store.shoes_frame(athlete.id), upto)
-    return Analysis(athlete, load, distance, shoes)
+    return Analysis(
+        athlete, load, distance, shoes, upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
+    )

@@ -169,3 +169,29 @@ def alert_chart(days: pd.DataFrame, runs: pd.DataFrame, weeks_shown: int = 8) ->
         cutoff = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown)
         runs = runs[pd.to_datetime(runs["day"]) >= cutoff]
     return run_spikes(runs)
+
+
+def athletes_overview(rows: list[dict]) -> bytes:
+    """The coach digest's chart: each athlete's week so far against last week."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * max(len(rows), 1)))
+    for i, r in enumerate(rows):
+        ax.barh(
+            i + 0.18,
+            r["last_week_km"],
+            height=0.34,
+            color="#cbd2d9",
+            label="last week" if i == 0 else None,
+        )
+        ax.barh(
+            i - 0.18,
+            r["this_week_km"],
+            height=0.34,
+            color=ACCENT,
+            label="this week" if i == 0 else None,
+        )
+    ax.set_yticks(range(len(rows)), [r["athlete"] for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("km", fontsize=8)
+    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
+    _style(ax, "Athletes: this week against last week (Monday to Sunday)")
+    return _png(fig)

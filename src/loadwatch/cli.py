@@ -29,11 +29,29 @@ class Context:
         self.locations = resolve(db, config)
         self.debug = debug
         self._store: SqliteStore | None = None
+        self._settings = None
+
+    @property
+    def settings(self):
+        """The config, parsed once; a missing default config file means defaults."""
+        if self._settings is None:
+            from .config import load
+
+            loc = self.locations
+            if loc.config_from != "default" and not loc.config.exists():
+                from .errors import ConfigError
+
+                raise ConfigError("", f"no config file at {loc.config} (from {loc.config_from})")
+            self._settings = load(loc.config)
+        return self._settings
 
     @property
     def store(self) -> SqliteStore:
         if self._store is None:
-            self._store = SqliteStore(self.locations.database)
+            db = self.locations.database
+            if self.locations.database_from == "default" and self.settings.database:
+                db = self.settings.database
+            self._store = SqliteStore(db)
         return self._store
 
     def athlete_name(self, name: str | None) -> str:
@@ -467,6 +485,98 @@ def shoes_retire(obj: Context, name, athlete, undo) -> None:
     a = obj.store.athlete(obj.athlete_name(athlete))
     obj.store.retire_shoe(a.id, name, retired=not undo)
     click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")
+
+
+# -- config --------------------------------------------------------------------------------------
+@main.group("config")
+def config_group() -> None:
+    """Check the config file."""
+
+
+@config_group.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Parse the config and say what it declares (errors name their key)."""
+    s = obj.settings
+    if s.source is None:
+        click.echo(f"no config file at {obj.locations.config}: defaults apply")
+        return
+    click.echo(f"{s.source}: ok")
+    click.echo(
+        f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port} {s.smtp.security}"
+        + (
+            f", user {s.smtp.username}, password from ${s.smtp.password_env}"
+            if s.smtp.username
+            else ""
+        )
+    )
+    click.echo(f"  athletes: {', '.join(a.name for a in s.athletes) or '(none)'}")
+    click.echo(f"  coaches: {', '.join(f'{c.name} ({c.digest})' for c in s.coaches) or '(none)'}")
+
+
+# -- check and serve -----------------------------------------------------------------------------
+@main.command()
+@click.option("--athlete", "-a", help="Check one athlete (default: all).")
+@click.option("--as-of", callback=_parse_day, help="Check as of another day (backfills, tests).")
+@click.option("--dry-run", is_flag=True, help="Send nothing and leave the ledger untouched.")
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False),
+    help="With --dry-run: write the emails here as .eml.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Say what was done even when all is well.")
+@click.pass_obj
+def check(obj: Context, athlete, as_of, dry_run, outbox, verbose) -> None:
+    """Import new files, evaluate the rules and send new alerts (for cron: silent when all is well).
+
+    Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
+    alerts stay pending and the next run sends them).
+    """
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from .check import run_check
+
+    if outbox and not dry_run:
+        raise click.UsageError("--outbox goes with --dry-run")
+    result = run_check(
+        obj.store,
+        obj.settings,
+        datetime.now(UTC),
+        athlete=athlete,
+        as_of=as_of,
+        dry_run=dry_run,
+        outbox=Path(outbox) if outbox else None,
+    )
+    for o in result.athletes:
+        if o.imported and o.imported.failed:
+            for f in o.imported.failed:
+                click.echo(f"failed: {f.path}: {f.reason}", err=True)
+        if verbose or dry_run:
+            where = f" -> {o.outbox_file}" if o.outbox_file else ""
+            verb = "would send" if dry_run else "sent"
+            n = o.new_alerts if dry_run else o.sent_alerts
+            click.echo(f"{o.athlete} ({o.as_of}): {o.new_alerts} new alerts, {verb} {n}{where}")
+    for key in result.digests_sent if verbose else []:
+        click.echo(f"digest sent: {key}")
+    for p in result.problems:
+        click.echo(f"error: {p}", err=True)
+    if result.temporary_failure:
+        click.echo(
+            f"error: {result.temporary_failure}; alerts stay pending for the next run", err=True
+        )
+        sys.exit(75)
+    if result.problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.pass_obj
+def serve(obj: Context) -> None:
+    """Run as a daemon: inbox sync, daily checks at each athlete's local time, coach digests."""
+    from .scheduler import serve as run_daemon
+
+    run_daemon(obj.store.path, obj.settings)
 
 
 if __name__ == "__main__":

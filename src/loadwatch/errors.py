@@ -46,3 +46,21 @@ class NotFound(LoadwatchError):
 
 class StoreError(LoadwatchError):
     """The database cannot be opened or is of a newer schema than this program knows."""
+
+
+class SendFailed(LoadwatchError):
+    """The SMTP server refused the message or the login: the alerts stay pending."""
+
+    exit_code = 1
+
+
+class SmtpUnavailable(SendFailed):
+    """The SMTP server could not be reached or answered 'try later': the next run sends."""
+
+    exit_code = 75  # EX_TEMPFAIL: cron and systemd read it as "try again"
+
+
+class LockBusy(LoadwatchError):
+    """Another check holds the lock; this one steps aside."""
+
+    exit_code = 75

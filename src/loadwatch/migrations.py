@@ -103,8 +103,29 @@ def _m0001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m0002_digests(db: sqlite3.Connection) -> None:
+    # Coach digests have no athlete; they get their own ledger with the same promise.
+    _script(
+        db,
+        """
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            coach TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent')),
+            created_utc TEXT NOT NULL,
+            sent_utc TEXT,
+            message_id TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
+    ("0002_digests", _m0002_digests),
 ]
 
 

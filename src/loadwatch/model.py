@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # Preference when the same outing arrives from several sources: the device's own totals win.
 SOURCE_RANK = {"fit": 3, "tcx": 2, "gpx": 1, "manual": 0}
@@ -92,3 +92,46 @@ class ImportSummary:
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
         }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One warning about one thing (a run, a week, a shoe level), with its numbers and its study.
+
+    `key` is stable across re-imports and restarts (rule, athlete and the day, week or shoe level
+    it is about), so the ledger can promise: never sent twice.
+    """
+
+    key: str
+    athlete: str
+    rule: str
+    day: date  # the athlete's local day the alert is about
+    title: str
+    text: str  # plain words with the numbers, window, baseline and band
+    citation: str
+    numbers: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "key": self.key,
+            "athlete": self.athlete,
+            "rule": self.rule,
+            "day": self.day.isoformat(),
+            "title": self.title,
+            "text": self.text,
+            "citation": self.citation,
+            "numbers": self.numbers,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> Alert:
+        return cls(
+            d["key"],
+            d["athlete"],
+            d["rule"],
+            date.fromisoformat(d["day"]),
+            d["title"],
+            d["text"],
+            d["citation"],
+            d.get("numbers", {}),
+        )

@@ -1,0 +1,1 @@
+"""Email: compose (email.py) and deliver or write to an outbox (smtp.py)."""

@@ -1,0 +1,152 @@
+"""Compose alert and digest emails with the standard library: plain text + HTML, chart inline.
+
+One message per athlete per check, holding every new alert. The Message-ID is derived from the
+alert keys, so a message re-sent after a crash carries the same id and mail clients fold it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from ..model import Alert
+
+FOOTER = (
+    "These numbers describe your training load; the studies describe groups of runners. None of this "
+    "is a diagnosis or a personal prediction. If something hurts, reduce load and see a clinician."
+)
+
+
+def message_id(keys: list[str], domain: str = "loadwatch.invalid") -> str:
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def _domain(sender: str) -> str:
+    addr = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    return addr.rsplit("@", 1)[-1] if "@" in addr else "loadwatch.invalid"
+
+
+def compose_alerts(
+    athlete: str,
+    to: list[str],
+    cc: list[str],
+    sender: str,
+    alerts: list[Alert],
+    as_of: date,
+    chart_png: bytes | None,
+    now: datetime,
+) -> EmailMessage:
+    msg = EmailMessage()
+    first = alerts[0]
+    more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+    msg["Subject"] = f"loadwatch: {first.title}{more}"
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id([a.key for a in alerts], _domain(sender))
+    msg["X-Loadwatch-Alerts"] = ", ".join(a.key for a in alerts)
+
+    plain = [
+        f"Hello {athlete},",
+        "",
+        f"loadwatch noticed {len(alerts)} thing(s) in your training up to {as_of:%a %d %b %Y}:",
+        "",
+    ]
+    for a in alerts:
+        plain += [f"* {a.title}", "", _indent(a.text), "", f"  Source: {a.citation}", ""]
+    plain += [FOOTER, "", "-- loadwatch"]
+    msg.set_content("\n".join(plain))
+
+    cid = make_msgid(domain=_domain(sender))
+    items = "".join(
+        f"<h3 style='margin-bottom:0.2em'>{html.escape(a.title)}</h3><p>{html.escape(a.text)}</p>"
+        f"<p style='font-size:12px;color:#52606d'>Source: {html.escape(a.citation)}</p>"
+        for a in alerts
+    )
+    chart = (
+        (
+            f"<p><img src='cid:{cid[1:-1]}' alt='Your recent runs against the longest run of the previous "
+            f"30 days' style='max-width:100%'></p>"
+        )
+        if chart_png
+        else ""
+    )
+    page = (
+        f"<html><body style='font-family:sans-serif;color:#1f2933;max-width:680px'>"
+        f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {len(alerts)} thing(s) in your training up to "
+        f"{as_of:%a %d %b %Y}:</p>{items}{chart}<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p>"
+        f"</body></html>"
+    )
+    msg.add_alternative(page, subtype="html")
+    if chart_png:
+        msg.get_payload()[1].add_related(chart_png, "image", "png", cid=cid, filename="load.png")
+    return msg
+
+
+def compose_digest(
+    coach: str,
+    to: str,
+    sender: str,
+    period: str,
+    rows: list[dict],
+    chart_png: bytes | None,
+    key: str,
+    now: datetime,
+) -> EmailMessage:
+    """`rows`: one dict per athlete, already ranked (see digest.py)."""
+    msg = EmailMessage()
+    attention = sum(1 for r in rows if r["open_alerts"])
+    msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id([key], _domain(sender))
+    lines = [
+        f"Hello {coach},",
+        "",
+        f"Your athletes, most in need of attention first ({period} digest):",
+        "",
+    ]
+    for r in rows:
+        lines.append(f"* {r['athlete']}: {r['summary']}")
+        for a in r["open_alerts"]:
+            lines.append(f"    - {a}")
+    lines += ["", FOOTER, "", "-- loadwatch"]
+    msg.set_content("\n".join(lines))
+    cid = make_msgid(domain=_domain(sender))
+    body = "".join(
+        f"<tr><td><b>{html.escape(r['athlete'])}</b></td><td>{html.escape(r['summary'])}"
+        + "".join(
+            f"<br><span style='color:#a61b1b'>{html.escape(a)}</span>" for a in r["open_alerts"]
+        )
+        + "</td></tr>"
+        for r in rows
+    )
+    chart = (
+        f"<p><img src='cid:{cid[1:-1]}' alt='Athletes overview' style='max-width:100%'></p>"
+        if chart_png
+        else ""
+    )
+    msg.add_alternative(
+        f"<html><body style='font-family:sans-serif;color:#1f2933'><p>Hello {html.escape(coach)},</p>"
+        f"<table cellpadding='6' style='border-collapse:collapse'>{body}</table>{chart}"
+        f"<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p></body></html>",
+        subtype="html",
+    )
+    if chart_png:
+        msg.get_payload()[1].add_related(
+            chart_png, "image", "png", cid=cid, filename="overview.png"
+        )
+    return msg
+
+
+def _indent(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=76, initial_indent="  ", subsequent_indent="  ")

@@ -1,0 +1,141 @@
+"""Deliver messages over SMTP (STARTTLS or implicit TLS with a verifying context; plain only to
+localhost), or write them to an outbox folder as .eml for a dry run."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+from ..config import LOCAL_HOSTS, SmtpSettings
+from ..errors import ConfigError, SendFailed, SmtpUnavailable
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()  # verifies the certificate and the host name
+    if settings.ca_file:
+        ctx.load_verify_locations(cafile=str(settings.ca_file))
+    return ctx
+
+
+def password(settings: SmtpSettings) -> str | None:
+    if not settings.username:
+        return None
+    value = os.environ.get(settings.password_env)
+    if not value:
+        raise ConfigError(
+            "smtp.password_env", f"environment variable {settings.password_env} is not set"
+        )
+    return value
+
+
+class Sender:
+    """One SMTP session for a whole check: connect once, send many, close."""
+
+    def __init__(self, settings: SmtpSettings):
+        if not settings.host:
+            raise ConfigError(
+                "smtp.host", "no SMTP server configured (needed to send alerts; or use --dry-run)"
+            )
+        if settings.security == "none" and settings.host not in LOCAL_HOSTS:
+            raise ConfigError("smtp.security", '"none" is only allowed for localhost')
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def __enter__(self) -> Sender:
+        s = self.settings
+        secret = password(s)
+        try:
+            if s.security == "ssl":
+                self.client = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout_s, context=tls_context(s)
+                )
+            else:
+                self.client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+                self.client.ehlo()
+                if s.security == "starttls":
+                    self.client.starttls(context=tls_context(s))
+                    self.client.ehlo()
+            if s.username:
+                self.client.login(s.username, secret)
+        except smtplib.SMTPAuthenticationError as e:
+            self._close()
+            raise SendFailed(
+                f"SMTP login as {s.username!r} at {self._where()} was refused ({e.smtp_code}): "
+                f"check the password in ${s.password_env}"
+            ) from e
+        except ssl.SSLCertVerificationError as e:
+            self._close()
+            raise SendFailed(
+                f"the certificate of {self._where()} is not trusted ({e.verify_message}); "
+                "set smtp.ca_file for a private CA"
+            ) from e
+        except smtplib.SMTPNotSupportedError as e:
+            self._close()
+            raise SendFailed(
+                f'{self._where()} does not offer STARTTLS; use security = "ssl" or another port'
+            ) from e
+        except (OSError, smtplib.SMTPException) as e:
+            self._close()
+            raise SmtpUnavailable(f"SMTP server {self._where()} unavailable: {_reason(e)}") from e
+        return self
+
+    def send(self, msg: EmailMessage) -> None:
+        assert self.client is not None
+        try:
+            refused = self.client.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise SendFailed(
+                f"{self._where()} refused every recipient: {', '.join(e.recipients)}"
+            ) from e
+        except smtplib.SMTPResponseException as e:
+            if 400 <= e.smtp_code < 500:
+                raise SmtpUnavailable(f"{self._where()} said try later ({e.smtp_code})") from e
+            raise SendFailed(
+                f"{self._where()} refused the message ({e.smtp_code} {_reason(e)})"
+            ) from e
+        except (OSError, smtplib.SMTPException) as e:
+            raise SmtpUnavailable(f"SMTP server {self._where()} went away: {_reason(e)}") from e
+        if refused:
+            raise SendFailed(f"{self._where()} refused: {', '.join(refused)}")
+
+    def _close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                self.client.close()
+            self.client = None
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPResponseException):
+        err = (
+            e.smtp_error.decode(errors="replace")
+            if isinstance(e.smtp_error, bytes)
+            else str(e.smtp_error)
+        )
+        return f"{e.smtp_code} {err}"
+    if isinstance(e, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    return str(e) or type(e).__name__
+
+
+def write_outbox(msg: EmailMessage, folder: Path) -> Path:
+    """A dry run's message as an .eml file named after its Message-ID."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = msg["Message-ID"].strip("<>").split("@")[0]
+    path = folder / f"{name}.eml"
+    path.write_bytes(bytes(msg))
+    return path

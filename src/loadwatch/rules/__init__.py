@@ -1,0 +1,55 @@
+"""Alert rules: one per module, each with a name, its study and a pure `evaluate`.
+
+A rule looks at one athlete's analysed history (runs, days, shoes) and returns every alert that
+history contains, old and new alike; the ledger decides what is new. Rules never send anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from ..analysis import Analysis
+from ..config import RuleSettings
+from ..model import Alert
+
+CLINICIAN = (
+    "If your knee or anything else hurts, reduce your running and consider seeing a clinician."
+)
+POPULATION = "This is a population association, not a prediction for you."
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    citation: str
+    evaluate: Callable[[Analysis, RuleSettings], list[Alert]]
+
+
+def _registry() -> list[Rule]:
+    from . import acwr, shoe, spike, weekly_jump
+
+    return [spike.RULE, weekly_jump.RULE, acwr.RULE, shoe.RULE]
+
+
+def evaluate(analysis: Analysis, settings: RuleSettings) -> list[Alert]:
+    """Every alert of every rule, one per key (the earliest day wins), oldest first."""
+    seen: dict[str, Alert] = {}
+    for rule in _registry():
+        for alert in rule.evaluate(analysis, settings):
+            if alert.key not in seen or alert.day < seen[alert.key].day:
+                seen[alert.key] = alert
+    return sorted(seen.values(), key=lambda a: (a.day, a.key))
+
+
+def iso_week(day: date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def nice_day(day: date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+RULES = _registry

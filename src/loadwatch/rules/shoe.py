@@ -1,0 +1,74 @@
+"""Shoe reminders: a shoe passing its warn distance, and again its retirement distance.
+
+The 480-800 km rule is retail and podiatry convention; no prospective study links shoe mileage to
+injury. Rotating pairs was associated with fewer injuries (Malisoux 2015, HR 0.614). The alert is a
+reminder, never a risk claim. Its day is the local day the shoe crossed the distance.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..model import Alert
+from . import Rule, nice_day
+
+CITATION = (
+    "Convention: replace at 480-800 km (no outcome trial); Malisoux L et al. Scand J Med Sci Sports "
+    "2015;25(1):110-115 (rotating shoes)"
+)
+
+
+def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> date | None:
+    if shoe.km < limit_km:
+        return None
+    mine = runs[runs["shoe_id"] == shoe.id].sort_values("start_utc") if len(runs) else runs
+    start_km = shoe.km - (mine["distance_m"].sum() / 1000.0 if len(mine) else 0.0)
+    if start_km >= limit_km or mine.empty:
+        return as_of  # the shoe came in past the limit: remind now
+    total = start_km + mine["distance_m"].cumsum() / 1000.0
+    return pd.Timestamp(mine.loc[(total >= limit_km).idxmax(), "day"]).date()
+
+
+def evaluate(analysis, settings) -> list[Alert]:
+    if not settings.shoe_alerts:
+        return []
+    name = analysis.athlete.name
+    runs = analysis.shoe_runs
+    out = []
+    for shoe in analysis.shoes:
+        if shoe.retired:
+            continue
+        for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km)):
+            day = _crossing_day(shoe, runs, limit, analysis.load.as_of)
+            if day is None:
+                continue
+            what = "its reminder distance" if level == "warn" else "its retirement distance"
+            text = (
+                f"Your shoe {shoe.name} has {shoe.km:.0f} km on it and passed {what} of {limit:.0f} km on "
+                f"{nice_day(day)}. Replacing running shoes at 480-800 km is common guidance, not a proven "
+                f"injury threshold; if the cushioning feels flat, consider a new pair, and rotating two pairs "
+                f"was associated with fewer injuries in one study."
+            )
+            out.append(
+                Alert(
+                    key=f"shoe:{name}:{shoe.id}:{level}",
+                    athlete=name,
+                    rule=f"shoe_{level}",
+                    day=day,
+                    title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
+                    text=text,
+                    citation=CITATION,
+                    numbers={
+                        "shoe": shoe.name,
+                        "km": round(shoe.km, 1),
+                        "limit_km": limit,
+                        "level": level,
+                    },
+                )
+            )
+    return out
+
+
+RULE = Rule("shoe", CITATION, evaluate)

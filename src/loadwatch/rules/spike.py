@@ -1,0 +1,71 @@
+"""Single-run spike: a run more than 10% longer than the longest run of the previous 30 days.
+
+Frandsen et al. 2025 (BJSM 59(17):1203-1210; 5,205 runners, 588,071 sessions): compared with runs
+no more than 10% longer, >10-30% had an adjusted hazard rate ratio for overuse injury of 1.64,
+>30-100% 1.52, >100% 2.28. Only with 30 days of history: before that a "spike" is missing data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..load import HAZARD_CI, HAZARD_RATIO
+from ..model import Alert
+from . import CLINICIAN, POPULATION, Rule, nice_day
+
+CITATION = "Frandsen JSB et al. How much running is too much? BJSM 2025;59(17):1203-1210"
+BAND_WORDS = {
+    "small": "more than 10% to 30%",
+    "moderate": "more than 30% to 100%",
+    "large": "more than 100%",
+}
+RANK = {"none": 0, "small": 1, "moderate": 2, "large": 3}
+
+
+def evaluate(analysis, settings) -> list[Alert]:
+    runs = analysis.distance.runs
+    if runs.empty:
+        return []
+    name = analysis.athlete.name
+    out = []
+    min_rank = RANK[settings.spike_min_band]
+    threshold = 100.0 + settings.spike_pct
+    for r in runs.itertuples():
+        if not r.full_30d_history or r.spike_band is None or RANK.get(r.spike_band, 0) < min_rank:
+            continue
+        d_m, ref_m = round(r.distance_m), round(r.longest_prior_30d_m)
+        if not 100 * d_m > threshold * ref_m:  # whole metres, as the bands are defined
+            continue
+        day = pd.Timestamp(r.day).date()
+        hr = HAZARD_RATIO[r.spike_band]
+        lo, hi = HAZARD_CI[r.spike_band]
+        text = (
+            f"Your {r.distance_m / 1000:.1f} km run on {nice_day(day)} was {r.spike_pct:.0f}% longer than "
+            f"your longest run in the previous 30 days ({r.longest_prior_30d_m / 1000:.1f} km). "
+            f"In a study of 5,205 runners, single runs {BAND_WORDS[r.spike_band]} longer than the recent "
+            f"longest were associated with a higher rate of overuse injury (hazard rate ratio {hr}, "
+            f"95% CI {lo:.2f}-{hi:.2f}, against runs no more than 10% longer). {POPULATION} {CLINICIAN}"
+        )
+        out.append(
+            Alert(
+                key=f"run_spike:{name}:{day.isoformat()}",
+                athlete=name,
+                rule="run_spike",
+                day=day,
+                title=f"{r.distance_m / 1000:.1f} km run, {r.spike_pct:.0f}% over your 30-day longest ({r.spike_band} spike)",
+                text=text,
+                citation=CITATION,
+                numbers={
+                    "distance_km": round(r.distance_m / 1000, 3),
+                    "longest_prior_30d_km": round(r.longest_prior_30d_m / 1000, 3),
+                    "spike_pct": round(float(r.spike_pct), 2),
+                    "band": r.spike_band,
+                    "hazard_ratio": hr,
+                    "window": "runs started in the 30 days before this run",
+                },
+            )
+        )
+    return out
+
+
+RULE = Rule("run_spike", CITATION, evaluate)

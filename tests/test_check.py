@@ -1,0 +1,276 @@
+"""Alerts end to end against a real SMTP server (aiosmtpd, STARTTLS + AUTH on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLES, Cli
+from .smtp_server import PASSWORD, SmtpServer, free_port
+
+ENV = "LW_TEST_SMTP_PASSWORD"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path):
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch):
+    monkeypatch.setenv(ENV, PASSWORD)
+
+
+def write_config(tmp_path: Path, smtp_text: str, extra: str = "", coach: bool = False) -> Path:
+    inbox = tmp_path / "inbox"
+    if not inbox.exists():
+        shutil.copytree(SAMPLES / "demo-runner", inbox)
+    text = (
+        smtp_text
+        + f"""
+[[athletes]]
+name = "ana"
+email = "ana@example.com"
+tz = "Europe/Berlin"
+inbox = "{inbox}"
+  [[athletes.shoes]]
+  name = "Pegasus 40"
+  start_km = 400
+  default_for = "running"
+"""
+        + extra
+    )
+    if coach:
+        text += '\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\nathletes = ["ana"]\ndigest = "daily"\n'
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(text)
+    return cfg
+
+
+class ConfiguredCli(Cli):
+    def __init__(self, db: Path, config: Path):
+        super().__init__(db)
+        self.config = config
+
+    def __call__(self, *args: str, code: int | None = 0):
+        return super().__call__("--config", str(self.config), *args, code=code)
+
+
+def _ledger(db: Path) -> dict[str, tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return {k: (s, n) for k, s, n in conn.execute("SELECT key, status, attempts FROM alerts")}
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_spike_alert_arrives_once_with_numbers_and_chart(smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    first = cli("check", "--as-of", "2026-10-25")
+    assert first.output == ""  # cron mails output: silence when all is well
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    msg: EmailMessage = smtp.messages[0]
+    assert msg["To"] == "ana@example.com" and msg["From"] == "loadwatch <alerts@loadwatch.test>"
+    assert msg["Subject"] == "loadwatch: 24.0 km run, 60% over your 30-day longest (moderate spike)"
+    plain = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert (
+        "Your 24.0 km run on Sun 25 Oct 2026 was 60% longer than your longest run in the previous 30 days (15.0 km)"
+        in plain
+    )
+    assert "hazard rate ratio 1.52, 95% CI 1.16-2.00" in plain
+    assert "not a prediction for you" in plain and "clinician" in plain and "Frandsen" in plain
+    html = msg.get_body(("html",))
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"cid:{image['Content-ID'].strip('<>')}" in html.get_content()
+    ledger = _ledger(cli.db)
+    assert ledger["run_spike:ana:2026-10-25"] == ("sent", 1)
+    # The shoe passed 640 km on 11 Oct, before the 3-day lookback of a first check: known, not sent.
+    assert ledger[next(k for k in ledger if k.endswith(":warn"))] == ("known", 0)
+    assert not any(s == "pending" for s, _ in ledger.values())
+    # A second check sends nothing, and so does a re-import of the same files.
+    cli("check", "--as-of", "2026-10-25")
+    cli("import", str(tmp_path / "inbox"), "--athlete", "ana")
+    cli("check", "--as-of", "2026-10-26")
+    time.sleep(0.5)
+    assert len(smtp.messages) == 1
+
+
+def test_message_id_is_deterministic_and_next_week_alerts_once(smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    cli("check", "--as-of", "2026-11-08")
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    msg = smtp.messages[0]
+    assert msg["Subject"] == "loadwatch: 48 km in 7 days, 50% more than the week before"
+    assert "48.0 km, 50% more than the 7 days before (32.0 km)" in " ".join(
+        msg.get_body(("plain",)).get_content().split()
+    )
+    from loadwatch.notify.email import message_id
+
+    assert msg["Message-ID"] == message_id(["weekly_jump:ana:2026-W45"], "loadwatch.test")
+
+
+def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens here yet
+    server = SmtpServer(tmp_path)
+    config_text = server.config().replace(f"port = {server.port}", f"port = {port}")
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, config_text))
+    down = cli("check", "--as-of", "2026-10-25", code=75)
+    assert "unavailable" in down.stderr and "alerts stay pending" in down.stderr
+    assert "Traceback" not in down.output
+    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("pending", 1)
+    server.port = port
+    server.controller.port = port
+    server.start()
+    try:
+        cli("check", "--as-of", "2026-10-26")
+        assert _wait_for(lambda: len(server.messages) == 1)
+        assert "24.0 km run" in server.messages[0]["Subject"]
+        assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("sent", 2)
+    finally:
+        server.stop()
+
+
+def test_wrong_password_is_a_clear_error(smtp, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV, "wrong")
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    result = cli("check", "--as-of", "2026-10-25", code=1)
+    assert result.stderr == (
+        f"error: SMTP login as 'coach@example.com' at 127.0.0.1:{smtp.port} was refused (535): "
+        f"check the password in ${ENV}\n"
+    )
+    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("pending", 1)
+    monkeypatch.delenv(ENV)
+    result = cli("check", "--as-of", "2026-10-25", code=2)
+    assert (
+        result.stderr
+        == f"error: config: smtp.password_env: environment variable {ENV} is not set\n"
+    )
+
+
+def test_implicit_tls(tmp_path: Path) -> None:
+    server = SmtpServer(tmp_path, implicit_tls=True).start()
+    try:
+        cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, server.config()))
+        cli("check", "--as-of", "2026-10-25")
+        assert _wait_for(lambda: len(server.messages) == 1)
+    finally:
+        server.stop()
+
+
+def test_untrusted_certificate_is_refused(smtp, tmp_path: Path) -> None:
+    text = smtp.config().replace(f'ca_file = "{smtp.ca_file}"\n', "")
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, text))
+    result = cli("check", "--as-of", "2026-10-25", code=1)
+    assert "is not trusted" in result.stderr and "smtp.ca_file" in result.stderr
+    assert smtp.messages == []
+
+
+def test_dry_run_writes_eml_and_leaves_the_ledger_alone(smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    out = cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(tmp_path / "outbox"))
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert (
+        "Subject: loadwatch: 24.0 km run, 60% over your 30-day longest (moderate spike)"
+        in eml.read_text()
+    )
+    assert "would send 1" in out.stdout
+    assert _ledger(cli.db) == {}
+    assert smtp.messages == []
+
+
+def test_two_checks_at_once_send_each_alert_once(smtp, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, smtp.config())
+    cmd = [
+        sys.executable,
+        "-m",
+        "loadwatch.cli",
+        "--db",
+        str(tmp_path / "lw.db"),
+        "--config",
+        str(cfg),
+        "check",
+        "--as-of",
+        "2026-10-25",
+    ]
+    env = dict(os.environ, **{ENV: PASSWORD})
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    codes = [p.wait(timeout=120) for p in procs]
+    assert set(codes) <= {0, 75} and 0 in codes
+    for p, code in zip(procs, codes, strict=True):
+        if code == 75:
+            assert "another loadwatch check is running" in p.stderr.read()
+    # A late straggler after the winner finished finds nothing new.
+    subprocess.run(cmd, env=env, check=True, timeout=120)
+    time.sleep(0.5)
+    assert len(smtp.messages) == 1
+
+
+def test_coach_digest_once_a_day(smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config(), coach=True))
+    cli("athletes", "add", "ben", "--tz", "Europe/Berlin", "--email", "ben@example.com")
+    cfg = cli.config
+    cfg.write_text(
+        cfg.read_text().replace('athletes = ["ana"]', 'athletes = ["ana", "ben"]')
+        + '\n[[athletes]]\nname = "ben"\nemail = "ben@example.com"\ntz = "Europe/Berlin"\n'
+    )
+    cli("check", "--as-of", "2026-10-25")
+    assert _wait_for(lambda: len(smtp.messages) == 2)
+    digest = next(m for m in smtp.messages if m["To"] == "carla@example.com")
+    alert = next(m for m in smtp.messages if m["To"] == "ana@example.com")
+    assert alert["Cc"] == "carla@example.com"
+    assert digest["Subject"] == "loadwatch daily digest: 1 of 2 athletes need a look"
+    text = digest.get_body(("plain",)).get_content()
+    assert text.index("* ana:") < text.index("* ben:")  # open alerts first
+    assert "this week 51.0 km, last week 41.0 km" in text and "latest spike +60% (moderate)" in text
+    assert any(p.get_content_type() == "image/png" for p in digest.walk())
+    cli("check", "--as-of", "2026-10-25")
+    time.sleep(0.5)
+    assert len(smtp.messages) == 2
+
+
+def test_config_errors_name_their_key(cli, tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(
+        '[smtp]\nhots = "x"\nsecurity = "none"\nhost = "mail.example.com"\n'
+        '[[athletes]]\nname = "ana"\ntz = "Mars/Base"\n'
+    )
+    result = cli("--config", str(cfg), "config", "check", code=2)
+    assert result.stderr.startswith("error: config: 3 problems in")
+    assert "smtp.hots: unknown key; did you mean 'host'?" in result.stderr
+    assert (
+        'smtp.security: "none" sends the password and mail in clear text: only for localhost'
+        in result.stderr
+    )
+    assert "athletes[0].tz: unknown time zone 'Mars/Base'" in result.stderr
+    result = cli("--config", str(tmp_path / "missing.toml"), "check", code=2)
+    assert "no config file at" in result.stderr
+
+
+def test_check_without_smtp_config_says_what_to_do(cli) -> None:
+    cli("athletes", "add", "ana", "--tz", "Europe/Berlin", "--email", "ana@example.com")
+    cli("import", str(SAMPLES / "demo-runner"))
+    result = cli("check", "--as-of", "2026-10-25", code=2)
+    assert result.stderr == (
+        "error: config: smtp.host: no SMTP server configured "
+        "(needed to send alerts; or use --dry-run)\n"
+    )
