@@ -30,6 +30,8 @@ demo: $(VENV)/.installed
 	$(LW) import sample_activities/real --athlete devices
 	$(LW) activities --athlete devices
 	$(LW) report --athlete demo --as-of 2026-11-08 --html $(DEMO)/report.html
+	@echo "--- the alerts a check on 2026-11-08 would send (dry run: nothing is sent) ---"
+	$(LW) check --athlete demo --as-of 2026-11-08 --dry-run
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench sample_activities

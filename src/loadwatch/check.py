@@ -23,6 +23,8 @@ from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, write_outbox
 from .store import SqliteStore
 
+PRIORITY = {"run_spike": 0, "weekly_jump": 1, "acwr": 2, "shoe_retire": 3, "shoe_warn": 4}
+
 
 @dataclass
 class AthleteOutcome:
@@ -35,6 +37,7 @@ class AthleteOutcome:
     message_id: str | None = None
     outbox_file: Path | None = None
     problem: str | None = None
+    preview: str | None = None  # a dry run's email as plain text
 
 
 @dataclass
@@ -145,6 +148,8 @@ def _run(
                 to_send = ledger.pending(store, a.id)
             if not to_send or result.temporary_failure:
                 continue
+            # The subject names the first: the best-supported warning leads, reminders come last.
+            to_send.sort(key=lambda x: (PRIORITY.get(x.rule, 9), x.day))
             to, cc = _recipients(a, settings)
             if not to:
                 outcome.problem = (
@@ -158,6 +163,10 @@ def _run(
             outcome.message_id = msg["Message-ID"]
             if dry_run:
                 outcome.outbox_file = write_outbox(msg, outbox) if outbox else None
+                outcome.preview = (
+                    f"To: {msg['To']}\nSubject: {msg['Subject']}\n\n"
+                    + msg.get_body(("plain",)).get_content()
+                )
                 continue
             keys = [x.key for x in to_send]
             try:

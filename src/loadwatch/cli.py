@@ -557,6 +557,8 @@ def check(obj: Context, athlete, as_of, dry_run, outbox, verbose) -> None:
             verb = "would send" if dry_run else "sent"
             n = o.new_alerts if dry_run else o.sent_alerts
             click.echo(f"{o.athlete} ({o.as_of}): {o.new_alerts} new alerts, {verb} {n}{where}")
+        if dry_run and o.preview and not outbox:
+            click.echo(o.preview)
     for key in result.digests_sent if verbose else []:
         click.echo(f"digest sent: {key}")
     for p in result.problems:

@@ -1,0 +1,119 @@
+"""The settings table, the example config, the README and the commands' help agree."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from loadwatch.cli import main
+from loadwatch.config import SETTINGS, parse
+
+from .conftest import REPO
+
+EXAMPLE = REPO / "config" / "loadwatch.example.toml"
+
+
+def test_example_config_parses_and_documents_every_setting() -> None:
+    text = EXAMPLE.read_text()
+    parse(text.replace('inbox = ["~/Garmin/Activities"]', "inbox = []"))
+    for s in SETTINGS:
+        section, name = s.key.split(".")
+        assert re.search(rf"^\[{section}\]", text, re.M), s.key
+        assert re.search(rf"^#? ?{name} = ", text, re.M), f"{s.key} missing from the example config"
+        assert s.help, s.key
+    raw = tomllib.loads(text)
+    assert raw["athletes"][0]["shoes"][0]["default_for"] == "running"
+
+
+def test_readme_mentions_every_setting_and_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    for s in SETTINGS:
+        assert f"`{s.key}`" in readme, f"README misses {s.key}"
+    for name in main.commands:
+        assert f"loadwatch {name}" in readme, f"README misses 'loadwatch {name}'"
+
+
+def _commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize(
+    "path,cmd", list(_commands(main)), ids=lambda x: " ".join(x) if isinstance(x, tuple) else ""
+)
+def test_every_command_and_option_has_help(path, cmd) -> None:
+    assert cmd.help, f"loadwatch {' '.join(path)} has no help"
+    for param in cmd.params:
+        if param.param_type_name == "option":
+            assert param.help, f"loadwatch {' '.join(path)} {param.opts[0]} has no help"
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+# Only these modules may import these libraries: the layers stay one way.
+OWNERS = {"click": {"cli.py"}, "apscheduler": {"scheduler.py"}, "smtplib": {"notify/smtp.py"}}
+LAYERS = [
+    "model",
+    "errors",
+    "config",
+    "paths",
+    "migrations",
+    "importers",
+    "store",
+    "ingest",
+    "load",
+    "shoes",
+    "analysis",
+    "rules",
+    "ledger",
+    "charts",
+    "report",
+    "digest",
+    "notify",
+    "check",
+    "scheduler",
+    "cli",
+]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_import_arrows() -> None:
+    src = REPO / "src" / "loadwatch"
+    for path in src.rglob("*.py"):
+        rel = str(path.relative_to(src))
+        for lib, owners in OWNERS.items():
+            if lib in _imports(path):
+                assert rel in owners, f"{rel} imports {lib}; only {owners} may"
+    # No module imports a layer above it (model and errors at the bottom, cli at the top).
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    for path in src.rglob("*.py"):
+        rel = path.relative_to(src)
+        me = rel.parts[0].removesuffix(".py")
+        if me not in rank:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = rel.parts[: len(rel.parts) - node.level]
+                target = (node.module or "").split(".")[0] if not base else base[0]
+                if node.level == 1 and len(rel.parts) > 1:
+                    continue  # inside its own package
+                if target in rank and target != me:
+                    assert rank[target] <= rank[me], f"{rel} imports {target}, a layer above it"
