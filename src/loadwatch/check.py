@@ -91,7 +91,13 @@ def sync_inboxes(
     for a in settings.athletes:
         if a.inbox and (only is None or a.name == only):
             folders = [p for p in a.inbox if p.exists()]
-            out[a.name] = import_paths(store, a.name, folders, workers=settings.import_workers)
+            out[a.name] = import_paths(
+                store,
+                a.name,
+                folders,
+                workers=settings.import_workers,
+                archive_limits=settings.archive_limits,
+            )
     return out
 
 

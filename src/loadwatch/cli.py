@@ -215,8 +215,15 @@ def import_(obj: Context, paths, athlete, as_json, workers, verbose) -> None:
             bar.update(n)
 
     try:
+        settings = obj.settings
         summary = import_paths(
-            obj.store, name, paths, workers=workers, on_total=on_total, on_progress=on_progress
+            obj.store,
+            name,
+            paths,
+            workers=workers or settings.import_workers,
+            on_total=on_total,
+            on_progress=on_progress,
+            archive_limits=settings.archive_limits,
         )
     finally:
         if bar is not None:

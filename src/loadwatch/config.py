@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .model import ArchiveLimits
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -126,6 +127,34 @@ SETTINGS: list[Setting] = [
     Setting(
         "import.workers", None, "Decoding processes for imports (default: all cores).", kind=int
     ),
+    Setting(
+        "import.max_archive_members", 100_000, "Refuse a zip with more members than this.", kind=int
+    ),
+    Setting(
+        "import.max_member_mb",
+        256,
+        "Refuse a zip member larger than this (MiB, inflated).",
+        kind=(int, float),
+    ),
+    Setting(
+        "import.max_archive_mb",
+        4096,
+        "Refuse a zip that inflates to more than this in all (MiB).",
+        kind=(int, float),
+    ),
+    Setting(
+        "import.max_compression_ratio",
+        100,
+        "Refuse a zip member that inflates more than this many "
+        "times its compressed size (a zip bomb).",
+        kind=(int, float),
+    ),
+    Setting(
+        "import.max_archive_depth",
+        2,
+        "Zips inside zips: refuse deeper nesting than this.",
+        kind=int,
+    ),
 ]
 SETTING_KEYS = {s.key: s for s in SETTINGS}
 ATHLETE_KEYS = {"name", "email", "tz", "inbox", "resting_hr", "max_hr", "sex", "shoes"}
@@ -206,6 +235,7 @@ class Settings:
     coaches: tuple[CoachConfig, ...] = ()
     database: Path | None = None
     import_workers: int | None = None
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     source: Path | None = None
 
 
@@ -354,6 +384,22 @@ def parse(text: str, path: Path | None = None) -> Settings:
     athletes = _athletes(raw.get("athletes", []), errors, path)
     names = {a.name for a in athletes}
     coaches = _coaches(raw.get("coaches", []), errors, names)
+    for key in (
+        "import.max_archive_members",
+        "import.max_member_mb",
+        "import.max_archive_mb",
+        "import.max_compression_ratio",
+        "import.max_archive_depth",
+    ):
+        if get(key) <= 0:
+            errors.add(key, "must be positive")
+    limits = ArchiveLimits(
+        max_members=int(get("import.max_archive_members")),
+        max_member_bytes=int(get("import.max_member_mb") * 2**20),
+        max_total_bytes=int(get("import.max_archive_mb") * 2**20),
+        max_ratio=float(get("import.max_compression_ratio")),
+        max_depth=int(get("import.max_archive_depth")),
+    )
     errors.raise_if_any(path)
     db = get("store.database")
     return Settings(
@@ -364,6 +410,7 @@ def parse(text: str, path: Path | None = None) -> Settings:
         tuple(coaches),
         Path(db).expanduser() if db else None,
         values.get("import.workers"),
+        limits,
         path,
     )
 

@@ -22,6 +22,10 @@ class UnreadableFile(LoadwatchError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self):
+        # Picklable with its own arguments, so it can cross a process pool.
+        return (type(self), (self.path, self.reason))
+
 
 class NotAnActivity(UnreadableFile):
     """A valid file that holds no activity (settings, monitoring, workout, route...): skipped."""
@@ -36,6 +40,9 @@ class ConfigError(LoadwatchError):
         self.key = key
         self.message = message
         super().__init__(f"config: {key}: {message}" if key else f"config: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.key, self.message))
 
 
 class NotFound(LoadwatchError):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NotAnActivity, UnreadableFile
-from .importers import content_hash, is_activity_name, read_stamped
-from .model import Activity, FileFailure, ImportSummary
+from .importers import content_hash, is_activity_name, is_archive_name, read_stamped
+from .importers.exports import read_export
+from .model import Activity, ArchiveLimits, FileFailure, ImportSummary
 from .store import SqliteStore
 
 # Below this many files a pool costs more to start than it saves.
@@ -48,7 +49,7 @@ def discover(paths: Iterable[Path | str], summary: ImportSummary) -> Iterator[Pa
             for root, dirs, files in os.walk(p, onerror=lambda e: _walk_error(e, summary)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if is_activity_name(name):
+                    if is_activity_name(name) or is_archive_name(name):
                         yield Path(root) / name
                     else:
                         summary.ignored += 1
@@ -91,6 +92,7 @@ def import_paths(
     workers: int | None = None,
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    archive_limits: ArchiveLimits | None = None,
 ) -> ImportSummary:
     """Import files and folders for one athlete; a bad file is reported, the batch goes on."""
     athlete = store.athlete(athlete_name)
@@ -119,23 +121,111 @@ def import_paths(
 
     if on_total:
         on_total(len(todo))
-    for result in _decode_all(todo, workers):
-        _store_one(store, athlete.id, result, summary)
-        if on_progress:
-            on_progress(1)
+    files = [c for c in todo if not is_archive_name(c.path)]
+    archives = [c for c in todo if is_archive_name(c.path)]
+    with _Workers(workers, len(files), bool(archives)) as pool:
+        for result in pool.unordered(decode, files):
+            _store_one(store, athlete.id, result, summary)
+            if on_progress:
+                on_progress(1)
+        for c in archives:
+            _store_archive(store, athlete.id, c, pool, summary, archive_limits)
+            if on_progress:
+                on_progress(1)
     return summary
 
 
-def _decode_all(todo: list[Candidate], workers: int | None) -> Iterator[Decoded]:
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(todo) < POOL_MIN_FILES:
-        yield from map(decode, todo)
+class _Workers:
+    """A process pool when it pays (many files, or an archive of many members), else plain map."""
+
+    def __init__(self, workers: int | None, files: int, archives: bool):
+        n = workers if workers is not None else (os.cpu_count() or 1)
+        self.n = n if n > 1 and (files >= POOL_MIN_FILES or archives) else 1
+        self.pool = None
+        self.files = files
+
+    def __enter__(self) -> _Workers:
+        if self.n > 1:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.pool = ctx.Pool(self.n)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.join()
+
+    def unordered(self, func, items):
+        if self.pool is None or len(items) < POOL_MIN_FILES:
+            return map(func, items)
+        chunk = max(1, min(16, len(items) // (self.n * 8)))
+        return self.pool.imap_unordered(func, items, chunksize=chunk)
+
+    def ordered(self, func, items):
+        """For archive members: results in order, the members read lazily as workers free up."""
+        if self.pool is None:
+            return map(func, items)
+        return self.pool.imap(func, items, chunksize=2)
+
+
+def _store_archive(
+    store: SqliteStore,
+    athlete_id: int,
+    c: Candidate,
+    pool: _Workers,
+    summary: ImportSummary,
+    limits: ArchiveLimits | None,
+) -> None:
+    """An account export or a zip of activity files: all of it in one transaction, or nothing."""
+    try:
+        data = Path(c.path).read_bytes()
+    except OSError as e:
+        summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    chunk = max(1, min(16, len(todo) // (workers * 8)))
-    with ctx.Pool(workers) as pool:
-        yield from pool.imap_unordered(decode, todo, chunksize=chunk)
+    digest = content_hash(data)
+    if store.hash_known(athlete_id, digest):
+        store.save_file(
+            athlete_id,
+            c.path,
+            c.size,
+            c.mtime_ns,
+            digest,
+            "duplicate",
+            reason="same bytes as an archive imported before",
+        )
+        summary.duplicates += 1
+        return
+    try:
+        export = read_export(data, c.path, mapper=pool.ordered, limits=limits)
+    except UnreadableFile as e:
+        summary.failed.append(FileFailure(e.path, e.reason))
+        return
+    del data
+    if export.kind == "zip" and not export.activities and not export.failed and not export.skipped:
+        reason = "zip archive without activity files"
+        store.save_file(athlete_id, c.path, c.size, c.mtime_ns, digest, "skipped", reason=reason)
+        summary.skipped += 1
+        summary.skipped_files.append(FileFailure(c.path, reason))
+        return
+    summary.failed += export.failed
+    summary.skipped += len(export.skipped)
+    summary.skipped_files += export.skipped
+    saved = store.save_file(
+        athlete_id,
+        c.path,
+        c.size,
+        c.mtime_ns,
+        digest,
+        "imported",
+        export.activities,
+        shoes=export.shoes,
+        gear=export.gear,
+        gear_authoritative=export.gear_authoritative,
+    )
+    summary.imported += 1
+    summary.activities += saved.primary
+    summary.duplicates += saved.duplicates
 
 
 def _store_one(

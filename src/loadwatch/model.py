@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # Preference when the same outing arrives from several sources: the device's own totals win.
-SOURCE_RANK = {"fit": 3, "tcx": 2, "gpx": 1, "manual": 0}
+# A platform summary carries device totals without the file; a manual entry carries a guess.
+SOURCE_RANK = {"fit": 4, "tcx": 3, "summary": 2, "gpx": 1, "manual": 0}
 
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running", "track_running"})
 
@@ -60,6 +61,26 @@ class Athlete:
     resting_hr: int | None = None
     max_hr: int | None = None
     sex: str | None = None
+
+
+@dataclass(frozen=True)
+class ShoeDecl:
+    """A shoe an account export declares (Strava's shoes.csv); `default_for` from its sport types."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    default_for: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Caps that make a hostile zip a one-line refusal instead of a full disk or memory."""
+
+    max_members: int = 100_000
+    max_member_bytes: int = 256 * 2**20
+    max_total_bytes: int = 4 * 2**30
+    max_ratio: float = 100.0
+    max_depth: int = 2  # an export zip holding zips of uploaded files, and no deeper
 
 
 @dataclass(frozen=True)

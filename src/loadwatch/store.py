@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import NotFound, StoreError
 from .migrations import migrate
-from .model import RUNNING_SPORTS, SOURCE_RANK, Activity, Athlete
+from .model import RUNNING_SPORTS, SOURCE_RANK, Activity, Athlete, ShoeDecl
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -325,10 +325,21 @@ class SqliteStore:
         status: str,
         activities: Sequence[Activity] = (),
         reason: str | None = None,
+        shoes: Sequence[ShoeDecl] = (),
+        gear: Mapping[tuple[str, int], str] | None = None,
+        gear_authoritative: bool = False,
     ) -> SavedFile:
-        """Record a file and its activities in one transaction, resolving cross-source duplicates."""
+        """Record a file (or a whole export) and its activities in one transaction.
+
+        Cross-source duplicates are resolved as they arrive; `shoes` an export declares are
+        created, and `gear` (content hash, session) -> shoe name puts each run on its shoe, also
+        when the run itself was already stored from another source.
+        """
         primary = duplicates = 0
+        gear = gear or {}
         with self.write() as db:
+            for decl in shoes:
+                self._declare_shoe(db, athlete_id, decl)
             db.execute(
                 "INSERT INTO imported_files "
                 "(athlete_id, path, size, mtime_ns, content_hash, status, reason, imported_utc) "
@@ -343,21 +354,68 @@ class SqliteStore:
                 (athlete_id, path),
             ).fetchone()[0]
             for act in activities:
-                if db.execute(
-                    "SELECT 1 FROM activities WHERE athlete_id = ? AND content_hash = ? "
+                shoe_id = self._shoe_by_name(
+                    db, athlete_id, gear.get((act.content_hash, act.session_index))
+                )
+                known = db.execute(
+                    "SELECT id, duplicate_of FROM activities WHERE athlete_id = ? AND content_hash = ? "
                     "AND session_index = ?",
                     (athlete_id, act.content_hash, act.session_index),
-                ).fetchone():
+                ).fetchone()
+                if known:
                     duplicates += 1  # the same bytes under another name: already stored
+                    if shoe_id is not None:
+                        db.execute(
+                            "UPDATE activities SET shoe_id = ? WHERE id = ?",
+                            (shoe_id, known[1] or known[0]),
+                        )
                     continue
-                if self._insert_resolving_duplicates(db, athlete_id, file_id, act):
+                if self._insert_resolving_duplicates(
+                    db, athlete_id, file_id, act, shoe_id, defaults=not gear_authoritative
+                ):
                     primary += 1
                 else:
                     duplicates += 1
         return SavedFile(primary, duplicates)
 
+    @staticmethod
+    def _shoe_by_name(db: sqlite3.Connection, athlete_id: int, name: str | None) -> int | None:
+        if not name:
+            return None
+        row = db.execute(
+            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
+        ).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _declare_shoe(db: sqlite3.Connection, athlete_id: int, decl: ShoeDecl) -> None:
+        """A shoe from an export: created once; it becomes a default only where none is set."""
+        if db.execute(
+            "SELECT 1 FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, decl.name)
+        ).fetchone():
+            return
+        default = decl.default_for
+        if (
+            default
+            and db.execute(
+                "SELECT 1 FROM shoes WHERE athlete_id = ? AND default_for = ?",
+                (athlete_id, default),
+            ).fetchone()
+        ):
+            default = None
+        db.execute(
+            "INSERT INTO shoes (athlete_id, name, default_for, created_utc) VALUES (?, ?, ?, ?)",
+            (athlete_id, decl.name, default, _now()),
+        )
+
     def _insert_resolving_duplicates(
-        self, db: sqlite3.Connection, athlete_id: int, file_id: int, act: Activity
+        self,
+        db: sqlite3.Connection,
+        athlete_id: int,
+        file_id: int,
+        act: Activity,
+        gear_shoe: int | None = None,
+        defaults: bool = True,
     ) -> bool:
         """Insert; if the same outing is stored from another source, keep the better one primary.
 
@@ -382,7 +440,10 @@ class SqliteStore:
         new_is_primary = twin is None or SOURCE_RANK.get(act.source_format, 0) > SOURCE_RANK.get(
             twin["source_format"], 0
         )
-        shoe_id = self._default_shoe(db, athlete_id, act) if twin is None else None
+        if gear_shoe is not None and act.is_run:
+            shoe_id = gear_shoe  # the export says which shoe: that beats any default
+        else:
+            shoe_id = self._default_shoe(db, athlete_id, act) if twin is None and defaults else None
         new_id = db.execute(
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
@@ -411,14 +472,17 @@ class SqliteStore:
                 shoe_id,
             ),
         ).lastrowid
+        if twin is not None and not new_is_primary and gear_shoe is not None:
+            db.execute("UPDATE activities SET shoe_id = ? WHERE id = ?", (gear_shoe, twin["id"]))
         if twin is not None and new_is_primary:
             # The better source takes over: the old copy and its own duplicates now point here,
-            # and whatever shoe the old copy carried moves with it.
-            db.execute(
-                "UPDATE activities SET shoe_id = (SELECT shoe_id FROM activities WHERE id = ?) "
-                "WHERE id = ?",
-                (twin["id"], new_id),
-            )
+            # and whatever shoe the old copy carried moves with it (unless the export named one).
+            if gear_shoe is None:
+                db.execute(
+                    "UPDATE activities SET shoe_id = (SELECT shoe_id FROM activities WHERE id = ?) "
+                    "WHERE id = ?",
+                    (twin["id"], new_id),
+                )
             db.execute(
                 "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
                 "WHERE id = ? OR duplicate_of = ?",

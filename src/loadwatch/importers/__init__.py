@@ -27,6 +27,11 @@ def is_activity_name(path: Path | str) -> bool:
     return str(path).lower().endswith(ACTIVITY_SUFFIXES)
 
 
+def is_archive_name(path: Path | str) -> bool:
+    """Zip files: account exports (Strava, Garmin) or plain zips of activity files."""
+    return str(path).lower().endswith(".zip")
+
+
 def sniff(data: bytes) -> str | None:
     """'fit', 'gpx', 'tcx', 'html', 'xml' or None, from the first bytes."""
     if len(data) >= 12 and data[8:12] == b".FIT":
@@ -110,6 +115,7 @@ __all__ = [
     "content_hash",
     "gunzip",
     "is_activity_name",
+    "is_archive_name",
     "read_bytes",
     "read_file",
     "read_stamped",

@@ -1,0 +1,377 @@
+"""Whole account exports: a Strava bulk export or a Garmin Connect data export, as downloaded.
+
+Both are read in memory through SafeZip. The result is every activity with the device's totals
+where a file exists (and the platform's summary where none does), the shoes the export declares,
+and, per activity, the gear it was recorded with, so shoe mileage is rebuilt from the runs.
+
+Strava: `activities.csv` lists every activity; `Filename` points to activities/*.fit.gz|.gpx.gz|
+.tcx.gz (or plain), empty for manual entries, which are imported from the row. Column names
+repeat: the first copy is in display units, the last in SI units (metres, seconds); the SI copies
+are used. `Activity Date` ("Oct 7, 2020, 2:43:11 PM") is UTC. `Activity Gear` names a shoe as
+"Brand Model" or "Brand Model Name" (or a bike); `shoes.csv` lists the shoes.
+
+Garmin: summaries in DI_CONNECT/DI-Connect-Fitness/*_summarizedActivities.json (distance in cm,
+durations in ms, start in epoch ms; multisport parents skipped); FIT files inside nested zips
+DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_*.zip, mixed with wellness files, matched to
+the summaries by start time. No gear: loadwatch's own shoe rules apply.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from ..errors import NotAnActivity, UnreadableFile
+from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
+from . import ACTIVITY_SUFFIXES, content_hash, read_bytes
+from .archives import SafeZip
+
+MATCH_WINDOW = timedelta(minutes=2)
+
+STRAVA_TYPES = {
+    "run": ("running", None),
+    "trail run": ("running", "trail"),
+    "virtual run": ("running", "treadmill"),
+    "walk": ("walking", None),
+    "hike": ("hiking", None),
+    "ride": ("cycling", None),
+    "virtual ride": ("cycling", "virtual_activity"),
+    "mountain bike ride": ("cycling", "mountain"),
+    "gravel ride": ("cycling", "gravel_cycling"),
+    "e-bike ride": ("cycling", "e_bike_fitness"),
+    "swim": ("swimming", None),
+    "workout": ("training", None),
+    "weight training": ("training", "strength_training"),
+    "yoga": ("training", "yoga"),
+}
+GARMIN_TYPES = {
+    "running": ("running", None),
+    "trail_running": ("running", "trail"),
+    "treadmill_running": ("running", "treadmill"),
+    "track_running": ("running", "track"),
+    "street_running": ("running", "street"),
+    "indoor_running": ("running", "indoor_running"),
+    "virtual_run": ("running", "virtual_activity"),
+    "walking": ("walking", None),
+    "hiking": ("hiking", None),
+    "cycling": ("cycling", None),
+    "road_biking": ("cycling", "road"),
+    "lap_swimming": ("swimming", "lap_swimming"),
+    "open_water_swimming": ("swimming", "open_water"),
+}
+MULTISPORT = {"multi_sport", "multisport", "triathlon", "duathlon"}
+
+
+@dataclass(frozen=True)
+class Skipped(FileFailure):
+    """A member that is valid but no activity (wellness, settings...)."""
+
+
+@dataclass
+class ExportResult:
+    kind: str
+    activities: list[Activity] = field(default_factory=list)
+    gear: dict[tuple[str, int], str] = field(
+        default_factory=dict
+    )  # (content_hash, session) -> shoe name
+    shoes: list[ShoeDecl] = field(default_factory=list)
+    skipped: list[FileFailure] = field(default_factory=list)
+    failed: list[FileFailure] = field(default_factory=list)
+    # Strava says which shoe every activity was on (or none): default shoes must not add to that.
+    gear_authoritative: bool = False
+
+
+def decode_member(item: tuple[bytes, str]):
+    """(label, activities) of one member's bytes, or (label, the reason there are none)."""
+    data, label = item
+    try:
+        digest = content_hash(data)
+        return label, [
+            replace(a, source_path=label, content_hash=digest) for a in read_bytes(data, label)
+        ]
+    except NotAnActivity as e:
+        return label, Skipped(e.path, e.reason)
+    except UnreadableFile as e:
+        return label, FileFailure(e.path, e.reason)
+    except Exception as e:  # a reader bug costs one member, not the export
+        return label, FileFailure(label, f"internal error while reading: {type(e).__name__}: {e}")
+
+
+def detect(zf: SafeZip) -> str | None:
+    names = zf.names
+    if any(n.split("/", 1)[0] == "DI_CONNECT" or "/DI_CONNECT/" in n for n in names):
+        return "garmin"
+    if any(n.rsplit("/", 1)[-1] == "activities.csv" for n in names):
+        return "strava"
+    return None
+
+
+def read_export(
+    data: bytes, label: str, mapper: Callable = map, limits: ArchiveLimits | None = None
+) -> ExportResult:
+    """An account export (or any zip of activity files) into activities, shoes and gear."""
+    zf = SafeZip(data, label, limits or ArchiveLimits())
+    kind = detect(zf)
+    if kind == "strava":
+        return _strava(zf, mapper)
+    if kind == "garmin":
+        return _garmin(zf, mapper)
+    return _plain_zip(zf, mapper)
+
+
+def _collect(result: ExportResult, outcome) -> list[Activity]:
+    if isinstance(outcome, Skipped):
+        result.skipped.append(FileFailure(outcome.path, outcome.reason))
+        return []
+    if isinstance(outcome, FileFailure):
+        result.failed.append(outcome)
+        return []
+    return outcome
+
+
+def _members(zf: SafeZip, names: list[str], result: ExportResult):
+    """(bytes, label) of each member, a corrupt one reported and skipped."""
+    for name in names:
+        try:
+            yield zf.read(name), f"{zf.label}!{name}"
+        except UnreadableFile as e:
+            result.failed.append(FileFailure(e.path, e.reason))
+
+
+def _plain_zip(zf: SafeZip, mapper, result: ExportResult | None = None) -> ExportResult:
+    """A zip of activity files (zips inside it are opened too, down to the depth cap)."""
+    result = result or ExportResult("zip")
+    names = [n for n in zf.names if n.lower().endswith(ACTIVITY_SUFFIXES)]
+    for _label, outcome in mapper(decode_member, _members(zf, names, result)):
+        result.activities += _collect(result, outcome)
+    for name in (n for n in zf.names if n.lower().endswith(".zip")):
+        try:
+            _plain_zip(zf.nested(name), mapper, result)
+        except UnreadableFile as e:
+            result.failed.append(FileFailure(e.path, e.reason))
+    return result
+
+
+# -- Strava --------------------------------------------------------------------------------------
+def _strava_rows(text: str) -> list[dict[str, str]]:
+    """Rows keyed by column name; a repeated name maps to its last (SI) copy, and `first:` + name
+    to its first (display) copy."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        return []
+    rows = []
+    for raw in reader:
+        row: dict[str, str] = {}
+        for name, value in zip(header, raw, strict=False):
+            if name not in row:
+                row["first:" + name] = value
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+def _num(text: str | None) -> float | None:
+    if text is None or text.strip() == "":
+        return None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _strava_date(text: str) -> datetime:
+    for fmt in ("%b %d, %Y, %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d %b %Y, %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised date {text!r}")
+
+
+def _strava_shoes(zf: SafeZip, prefix: str) -> list[ShoeDecl]:
+    name = prefix + "shoes.csv"
+    if name not in zf.names:
+        return []
+    out = []
+    for row in csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))):
+        brand, model = row.get("Shoe Brand", "").strip(), row.get("Shoe Model", "").strip()
+        nick = row.get("Shoe Name", "").strip()
+        base = f"{brand} {model}".strip()
+        full = f"{base} {nick}".strip()
+        display = full  # what Activity Gear says: "Brand Model" or "Brand Model Name"
+        if not display:
+            continue
+        aliases = tuple(dict.fromkeys(a for a in (full, base, nick) if a))
+        types = row.get("Shoe Default Sport Types", "").lower()
+        default = (
+            "trail"
+            if "trail" in types and "run" not in types.replace("trail run", "")
+            else ("running" if "run" in types else None)
+        )
+        out.append(ShoeDecl(display, aliases, default))
+    return out
+
+
+def _strava(zf: SafeZip, mapper) -> ExportResult:
+    result = ExportResult("strava", gear_authoritative=True)
+    csv_name = next(n for n in zf.names if n.rsplit("/", 1)[-1] == "activities.csv")
+    prefix = csv_name[: -len("activities.csv")]
+    rows = _strava_rows(zf.read(csv_name).decode("utf-8-sig"))
+    result.shoes = _strava_shoes(zf, prefix)
+    alias = {a.lower(): s.name for s in result.shoes for a in s.aliases}
+
+    by_file: dict[str, list[dict]] = {}
+    manual: list[dict] = []
+    for row in rows:
+        fname = row.get("Filename", "").strip()
+        if fname:
+            by_file.setdefault(prefix + fname, []).append(row)
+        else:
+            manual.append(row)
+
+    names = [n for n in by_file if n in zf.names]
+    for missing in sorted(set(by_file) - set(zf.names)):
+        result.failed.append(
+            FileFailure(f"{zf.label}!{missing}", "listed in activities.csv but not in the archive")
+        )
+    label_to_name = {f"{zf.label}!{n}": n for n in names}
+    for label, outcome in mapper(decode_member, _members(zf, names, result)):
+        name = label_to_name[label]
+        acts = _collect(result, outcome)
+        result.activities += acts
+        for row in by_file[name]:
+            gear = alias.get(row.get("Activity Gear", "").strip().lower())
+            act = _match(acts, row)
+            if gear and act is not None:
+                result.gear[(act.content_hash, act.session_index)] = gear
+    for row in manual:
+        act = _strava_manual(row, zf.label)
+        if act is None:
+            result.failed.append(
+                FileFailure(
+                    f"{zf.label}!activities.csv", f"row {row.get('Activity ID')}: unreadable"
+                )
+            )
+            continue
+        result.activities.append(act)
+        gear = alias.get(row.get("Activity Gear", "").strip().lower())
+        if gear:
+            result.gear[(act.content_hash, 0)] = gear
+    return result
+
+
+def _match(acts: list[Activity], row: dict) -> Activity | None:
+    """The session of a (multi-activity) file that a CSV row describes: closest start time."""
+    if len(acts) == 1:
+        return acts[0]
+    try:
+        start = _strava_date(row.get("Activity Date", ""))
+    except ValueError:
+        return None
+    best = min(acts, key=lambda a: abs(a.start_utc - start), default=None)
+    return best if best is not None and abs(best.start_utc - start) <= MATCH_WINDOW else None
+
+
+def _strava_manual(row: dict, label: str) -> Activity | None:
+    try:
+        start = _strava_date(row.get("Activity Date", ""))
+    except ValueError:
+        return None
+    kind = row.get("Activity Type", "").strip().lower()
+    sport, sub = STRAVA_TYPES.get(kind, (kind.replace(" ", "_") or "generic", None))
+    distance = _num(row.get("Distance"))  # the last copy: metres
+    elapsed = _num(row.get("Elapsed Time"))
+    moving = _num(row.get("Moving Time")) or elapsed
+    ident = row.get("Activity ID", "").strip() or f"{start.isoformat()}-{kind}"
+    return Activity(
+        sport=sport,
+        sub_sport=sub,
+        start_utc=start,
+        distance_m=distance or 0.0,
+        moving_s=moving,
+        elapsed_s=elapsed,
+        source_format="manual",
+        source_path=f"{label}!activities.csv#{ident}",
+        content_hash=hashlib.sha256(f"strava-activity:{ident}".encode()).hexdigest(),
+        avg_hr=_num(row.get("Average Heart Rate")),
+        max_hr=_num(row.get("Max Heart Rate")),
+        elevation_gain_m=_num(row.get("Elevation Gain")),
+        device="strava (manual entry)",
+    )
+
+
+# -- Garmin --------------------------------------------------------------------------------------
+def _garmin(zf: SafeZip, mapper) -> ExportResult:
+    result = ExportResult("garmin")
+    summaries = []
+    for name in sorted(zf.names):
+        if "DI-Connect-Fitness/" in name and name.endswith("_summarizedActivities.json"):
+            try:
+                doc = json.loads(zf.read(name))
+            except (ValueError, UnicodeDecodeError) as e:
+                result.failed.append(
+                    FileFailure(f"{zf.label}!{name}", f"unreadable summary JSON ({e})")
+                )
+                continue
+            for block in doc if isinstance(doc, list) else [doc]:
+                summaries += (
+                    block.get("summarizedActivitiesExport", []) if isinstance(block, dict) else []
+                )
+    files: list[tuple[bytes, str]] = []
+    for name in sorted(zf.names):
+        if "DI-Connect-Uploaded-Files/" in name and name.lower().endswith(".zip"):
+            try:
+                inner = zf.nested(name)
+            except UnreadableFile as e:
+                result.failed.append(FileFailure(e.path, e.reason))
+                continue
+            wanted = [n for n in inner.names if n.lower().endswith(ACTIVITY_SUFFIXES)]
+            files += list(_members(inner, wanted, result))
+        elif "DI-Connect-Uploaded-Files/" in name and name.lower().endswith(ACTIVITY_SUFFIXES):
+            files += list(_members(zf, [name], result))
+    for _label, outcome in mapper(decode_member, files):
+        result.activities += _collect(result, outcome)
+    recorded = [a.start_utc for a in result.activities]
+    for s in summaries:
+        act = _garmin_summary(s, zf.label)
+        if act is None:
+            continue
+        if any(abs(t - act.start_utc) <= MATCH_WINDOW for t in recorded):
+            continue  # the FIT file of this activity is in the export: its totals win
+        result.activities.append(act)
+    return result
+
+
+def _garmin_summary(s: dict, label: str) -> Activity | None:
+    kind = str(s.get("activityType", "")).lower()
+    if kind in MULTISPORT or s.get("parent") is True or s.get("isParent") is True:
+        return None  # the legs are listed on their own
+    start_ms = s.get("startTimeGmt") or s.get("beginTimestamp")
+    if not isinstance(start_ms, int | float):
+        return None
+    sport, sub = GARMIN_TYPES.get(kind, (kind or "generic", None))
+    ms = lambda key: (s[key] / 1000.0) if isinstance(s.get(key), int | float) else None  # noqa: E731
+    ident = s.get("activityId") or int(start_ms)
+    return Activity(
+        sport=sport,
+        sub_sport=sub,
+        start_utc=datetime.fromtimestamp(start_ms / 1000.0, UTC),
+        distance_m=(s.get("distance") or 0.0) / 100.0,  # centimetres
+        moving_s=ms("movingDuration") or ms("duration"),
+        elapsed_s=ms("elapsedDuration") or ms("duration"),
+        source_format="summary",
+        source_path=f"{label}!summarizedActivities#{ident}",
+        content_hash=hashlib.sha256(f"garmin-activity:{ident}".encode()).hexdigest(),
+        avg_hr=s.get("avgHr"),
+        max_hr=s.get("maxHr"),
+        elevation_gain_m=(s["elevationGain"] / 100.0)
+        if isinstance(s.get("elevationGain"), int | float)
+        else None,
+        device="garmin connect (summary)",
+    )

@@ -1,0 +1,227 @@
+"""Strava and Garmin account exports, and hostile archives, through the real import."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from loadwatch.errors import UnreadableFile
+from loadwatch.importers.exports import read_export
+from loadwatch.model import ArchiveLimits
+
+from .conftest import CORPUS
+from .exports import PEGASUS_KM, SPEEDGOAT_KM, garmin_export, strava_export
+
+
+def test_strava_export_activities_shoes_and_mileage(ana, tmp_path: Path) -> None:
+    export = strava_export(tmp_path / "export_1234.zip")
+    summary = ana.json("import", str(export), "--athlete", "ana")
+    assert summary["failed"] == [] and summary["imported"] == 1
+    assert summary["activities"] == 11  # 5 single files + 5 triathlon legs + 1 manual run
+    acts = ana.json("activities")
+    manual = next(a for a in acts if a["source"] == "manual")
+    assert (
+        manual["distance_m"] == 5000.0 and manual["moving_s"] == 1650.0
+    )  # the SI copies, not miles
+    assert manual["start_utc"] == "2024-03-03T08:00:00Z" and manual["sport"] == "running"
+    run = next(a for a in acts if a["start_utc"] == "2022-02-26T07:43:50Z")
+    assert run["distance_m"] == 8605.3 and run["source"] == "fit"  # the device's totals
+    shoes = {s["name"]: s for s in ana.json("shoes", "list")}
+    assert set(shoes) == {"Nike Pegasus 40", "Hoka Speedgoat 5 Trail"}
+    assert shoes["Nike Pegasus 40"]["km"] == pytest.approx(PEGASUS_KM, abs=1e-3)
+    assert (
+        shoes["Nike Pegasus 40"]["runs"] == 3
+        and shoes["Nike Pegasus 40"]["default_for"] == "running"
+    )
+    assert shoes["Hoka Speedgoat 5 Trail"]["km"] == pytest.approx(SPEEDGOAT_KM, abs=1e-3)
+    # The bike is no shoe; the rides carry none.
+    with sqlite3.connect(ana.db) as db:
+        assert (
+            db.execute(
+                "SELECT COUNT(*) FROM activities WHERE sport = 'cycling' AND shoe_id IS NOT NULL"
+            ).fetchone()[0]
+            == 0
+        )
+
+
+def test_strava_export_twice_changes_nothing(ana, tmp_path: Path) -> None:
+    export = strava_export(tmp_path / "export.zip")
+    ana("import", str(export))
+    before = ana.json("activities", "--all")
+    again = ana.json("import", str(export))
+    assert again["unchanged"] == 1 and again["activities"] == 0
+    copy = tmp_path / "copy" / "export.zip"
+    copy.parent.mkdir()
+    copy.write_bytes(export.read_bytes())
+    moved = ana.json("import", str(copy))
+    assert moved["duplicates"] == 1 and moved["activities"] == 0
+    assert ana.json("activities", "--all") == before
+
+
+@pytest.mark.parametrize("watch_first", [True, False])
+def test_strava_export_and_watch_folder_keep_each_run_once(
+    ana, tmp_path: Path, watch_first: bool
+) -> None:
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    (watch / "run.fit").write_bytes((CORPUS / "fit/togeojson-run.fit").read_bytes())
+    (watch / "trail.fit").write_bytes(
+        (CORPUS / "fit/workoutizer-run_with_coordinates.fit").read_bytes()
+    )
+    (watch / "tri.fit").write_bytes(
+        (CORPUS / "fit/fitparserjs-triathlon_summary_first.fit").read_bytes()
+    )
+    export = strava_export(tmp_path / "export.zip")
+    order = [watch, export] if watch_first else [export, watch]
+    for p in order:
+        ana("import", str(p))
+    acts = ana.json("activities")
+    assert len(acts) == 11
+    starts = [a["start_utc"] for a in acts]
+    assert len(starts) == len(set(starts))
+    shoes = {s["name"]: s for s in ana.json("shoes", "list")}
+    assert shoes["Nike Pegasus 40"]["km"] == pytest.approx(PEGASUS_KM, abs=1e-3)
+    assert shoes["Hoka Speedgoat 5 Trail"]["km"] == pytest.approx(SPEEDGOAT_KM, abs=1e-3)
+
+
+def test_garmin_export(ana, tmp_path: Path) -> None:
+    summary = ana.json("import", str(garmin_export(tmp_path / "garmin.zip")), "-v")
+    assert summary["failed"] == []
+    assert summary["skipped"] == 1 and "MonitoringFile" not in summary["skipped_files"][0]["path"]
+    assert "123456790.fit" in summary["skipped_files"][0]["path"]
+    acts = {a["start_utc"]: a for a in ana.json("activities")}
+    assert (
+        len(acts) == 4
+    )  # two FIT runs, one summary-only trail run, one ride; no multisport parent
+    fit_run = acts["2022-02-26T07:43:50Z"]
+    assert fit_run["source"] == "fit" and fit_run["distance_m"] == 8605.3
+    trail = acts["2024-05-01T06:00:00Z"]
+    assert trail["source"] == "summary" and trail["distance_m"] == 10000.0
+    assert (
+        trail["moving_s"] == 3500.0 and trail["elapsed_s"] == 3700.0 and trail["sport"] == "running"
+    )
+    assert trail["elevation_gain_m"] == 250.0
+    assert acts["2024-05-02T06:00:00Z"]["sport"] == "cycling"
+    assert "2019-09-14T15:22:05Z" in acts
+
+
+def test_garmin_export_uses_the_default_shoe(ana, tmp_path: Path) -> None:
+    ana("shoes", "add", "Pegasus 40", "--default")
+    ana("import", str(garmin_export(tmp_path / "garmin.zip")))
+    (shoe,) = ana.json("shoes", "list")
+    assert shoe["runs"] == 3 and shoe["km"] == pytest.approx(
+        (8605.3 + 10000.0 + 5839.77) / 1000, abs=1e-3
+    )
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+RUN = (CORPUS / "fit/garmin-fenix-5-run.fit").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name", ["/etc/evil.fit", "../evil.fit", "a/../../evil.fit", "C:\\evil.fit"]
+)
+def test_unsafe_member_names_refuse_the_archive(ana, tmp_path: Path, name: str) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(_zip({"ok.fit": RUN, name: RUN}))
+    summary = ana.json("import", str(bad), code=3)
+    (failure,) = summary["failed"]
+    assert failure["path"] == str(bad) and "unsafe member name" in failure["reason"]
+    assert ana.json("activities") == []
+
+
+def test_caps_are_configurable_and_refuse_whole_archives() -> None:
+    data = _zip({f"{i}.fit": RUN for i in range(11)})
+    with pytest.raises(UnreadableFile, match="11 members, more than 10"):
+        read_export(data, "x.zip", limits=ArchiveLimits(max_members=10))
+    with pytest.raises(UnreadableFile, match="over the 0 MiB cap"):
+        read_export(data, "x.zip", limits=ArchiveLimits(max_member_bytes=1000))
+    with pytest.raises(UnreadableFile, match="inflates to"):
+        read_export(data, "x.zip", limits=ArchiveLimits(max_total_bytes=5 * len(RUN)))
+    assert len(read_export(data, "x.zip").activities) == 11
+
+
+def _bomb(path: Path, size: int = 512 * 2**20) -> Path:
+    zero = bytes(2**20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("bomb.fit", "w", force_zip64=True) as f:
+            for _ in range(size // len(zero)):
+                f.write(zero)
+    return path
+
+
+@pytest.mark.parametrize(
+    "size,reason",
+    [(512 * 2**20, "over the 256 MiB cap"), (64 * 2**20, "inflates 1\\d+x, beyond the 100x cap")],
+)
+def test_zip_bomb_is_refused_without_using_its_memory(
+    tmp_path: Path, size: int, reason: str
+) -> None:
+    bomb = _bomb(tmp_path / "bomb.zip", size)
+    assert bomb.stat().st_size < 1_000_000
+    data = bomb.read_bytes()
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnreadableFile, match=reason):
+            read_export(data, str(bomb))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20  # the directory was enough: nothing was inflated
+
+
+def test_nesting_beyond_two_levels_is_refused(ana, tmp_path: Path) -> None:
+    level3 = _zip({"deep.fit": RUN})
+    level2 = _zip({"inner.zip": level3, "two.fit": (CORPUS / "fit/togeojson-run.fit").read_bytes()})
+    outer = tmp_path / "outer.zip"
+    outer.write_bytes(_zip({"level2.zip": level2, "one.fit": RUN}))
+    summary = ana.json("import", str(outer), code=3)
+    (failure,) = summary["failed"]
+    assert "nested deeper than 2 levels" in failure["reason"]
+    assert (
+        summary["activities"] == 2
+    )  # one.fit and two.fit; the member that nests too deep is skipped
+
+
+def test_corrupt_zip_and_corrupt_members(ana, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(_zip({"a.fit": RUN})[:-30])
+    summary = ana.json("import", str(broken), code=3)
+    assert "corrupt zip archive" in summary["failed"][0]["reason"]
+    # A member whose bytes were damaged: its CRC fails; the rest of the archive is imported.
+    good = (CORPUS / "fit/togeojson-run.fit").read_bytes()
+    raw = bytearray(_zip({"a.fit": RUN, "b.fit": good}))
+    start = raw.find(b"b.fit") + 5 + 100
+    raw[start] ^= 0xFF
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(raw))
+    summary = ana.json("import", str(damaged), code=3)
+    assert summary["activities"] == 1
+    (failure,) = summary["failed"]
+    assert failure["path"].endswith("damaged.zip!b.fit") and "corrupt" in failure["reason"]
+    empty_gz = tmp_path / "gz.zip"
+    empty_gz.write_bytes(_zip({"x.fit.gz": b"", "y.fit": good}))
+    summary = ana.json("import", str(empty_gz), code=3)
+    assert summary["failed"][0]["reason"] == "empty .gz file" and summary["activities"] == 1
+
+
+def test_zip_without_activities_is_skipped(ana, tmp_path: Path) -> None:
+    photos = tmp_path / "photos.zip"
+    photos.write_bytes(_zip({"IMG_1.jpg": b"\xff\xd8\xff"}))
+    summary = ana.json("import", str(photos))
+    assert (
+        summary["skipped"] == 1
+        and summary["skipped_files"][0]["reason"] == "zip archive without activity files"
+    )
