@@ -13,9 +13,6 @@ from pathlib import Path
 
 from ..errors import UnreadableFile
 from ..model import Activity
-from .fit import read_fit
-from .gpx import read_gpx
-from .tcx import read_tcx
 
 # File names the folder walk picks up; anything else in a folder is ignored.
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
@@ -64,6 +61,21 @@ def gunzip(data: bytes, path: str, limit: int = MAX_GUNZIP_BYTES) -> bytes:
     return out
 
 
+def _reader(kind: str):
+    # Imported on first use: an import of an unchanged folder never pays for numpy or gpxpy.
+    if kind == "fit":
+        from .fit import read_fit
+
+        return read_fit
+    if kind == "gpx":
+        from .gpx import read_gpx
+
+        return read_gpx
+    from .tcx import read_tcx
+
+    return read_tcx
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -77,9 +89,8 @@ def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity
     if not data:
         raise UnreadableFile(path, "empty file")
     kind = sniff(data)
-    readers = {"fit": read_fit, "gpx": read_gpx, "tcx": read_tcx}
-    if kind in readers:
-        return readers[kind](data, path)
+    if kind in ("fit", "gpx", "tcx"):
+        return _reader(kind)(data, path)
     if kind == "html":
         raise UnreadableFile(path, "an HTML page, not an activity file (a failed download?)")
     if kind == "xml":
