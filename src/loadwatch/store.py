@@ -50,6 +50,7 @@ class Store(Protocol):
     def athlete(self, name: str) -> Athlete: ...
     def athletes(self) -> list[Athlete]: ...
     def file_state(self, athlete_id: int, path: str) -> FileState | None: ...
+    def known_files(self, athlete_id: int) -> dict[str, FileState]: ...
     def hash_known(self, athlete_id: int, content_hash: str) -> bool: ...
     def save_file(
         self,
@@ -61,25 +62,10 @@ class Store(Protocol):
         status: str,
         activities: Sequence[Activity],
         reason: str | None = None,
+        shoes: Sequence[ShoeDecl] = (),
+        gear: Mapping[tuple[str, int], str] | None = None,
+        gear_authoritative: bool = False,
     ) -> SavedFile: ...
-    @staticmethod
-    def _default_shoe(db: sqlite3.Connection, athlete_id: int, act: Activity) -> int | None:
-        """The athlete's default shoe for this kind of run: a sub-sport default (e.g. trail)
-        beats the running default; walks, rides and swims get no shoe."""
-        if not act.is_run:
-            return None
-        keys = [k for k in (act.sub_sport, act.sport, "running") if k and k != "generic"]
-        for key in keys:
-            row = db.execute(
-                "SELECT id FROM shoes WHERE athlete_id = ? AND default_for = ? AND retired = 0 "
-                "ORDER BY id DESC LIMIT 1",
-                (athlete_id, key),
-            ).fetchone()
-            if row:
-                return row[0]
-        return None
-
-    # -- shoes ----------------------------------------------------------------------------------
     def add_shoe(
         self,
         athlete_id: int,
@@ -89,60 +75,8 @@ class Store(Protocol):
         retire_m: float = 800_000.0,
         default_for: str | None = None,
         update: bool = False,
-    ) -> None:
-        with self.write() as db:
-            exists = db.execute(
-                "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
-            ).fetchone()
-            if exists and not update:
-                raise StoreError(f"shoe {name!r} exists already")
-            if default_for:
-                # One default per kind of run: the new one takes over.
-                db.execute(
-                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ?",
-                    (athlete_id, default_for),
-                )
-            if exists:
-                db.execute(
-                    "UPDATE shoes SET start_m = ?, warn_m = ?, retire_m = ?, "
-                    "default_for = COALESCE(?, default_for) WHERE id = ?",
-                    (start_m, warn_m, retire_m, default_for, exists[0]),
-                )
-            else:
-                db.execute(
-                    "INSERT INTO shoes (athlete_id, name, start_m, warn_m, retire_m, default_for, "
-                    "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (athlete_id, name, start_m, warn_m, retire_m, default_for, _now()),
-                )
-
-    def shoes_frame(self, athlete_id: int) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.read_sql_query(
-            "SELECT * FROM shoes WHERE athlete_id = ? ORDER BY retired, name",
-            self.db,
-            params=(athlete_id,),
-        )
-
-    def _shoe_id(self, athlete_id: int, name: str) -> int:
-        row = self.db.execute(
-            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)
-        ).fetchone()
-        if row is None:
-            names = [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT name FROM shoes WHERE athlete_id = ? ORDER BY name", (athlete_id,)
-                )
-            ]
-            hint = (
-                f" (known: {', '.join(names)})"
-                if names
-                else " (add one with 'loadwatch shoes add')"
-            )
-            raise NotFound(f"no shoe named {name!r}{hint}")
-        return row[0]
-
+    ) -> None: ...
+    def shoes_frame(self, athlete_id: int) -> pd.DataFrame: ...
     def assign_shoe(
         self,
         athlete_id: int,
@@ -150,44 +84,8 @@ class Store(Protocol):
         activity_id: int | None = None,
         start_utc: datetime | None = None,
         end_utc: datetime | None = None,
-    ) -> int:
-        """Put one activity, or every run in [start, end), on a shoe (None: no shoe). Returns count."""
-        shoe_id = self._shoe_id(athlete_id, shoe) if shoe else None
-        with self.write() as db:
-            if activity_id is not None:
-                row = db.execute(
-                    "SELECT duplicate_of FROM activities WHERE id = ? AND athlete_id = ?",
-                    (activity_id, athlete_id),
-                ).fetchone()
-                if row is None:
-                    raise NotFound(f"no activity {activity_id} for this athlete")
-                target = row[0] or activity_id  # a duplicate's shoe lives on its primary copy
-                return db.execute(
-                    "UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, target)
-                ).rowcount
-            sports = sorted(RUNNING_SPORTS)
-            sql = (
-                "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND duplicate_of IS NULL "
-                f"AND sport IN ({', '.join('?' * len(sports))})"
-            )
-            args: list = [shoe_id, athlete_id, *sports]
-            if start_utc is not None:
-                sql += " AND start_utc >= ?"
-                args.append(_utc_text(start_utc))
-            if end_utc is not None:
-                sql += " AND start_utc < ?"
-                args.append(_utc_text(end_utc))
-            return db.execute(sql, args).rowcount
-
-    def retire_shoe(self, athlete_id: int, name: str, retired: bool = True) -> None:
-        shoe_id = self._shoe_id(athlete_id, name)
-        with self.write() as db:
-            db.execute(
-                "UPDATE shoes SET retired = ?, default_for = CASE WHEN ? THEN NULL ELSE default_for END "
-                "WHERE id = ?",
-                (int(retired), int(retired), shoe_id),
-            )
-
+    ) -> int: ...
+    def retire_shoe(self, athlete_id: int, name: str, retired: bool = True) -> None: ...
     def activities_frame(
         self, athlete_id: int, include_duplicates: bool = False
     ) -> pd.DataFrame: ...
