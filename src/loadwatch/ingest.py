@@ -185,16 +185,8 @@ def _store_archive(
         return
     digest = content_hash(data)
     if store.hash_known(athlete_id, digest):
-        store.save_file(
-            athlete_id,
-            c.path,
-            c.size,
-            c.mtime_ns,
-            digest,
-            "duplicate",
-            reason="same bytes as an archive imported before",
-        )
-        summary.duplicates += 1
+        reason = "same bytes as an archive imported before"
+        _record_without_activities(store, athlete_id, c, digest, "duplicate", reason, summary)
         return
     try:
         export = read_export(data, c.path, mapper=pool.ordered, limits=limits)
@@ -204,9 +196,7 @@ def _store_archive(
     del data
     if export.kind == "zip" and not export.activities and not export.failed and not export.skipped:
         reason = "zip archive without activity files"
-        store.save_file(athlete_id, c.path, c.size, c.mtime_ns, digest, "skipped", reason=reason)
-        summary.skipped += 1
-        summary.skipped_files.append(FileFailure(c.path, reason))
+        _record_without_activities(store, athlete_id, c, digest, "skipped", reason, summary)
         return
     summary.failed += export.failed
     summary.skipped += len(export.skipped)
@@ -236,29 +226,15 @@ def _store_one(
         summary.failed.append(FileFailure(c.path, result.failed))
         return
     if result.skipped is not None:
-        store.save_file(
-            athlete_id,
-            c.path,
-            c.size,
-            c.mtime_ns,
-            result.content_hash,
-            "skipped",
-            reason=result.skipped,
+        _record_without_activities(
+            store, athlete_id, c, result.content_hash, "skipped", result.skipped, summary
         )
-        summary.skipped += 1
-        summary.skipped_files.append(FileFailure(c.path, result.skipped))
         return
     if store.hash_known(athlete_id, result.content_hash):
-        store.save_file(
-            athlete_id,
-            c.path,
-            c.size,
-            c.mtime_ns,
-            result.content_hash,
-            "duplicate",
-            reason="same bytes as a file imported before",
+        reason = "same bytes as a file imported before"
+        _record_without_activities(
+            store, athlete_id, c, result.content_hash, "duplicate", reason, summary
         )
-        summary.duplicates += 1
         return
     saved = store.save_file(
         athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
@@ -266,5 +242,23 @@ def _store_one(
     summary.activities += saved.primary
     if saved.primary:
         summary.imported += 1
+    else:
+        summary.duplicates += 1
+
+
+def _record_without_activities(
+    store: SqliteStore,
+    athlete_id: int,
+    c: Candidate,
+    digest: str,
+    status: str,
+    reason: str,
+    summary: ImportSummary,
+) -> None:
+    """A skipped or duplicate file is remembered, so the next import counts it unchanged."""
+    store.save_file(athlete_id, c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    if status == "skipped":
+        summary.skipped += 1
+        summary.skipped_files.append(FileFailure(c.path, reason))
     else:
         summary.duplicates += 1
