@@ -173,3 +173,59 @@ def test_report_for_an_athlete_without_runs(ana) -> None:
     assert "No runs yet on or before this day." in out
     doc = ana.json("report", "--as-of", "2026-11-08")
     assert doc["days"] == [] and doc["runs"] == [] and doc["weeks"] == []
+
+
+def test_config_declared_athletes_and_shoes_are_there_for_every_command(
+    cli, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text(
+        '[[athletes]]\nname = "kai"\ntz = "Asia/Tokyo"\n'
+        '  [[athletes.shoes]]\n  name = "Novablast"\n  start_km = 100\n  default_for = "running"\n'
+    )
+    listed = cli.json("--config", str(cfg), "shoes", "list", "--athlete", "kai")
+    assert [(s["name"], s["km"], s["default_for"]) for s in listed] == [
+        ("Novablast", 100.0, "running")
+    ]
+    assert cli.json("--config", str(cfg), "athletes", "list")[0]["tz"] == "Asia/Tokyo"
+
+
+BROWSER = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
+
+
+@pytest.mark.skipif(BROWSER is None, reason="no headless browser installed")
+def test_html_report_renders_in_a_headless_browser(demo, tmp_path: Path) -> None:
+    import subprocess
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    page = tmp_path / "report.html"
+    demo("report", "--as-of", "2026-11-08", "--html", str(page))
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=900,2600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    pixels = (mpimg.imread(shot)[..., :3] * 255).round().astype(int)
+    # The weekly bars are drawn in the accent blue (#2f6fba): the charts rendered, not broken images.
+    accent = np.all(np.abs(pixels - np.array([0x2F, 0x6F, 0xBA])) <= 6, axis=-1)
+    assert accent.sum() > 2000

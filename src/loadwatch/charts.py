@@ -31,7 +31,17 @@ def _png(fig) -> bytes:
 def _style(ax, title: str, note: str | None = None) -> None:
     ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
     if note:
-        ax.text(0.0, -0.22, note, transform=ax.transAxes, fontsize=7.5, color=CHRONIC, va="top")
+        # Below the tick labels and the axis label, whatever the chart's height.
+        ax.annotate(
+            note,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -34),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=CHRONIC,
+            va="top",
+        )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=8, colors=INK)

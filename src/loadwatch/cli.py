@@ -52,6 +52,11 @@ class Context:
             if self.locations.database_from == "default" and self.settings.database:
                 db = self.settings.database
             self._store = SqliteStore(db)
+            if self.settings.athletes:
+                # What a coach declares in the config (athletes, shoes) is there for every command.
+                from .check import sync_config
+
+                sync_config(self._store, self.settings)
         return self._store
 
     def athlete_name(self, name: str | None) -> str:

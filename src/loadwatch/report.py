@@ -132,8 +132,18 @@ def terminal(data: dict, weeks_shown: int = 12) -> str:
         return "\n".join(out) + "\n"
     out.append("")
     out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}")
+    last = data["weeks"][-1]["week_start"] if data["weeks"] else None
+    first = data["weeks"][0]["week_start"] if data["weeks"] else None
     for w in data["weeks"][-weeks_shown:]:
-        so_far = "  (so far)" if w["days"] < 7 else ""
+        so_far = ""
+        if w["days"] < 7:
+            so_far = (
+                "  (so far)"
+                if w["week_start"] == last
+                else "  (from the first run)"
+                if w["week_start"] == first
+                else ""
+            )
         out.append(
             f"{w['week_start']:<12}{w['distance_km']:>8.1f}{_pct(w['change_pct']):>9}"
             f"{_fmt(w['longest_km'], '.1f', '-'):>9}{so_far}"
@@ -171,9 +181,12 @@ def terminal(data: dict, weeks_shown: int = 12) -> str:
         r = spikes[-1]
         out.append("Latest single-run spike")
         out.append(
-            f"  {r['date']}: {r['distance_km']:.1f} km, {r['spike_pct']:+.0f}% over the longest run of "
-            f"the previous 30 days ({r['longest_prior_30d_km']:.1f} km): {r['spike_band']} "
-            f"(hazard ratio {HAZARD_RATIO[r['spike_band']]} in Frandsen 2025)"
+            _wrap(
+                f"  {r['date']}: {r['distance_km']:.1f} km, {r['spike_pct']:+.0f}% over the longest run "
+                f"of the previous 30 days ({r['longest_prior_30d_km']:.1f} km): {r['spike_band']} "
+                f"(hazard ratio {HAZARD_RATIO[r['spike_band']]} in Frandsen 2025)",
+                "    ",
+            )
         )
         out.append(_wrap("  " + SPIKE_NOTE, "  "))
     else:
