@@ -274,3 +274,23 @@ def test_check_without_smtp_config_says_what_to_do(cli) -> None:
         "error: config: smtp.host: no SMTP server configured "
         "(needed to send alerts; or use --dry-run)\n"
     )
+
+
+def test_a_broken_inbox_file_is_reported_once_by_check_and_always_by_import(
+    smtp, tmp_path: Path
+) -> None:
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    broken = tmp_path / "inbox" / "broken.fit"
+    broken.write_bytes((SAMPLES / "real" / "togeojson-run.fit").read_bytes()[:5000])
+    first = cli("check", "--as-of", "2026-10-25")
+    assert (
+        first.stderr
+        == f"failed: {broken}: truncated FIT file: 5000 bytes, the header announces 44829\n"
+    )
+    again = cli("check", "--as-of", "2026-10-25")
+    assert again.output == ""
+    direct = cli("import", str(tmp_path / "inbox"), "--athlete", "ana", code=3)
+    assert "broken.fit" in direct.stderr
+    broken.write_bytes((SAMPLES / "real" / "togeojson-run.fit").read_bytes())  # fixed by the user
+    cli("check", "--as-of", "2026-10-25")
+    assert any(a["source_path"] == str(broken) for a in cli.json("activities", "--athlete", "ana"))

@@ -97,6 +97,7 @@ def sync_inboxes(
                 folders,
                 workers=settings.import_workers,
                 archive_limits=settings.archive_limits,
+                retry_failed=False,
             )
     return out
 

@@ -93,11 +93,18 @@ def import_paths(
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     archive_limits: ArchiveLimits | None = None,
+    retry_failed: bool = True,
 ) -> ImportSummary:
-    """Import files and folders for one athlete; a bad file is reported, the batch goes on."""
+    """Import files and folders for one athlete; a bad file is reported, the batch goes on.
+
+    A file that failed before and has not changed since is tried again (and reported again) only
+    with `retry_failed`: the import command does, a scheduled inbox sync does not, so cron mails a
+    broken file once rather than every morning.
+    """
     athlete = store.athlete(athlete_name)
     summary = ImportSummary()
     known = store.known_files(athlete.id)
+    failed_before = {} if retry_failed else store.failed_files(athlete.id)
     todo: list[Candidate] = []
     seen: set[str] = set()
     for path in discover(paths, summary):
@@ -115,6 +122,9 @@ def import_paths(
             continue
         state = known.get(key)
         if state and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:
+            summary.unchanged += 1
+            continue
+        if failed_before.get(key) == (st.st_size, st.st_mtime_ns):
             summary.unchanged += 1
             continue
         todo.append(Candidate(key, st.st_size, st.st_mtime_ns))
@@ -192,6 +202,7 @@ def _store_archive(
         export = read_export(data, c.path, mapper=pool.ordered, limits=limits)
     except UnreadableFile as e:
         summary.failed.append(FileFailure(e.path, e.reason))
+        store.record_failure(athlete_id, c.path, c.size, c.mtime_ns, e.reason)
         return
     del data
     if export.kind == "zip" and not export.activities and not export.failed and not export.skipped:
@@ -224,6 +235,7 @@ def _store_one(
     c = result.candidate
     if result.failed is not None:
         summary.failed.append(FileFailure(c.path, result.failed))
+        store.record_failure(athlete_id, c.path, c.size, c.mtime_ns, result.failed)
         return
     if result.skipped is not None:
         _record_without_activities(

@@ -123,9 +123,28 @@ def _m0002_digests(db: sqlite3.Connection) -> None:
     )
 
 
+def _m0003_failed_files(db: sqlite3.Connection) -> None:
+    # Files that failed, as they were: a scheduled check reports a broken file once, not daily.
+    _script(
+        db,
+        """
+        CREATE TABLE failed_files (
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            seen_utc TEXT NOT NULL,
+            PRIMARY KEY (athlete_id, path)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
+    ("0003_failed_files", _m0003_failed_files),
 ]
 
 

@@ -203,6 +203,25 @@ class SqliteStore:
         )
         return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
 
+    def failed_files(self, athlete_id: int) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of files that failed as they are now."""
+        rows = self.db.execute(
+            "SELECT path, size, mtime_ns FROM failed_files WHERE athlete_id = ?", (athlete_id,)
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def record_failure(
+        self, athlete_id: int, path: str, size: int, mtime_ns: int, reason: str
+    ) -> None:
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO failed_files (athlete_id, path, size, mtime_ns, reason, seen_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (athlete_id, path) DO UPDATE SET "
+                "size = excluded.size, mtime_ns = excluded.mtime_ns, reason = excluded.reason, "
+                "seen_utc = excluded.seen_utc",
+                (athlete_id, path, size, mtime_ns, reason, _now()),
+            )
+
     def hash_known(self, athlete_id: int, content_hash: str) -> bool:
         return (
             self.db.execute(
