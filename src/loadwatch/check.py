@@ -135,7 +135,7 @@ def _run(
     sync_config(store, settings)
     imported = sync_inboxes(store, settings, only) if import_inboxes else {}
     athletes = [store.athlete(only)] if only else store.athletes()
-    sender: Sender | None = None
+    mailer = _Mailer(settings)
     analyses = {}
     try:
         for a in athletes:
@@ -177,15 +177,10 @@ def _run(
                 continue
             keys = [x.key for x in to_send]
             try:
-                if sender is None:
-                    sender = Sender(settings.smtp).__enter__()
-                sender.send(msg)
+                mailer.send(msg)
             except SmtpUnavailable as e:
                 ledger.mark_failed(store, keys, str(e))
                 result.temporary_failure = str(e)
-                if sender is not None:
-                    sender.__exit__(None, None, None)
-                sender = None
                 continue
             except SendFailed as e:
                 ledger.mark_failed(store, keys, str(e))
@@ -193,13 +188,32 @@ def _run(
             ledger.mark_sent(store, keys, msg["Message-ID"])
             outcome.sent_alerts = len(keys)
         if with_digests and not only and not result.temporary_failure:
-            sender = _digests(
-                store, settings, now, as_of, analyses, dry_run, outbox, sender, result
-            )
+            _digests(store, settings, now, as_of, analyses, dry_run, outbox, mailer, result)
     finally:
-        if sender is not None:
-            sender.__exit__(None, None, None)
+        mailer.close()
     return result
+
+
+class _Mailer:
+    """One SMTP session per check, opened only when there is something to send."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.sender: Sender | None = None
+
+    def send(self, msg) -> None:
+        if self.sender is None:
+            self.sender = Sender(self.settings.smtp).__enter__()
+        try:
+            self.sender.send(msg)
+        except SmtpUnavailable:
+            self.close()  # the session is gone; a later send starts a new one
+            raise
+
+    def close(self) -> None:
+        if self.sender is not None:
+            self.sender.__exit__(None, None, None)
+            self.sender = None
 
 
 def _digest_due(coach, day: date, weekday: str) -> str | None:
@@ -210,7 +224,9 @@ def _digest_due(coach, day: date, weekday: str) -> str | None:
     return None
 
 
-def _digests(store, settings, now, as_of, analyses, dry_run, outbox, sender, result):
+def _digests(
+    store, settings, now, as_of, analyses, dry_run, outbox, mailer: _Mailer, result
+) -> None:
     for coach in settings.coaches:
         day = as_of or now.astimezone(ZoneInfo(coach.tz)).date()
         key = _digest_due(coach, day, settings.schedule.digest_weekday)
@@ -227,7 +243,7 @@ def _digests(store, settings, now, as_of, analyses, dry_run, outbox, sender, res
             analysis = analyses.get(name)
             if analysis is None:
                 continue
-            since = now - _days(period_days)
+            since = now - timedelta(days=period_days)
             rows.append(digest_row(analysis, ledger.recent(store, analysis.athlete.id, since)))
         ranked = [
             r.as_dict() | {"this_week_km": r.this_week_km, "last_week_km": r.last_week_km}
@@ -242,20 +258,13 @@ def _digests(store, settings, now, as_of, analyses, dry_run, outbox, sender, res
                 write_outbox(msg, outbox)
             continue
         try:
-            if sender is None:
-                sender = Sender(settings.smtp).__enter__()
-            sender.send(msg)
+            mailer.send(msg)
         except SmtpUnavailable as e:
             ledger.digest_done(store, key, None, str(e))
             result.temporary_failure = str(e)
-            return None
+            return
         ledger.digest_done(store, key, msg["Message-ID"])
         result.digests_sent.append(key)
-    return sender
-
-
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 __all__ = ["CheckResult", "ConfigError", "exclusive", "run_check", "sync_config", "sync_inboxes"]

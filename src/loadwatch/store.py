@@ -544,6 +544,85 @@ class SqliteStore:
         frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True, format="ISO8601")
         return frame
 
+    # -- alert and digest ledger (the policy lives in ledger.py) -------------------------------
+    def known_alert_keys(self, keys: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            rows = self.db.execute(
+                f"SELECT key FROM alerts WHERE key IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            known.update(r[0] for r in rows)
+        return known
+
+    def insert_alerts(
+        self, athlete_id: int, rows: Sequence[tuple[str, str, str, str]]
+    ) -> list[str]:
+        """(key, rule, status, payload) rows; a key already present is left alone. Returns the
+        statuses of the rows actually inserted."""
+        inserted = []
+        with self.write() as db:
+            for key, rule, status, payload in rows:
+                cur = db.execute(
+                    "INSERT INTO alerts (athlete_id, key, rule, status, payload, created_utc) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    (athlete_id, key, rule, status, payload, _now()),
+                )
+                if cur.rowcount:
+                    inserted.append(status)
+        return inserted
+
+    def alert_payloads(
+        self, athlete_id: int, statuses: Sequence[str], since_utc: datetime | None = None
+    ) -> list[str]:
+        sql = f"SELECT payload FROM alerts WHERE athlete_id = ? AND status IN ({', '.join('?' * len(statuses))})"
+        args: list = [athlete_id, *statuses]
+        if since_utc is not None:
+            sql += " AND created_utc >= ?"
+            args.append(_utc_text(since_utc))
+        return [r[0] for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def alerts_sent(self, keys: Sequence[str], message_id: str) -> None:
+        with self.write() as db:
+            db.executemany(
+                "UPDATE alerts SET status = 'sent', sent_utc = ?, message_id = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE key = ? AND status = 'pending'",
+                [(_now(), message_id, k) for k in keys],
+            )
+
+    def alerts_failed(self, keys: Sequence[str], error: str) -> None:
+        with self.write() as db:
+            db.executemany(
+                "UPDATE alerts SET attempts = attempts + 1, last_error = ? WHERE key = ? AND status = 'pending'",
+                [(error, k) for k in keys],
+            )
+
+    def digest_status(self, key: str, coach: str | None = None) -> str | None:
+        """The digest's status; with `coach`, first record it as pending if it is new."""
+        with self.write() as db:
+            if coach is not None:
+                db.execute(
+                    "INSERT INTO digests (key, coach, status, created_utc) VALUES (?, ?, 'pending', ?) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (key, coach, _now()),
+                )
+            row = db.execute("SELECT status FROM digests WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def digest_finished(self, key: str, message_id: str | None, error: str | None) -> None:
+        with self.write() as db:
+            if error is None:
+                db.execute(
+                    "UPDATE digests SET status = 'sent', sent_utc = ?, message_id = ?, attempts = attempts + 1 "
+                    "WHERE key = ?",
+                    (_now(), message_id, key),
+                )
+            else:
+                db.execute(
+                    "UPDATE digests SET attempts = attempts + 1, last_error = ? WHERE key = ?",
+                    (error, key),
+                )
+
 
 def _athlete(row: sqlite3.Row) -> Athlete:
     return Athlete(
