@@ -294,3 +294,19 @@ def test_a_broken_inbox_file_is_reported_once_by_check_and_always_by_import(
     broken.write_bytes((SAMPLES / "real" / "togeojson-run.fit").read_bytes())  # fixed by the user
     cli("check", "--as-of", "2026-10-25")
     assert any(a["source_path"] == str(broken) for a in cli.json("activities", "--athlete", "ana"))
+
+
+def test_a_run_synced_late_is_still_news(smtp, tmp_path: Path) -> None:
+    """After the first check every new alert is sent once, even about a day before the last check."""
+    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    late = next((tmp_path / "inbox").glob("2026-10-25-*"))
+    held_back = tmp_path / late.name
+    late.rename(held_back)
+    cli("check", "--as-of", "2026-10-27")  # the first check: alerts start on 24 Oct
+    statuses = {k: s for k, (s, _) in _ledger(cli.db).items()}
+    assert statuses and all(s == "known" for s in statuses.values())  # all of it history
+    held_back.rename(late)  # the long run of 25 Oct is synced a week late
+    cli("check", "--as-of", "2026-11-01")
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:ana:2026-10-25"
+    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("sent", 1)

@@ -154,7 +154,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations")]
-        assert names == ["0001_initial", "0002_digests", "0003_failed_files"]
+        assert names == ["0001_initial", "0002_digests", "0003_failed_files", "0004_alerts_since"]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):
         SqliteStore(db)

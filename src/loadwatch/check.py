@@ -145,8 +145,8 @@ def _run(
             analysis = analyse(store, a, day)
             analyses[a.name] = analysis
             found = rules.evaluate(analysis, settings.rules)
-            limit = ledger.cutoff(day, settings.rules.lookback_days)
             if dry_run:
+                limit = ledger.cutoff(store, a.id, day, settings.rules.lookback_days)
                 to_send = [x for x in ledger.unseen(store, found) if x.day >= limit]
                 outcome.new_alerts = len(to_send)
             else:

@@ -105,8 +105,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "rules.lookback_days",
         3,
-        "On an athlete's first check (and for backfilled history), alerts older "
-        "than this many days are recorded as known, not emailed.",
+        "An athlete's first check records alerts about days more than this many "
+        "days before it as known history, not emailed.",
         kind=int,
     ),
     Setting("schedule.check_time", "07:00", "Daily check, in each athlete's local time (HH:MM)."),

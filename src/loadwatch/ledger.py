@@ -1,9 +1,11 @@
 """The alert ledger's policy: every alert is written down before anything is sent.
 
 States: `pending` (to send), `sent` (accepted by the SMTP server; never sent again) and `known`
-(about days older than the lookback window, on the athlete's first check or in a backfill: kept,
-not emailed). A failed send leaves alerts pending with the error and a count of attempts, so the
-next run sends them. Keys are unique in the store, so overlapping runs and re-imports cannot make
+(history: kept, not emailed). An athlete's first check fixes the day their alerts start, the
+lookback window before it; alerts about earlier days (their history, or a backfill of it) are
+known, and every alert about a later day is news and is sent once, even if its run was synced
+late. A failed send leaves alerts pending with the error and a count of attempts, so the next run
+sends them. Keys are unique in the store, so overlapping runs and re-imports cannot make
 a second copy. The rows themselves live in the store; this module decides what they say.
 """
 
@@ -23,9 +25,12 @@ class Recorded:
     new_known: int
 
 
-def cutoff(as_of: date, lookback_days: int) -> date:
-    """Alerts about days before this are history: recorded as known, not emailed."""
-    return as_of - timedelta(days=lookback_days)
+def cutoff(
+    store: SqliteStore, athlete_id: int, as_of: date, lookback_days: int, fix: bool = False
+) -> date:
+    """Alerts about days before this are history. The first check fixes it (with `fix`)."""
+    first = as_of - timedelta(days=lookback_days)
+    return store.alerts_since(athlete_id, first if fix else None) or first
 
 
 def unseen(store: SqliteStore, alerts: list[Alert]) -> list[Alert]:
@@ -37,8 +42,8 @@ def unseen(store: SqliteStore, alerts: list[Alert]) -> list[Alert]:
 def record(
     store: SqliteStore, athlete_id: int, alerts: list[Alert], as_of: date, lookback_days: int
 ) -> Recorded:
-    """Write new alerts in one transaction: recent ones pending, older ones known."""
-    limit = cutoff(as_of, lookback_days)
+    """Write new alerts: those about days from the athlete's alert start on pending, older known."""
+    limit = cutoff(store, athlete_id, as_of, lookback_days, fix=True)
     rows = [
         (a.key, a.rule, "pending" if a.day >= limit else "known", json.dumps(a.as_json()))
         for a in alerts

@@ -141,10 +141,16 @@ def _m0003_failed_files(db: sqlite3.Connection) -> None:
     )
 
 
+def _m0004_alerts_since(db: sqlite3.Connection) -> None:
+    # Set by an athlete's first check: alerts about earlier days are history, later ones news.
+    db.execute("ALTER TABLE athletes ADD COLUMN alerts_since TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
     ("0003_failed_files", _m0003_failed_files),
+    ("0004_alerts_since", _m0004_alerts_since),
 ]
 
 

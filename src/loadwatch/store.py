@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -554,6 +554,19 @@ class SqliteStore:
             )
             known.update(r[0] for r in rows)
         return known
+
+    def alerts_since(self, athlete_id: int, first_check: date | None = None) -> date | None:
+        """The day an athlete's alerts start; with `first_check`, set it if it was never set."""
+        if first_check is not None:
+            with self.write() as db:
+                db.execute(
+                    "UPDATE athletes SET alerts_since = ? WHERE id = ? AND alerts_since IS NULL",
+                    (first_check.isoformat(), athlete_id),
+                )
+        row = self.db.execute(
+            "SELECT alerts_since FROM athletes WHERE id = ?", (athlete_id,)
+        ).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
 
     def insert_alerts(
         self, athlete_id: int, rows: Sequence[tuple[str, str, str, str]]

@@ -1,4 +1,4 @@
-"""FIT activity files, decoded strictly with fitdecode (CRC checked, errors raised).
+"""FIT activity files, decoded strictly with fitdecode (every CRC checked first, errors raised).
 
 One Activity per `session` message: a multisport or chained file gives each leg separately, with the
 device's own totals (`total_distance`, `total_timer_time` as moving time, `total_elapsed_time`).
@@ -114,7 +114,7 @@ def check_crc(data: bytes, path: str = "") -> None:
         if stored != computed:
             raise UnreadableFile(
                 path,
-                f"corrupt FIT file: checksum mismatch (footer at byte {end - 2}: "
+                f"corrupt or truncated FIT file: checksum mismatch (footer at byte {end - 2}: "
                 f"read {stored}, expected {computed})",
             )
         offset = end
@@ -167,8 +167,6 @@ def read_fit(data: bytes, path: str = "") -> list[Activity]:
             decoded = _decode(data)
     except fitdecode.FitHeaderError as e:
         raise UnreadableFile(path, f"not a FIT file or corrupt header ({e})") from e
-    except fitdecode.FitCRCError as e:
-        raise UnreadableFile(path, f"corrupt FIT file: {e}") from e
     except fitdecode.FitEOFError as e:
         raise UnreadableFile(path, f"truncated FIT file ({e})") from e
     except fitdecode.FitError as e:
