@@ -166,7 +166,7 @@ def acwr_ewma(grid, m, p):
     "acwr_ewma_uncoupled_lag7",
     "ratio",
     "EWMA 7:28, chronic lagged 7 days (non-standard)",
-    35,
+    28,
     "no standard definition; see science.md 1.3",
     needs=("ewma_acute", "ewma_chronic", "history_days"),
 )

@@ -27,7 +27,8 @@ class Rule:
     evaluate: Callable[[Analysis, RuleSettings], list[Alert]]
 
 
-def _registry() -> list[Rule]:
+def registry() -> list[Rule]:
+    """Every rule, best-supported first (the rule modules import this package, hence the late import)."""
     from . import acwr, shoe, spike, weekly_jump
 
     return [spike.RULE, weekly_jump.RULE, acwr.RULE, shoe.RULE]
@@ -36,7 +37,7 @@ def _registry() -> list[Rule]:
 def evaluate(analysis: Analysis, settings: RuleSettings) -> list[Alert]:
     """Every alert of every rule, one per key (the earliest day wins), oldest first."""
     seen: dict[str, Alert] = {}
-    for rule in _registry():
+    for rule in registry():
         for alert in rule.evaluate(analysis, settings):
             if alert.key not in seen or alert.day < seen[alert.key].day:
                 seen[alert.key] = alert
@@ -50,6 +51,3 @@ def iso_week(day: date) -> str:
 
 def nice_day(day: date) -> str:
     return day.strftime("%a %d %b %Y")
-
-
-RULES = _registry
