@@ -115,7 +115,7 @@ def main() -> None:
 
         n = len(small)
         first, second, rss = results["n"]
-        first2, _, rss2 = results["2n"]
+        first2, second2, rss2 = results["2n"]
         print(
             f"files: {n} one-hour 1 Hz FIT runs ({sum(p.stat().st_size for p in small) / 2**20:.1f} MiB), "
             f"{os.cpu_count()} cores"
@@ -126,6 +126,10 @@ def main() -> None:
         print(
             f"{'loadwatch import, again':28}{second:>10.2f}{n / second:>10.1f}"
             f"{'':>13}  ({second / first * 100:.1f}% of the first import)"
+        )
+        print(
+            f"{'loadwatch import, 2n files':28}{first2:>10.2f}{2 * n / first2:>10.1f}{'':>13}  again: "
+            f"{second2:.2f} s ({second2 / first2 * 100:.1f}%)"
         )
         print(
             f"peak RSS of the import and its workers: {rss / 1024:.0f} MiB for {n} files, "
