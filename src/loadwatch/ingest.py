@@ -63,6 +63,13 @@ def _walk_error(err: OSError, summary: ImportSummary) -> None:
     summary.failed.append(FileFailure(str(err.filename), f"cannot read folder: {err.strerror}"))
 
 
+def _hash_file(path: str) -> str | None:
+    try:
+        return content_hash(Path(path).read_bytes())
+    except OSError:
+        return None  # decode() will say why
+
+
 def decode(candidate: Candidate) -> Decoded:
     """Runs in a worker: never raises, so one bad file cannot stop the batch."""
     path = candidate.path
@@ -133,9 +140,26 @@ def import_paths(
         on_total(len(todo))
     files = [c for c in todo if not is_archive_name(c.path)]
     archives = [c for c in todo if is_archive_name(c.path)]
+    known_hashes = store.known_hashes(athlete.id)
+    copies: list[tuple[Candidate, str]] = []
+
+    def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
+        # Runs in the pool's feeder thread, so it only reads files and a set, never the database.
+        for c in candidates:
+            digest = _hash_file(c.path)
+            if digest in known_hashes:
+                copies.append((c, digest))  # known bytes under another name: nothing to decode
+            else:
+                yield c
+
     with _Workers(workers, len(files), bool(archives)) as pool:
-        for result in pool.unordered(decode, files):
+        for result in pool.unordered(decode, not_copies(files), len(files)):
             _store_one(store, athlete.id, result, summary)
+            if on_progress:
+                on_progress(1)
+        for c, digest in copies:
+            reason = "same bytes as a file imported before"
+            _record_without_activities(store, athlete.id, c, digest, "duplicate", reason, summary)
             if on_progress:
                 on_progress(1)
         for c in archives:
@@ -166,10 +190,11 @@ class _Workers:
             self.pool.terminate() if exc[0] else self.pool.close()
             self.pool.join()
 
-    def unordered(self, func, items):
-        if self.pool is None or len(items) < POOL_MIN_FILES:
+    def unordered(self, func, items: Iterable, count: int):
+        """Results as they finish; `count` (how many items at most) sizes the chunks."""
+        if self.pool is None or count < POOL_MIN_FILES:
             return map(func, items)
-        chunk = max(1, min(16, len(items) // (self.n * 8)))
+        chunk = max(1, min(16, count // (self.n * 8)))
         return self.pool.imap_unordered(func, items, chunksize=chunk)
 
     def ordered(self, func, items):

@@ -222,6 +222,14 @@ class SqliteStore:
                 (athlete_id, path, size, mtime_ns, reason, _now()),
             )
 
+    def known_hashes(self, athlete_id: int) -> set[str]:
+        """Content hashes of every file imported (or recorded as a copy) for an athlete."""
+        rows = self.db.execute(
+            "SELECT DISTINCT content_hash FROM imported_files WHERE athlete_id = ? AND status != 'skipped'",
+            (athlete_id,),
+        )
+        return {r[0] for r in rows}
+
     def hash_known(self, athlete_id: int, content_hash: str) -> bool:
         return (
             self.db.execute(
