@@ -182,3 +182,11 @@ def test_missing_path_is_a_failure_not_a_crash(ana, tmp_path: Path) -> None:
     assert summary["failed"] == [
         {"path": str(tmp_path / "nope"), "reason": "no such file or directory"}
     ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_file_without_read_permission(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.fit"
+    locked.write_bytes(SMALL_RUN.read_bytes())
+    locked.chmod(0)
+    assert "cannot read" in _reason(locked)

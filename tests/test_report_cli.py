@@ -229,3 +229,18 @@ def test_html_report_renders_in_a_headless_browser(demo, tmp_path: Path) -> None
     # The weekly bars are drawn in the accent blue (#2f6fba): the charts rendered, not broken images.
     accent = np.all(np.abs(pixels - np.array([0x2F, 0x6F, 0xBA])) <= 6, axis=-1)
     assert accent.sum() > 2000
+
+
+def test_shoe_commands_find_the_athlete_when_several_exist(ana) -> None:
+    ana("athletes", "add", "ben", "--tz", "Europe/Berlin")
+    ana("import", str(SAMPLES / "real" / "togeojson-run.fit"), "--athlete", "ben")
+    ana("shoes", "add", "Clifton", "--athlete", "ben")
+    (run,) = ana.json("activities", "--athlete", "ben")
+    assert (
+        ana("shoes", "assign", str(run["id"]), "Clifton").stdout
+        == f"activity {run['id']} -> Clifton\n"
+    )
+    assert ana("shoes", "retire", "Clifton").stdout == "shoe Clifton retired\n"
+    (shoe,) = ana.json("shoes", "list", "--athlete", "ben")
+    assert shoe["runs"] == 1 and shoe["retired"] is True
+    assert "no activity 999" in ana("shoes", "assign", "999", "Clifton", code=2).stderr

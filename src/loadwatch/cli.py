@@ -467,7 +467,6 @@ def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
-    a = obj.store.athlete(obj.athlete_name(athlete))
     if len(args) == 2:
         try:
             activity_id = int(args[0])
@@ -475,9 +474,12 @@ def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
             raise click.BadParameter(
                 f"{args[0]!r} is not an activity id", param_hint="ACTIVITY_ID"
             ) from e
-        n = obj.store.assign_shoe(a.id, args[1], activity_id=activity_id)
+        # An activity id names its athlete: --athlete is needed only to double-check.
+        a = obj.store.athlete(athlete or obj.store.activity_owner(activity_id))
+        obj.store.assign_shoe(a.id, args[1], activity_id=activity_id)
         click.echo(f"activity {activity_id} -> {args[1]}")
         return
+    a = obj.store.athlete(obj.athlete_name(athlete))
     if len(args) != 1 or not (from_day or to_day):
         raise click.UsageError("give ACTIVITY_ID SHOE, or SHOE with --from and/or --to")
     tz = ZoneInfo(a.tz)
@@ -494,7 +496,8 @@ def shoes_assign(obj: Context, args, athlete, from_day, to_day) -> None:
 @click.pass_obj
 def shoes_retire(obj: Context, name, athlete, undo) -> None:
     """Retire a shoe: it keeps its runs but gets no new ones."""
-    a = obj.store.athlete(obj.athlete_name(athlete))
+    owners = obj.store.shoe_owners(name) if not athlete else []
+    a = obj.store.athlete(athlete or (owners[0] if len(owners) == 1 else obj.athlete_name(None)))
     obj.store.retire_shoe(a.id, name, retired=not undo)
     click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")
 

@@ -496,6 +496,22 @@ class SqliteStore:
             raise NotFound(f"no shoe named {name!r}{hint}")
         return row[0]
 
+    def activity_owner(self, activity_id: int) -> str:
+        row = self.db.execute(
+            "SELECT a.name FROM activities x JOIN athletes a ON a.id = x.athlete_id WHERE x.id = ?",
+            (activity_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no activity {activity_id} (see 'loadwatch activities')")
+        return row[0]
+
+    def shoe_owners(self, name: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT a.name FROM shoes s JOIN athletes a ON a.id = s.athlete_id WHERE s.name = ? ORDER BY a.name",
+            (name,),
+        )
+        return [r[0] for r in rows]
+
     def assign_shoe(
         self,
         athlete_id: int,
