@@ -55,7 +55,7 @@ def compose_alerts(
     plain = [
         f"Hello {athlete},",
         "",
-        f"loadwatch noticed {len(alerts)} thing(s) in your training up to {as_of:%a %d %b %Y}:",
+        f"loadwatch noticed {_things(len(alerts))} in your training up to {as_of:%a %d %b %Y}:",
         "",
     ]
     for a in alerts:
@@ -79,7 +79,7 @@ def compose_alerts(
     )
     page = (
         f"<html><body style='font-family:sans-serif;color:#1f2933;max-width:680px'>"
-        f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {len(alerts)} thing(s) in your training up to "
+        f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {_things(len(alerts))} in your training up to "
         f"{as_of:%a %d %b %Y}:</p>{items}{chart}<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p>"
         f"</body></html>"
     )
@@ -150,3 +150,7 @@ def _indent(text: str) -> str:
     import textwrap
 
     return textwrap.fill(text, width=76, initial_indent="  ", subsequent_indent="  ")
+
+
+def _things(n: int) -> str:
+    return "one thing" if n == 1 else f"{n} things"
