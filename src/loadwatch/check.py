@@ -16,7 +16,7 @@ from . import charts, ledger, rules
 from .analysis import analyse
 from .config import Settings
 from .digest import digest_row, rank
-from .errors import ConfigError, LockBusy, SendFailed, SmtpUnavailable
+from .errors import LockBusy, SendFailed, SmtpUnavailable
 from .ingest import import_paths
 from .model import Athlete, ImportSummary
 from .notify.email import compose_alerts, compose_digest
@@ -267,4 +267,4 @@ def _digests(
         result.digests_sent.append(key)
 
 
-__all__ = ["CheckResult", "ConfigError", "exclusive", "run_check", "sync_config", "sync_inboxes"]
+__all__ = ["CheckResult", "exclusive", "run_check", "sync_config", "sync_inboxes"]
