@@ -124,3 +124,10 @@ def test_same_run_with_and_without_heart_rate_in_tcx() -> None:
     assert round(with_hr.distance_m, 2) == 4689.24
     assert with_hr.avg_hr == pytest.approx(160.2, abs=0.1) and no_hr.avg_hr is None
     assert no_hr.hr_histogram_s == {} and sum(with_hr.hr_histogram_s.values()) > 1500
+
+
+def test_gpx_is_parsed_without_lxml() -> None:
+    import gpxpy.parser
+
+    # defusedxml vets every file first; gpxpy itself must use the standard library's parser.
+    assert "lxml" not in gpxpy.parser.mod_etree.__name__

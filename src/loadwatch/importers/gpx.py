@@ -13,6 +13,7 @@ that does not eat real distance.
 
 from __future__ import annotations
 
+import io
 import math
 from datetime import UTC, datetime
 
@@ -73,7 +74,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     try:
-        gpx = gpxpy.parse(text)
+        gpx = gpxpy.parse(io.StringIO(text))
     except Exception as e:  # gpxpy raises GPXException, but also ValueError from bad numbers
         raise UnreadableFile(path, f"invalid GPX ({_one_line(e)})") from e
 
