@@ -99,6 +99,10 @@ def test_spike_alert_arrives_once_with_numbers_and_chart(smtp, tmp_path: Path) -
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert image.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"cid:{image['Content-ID'].strip('<>')}" in html.get_content()
+    assert (
+        "alt='Your recent runs against the longest run of the previous 30 days'"
+        in html.get_content()
+    )
     ledger = _ledger(cli.db)
     assert ledger["run_spike:ana:2026-10-25"] == ("sent", 1)
     # The shoe passed 640 km on 11 Oct, before the 3-day lookback of a first check: known, not sent.
@@ -124,6 +128,8 @@ def test_message_id_is_deterministic_and_next_week_alerts_once(smtp, tmp_path: P
     from loadwatch.notify.email import message_id
 
     assert msg["Message-ID"] == message_id(["weekly_jump:ana:2026-W45"], "loadwatch.test")
+    # The chart fits the alert that leads the email: the weeks, not the single runs.
+    assert "alt='Weekly distance, Monday to Sunday'" in msg.get_body(("html",)).get_content()
 
 
 def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> None:

@@ -173,12 +173,31 @@ def shoes(shoe_rows: list[dict]) -> bytes:
     return _png(fig)
 
 
-def alert_chart(days: pd.DataFrame, runs: pd.DataFrame, weeks_shown: int = 8) -> bytes:
-    """The compact chart an alert email embeds: recent runs and their 30-day longest."""
-    if len(runs):
-        cutoff = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown)
-        runs = runs[pd.to_datetime(runs["day"]) >= cutoff]
-    return run_spikes(runs)
+def alert_chart(
+    rule: str,
+    days: pd.DataFrame,
+    weeks: pd.DataFrame,
+    runs: pd.DataFrame,
+    shoe_rows: list[dict],
+    weeks_shown: int = 8,
+) -> tuple[bytes, str]:
+    """The chart an alert email embeds, chosen by the alert that leads it: runs against their
+    30-day longest for a spike, weekly bars for a weekly jump, acute and chronic load for the
+    ratio, the shoes for a shoe reminder; the last `weeks_shown` weeks. Returns (PNG, alt text)."""
+    start = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown) if len(days) else None
+    if rule == "weekly_jump":
+        recent = weeks[pd.to_datetime(weeks["week_start"]) >= start] if start is not None else weeks
+        return weekly_distance(recent), "Weekly distance, Monday to Sunday"
+    if rule == "acwr":
+        recent_days = days[days.index >= start] if start is not None else days
+        return acute_chronic(
+            recent_days
+        ), "Acute and chronic load with the 7:28 rolling coupled ratio"
+    if rule.startswith("shoe") and shoe_rows:
+        return shoes(shoe_rows), "Shoes against their reminder and retirement distances"
+    if len(runs) and start is not None:
+        runs = runs[pd.to_datetime(runs["day"]) >= start]
+    return run_spikes(runs), "Your recent runs against the longest run of the previous 30 days"
 
 
 def athletes_overview(rows: list[dict]) -> bytes:

@@ -165,7 +165,9 @@ def _run(
                 )
                 result.problems.append(outcome.problem)
                 continue
-            chart = charts.alert_chart(analysis.distance.days, analysis.distance.runs)
+            d = analysis.distance
+            shoe_rows = [x.as_json() for x in analysis.shoes]
+            chart = charts.alert_chart(to_send[0].rule, d.days, d.weeks, d.runs, shoe_rows)
             msg = compose_alerts(a.name, to, cc, settings.smtp.sender, to_send, day, chart, now)
             outcome.message_id = msg["Message-ID"]
             if dry_run:

@@ -37,11 +37,13 @@ def compose_alerts(
     sender: str,
     alerts: list[Alert],
     as_of: date,
-    chart_png: bytes | None,
+    chart: tuple[bytes, str] | None,
     now: datetime,
 ) -> EmailMessage:
+    """`chart` is (PNG, alt text), embedded inline by Content-ID."""
     msg = EmailMessage()
     first = alerts[0]
+    chart_png, chart_alt = chart if chart else (None, "")
     more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
     msg["Subject"] = f"loadwatch: {first.title}{more}"
     msg["From"] = sender
@@ -69,18 +71,15 @@ def compose_alerts(
         f"<p style='font-size:12px;color:#52606d'>Source: {html.escape(a.citation)}</p>"
         for a in alerts
     )
-    chart = (
-        (
-            f"<p><img src='cid:{cid[1:-1]}' alt='Your recent runs against the longest run of the previous "
-            f"30 days' style='max-width:100%'></p>"
-        )
+    figure = (
+        f"<p><img src='cid:{cid[1:-1]}' alt='{html.escape(chart_alt)}' style='max-width:100%'></p>"
         if chart_png
         else ""
     )
     page = (
         f"<html><body style='font-family:sans-serif;color:#1f2933;max-width:680px'>"
         f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {_things(len(alerts))} in your training up to "
-        f"{as_of:%a %d %b %Y}:</p>{items}{chart}<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p>"
+        f"{as_of:%a %d %b %Y}:</p>{items}{figure}<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p>"
         f"</body></html>"
     )
     msg.add_alternative(page, subtype="html")
