@@ -39,9 +39,19 @@ DAILY_COLUMNS = {
     "tsb_coggan_prevday": "tsb",
     "ctl_exp_42": "ctl_exp",
     "atl_exp_7": "atl_exp",
+    # comparison variants, computed when named
+    "ewma_acute_seed0": "ewma_acute_seed0",
+    "ewma_chronic_seed0": "ewma_chronic_seed0",
+    "acwr_ewma_coupled_seed0": "acwr_ewma_seed0",
+    "acwr_ewma_uncoupled_lag1_seedfirst": "acwr_ewma_uncoupled_lag1",
+    "monotony7_sample_sd": "monotony_sample",
+    "strain7_sample_sd": "strain_sample",
+    "tsb_coggan_sameday": "tsb_same_day",
+    "tsb_exp_prevday": "tsb_exp",
 }
+ALL = sorted(set(DAILY_COLUMNS.values()) | {"history_days"})
 # Ratios the engine withholds until the chronic window is full, whatever the reference shows.
-GATED = {"acwr_ewma", "acwr_ewma_uncoupled_lag7"}
+GATED = {"acwr_ewma", "acwr_ewma_uncoupled_lag7", "acwr_ewma_seed0", "acwr_ewma_uncoupled_lag1"}
 
 
 def _sessions() -> pd.DataFrame:
@@ -71,6 +81,8 @@ def _daily_activities(loads: pd.Series, dates: pd.Series) -> pd.DataFrame:
 
 def _compare(days: pd.DataFrame, ref: pd.DataFrame) -> None:
     assert list(days.index.strftime("%Y-%m-%d")) == list(ref["date"])
+    complete = (days["history_days"] >= 28).astype(int)
+    assert list(complete) == list(ref["chronic_window_complete"])
     for ref_col, ours in DAILY_COLUMNS.items():
         expected = ref[ref_col].to_numpy(dtype=float)
         got = days[ours].to_numpy(dtype=float)
@@ -87,13 +99,15 @@ def _compare(days: pd.DataFrame, ref: pd.DataFrame) -> None:
 def test_main_series_from_the_sessions() -> None:
     """56 days built from the real session list (two runs on day 39 add up to 8 km)."""
     ref = pd.read_csv(REFERENCE / "daily_reference.csv")
-    result = compute_daily(_sessions(), date(2024, 2, 25), "UTC")
+    result = compute_daily(_sessions(), date(2024, 2, 25), "UTC", names=ALL)
     _compare(result.days, ref)
 
 
 def test_published_case_28x50_then_7x100() -> None:
     ref = pd.read_csv(REFERENCE / "daily_reference_published_case.csv")
-    result = compute_daily(_daily_activities(ref["load"], ref["date"]), date(2024, 2, 4), "UTC")
+    result = compute_daily(
+        _daily_activities(ref["load"], ref["date"]), date(2024, 2, 4), "UTC", names=ALL
+    )
     _compare(result.days, ref)
     day35 = result.days.iloc[34]
     # The published values (Lombergine/acwr README): RAC 1.60, RAU 2.00, EWMA 1.34.

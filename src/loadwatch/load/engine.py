@@ -68,7 +68,7 @@ class AthleteLoad:
     runs: pd.DataFrame  # one row per run, with spike columns
 
 
-DAILY_COLUMNS = list(REGISTRY)
+DAILY_COLUMNS = [name for name, metric in REGISTRY.items() if metric.default]
 
 
 def compute_daily(
@@ -77,8 +77,11 @@ def compute_daily(
     tz: str,
     params: LoadParams = LoadParams(),
     hr: HeartRateProfile | None = None,
+    names=None,
 ) -> AthleteLoad:
-    """One athlete: their activities (as the store gives them) in, daily frame, weeks and runs out."""
+    """One athlete: their activities (as the store gives them) in, daily frame, weeks and runs out.
+
+    `names` picks metrics (default: the default set; comparison variants only when named)."""
     runs = running_only(activities).copy()
     runs["athlete"] = 0
     runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
@@ -88,11 +91,11 @@ def compute_daily(
     runs = runs[runs["day"] <= pd.Timestamp(as_of)]
     grid = load_grid(runs, as_of, tz)
     if grid.empty:
-        empty = pd.DataFrame(columns=DAILY_COLUMNS)
+        empty = pd.DataFrame(columns=list(names or DAILY_COLUMNS))
         return AthleteLoad(
             as_of, tz, params, empty, weekly(pd.Series(dtype=float)), run_spikes(runs)
         )
-    frames = compute_metrics(grid, params)
+    frames = compute_metrics(grid, params, names)
     days = pd.DataFrame({name: f[0] for name, f in frames.items()}).iloc[1:]  # drop the seed row
     days.index.name = "date"
     spikes = run_spikes(runs, params.spike_window_days)

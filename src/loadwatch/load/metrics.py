@@ -29,6 +29,8 @@ class Metric:
     citation: str
     needs: tuple[str, ...]
     compute: Callable[[pd.DataFrame, Frames, LoadParams], pd.DataFrame]
+    # Variants kept for comparison with other tools are computed only when asked for by name.
+    default: bool = True
 
 
 REGISTRY: dict[str, Metric] = {}
@@ -41,12 +43,15 @@ def metric(
     min_history_days: int,
     citation: str,
     needs: tuple[str, ...] = (),
+    default: bool = True,
 ):
     def register(func):
         missing = [n for n in needs if n not in REGISTRY]
         if missing:
             raise ValueError(f"metric {name} needs {missing}, which must be registered first")
-        REGISTRY[name] = Metric(name, unit, variant, min_history_days, citation, tuple(needs), func)
+        REGISTRY[name] = Metric(
+            name, unit, variant, min_history_days, citation, tuple(needs), func, default
+        )
         return func
 
     return register
@@ -169,6 +174,7 @@ def acwr_ewma(grid, m, p):
     28,
     "no standard definition; see science.md 1.3",
     needs=("ewma_acute", "ewma_chronic", "history_days"),
+    default=False,
 )
 def acwr_ewma_uncoupled_lag7(grid, m, p):
     """E_a,t / E_c,t−7: the chronic average excludes the whole acute week."""
@@ -231,6 +237,7 @@ def tsb(grid, m, p):
     "PMC CTL τ=42, GoldenCheetah exponential form",
     1,
     "GoldenCheetah PMCData",
+    default=False,
 )
 def ctl_exp(grid, m, p):
     return _pmc(grid, 1.0 - math.exp(-1.0 / p.ctl_tau_days)).where(grid.notna())
@@ -242,6 +249,7 @@ def ctl_exp(grid, m, p):
     "PMC ATL τ=7, GoldenCheetah exponential form",
     1,
     "GoldenCheetah PMCData",
+    default=False,
 )
 def atl_exp(grid, m, p):
     return _pmc(grid, 1.0 - math.exp(-1.0 / p.atl_tau_days)).where(grid.notna())
@@ -263,9 +271,115 @@ def strain(grid, m, p):
     return m["acute_sum"] * m["monotony"]
 
 
+# -- variants for comparison with other tools (not computed unless named) ------------------------
+@metric(
+    "ewma_acute_seed0",
+    "basis/day",
+    "EWMA N=7 seeded at 0",
+    1,
+    "Williams 2017; seeding (b) in science.md",
+    default=False,
+)
+def ewma_acute_seed0(grid, m, p):
+    """E_0 = 0, so E_1 = λL_1: early ratios are inflated (3.6 on day 1 of the reference)."""
+    return _pmc(grid, 2.0 / (p.ewma_acute_n + 1)).where(grid.notna())
+
+
+@metric(
+    "ewma_chronic_seed0", "basis/day", "EWMA N=28 seeded at 0", 1, "Williams 2017", default=False
+)
+def ewma_chronic_seed0(grid, m, p):
+    return _pmc(grid, 2.0 / (p.ewma_chronic_n + 1)).where(grid.notna())
+
+
+@metric(
+    "acwr_ewma_seed0",
+    "ratio",
+    "EWMA 7:28, coupled, seeded at 0",
+    28,
+    "Williams 2017",
+    default=False,
+    needs=("ewma_acute_seed0", "ewma_chronic_seed0", "history_days"),
+)
+def acwr_ewma_seed0(grid, m, p):
+    full = m["history_days"] >= p.chronic_days
+    return _ratio(m["ewma_acute_seed0"], m["ewma_chronic_seed0"]).where(full)
+
+
+@metric(
+    "acwr_ewma_uncoupled_lag1",
+    "ratio",
+    "EWMA 7:28, chronic lagged 1 day (non-standard)",
+    28,
+    "no standard definition; see science.md 1.3",
+    default=False,
+    needs=("ewma_acute", "ewma_chronic", "history_days"),
+)
+def acwr_ewma_uncoupled_lag1(grid, m, p):
+    """E_a,t / E_c,t−1: the chronic average excludes today."""
+    full = m["history_days"] >= p.chronic_days
+    return _ratio(m["ewma_acute"], m["ewma_chronic"].shift(1)).where(full)
+
+
+@metric(
+    "monotony_sample",
+    "ratio",
+    "7-day mean / sample SD (ddof 1)",
+    7,
+    "Foster 1998",
+    default=False,
+    needs=("acute_mean",),
+)
+def monotony_sample(grid, m, p):
+    """Foster does not say which SD; the sample SD reads 7.4% lower (factor √(6/7))."""
+    sd = grid.rolling(p.acute_days, min_periods=p.acute_days).std(ddof=1)
+    sd = sd.mask(sd.abs() < 1e-12, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return m["acute_mean"] / sd
+
+
+@metric(
+    "strain_sample",
+    "basis",
+    "7-day total × sample-SD monotony",
+    7,
+    "Foster 1998",
+    default=False,
+    needs=("acute_sum", "monotony_sample"),
+)
+def strain_sample(grid, m, p):
+    return m["acute_sum"] * m["monotony_sample"]
+
+
+@metric(
+    "tsb_same_day",
+    "basis/day",
+    "CTL − ATL of the same day",
+    1,
+    "Coggan/TrainingPeaks",
+    default=False,
+    needs=("ctl", "atl"),
+)
+def tsb_same_day(grid, m, p):
+    return m["ctl"] - m["atl"]
+
+
+@metric(
+    "tsb_exp",
+    "basis/day",
+    "CTL − ATL of the previous day, GoldenCheetah form",
+    1,
+    "GoldenCheetah PMCData",
+    default=False,
+    needs=("ctl_exp", "atl_exp"),
+)
+def tsb_exp(grid, m, p):
+    return (m["ctl_exp"] - m["atl_exp"]).shift(1).fillna(0.0).where(grid.notna())
+
+
 def compute_metrics(grid: pd.DataFrame, params: LoadParams, names=None) -> Frames:
-    """The named metrics (default: all) and what they need, in registration order."""
-    wanted = set(names) if names else set(REGISTRY)
+    """The named metrics (default: the default set) and what they need, in registration order."""
+    wanted = set(names) if names else {n for n, unit in REGISTRY.items() if unit.default}
     stack = list(wanted)
     while stack:
         for dep in REGISTRY[stack.pop()].needs:
