@@ -141,6 +141,11 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> 
     assert "unavailable" in down.stderr and "alerts stay pending" in down.stderr
     assert "Traceback" not in down.output
     assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("pending", 1)
+    (pending,) = cli.json("alerts", "--athlete", "ana", "--status", "pending")
+    assert pending["key"] == "run_spike:ana:2026-10-25" and pending["attempts"] == 1
+    assert "unavailable" in pending["last_error"] and pending["numbers"]["spike_pct"] == 60.0
+    listed = cli("alerts", "--status", "pending").stdout
+    assert "(1 tries; last: SMTP server 127.0.0.1" in listed
     server.port = port
     server.controller.port = port
     server.start()

@@ -502,6 +502,37 @@ def shoes_retire(obj: Context, name, athlete, undo) -> None:
     click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")
 
 
+# -- alerts --------------------------------------------------------------------------------------
+@main.command()
+@click.option("--athlete", "-a", help="Whose alerts (optional when there is one athlete).")
+@click.option(
+    "--status", type=click.Choice(["pending", "sent", "known"]), help="Only alerts in this state."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def alerts(obj: Context, athlete, status, as_json) -> None:
+    """The alert ledger: what was sent, what is pending (and why), what is known history."""
+    a = obj.store.athlete(obj.athlete_name(athlete))
+    rows = [r for r in obj.store.alert_ledger(a.id) if status is None or r["status"] == status]
+    if as_json:
+        out = []
+        for r in rows:
+            payload = json.loads(r.pop("payload"))
+            out.append(
+                r
+                | {"day": payload["day"], "title": payload["title"], "numbers": payload["numbers"]}
+            )
+        click.echo(json.dumps(out, indent=2))
+        return
+    for r in rows:
+        payload = json.loads(r["payload"])
+        when = f"sent {r['sent_utc']}" if r["status"] == "sent" else r["status"]
+        if r["status"] == "pending" and r["last_error"]:
+            when += f" ({r['attempts']} tries; last: {r['last_error']})"
+        click.echo(f"{payload['day']}  {payload['title']}  [{when}]")
+    click.echo(f"{len(rows)} alerts")
+
+
 # -- config --------------------------------------------------------------------------------------
 @main.group("config")
 def config_group() -> None:

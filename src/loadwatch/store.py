@@ -619,6 +619,15 @@ class SqliteStore:
             args.append(_utc_text(since_utc))
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args)]
 
+    def alert_ledger(self, athlete_id: int) -> list[dict]:
+        """Every ledger row of an athlete, oldest first, for `loadwatch alerts`."""
+        rows = self.db.execute(
+            "SELECT key, rule, status, payload, created_utc, sent_utc, attempts, last_error "
+            "FROM alerts WHERE athlete_id = ? ORDER BY id",
+            (athlete_id,),
+        )
+        return [dict(r) for r in rows]
+
     def alerts_sent(self, keys: Sequence[str], message_id: str) -> None:
         with self.write() as db:
             db.executemany(
