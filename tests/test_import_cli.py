@@ -170,3 +170,20 @@ def test_debug_shows_the_traceback(cli) -> None:
     cli.db.write_text("this is not sqlite")
     result = cli.runner.invoke(main, ["--db", str(cli.db), "--debug", "athletes", "list"])
     assert result.exit_code == 1 and "Traceback" in result.stderr
+
+
+def test_database_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("LOADWATCH_DB", str(db))
+    runner = CliRunner()
+    assert runner.invoke(main, ["athletes", "add", "ana"]).exit_code == 0
+    out = runner.invoke(main, ["paths"]).stdout
+    assert f"database: {db}  (LOADWATCH_DB)" in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM athletes").fetchall() == [("ana",)]
+    # the flag wins over the environment
+    other = tmp_path / "flag.db"
+    assert runner.invoke(main, ["--db", str(other), "athletes", "list"]).exit_code == 0
+    assert other.exists()
