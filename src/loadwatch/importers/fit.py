@@ -181,7 +181,11 @@ def read_fit(data: bytes, path: str = "") -> list[Activity]:
         raise UnreadableFile(path, "FIT file without a file_id message")
     if not sessions:
         kinds = ", ".join(sorted(set(file_types)))
-        raise NotAnActivity(path, f"not an activity: FIT file of type {kinds} has no session")
+        if kinds == "activity":
+            raise NotAnActivity(
+                path, "not an activity: FIT activity file without a session (nothing recorded)"
+            )
+        raise NotAnActivity(path, f"not an activity: FIT {kinds} file")
 
     offset_s = None
     ts, local = activity_msg.get("timestamp"), activity_msg.get("local_timestamp")
