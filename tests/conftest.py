@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from loadwatch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
-REFERENCE = SHARED / "research" / "reference"
+DATA = REPO / "tests" / "data"
+CORPUS = DATA / "corpus"
+REFERENCE = DATA / "reference"
 SAMPLES = REPO / "sample_activities"
 
 
