@@ -36,6 +36,8 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench sample_activities
 	$(BIN)/ruff format --check --quiet src tests bench sample_activities
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -q

@@ -58,7 +58,7 @@ def fitparse_loop(paths: list[Path]) -> float:
 
 def loadwatch_import(folder: Path, db: Path, workers: int | None) -> tuple[float, int]:
     """Time the real CLI in a child process; returns (seconds, peak RSS KiB of it and its pool)."""
-    cmd = [sys.executable, "-m", "loadwatch.cli", "--db", str(db), "import", str(folder), "--json"]
+    cmd = [sys.executable, "-m", "loadwatch", "--db", str(db), "import", str(folder), "--json"]
     if workers:
         cmd += ["--workers", str(workers)]
     code = (
@@ -99,7 +99,7 @@ def main() -> None:
                 [
                     sys.executable,
                     "-m",
-                    "loadwatch.cli",
+                    "loadwatch",
                     "--db",
                     str(db),
                     "athletes",

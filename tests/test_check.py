@@ -104,7 +104,7 @@ def test_spike_alert_arrives_once_with_numbers_and_chart(smtp, tmp_path: Path) -
         in html.get_content()
     )
     ledger = _ledger(cli.db)
-    assert ledger["run_spike:ana:2026-10-25"] == ("sent", 1)
+    assert ledger["run_spike:1:2026-10-25"] == ("sent", 1)
     # The shoe passed 640 km on 11 Oct, before the 3-day lookback of a first check: known, not sent.
     assert ledger[next(k for k in ledger if k.endswith(":warn"))] == ("known", 0)
     assert not any(s == "pending" for s, _ in ledger.values())
@@ -127,7 +127,7 @@ def test_message_id_is_deterministic_and_next_week_alerts_once(smtp, tmp_path: P
     )
     from loadwatch.notify.email import message_id
 
-    assert msg["Message-ID"] == message_id(["weekly_jump:ana:2026-W45"], "loadwatch.test")
+    assert msg["Message-ID"] == message_id(["weekly_jump:1:2026-W45"], "loadwatch.test")
     # The chart fits the alert that leads the email: the weeks, not the single runs.
     assert "alt='Weekly distance, Monday to Sunday'" in msg.get_body(("html",)).get_content()
 
@@ -140,9 +140,9 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> 
     down = cli("check", "--as-of", "2026-10-25", code=75)
     assert "unavailable" in down.stderr and "alerts stay pending" in down.stderr
     assert "Traceback" not in down.output
-    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("pending", 1)
+    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("pending", 1)
     (pending,) = cli.json("alerts", "--athlete", "ana", "--status", "pending")
-    assert pending["key"] == "run_spike:ana:2026-10-25" and pending["attempts"] == 1
+    assert pending["key"] == "run_spike:1:2026-10-25" and pending["attempts"] == 1
     assert "unavailable" in pending["last_error"] and pending["numbers"]["spike_pct"] == 60.0
     listed = cli("alerts", "--status", "pending").stdout
     assert "(1 tries; last: SMTP server 127.0.0.1" in listed
@@ -153,7 +153,7 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> 
         cli("check", "--as-of", "2026-10-26")
         assert _wait_for(lambda: len(server.messages) == 1)
         assert "24.0 km run" in server.messages[0]["Subject"]
-        assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("sent", 2)
+        assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("sent", 2)
     finally:
         server.stop()
 
@@ -166,7 +166,7 @@ def test_wrong_password_is_a_clear_error(smtp, tmp_path: Path, monkeypatch) -> N
         f"error: SMTP login as 'coach@example.com' at 127.0.0.1:{smtp.port} was refused (535): "
         f"check the password in ${ENV}\n"
     )
-    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("pending", 1)
+    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("pending", 1)
     monkeypatch.delenv(ENV)
     result = cli("check", "--as-of", "2026-10-25", code=2)
     assert (
@@ -211,7 +211,7 @@ def test_two_checks_at_once_send_each_alert_once(smtp, tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "loadwatch.cli",
+        "loadwatch",
         "--db",
         str(tmp_path / "lw.db"),
         "--config",
@@ -319,5 +319,5 @@ def test_a_run_synced_late_is_still_news(smtp, tmp_path: Path) -> None:
     held_back.rename(late)  # the long run of 25 Oct is synced a week late
     cli("check", "--as-of", "2026-11-01")
     assert _wait_for(lambda: len(smtp.messages) == 1)
-    assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:ana:2026-10-25"
-    assert _ledger(cli.db)["run_spike:ana:2026-10-25"] == ("sent", 1)
+    assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:1:2026-10-25"
+    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("sent", 1)

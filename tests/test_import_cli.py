@@ -12,7 +12,7 @@ import pytest
 
 from loadwatch.cli import main
 from loadwatch.errors import StoreError
-from loadwatch.store import SqliteStore
+from loadwatch.store import open_store
 
 from .conftest import CORPUS, SAMPLES
 
@@ -150,14 +150,20 @@ def test_paths_command(cli, tmp_path: Path, monkeypatch) -> None:
 
 def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
-    SqliteStore(db).close()
+    open_store(db).close()
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations")]
-        assert names == ["0001_initial", "0002_digests", "0003_failed_files", "0004_alerts_since"]
+        assert names == [
+            "0001_initial",
+            "0002_digests",
+            "0003_failed_files",
+            "0004_alerts_since",
+            "0005_alert_keys_by_id",
+        ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):
-        SqliteStore(db)
+        open_store(f"sqlite:///{db}")
 
 
 def test_not_a_database_is_a_clear_error(cli, tmp_path: Path) -> None:

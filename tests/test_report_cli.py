@@ -81,7 +81,7 @@ def test_terminal_report_names_variants_and_sources(demo) -> None:
         in out
     )
     assert "not a prediction for you" in flat
-    assert re.search(r"Pegasus 40\s+670\.0\s+640\s+800  past reminder distance", out)
+    assert re.search(r"Pegasus 40\s+670\.0\s+640\s+800\s+\d+  past reminder distance", out)
 
 
 def test_ratios_withheld_before_28_days(demo) -> None:

@@ -67,7 +67,7 @@ inbox = "{inbox}"
     base = [
         sys.executable,
         "-m",
-        "loadwatch.cli",
+        "loadwatch",
         "--db",
         str(tmp_path / "lw.db"),
         "--config",
@@ -95,7 +95,7 @@ inbox = "{inbox}"
         messages = smtp.messages
         assert len(messages) == 1, [m["Subject"] for m in messages]
         keys = messages[0]["X-Loadwatch-Alerts"]
-        assert f"run_spike:ana:{today - timedelta(days=2)}" in keys
+        assert f"run_spike:1:{today - timedelta(days=2)}" in keys
         daemon.send_signal(signal.SIGTERM)
         _, err = daemon.communicate(timeout=30)
     finally:
@@ -126,13 +126,13 @@ email = "c@example.com"
 athletes = ["ana", "kai"]
 digest = "weekly"
 """)
-    scheduler = build(tmp_path / "lw.db", settings)
+    scheduler = build(str(tmp_path / "lw.db"), settings)
     scheduler.start(paused=True)
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}
-        assert set(jobs) == {"catch-up", "inbox-sync", "check:ana", "check:kai", "digest:Carla"}
-        for name, zone in (("ana", "Europe/Berlin"), ("kai", "America/Los_Angeles")):
-            nxt = jobs[f"check:{name}"].trigger.get_next_fire_time(None, datetime.now(UTC))
+        assert set(jobs) == {"catch-up", "inbox-sync", "check:1", "check:2", "digest:Carla"}
+        for athlete_id, zone in ((1, "Europe/Berlin"), (2, "America/Los_Angeles")):
+            nxt = jobs[f"check:{athlete_id}"].trigger.get_next_fire_time(None, datetime.now(UTC))
             assert str(nxt.tzinfo) == zone and (nxt.hour, nxt.minute) == (6, 30)
         digest = jobs["digest:Carla"].trigger.get_next_fire_time(None, datetime.now(UTC))
         assert digest.strftime("%a %H:%M") == "Mon 06:40"

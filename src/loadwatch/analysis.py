@@ -1,6 +1,7 @@
-"""One athlete's state on one day, read from the store and run through the engine.
+"""One athlete's state on one day: their activities and shoes run through the engine. Pure.
 
-The shared step of `report`, `check` and the coach digest: store -> DataFrames -> engine.
+The shared step of `report`, `check`, the coach digest and the web page; the app reads the
+activities and shoes from the store and hands them in.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import pandas as pd
 
 from .load import AthleteLoad, HeartRateProfile, LoadParams, compute_daily
 from .load.grid import local_days
-from .model import Athlete
+from .model import Athlete, Shoe
 from .shoes import ShoeStatus, shoe_status
-from .store import SqliteStore
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,13 @@ class Analysis:
 
 
 def analyse(
-    store: SqliteStore, athlete: Athlete, as_of: date, params: LoadParams = LoadParams()
+    athlete: Athlete,
+    activities: pd.DataFrame,
+    shoes: list[Shoe],
+    as_of: date,
+    params: LoadParams = LoadParams(),
 ) -> Analysis:
-    activities = store.activities_frame(athlete.id)
+    """`activities`: the athlete's primary copies as the store gives them."""
     hr = HeartRateProfile(athlete.resting_hr, athlete.max_hr, athlete.sex)
     distance_params = replace(params, load_basis="distance")
     distance = compute_daily(activities, as_of, athlete.tz, distance_params, hr)
@@ -41,7 +45,7 @@ def analyse(
     # Shoe mileage counts what happened up to the day described, like everything else here.
     activities = activities.assign(day=local_days(activities["start_utc"], athlete.tz))
     upto = activities[activities["day"] <= pd.Timestamp(as_of)]
-    shoes = shoe_status(store.shoes_frame(athlete.id), upto)
+    statuses = shoe_status(shoes, upto)
     return Analysis(
-        athlete, load, distance, shoes, upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
+        athlete, load, distance, statuses, upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
     )

@@ -1,27 +1,28 @@
-"""One check: inboxes -> import -> analyse -> rules -> ledger -> email. The cron one-shot and every
-scheduled job run this same function."""
+"""One check: for each athlete, inbox -> import -> analyse -> rules -> ledger -> email; then the
+coach digests. The cron one-shot, the scheduler's jobs and `check --worker` all run these same
+functions, one athlete (or one coach) at a time.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import charts, ledger, rules
-from .analysis import analyse
-from .config import Settings
-from .digest import digest_row, rank
-from .errors import LockBusy, SendFailed, SmtpUnavailable
+from . import ledger, rules
+from .analysis import Analysis, analyse
+from .config import CoachConfig, Settings
+from .errors import SendFailed, SmtpUnavailable
 from .ingest import import_paths
+from .load import LoadParams
 from .model import Athlete, ImportSummary
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, write_outbox
-from .store import SqliteStore
+from .store import Store
+from .views import digest_row, rank
 
 PRIORITY = {"run_spike": 0, "weekly_jump": 1, "acwr": 2, "shoe_retire": 3, "shoe_warn": 4}
 
@@ -48,155 +49,39 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def exclusive(db_path: Path) -> Iterator[None]:
-    """Keep two checks apart (cron and serve, or two crons): the second steps aside at once."""
-    lock_path = Path(f"{db_path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise LockBusy(f"another loadwatch check is running (lock {lock_path})") from e
-        yield
-    finally:
-        os.close(fd)
+@dataclass(frozen=True)
+class CheckOptions:
+    as_of: date | None = None
+    dry_run: bool = False
+    outbox: Path | None = None
+    import_inboxes: bool = True
 
 
-def sync_config(store: SqliteStore, settings: Settings) -> None:
-    """Athletes and shoes declared in the config become (or update) rows in the store."""
-    for a in settings.athletes:
-        athlete = store.add_athlete(
-            a.name, a.email, a.tz, resting_hr=a.resting_hr, max_hr=a.max_hr, sex=a.sex, update=True
-        )
-        for s in a.shoes:
-            store.add_shoe(
-                athlete.id,
-                s.name,
-                s.start_km * 1000,
-                s.warn_km * 1000,
-                s.retire_km * 1000,
-                s.default_for,
-                update=True,
-            )
-            if s.retired:
-                store.retire_shoe(athlete.id, s.name)
+def read_analysis(
+    store: Store, athlete: Athlete, as_of: date, params: LoadParams = LoadParams()
+) -> Analysis:
+    """The store's activities and shoes of one athlete through the engine."""
+    return analyse(
+        athlete, store.activities.frame(athlete.id), store.shoes.all(athlete.id), as_of, params
+    )
 
 
-def sync_inboxes(
-    store: SqliteStore, settings: Settings, only: str | None = None
-) -> dict[str, ImportSummary]:
-    out = {}
-    for a in settings.athletes:
-        if a.inbox and (only is None or a.name == only):
-            folders = [p for p in a.inbox if p.exists()]
-            out[a.name] = import_paths(
-                store,
-                a.name,
-                folders,
-                workers=settings.import_workers,
-                archive_limits=settings.archive_limits,
-                retry_failed=False,
-            )
-    return out
+def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSummary | None:
+    """New files from the athlete's inbox folders; a broken file is reported once, not daily."""
+    config = next((a for a in settings.athletes if a.name == athlete.name), None)
+    if config is None or not config.inbox:
+        return None
+    return import_paths(
+        store,
+        athlete,
+        [p for p in config.inbox if p.exists()],
+        workers=settings.import_workers,
+        archive_limits=settings.archive_limits,
+        retry_failed=False,
+    )
 
 
-def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[str]]:
-    coaches = [c.email for c in settings.coaches if athlete.name in c.athletes]
-    if athlete.email:
-        return [athlete.email], coaches
-    return coaches[:1], coaches[1:]
-
-
-def run_check(
-    store: SqliteStore,
-    settings: Settings,
-    now: datetime,
-    *,
-    athlete: str | None = None,
-    as_of: date | None = None,
-    dry_run: bool = False,
-    outbox: Path | None = None,
-    with_digests: bool = True,
-    import_inboxes: bool = True,
-) -> CheckResult:
-    with exclusive(store.path):
-        return _run(
-            store, settings, now, athlete, as_of, dry_run, outbox, with_digests, import_inboxes
-        )
-
-
-def _run(
-    store, settings, now, only, as_of, dry_run, outbox, with_digests, import_inboxes
-) -> CheckResult:
-    result = CheckResult()
-    # A dry run still imports (that is data, not alerts); it only leaves the ledger and SMTP alone.
-    sync_config(store, settings)
-    imported = sync_inboxes(store, settings, only) if import_inboxes else {}
-    athletes = [store.athlete(only)] if only else store.athletes()
-    mailer = _Mailer(settings)
-    analyses = {}
-    try:
-        for a in athletes:
-            day = as_of or now.astimezone(ZoneInfo(a.tz)).date()
-            outcome = AthleteOutcome(a.name, day, imported.get(a.name))
-            result.athletes.append(outcome)
-            analysis = analyse(store, a, day)
-            analyses[a.name] = analysis
-            found = rules.evaluate(analysis, settings.rules)
-            if dry_run:
-                limit = ledger.cutoff(store, a.id, day, settings.rules.lookback_days)
-                to_send = [x for x in ledger.unseen(store, found) if x.day >= limit]
-                outcome.new_alerts = len(to_send)
-            else:
-                recorded = ledger.record(store, a.id, found, day, settings.rules.lookback_days)
-                outcome.new_alerts, outcome.known_alerts = recorded.new_pending, recorded.new_known
-                to_send = ledger.pending(store, a.id)
-            if not to_send or result.temporary_failure:
-                continue
-            # The subject names the first: the best-supported warning leads, reminders come last.
-            to_send.sort(key=lambda x: (PRIORITY.get(x.rule, 9), x.day))
-            to, cc = _recipients(a, settings)
-            if not to:
-                outcome.problem = (
-                    f"athlete {a.name} has no email address and no coach: "
-                    f"add one with 'loadwatch athletes add {a.name} --update --email ...'"
-                )
-                result.problems.append(outcome.problem)
-                continue
-            d = analysis.distance
-            shoe_rows = [x.as_json() for x in analysis.shoes]
-            chart = charts.alert_chart(to_send[0].rule, d.days, d.weeks, d.runs, shoe_rows)
-            msg = compose_alerts(a.name, to, cc, settings.smtp.sender, to_send, day, chart, now)
-            outcome.message_id = msg["Message-ID"]
-            if dry_run:
-                outcome.outbox_file = write_outbox(msg, outbox) if outbox else None
-                outcome.preview = (
-                    f"To: {msg['To']}\nSubject: {msg['Subject']}\n\n"
-                    + msg.get_body(("plain",)).get_content()
-                )
-                continue
-            keys = [x.key for x in to_send]
-            try:
-                mailer.send(msg)
-            except SmtpUnavailable as e:
-                ledger.mark_failed(store, keys, str(e))
-                result.temporary_failure = str(e)
-                continue
-            except SendFailed as e:
-                ledger.mark_failed(store, keys, str(e))
-                raise
-            ledger.mark_sent(store, keys, msg["Message-ID"])
-            outcome.sent_alerts = len(keys)
-        if with_digests and not only and not result.temporary_failure:
-            _digests(store, settings, now, as_of, analyses, dry_run, outbox, mailer, result)
-    finally:
-        mailer.close()
-    return result
-
-
-class _Mailer:
+class Mailer:
     """One SMTP session per check, opened only when there is something to send."""
 
     def __init__(self, settings: Settings):
@@ -218,7 +103,78 @@ class _Mailer:
             self.sender = None
 
 
-def _digest_due(coach, day: date, weekday: str) -> str | None:
+def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[str]]:
+    coaches = [c.email for c in settings.coaches if athlete.name in c.athletes]
+    if athlete.email:
+        return [athlete.email], coaches
+    return coaches[:1], coaches[1:]
+
+
+def check_athlete(
+    store: Store,
+    settings: Settings,
+    athlete: Athlete,
+    now: datetime,
+    options: CheckOptions,
+    mailer: Mailer,
+    result: CheckResult,
+) -> Analysis:
+    """One athlete's check; records its outcome in `result` and returns its analysis."""
+    day = options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
+    imported = import_inbox(store, settings, athlete) if options.import_inboxes else None
+    outcome = AthleteOutcome(athlete.name, day, imported)
+    result.athletes.append(outcome)
+    analysis = read_analysis(store, athlete, day)
+    found = rules.evaluate(analysis, settings.rules)
+    if options.dry_run:
+        limit = ledger.cutoff(store, athlete.id, day, settings.rules.lookback_days)
+        to_send = [x for x in ledger.unseen(store, found) if x.day >= limit]
+        outcome.new_alerts = len(to_send)
+    else:
+        recorded = ledger.record(store, athlete.id, found, day, settings.rules.lookback_days)
+        outcome.new_alerts, outcome.known_alerts = recorded.new_pending, recorded.new_known
+        to_send = ledger.pending(store, athlete.id)
+    if not to_send or result.temporary_failure:
+        return analysis
+    # The subject names the first: the best-supported warning leads, reminders come last.
+    to_send.sort(key=lambda x: (PRIORITY.get(x.rule, 9), x.day))
+    to, cc = _recipients(athlete, settings)
+    if not to:
+        outcome.problem = (
+            f"athlete {athlete.name} has no email address and no coach: "
+            f"add one with 'loadwatch athletes add {athlete.name} --update --email ...'"
+        )
+        result.problems.append(outcome.problem)
+        return analysis
+    from .render import charts  # matplotlib only when there is a chart to draw
+
+    d = analysis.distance
+    chart = charts.alert_chart(to_send[0].rule, d.days, d.weeks, d.runs, analysis.shoes)
+    msg = compose_alerts(athlete.name, to, cc, settings.smtp.sender, to_send, day, chart, now)
+    outcome.message_id = msg["Message-ID"]
+    if options.dry_run:
+        outcome.outbox_file = write_outbox(msg, options.outbox) if options.outbox else None
+        body = msg.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        outcome.preview = f"To: {msg['To']}\nSubject: {msg['Subject']}\n\n{text}"
+        return analysis
+    keys = [x.key for x in to_send]
+    try:
+        mailer.send(msg)
+    except SmtpUnavailable as e:
+        store.ledger.mark_failed(keys, str(e))
+        result.temporary_failure = str(e)
+        return analysis
+    except SendFailed as e:
+        store.ledger.mark_failed(keys, str(e))
+        raise
+    store.ledger.mark_sent(keys, msg["Message-ID"])
+    outcome.sent_alerts = len(keys)
+    return analysis
+
+
+def digest_key(coach: CoachConfig, day: date, weekday: str) -> str | None:
+    """The digest due on `day`, or None (a weekly digest on another weekday)."""
     if coach.digest == "daily":
         return f"digest:{coach.name}:{day.isoformat()}"
     if day.strftime("%a").lower() == weekday:
@@ -226,47 +182,106 @@ def _digest_due(coach, day: date, weekday: str) -> str | None:
     return None
 
 
-def _digests(
-    store, settings, now, as_of, analyses, dry_run, outbox, mailer: _Mailer, result
+def send_digest(
+    store: Store,
+    settings: Settings,
+    coach: CoachConfig,
+    now: datetime,
+    options: CheckOptions,
+    mailer: Mailer,
+    result: CheckResult,
+    analyses: dict[str, Analysis] | None = None,
 ) -> None:
-    for coach in settings.coaches:
-        day = as_of or now.astimezone(ZoneInfo(coach.tz)).date()
-        key = _digest_due(coach, day, settings.schedule.digest_weekday)
-        if key is None or not coach.athletes:
-            continue
-        if dry_run:
-            if ledger.digest_sent(store, key):
-                continue
-        elif not ledger.digest_due(store, key, coach.name):
-            continue
-        period_days = 1 if coach.digest == "daily" else 7
-        rows = []
-        for name in coach.athletes:
-            analysis = analyses.get(name)
-            if analysis is None:
-                continue
-            since = now - timedelta(days=period_days)
-            rows.append(digest_row(analysis, ledger.recent(store, analysis.athlete.id, since)))
-        ranked = [
-            r.as_dict() | {"this_week_km": r.this_week_km, "last_week_km": r.last_week_km}
-            for r in rank(rows)
-        ]
-        chart = charts.athletes_overview(ranked) if ranked else None
-        msg = compose_digest(
-            coach.name, coach.email, settings.smtp.sender, coach.digest, ranked, chart, key, now
-        )
-        if dry_run:
-            if outbox:
-                write_outbox(msg, outbox)
-            continue
-        try:
-            mailer.send(msg)
-        except SmtpUnavailable as e:
-            ledger.digest_done(store, key, None, str(e))
-            result.temporary_failure = str(e)
+    """One coach's digest, once per period; `analyses` reuses what a check already computed."""
+    day = options.as_of or now.astimezone(ZoneInfo(coach.tz)).date()
+    key = digest_key(coach, day, settings.schedule.digest_weekday)
+    if key is None or not coach.athletes:
+        return
+    if options.dry_run:
+        if ledger.digest_sent(store, key):
             return
-        ledger.digest_done(store, key, msg["Message-ID"])
-        result.digests_sent.append(key)
+    elif not ledger.digest_due(store, key, coach.name):
+        return
+    period_days = 1 if coach.digest == "daily" else 7
+    since = now - timedelta(days=period_days)
+    known = {a.name: a for a in store.athletes.all()}
+    rows = []
+    for name in coach.athletes:
+        athlete = known.get(name)
+        if athlete is None:
+            continue
+        analysis = (analyses or {}).get(name)
+        if analysis is None:
+            athlete_day = options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
+            analysis = read_analysis(store, athlete, athlete_day)
+        rows.append(digest_row(analysis, ledger.recent(store, athlete.id, since)))
+    ranked = rank(rows)
+    chart = None
+    if ranked:
+        from .render import charts
+
+        chart = charts.athletes_overview(ranked)
+    msg = compose_digest(
+        coach.name, coach.email, settings.smtp.sender, coach.digest, ranked, chart, key, now
+    )
+    if options.dry_run:
+        if options.outbox:
+            write_outbox(msg, options.outbox)
+        return
+    try:
+        mailer.send(msg)
+    except SmtpUnavailable as e:
+        store.ledger.digest_finished(key, None, str(e))
+        result.temporary_failure = str(e)
+        return
+    store.ledger.digest_finished(key, msg["Message-ID"], None)
+    result.digests_sent.append(key)
 
 
-__all__ = ["CheckResult", "exclusive", "run_check", "sync_config", "sync_inboxes"]
+def run_check(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    athlete: Athlete | None = None,
+    options: CheckOptions = CheckOptions(),
+    with_digests: bool = True,
+    worker: bool = False,
+) -> CheckResult:
+    """Every athlete (or one), then the digests. A plain check holds the store's check lock (a
+    second one steps aside); workers share the athletes through the store's claims."""
+    result = CheckResult()
+    athletes = [athlete] if athlete else store.athletes.all()
+    by_id = {a.id: a for a in athletes}
+    analyses: dict[str, Analysis] = {}
+    mailer = Mailer(settings)
+    with ExitStack() as stack:
+        stack.callback(mailer.close)
+        if not worker:
+            stack.enter_context(store.lock("check"))
+        for athlete_id in store.claim_athletes(list(by_id), now):
+            a = by_id[athlete_id]
+            analyses[a.name] = check_athlete(store, settings, a, now, options, mailer, result)
+        if with_digests and athlete is None and not result.temporary_failure:
+            for coach in settings.coaches:
+                with _digest_claim(store, coach.name, worker) as mine:
+                    if mine:
+                        send_digest(store, settings, coach, now, options, mailer, result, analyses)
+                if result.temporary_failure:
+                    break
+    return result
+
+
+@contextmanager
+def _digest_claim(store: Store, coach: str, worker: bool) -> Iterator[bool]:
+    """Workers send each coach's digest once: the first to take the coach's lock does."""
+    if not worker:
+        yield True
+        return
+    from .errors import LockBusy
+
+    try:
+        with store.lock(f"digest:{coach}"):
+            yield True
+    except LockBusy:
+        yield False

@@ -12,12 +12,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import NotAnActivity, UnreadableFile
 from .importers import content_hash, is_activity_name, is_archive_name, read_stamped
 from .importers.exports import read_export
-from .model import Activity, ArchiveLimits, FileFailure, ImportSummary
-from .store import SqliteStore
+from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
+from .store import Store
 
 # Below this many files a pool costs more to start than it saves.
 POOL_MIN_FILES = 8
@@ -92,8 +93,8 @@ def decode(candidate: Candidate) -> Decoded:
 
 
 def import_paths(
-    store: SqliteStore,
-    athlete_name: str,
+    store: Store,
+    athlete: Athlete,
     paths: Iterable[Path | str],
     *,
     workers: int | None = None,
@@ -108,10 +109,9 @@ def import_paths(
     with `retry_failed`: the import command does, a scheduled inbox sync does not, so cron mails a
     broken file once rather than every morning.
     """
-    athlete = store.athlete(athlete_name)
     summary = ImportSummary()
-    known = store.known_files(athlete.id)
-    failed_before = {} if retry_failed else store.failed_files(athlete.id)
+    known = store.files.known(athlete.id)
+    failed_before = {} if retry_failed else store.files.failed(athlete.id)
     todo: list[Candidate] = []
     seen: set[str] = set()
     for path in discover(paths, summary):
@@ -140,7 +140,7 @@ def import_paths(
         on_total(len(todo))
     files = [c for c in todo if not is_archive_name(c.path)]
     archives = [c for c in todo if is_archive_name(c.path)]
-    known_hashes = store.known_hashes(athlete.id)
+    known_hashes = store.files.known_hashes(athlete.id)
     copies: list[tuple[Candidate, str]] = []
 
     def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -175,7 +175,7 @@ class _Workers:
     def __init__(self, workers: int | None, files: int, archives: bool):
         n = workers if workers is not None else (os.cpu_count() or 1)
         self.n = n if n > 1 and (files >= POOL_MIN_FILES or archives) else 1
-        self.pool = None
+        self.pool: Any = None
         self.files = files
 
     def __enter__(self) -> _Workers:
@@ -205,7 +205,7 @@ class _Workers:
 
 
 def _store_archive(
-    store: SqliteStore,
+    store: Store,
     athlete_id: int,
     c: Candidate,
     pool: _Workers,
@@ -219,7 +219,7 @@ def _store_archive(
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return
     digest = content_hash(data)
-    if store.hash_known(athlete_id, digest):
+    if store.files.hash_known(athlete_id, digest):
         reason = "same bytes as an archive imported before"
         _record_without_activities(store, athlete_id, c, digest, "duplicate", reason, summary)
         return
@@ -227,7 +227,7 @@ def _store_archive(
         export = read_export(data, c.path, mapper=pool.ordered, limits=limits)
     except UnreadableFile as e:
         summary.failed.append(FileFailure(e.path, e.reason))
-        store.record_failure(athlete_id, c.path, c.size, c.mtime_ns, e.reason)
+        store.files.record_failure(athlete_id, c.path, c.size, c.mtime_ns, e.reason)
         return
     del data
     if export.kind == "zip" and not export.activities and not export.failed and not export.skipped:
@@ -237,7 +237,7 @@ def _store_archive(
     summary.failed += export.failed
     summary.skipped += len(export.skipped)
     summary.skipped_files += export.skipped
-    saved = store.save_file(
+    saved = store.files.save(
         athlete_id,
         c.path,
         c.size,
@@ -254,26 +254,24 @@ def _store_archive(
     summary.duplicates += saved.duplicates
 
 
-def _store_one(
-    store: SqliteStore, athlete_id: int, result: Decoded, summary: ImportSummary
-) -> None:
+def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSummary) -> None:
     c = result.candidate
     if result.failed is not None:
         summary.failed.append(FileFailure(c.path, result.failed))
-        store.record_failure(athlete_id, c.path, c.size, c.mtime_ns, result.failed)
+        store.files.record_failure(athlete_id, c.path, c.size, c.mtime_ns, result.failed)
         return
     if result.skipped is not None:
         _record_without_activities(
             store, athlete_id, c, result.content_hash, "skipped", result.skipped, summary
         )
         return
-    if store.hash_known(athlete_id, result.content_hash):
+    if store.files.hash_known(athlete_id, result.content_hash):
         reason = "same bytes as a file imported before"
         _record_without_activities(
             store, athlete_id, c, result.content_hash, "duplicate", reason, summary
         )
         return
-    saved = store.save_file(
+    saved = store.files.save(
         athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
     )
     summary.activities += saved.primary
@@ -284,7 +282,7 @@ def _store_one(
 
 
 def _record_without_activities(
-    store: SqliteStore,
+    store: Store,
     athlete_id: int,
     c: Candidate,
     digest: str,
@@ -293,7 +291,7 @@ def _record_without_activities(
     summary: ImportSummary,
 ) -> None:
     """A skipped or duplicate file is remembered, so the next import counts it unchanged."""
-    store.save_file(athlete_id, c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    store.files.save(athlete_id, c.path, c.size, c.mtime_ns, digest, status, reason=reason)
     if status == "skipped":
         summary.skipped += 1
         summary.skipped_files.append(FileFailure(c.path, reason))

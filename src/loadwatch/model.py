@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,6 +11,11 @@ from datetime import date, datetime
 SOURCE_RANK = {"fit": 4, "tcx": 3, "summary": 2, "gpx": 1, "manual": 0}
 
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running", "track_running"})
+
+# Shoe reminders: 640 km (400 mi) and 800 km (500 mi). Retail and podiatry convention, not outcome
+# evidence; every layer (CLI, config, store) takes its defaults from here.
+SHOE_WARN_M = 640_000.0
+SHOE_RETIRE_M = 800_000.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,18 @@ class Activity:
         return is_running(self.sport, self.sub_sport)
 
 
+def encode_histogram(hist: dict[int, float]) -> str | None:
+    """The one stored form of a heart-rate histogram: JSON of bpm -> seconds, or nothing."""
+    return json.dumps({str(k): v for k, v in hist.items()}) if hist else None
+
+
+def decode_histogram(text: object) -> dict[int, float]:
+    """The inverse of `encode_histogram`; anything else (None, NaN, empty) is no histogram."""
+    if not isinstance(text, str) or not text:
+        return {}
+    return {int(k): float(v) for k, v in json.loads(text).items()}
+
+
 def is_running(sport: str | None, sub_sport: str | None = None) -> bool:
     """Running, trail, treadmill and track count as running load; walking and the rest do not.
 
@@ -64,6 +82,18 @@ class Athlete:
 
 
 @dataclass(frozen=True)
+class Shoe:
+    id: int
+    athlete_id: int
+    name: str
+    start_m: float = 0.0
+    warn_m: float = SHOE_WARN_M
+    retire_m: float = SHOE_RETIRE_M
+    retired: bool = False
+    default_for: str | None = None
+
+
+@dataclass(frozen=True)
 class ShoeDecl:
     """A shoe an account export declares (Strava's shoes.csv); `default_for` from its sport types."""
 
@@ -81,6 +111,24 @@ class ArchiveLimits:
     max_total_bytes: int = 4 * 2**30
     max_ratio: float = 100.0
     max_depth: int = 2  # an export zip holding zips of uploaded files, and no deeper
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the store remembers of a file, so an unchanged one is not decoded again."""
+
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """What saving one file's activities did: how many are new and how many duplicate others."""
+
+    primary: int
+    duplicates: int
 
 
 @dataclass(frozen=True)
@@ -156,3 +204,16 @@ class Alert:
             d["citation"],
             d.get("numbers", {}),
         )
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One alert as the ledger holds it: what it says, and whether and when it went out."""
+
+    alert: Alert
+    status: str  # "pending", "sent" or "known"
+    created_utc: datetime
+    sent_utc: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    message_id: str | None = None

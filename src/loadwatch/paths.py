@@ -13,7 +13,7 @@ APP = "loadwatch"
 
 @dataclass(frozen=True)
 class Locations:
-    database: Path
+    database: str  # a path, or a sqlite:/// or postgresql:// URL
     config: Path
     database_from: str
     config_from: str
@@ -24,15 +24,18 @@ def resolve(
 ) -> Locations:
     """Flag beats environment (LOADWATCH_DB, LOADWATCH_CONFIG) beats the platform default."""
     if db:
-        database, db_from = Path(db), "--db"
+        database, db_from = str(db), "--db"
     elif os.environ.get("LOADWATCH_DB"):
-        database, db_from = Path(os.environ["LOADWATCH_DB"]), "LOADWATCH_DB"
+        database, db_from = os.environ["LOADWATCH_DB"], "LOADWATCH_DB"
     else:
-        database, db_from = Path(platformdirs.user_data_dir(APP)) / "loadwatch.db", "default"
+        database = str(Path(platformdirs.user_data_dir(APP)) / "loadwatch.db")
+        db_from = "default"
     if config:
         cfg, cfg_from = Path(config), "--config"
     elif os.environ.get("LOADWATCH_CONFIG"):
         cfg, cfg_from = Path(os.environ["LOADWATCH_CONFIG"]), "LOADWATCH_CONFIG"
     else:
         cfg, cfg_from = Path(platformdirs.user_config_dir(APP)) / "loadwatch.toml", "default"
-    return Locations(database.expanduser(), cfg.expanduser(), db_from, cfg_from)
+    if "://" not in database:
+        database = str(Path(database).expanduser())
+    return Locations(database, cfg.expanduser(), db_from, cfg_from)

@@ -12,70 +12,79 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .check import run_check, sync_config, sync_inboxes
+from .app import App
+from .check import CheckResult
 from .config import Settings
 from .errors import LoadwatchError
-from .store import SqliteStore
+from .store import open_store
 
 log = logging.getLogger("loadwatch.serve")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
-def _job(db_path: Path, settings: Settings, what: str, **kwargs) -> None:
+def _log_result(result: CheckResult) -> None:
+    for o in result.athletes:
+        if o.sent_alerts:
+            log.info("%s: sent %d alerts (%s)", o.athlete, o.sent_alerts, o.message_id)
+        if o.imported:
+            for f in o.imported.failed:
+                log.warning("inbox %s: failed: %s: %s", o.athlete, f.path, f.reason)
+    for key in result.digests_sent:
+        log.info("digest sent: %s", key)
+    for p in result.problems:
+        log.error("%s", p)
+    if result.temporary_failure:
+        log.warning("%s; alerts stay pending", result.temporary_failure)
+
+
+def _job(url: str, settings: Settings, what: str, name: str | None = None) -> None:
     """One scheduled run, with its own database connection (jobs run in a worker thread)."""
     try:
-        with SqliteStore(db_path) as store:
+        with App(open_store(url), settings) as app:
             if what == "inbox":
-                for name, summary in sync_inboxes(store, settings).items():
+                for athlete, summary in app.sync_inboxes().items():
                     if summary.imported or summary.failed:
                         log.info(
                             "inbox %s: %d imported, %d failed",
-                            name,
+                            athlete,
                             summary.imported,
                             len(summary.failed),
                         )
                     for f in summary.failed:
-                        log.warning("inbox %s: failed: %s: %s", name, f.path, f.reason)
-                return
-            result = run_check(store, settings, datetime.now(UTC), **kwargs)
-            for o in result.athletes:
-                if o.sent_alerts:
-                    log.info("%s: sent %d alerts (%s)", o.athlete, o.sent_alerts, o.message_id)
-            for key in result.digests_sent:
-                log.info("digest sent: %s", key)
-            for p in result.problems:
-                log.error("%s", p)
-            if result.temporary_failure:
-                log.warning("%s; alerts stay pending", result.temporary_failure)
+                        log.warning("inbox %s: failed: %s: %s", athlete, f.path, f.reason)
+            elif what == "digest" and name is not None:
+                _log_result(app.digest(name))
+            else:  # "check" of one athlete, or of everyone ("catch-up", "check-all")
+                _log_result(app.check(athlete=name, with_digests=name is None))
     except LoadwatchError as e:
-        log.error("%s job: %s", what, e)
+        log.error("%s job%s: %s", what, f" {name}" if name else "", e)
     except Exception:  # a bug in one job must not stop the daemon
-        log.exception("%s job failed", what)
+        log.exception("%s job%s failed", what, f" {name}" if name else "")
 
 
-def build(db_path: Path, settings: Settings) -> BackgroundScheduler:
-    """The scheduler with every job registered (not started)."""
+def build(url: str, settings: Settings) -> BackgroundScheduler:
+    """The scheduler with every job registered (not started): one job per athlete, one per
+    coach, the inbox sync, and a first catch-up check for everyone."""
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},  # one job at a time
         job_defaults=JOB_DEFAULTS,
         timezone=UTC,
     )
-    with SqliteStore(db_path) as store:
-        sync_config(store, settings)
-        athletes = store.athletes()
+    with App(open_store(url), settings) as app:
+        app.sync_config()
+        athletes = app.athletes()
     sched = settings.schedule
     # First thing: catch up on whatever the downtime missed.
     scheduler.add_job(
         _job,
         "date",
-        args=(db_path, settings, "catch-up"),
+        args=(url, settings, "catch-up"),
         id="catch-up",
         run_date=datetime.now(UTC),
         replace_existing=True,
@@ -84,7 +93,7 @@ def build(db_path: Path, settings: Settings) -> BackgroundScheduler:
         scheduler.add_job(
             _job,
             IntervalTrigger(minutes=sched.inbox_interval_minutes),
-            args=(db_path, settings, "inbox"),
+            args=(url, settings, "inbox"),
             id="inbox-sync",
             replace_existing=True,
         )
@@ -92,7 +101,7 @@ def build(db_path: Path, settings: Settings) -> BackgroundScheduler:
         scheduler.add_job(
             _job,
             IntervalTrigger(seconds=sched.check_interval_s),
-            args=(db_path, settings, "check"),
+            args=(url, settings, "check-all"),
             id="check-all",
             replace_existing=True,
         )
@@ -104,9 +113,8 @@ def build(db_path: Path, settings: Settings) -> BackgroundScheduler:
         scheduler.add_job(
             _job,
             trigger,
-            args=(db_path, settings, "check"),
-            kwargs={"athlete": a.name, "with_digests": False},
-            id=f"check:{a.name}",
+            args=(url, settings, "check", a.name),
+            id=f"check:{a.id}",
             replace_existing=True,
         )
     for c in settings.coaches:
@@ -118,14 +126,14 @@ def build(db_path: Path, settings: Settings) -> BackgroundScheduler:
         scheduler.add_job(
             _job,
             trigger,
-            args=(db_path, settings, "digest"),
+            args=(url, settings, "digest", c.name),
             id=f"digest:{c.name}",
             replace_existing=True,
         )
     return scheduler
 
 
-def serve(db_path: Path, settings: Settings) -> None:
+def serve(url: str, settings: Settings) -> None:
     """Run until SIGTERM or SIGINT; the running job is allowed to finish."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -138,7 +146,7 @@ def serve(db_path: Path, settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler = build(db_path, settings)
+    scheduler = build(url, settings)
     scheduler.start()
     for job in scheduler.get_jobs():
         log.info("job %s: next run %s", job.id, job.next_run_time)

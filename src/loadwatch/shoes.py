@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-DEFAULT_WARN_KM = 640.0
-DEFAULT_RETIRE_KM = 800.0
+from .model import Shoe
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,8 @@ class ShoeStatus:
         }
 
 
-def shoe_status(shoes: pd.DataFrame, activities: pd.DataFrame) -> list[ShoeStatus]:
-    """`shoes` as stored (start_m, warn_m, retire_m...), `activities` the primary copies only."""
+def shoe_status(shoes: list[Shoe], activities: pd.DataFrame) -> list[ShoeStatus]:
+    """`activities`: the primary copies only."""
     if len(activities) and "shoe_id" in activities:
         assigned = activities.dropna(subset=["shoe_id"])
         per_shoe = assigned.groupby(assigned["shoe_id"].astype(int))["distance_m"].agg(
@@ -58,7 +57,7 @@ def shoe_status(shoes: pd.DataFrame, activities: pd.DataFrame) -> list[ShoeStatu
     else:
         per_shoe = pd.DataFrame(columns=["sum", "count"])
     out = []
-    for s in shoes.itertuples():
+    for s in shoes:
         total, count = (
             (per_shoe.loc[s.id, "sum"], per_shoe.loc[s.id, "count"])
             if s.id in per_shoe.index
@@ -71,9 +70,9 @@ def shoe_status(shoes: pd.DataFrame, activities: pd.DataFrame) -> list[ShoeStatu
                 km=(s.start_m + float(total)) / 1000.0,
                 warn_km=s.warn_m / 1000.0,
                 retire_km=s.retire_m / 1000.0,
-                retired=bool(s.retired),
+                retired=s.retired,
                 runs=int(count),
-                default_for=s.default_for if isinstance(s.default_for, str) else None,
+                default_for=s.default_for,
             )
         )
     return out

@@ -309,7 +309,7 @@ def _strava_manual(row: dict, label: str) -> Activity | None:
 # -- Garmin --------------------------------------------------------------------------------------
 def _garmin(zf: SafeZip, mapper) -> ExportResult:
     result = ExportResult("garmin")
-    summaries = []
+    summaries: list[dict] = []
     for name in sorted(zf.names):
         if "DI-Connect-Fitness/" in name and name.endswith("_summarizedActivities.json"):
             try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -17,13 +16,13 @@ from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
+from .hr import hr_histogram
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
 # "seconds since the device was powered on", which cannot be placed on a calendar day.
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 FIT_DATETIME_MIN = 0x10000000
 # A gap between two records longer than this is a pause, not time spent at that heart rate.
-MAX_HR_SAMPLE_GAP_S = 10.0
 
 _SESSION_FIELDS = (
     "start_time",
@@ -210,7 +209,7 @@ def read_fit(data: bytes, path: str = "") -> list[Activity]:
         elapsed = s.get("total_elapsed_time")
         timer = s.get("total_timer_time")
         end = start + (elapsed if elapsed is not None else timer or 0.0)
-        hist = _hr_histogram(records, start, end)
+        hist = hr_histogram(r for r in records if start <= r[0] <= end)
         sport = s.get("sport")
         sub = s.get("sub_sport")
         activities.append(
@@ -237,17 +236,3 @@ def read_fit(data: bytes, path: str = "") -> list[Activity]:
 
 def _num(value) -> float | None:
     return float(value) if isinstance(value, int | float) else None
-
-
-def _hr_histogram(records: list[tuple[int, int]], start: float, end: float) -> dict[int, float]:
-    """Seconds at each heart rate: each sample holds until the next one, pauses excluded."""
-    inside = [r for r in records if start <= r[0] <= end]
-    if len(inside) < 2:
-        return {}
-    inside.sort()
-    counter: Counter[int] = Counter()
-    for (t0, hr), (t1, _) in zip(inside, inside[1:], strict=False):
-        dt = t1 - t0
-        if 0 < dt <= MAX_HR_SAMPLE_GAP_S:
-            counter[int(hr)] += dt
-    return {hr: float(s) for hr, s in sorted(counter.items())}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections import Counter
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -25,6 +26,7 @@ from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
+from .hr import hr_histogram, mean_hr
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_GPX_BYTES = 64 * 1024 * 1024
@@ -35,7 +37,6 @@ MOVING_SPEED_MS = 0.5
 # A point whose detour is this much longer than the straight line past it is a GPS spike.
 SPIKE_DETOUR_FACTOR = 3.0
 SPIKE_MIN_DETOUR_M = 40.0
-MAX_HR_SAMPLE_GAP_S = 10.0
 # Above this average moving speed (≈ 23 km/h) a track without a declared type is no run.
 MAX_RUNNING_SPEED_MS = 6.5
 
@@ -94,7 +95,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
         )
 
     distance = moving = 0.0
-    hist: dict[int, float] = {}
+    hist: Counter[int] = Counter()
     hr_values: list[int] = []
     starts, ends = [], []
     for seg in segments:
@@ -111,7 +112,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
         distance += float(d.sum())
         speed = d / np.maximum(dt, 1e-9)
         moving += float(dt[speed >= MOVING_SPEED_MS].sum())
-        _add_hr(hist, t, hr)
+        hist.update(hr_histogram(zip(t, hr, strict=True)))
         hr_values.extend(int(h) for h in hr if h > 0)
 
     if not starts:
@@ -130,8 +131,6 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
         gain = float(up) if up else None
     except Exception:  # elevation is optional context; a track without it still counts
         gain = None
-    weighted = sum(hr * s for hr, s in hist.items())
-    total_hr_s = sum(hist.values())
     return [
         Activity(
             sport=sport,
@@ -142,10 +141,10 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
             elapsed_s=end_ts - start_ts,
             source_format="gpx",
             source_path=path,
-            avg_hr=(weighted / total_hr_s) if total_hr_s else None,
+            avg_hr=mean_hr(dict(hist)),
             max_hr=float(max(hr_values)) if hr_values else None,
             elevation_gain_m=gain,
-            hr_histogram_s=hist,
+            hr_histogram_s=dict(sorted(hist.items())),
             device=(gpx.creator or None),
         )
     ]
@@ -176,7 +175,11 @@ def _point_hr(p: gpxpy.gpx.GPXTrackPoint) -> int:
 
 def _clean(points):
     """Timed points in time order, with glitches (time backwards, impossible jumps) dropped."""
-    t_out, lat_out, lon_out, ele_out, hr_out = [], [], [], [], []
+    t_out: list[float] = []
+    lat_out: list[float] = []
+    lon_out: list[float] = []
+    ele_out: list[float | None] = []
+    hr_out: list[int] = []
     for p in points:
         if p.time is None or p.latitude is None or p.longitude is None:
             continue
@@ -231,13 +234,6 @@ def _haversine_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> flo
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-
-
-def _add_hr(hist: dict[int, float], t, hr) -> None:
-    dt = np.diff(t)
-    for h, d in zip(hr[:-1], dt, strict=False):
-        if h > 0 and d <= MAX_HR_SAMPLE_GAP_S:
-            hist[int(h)] = hist.get(int(h), 0.0) + float(d)
 
 
 def _sport(trk_type: str | None, distance_m: float, moving_s: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -10,9 +9,9 @@ from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
+from .hr import hr_histogram
 
 NS = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
-MAX_HR_SAMPLE_GAP_S = 10.0
 _SPORTS = {"running": "running", "biking": "cycling", "other": "generic"}
 
 
@@ -102,7 +101,7 @@ def read_tcx(data: bytes, path: str = "") -> list[Activity]:
                 avg_hr=(hr_weighted / hr_time) if hr_time else None,
                 max_hr=max_hr,
                 elevation_gain_m=_gain(altitudes),
-                hr_histogram_s=_histogram(points),
+                hr_histogram_s=hr_histogram(points),
                 device=_creator(act),
             )
         )
@@ -128,13 +127,3 @@ def _gain(altitudes: list[float], hysteresis_m: float = 3.0) -> float | None:
         elif a < ref:
             ref = a
     return gain
-
-
-def _histogram(points: list[tuple[float, int]]) -> dict[int, float]:
-    points.sort()
-    counter: Counter[int] = Counter()
-    for (t0, hr), (t1, _) in zip(points, points[1:], strict=False):
-        dt = t1 - t0
-        if 0 < dt <= MAX_HR_SAMPLE_GAP_S:
-            counter[hr] += dt
-    return dict(sorted(counter.items()))

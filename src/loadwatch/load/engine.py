@@ -4,13 +4,13 @@ no clock; `as_of` and the time zone are arguments.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
+from ..model import decode_histogram
 from .grid import load_grid, local_days, running_only
 from .metrics import REGISTRY, compute_metrics
 from .params import LoadParams
@@ -38,19 +38,16 @@ def run_loads(
         return runs["distance_m"].astype(float) / 1000.0
     if params.load_basis == "moving_time":
         return runs["moving_s"].astype(float).fillna(runs.get("elapsed_s")) / 60.0
-    if hr is None or not hr.known:
+    if hr is None or hr.resting_hr is None or hr.max_hr is None or not hr.known:
         raise ValueError("the TRIMP load basis needs the athlete's resting and maximum heart rate")
+    rest, peak, sex = hr.resting_hr, hr.max_hr, hr.sex
 
     def one(row) -> float:
-        hist = row.get("hr_histogram")
-        if isinstance(hist, str) and hist:
-            hist = json.loads(hist)
-        if isinstance(hist, dict) and hist:
-            return banister_trimp(hist, hr.resting_hr, hr.max_hr, hr.sex)
+        hist = decode_histogram(row.get("hr_histogram"))
+        if hist:
+            return banister_trimp(hist, rest, peak, sex)
         if pd.notna(row.get("avg_hr")) and pd.notna(row.get("moving_s")):
-            return banister_trimp_mean(
-                row["moving_s"] / 60.0, row["avg_hr"], hr.resting_hr, hr.max_hr, hr.sex
-            )
+            return banister_trimp_mean(row["moving_s"] / 60.0, row["avg_hr"], rest, peak, sex)
         return float("nan")
 
     return runs.apply(one, axis=1).astype(float)

@@ -21,7 +21,7 @@ def banister_weight(hr: float, resting_hr: float, max_hr: float, sex: str | None
 
 
 def banister_trimp(
-    histogram_s: Mapping[int | str, float], resting_hr: float, max_hr: float, sex: str | None = None
+    histogram_s: Mapping[int, float], resting_hr: float, max_hr: float, sex: str | None = None
 ) -> float:
     """TRIMP summed over the heart-rate histogram (seconds at each bpm)."""
     if max_hr <= resting_hr:

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from ..model import Alert
+from ..views import DigestRow
 
 FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
@@ -84,7 +85,7 @@ def compose_alerts(
     )
     msg.add_alternative(page, subtype="html")
     if chart_png:
-        msg.get_payload()[1].add_related(chart_png, "image", "png", cid=cid, filename="load.png")
+        _html_part(msg).add_related(chart_png, "image", "png", cid=cid, filename="load.png")
     return msg
 
 
@@ -93,14 +94,14 @@ def compose_digest(
     to: str,
     sender: str,
     period: str,
-    rows: list[dict],
+    rows: list[DigestRow],
     chart_png: bytes | None,
     key: str,
     now: datetime,
 ) -> EmailMessage:
-    """`rows`: one dict per athlete, already ranked (see digest.py)."""
+    """`rows`: one per athlete, already ranked (see views.rank)."""
     msg = EmailMessage()
-    attention = sum(1 for r in rows if r["open_alerts"])
+    attention = sum(1 for r in rows if r.open_alerts)
     msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
     msg["From"] = sender
     msg["To"] = to
@@ -113,17 +114,15 @@ def compose_digest(
         "",
     ]
     for r in rows:
-        lines.append(f"* {r['athlete']}: {r['summary']}")
-        for a in r["open_alerts"]:
+        lines.append(f"* {r.athlete}: {r.summary}")
+        for a in r.open_alerts:
             lines.append(f"    - {a}")
     lines += ["", FOOTER, "", "-- loadwatch"]
     msg.set_content("\n".join(lines))
     cid = make_msgid(domain=_domain(sender))
     body = "".join(
-        f"<tr><td><b>{html.escape(r['athlete'])}</b></td><td>{html.escape(r['summary'])}"
-        + "".join(
-            f"<br><span style='color:#a61b1b'>{html.escape(a)}</span>" for a in r["open_alerts"]
-        )
+        f"<tr><td><b>{html.escape(r.athlete)}</b></td><td>{html.escape(r.summary)}"
+        + "".join(f"<br><span style='color:#a61b1b'>{html.escape(a)}</span>" for a in r.open_alerts)
         + "</td></tr>"
         for r in rows
     )
@@ -139,10 +138,16 @@ def compose_digest(
         subtype="html",
     )
     if chart_png:
-        msg.get_payload()[1].add_related(
-            chart_png, "image", "png", cid=cid, filename="overview.png"
-        )
+        _html_part(msg).add_related(chart_png, "image", "png", cid=cid, filename="overview.png")
     return msg
+
+
+def _html_part(msg: EmailMessage) -> EmailMessage:
+    """The HTML alternative, where the chart goes as a related part (shown inline by cid)."""
+    part = msg.get_body(("html",))
+    if not isinstance(part, EmailMessage):
+        raise ValueError("message has no HTML body")
+    return part
 
 
 def _indent(text: str) -> str:

@@ -43,6 +43,7 @@ class Sender:
         if settings.security == "none" and settings.host not in LOCAL_HOSTS:
             raise ConfigError("smtp.security", '"none" is only allowed for localhost')
         self.settings = settings
+        self.host: str = settings.host
         self.client: smtplib.SMTP | None = None
 
     def _where(self) -> str:
@@ -54,15 +55,15 @@ class Sender:
         try:
             if s.security == "ssl":
                 self.client = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout_s, context=tls_context(s)
+                    self.host, s.port, timeout=s.timeout_s, context=tls_context(s)
                 )
             else:
-                self.client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+                self.client = smtplib.SMTP(self.host, s.port, timeout=s.timeout_s)
                 self.client.ehlo()
                 if s.security == "starttls":
                     self.client.starttls(context=tls_context(s))
                     self.client.ehlo()
-            if s.username:
+            if s.username and secret is not None:
                 self.client.login(s.username, secret)
         except smtplib.SMTPAuthenticationError as e:
             self._close()

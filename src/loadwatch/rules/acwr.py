@@ -38,7 +38,7 @@ def evaluate(analysis, settings) -> list[Alert]:
         )
         out.append(
             Alert(
-                key=f"acwr:{name}:{iso_week(day)}",
+                key=f"acwr:{analysis.athlete.id}:{iso_week(day)}",
                 athlete=name,
                 rule="acwr",
                 day=day,

@@ -53,7 +53,7 @@ def evaluate(analysis, settings) -> list[Alert]:
             )
             out.append(
                 Alert(
-                    key=f"shoe:{name}:{shoe.id}:{level}",
+                    key=f"shoe:{analysis.athlete.id}:{shoe.id}:{level}",
                     athlete=name,
                     rule=f"shoe_{level}",
                     day=day,

@@ -48,7 +48,7 @@ def evaluate(analysis, settings) -> list[Alert]:
         )
         out.append(
             Alert(
-                key=f"run_spike:{name}:{day.isoformat()}",
+                key=f"run_spike:{analysis.athlete.id}:{day.isoformat()}",
                 athlete=name,
                 rule="run_spike",
                 day=day,

@@ -38,7 +38,7 @@ def evaluate(analysis, settings) -> list[Alert]:
         )
         out.append(
             Alert(
-                key=f"weekly_jump:{name}:{iso_week(day)}",
+                key=f"weekly_jump:{analysis.athlete.id}:{iso_week(day)}",
                 athlete=name,
                 rule="weekly_jump",
                 day=day,

@@ -1,29 +1,27 @@
-"""Ordered, named schema migrations, recorded in the database they changed.
-
-Each migration runs once, inside the transaction that records it. A database that knows a
-migration this program does not was written by a newer loadwatch: it is refused, not guessed at.
+"""SQLite: one file, no server. WAL, a busy timeout and `BEGIN IMMEDIATE` for every write, so
+readers never wait and two writers queue instead of failing. SQL and connection only.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
-from .errors import StoreError
+from ..errors import LockBusy, StoreError
+from .migrate import Migration, migrate, script
+from .sql import SqlDb, SqlStore
 
-Migration = tuple[str, Callable[[sqlite3.Connection], None]]
-
-
-def _script(db: sqlite3.Connection, sql: str) -> None:
-    # executescript() would COMMIT first and break the migration's transaction.
-    for statement in sql.split(";"):
-        if statement.strip():
-            db.execute(statement)
+BUSY_TIMEOUT_MS = 30_000
 
 
-def _m0001_initial(db: sqlite3.Connection) -> None:
-    _script(
+def _m0001_initial(db: SqlDb) -> None:
+    script(
         db,
         """
         CREATE TABLE athletes (
@@ -103,9 +101,9 @@ def _m0001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-def _m0002_digests(db: sqlite3.Connection) -> None:
+def _m0002_digests(db: SqlDb) -> None:
     # Coach digests have no athlete; they get their own ledger with the same promise.
-    _script(
+    script(
         db,
         """
         CREATE TABLE digests (
@@ -123,9 +121,9 @@ def _m0002_digests(db: sqlite3.Connection) -> None:
     )
 
 
-def _m0003_failed_files(db: sqlite3.Connection) -> None:
+def _m0003_failed_files(db: SqlDb) -> None:
     # Files that failed, as they were: a scheduled check reports a broken file once, not daily.
-    _script(
+    script(
         db,
         """
         CREATE TABLE failed_files (
@@ -141,9 +139,21 @@ def _m0003_failed_files(db: sqlite3.Connection) -> None:
     )
 
 
-def _m0004_alerts_since(db: sqlite3.Connection) -> None:
+def _m0004_alerts_since(db: SqlDb) -> None:
     # Set by an athlete's first check: alerts about earlier days are history, later ones news.
     db.execute("ALTER TABLE athletes ADD COLUMN alerts_since TEXT")
+
+
+def _m0005_alert_keys_by_id(db: SqlDb) -> None:
+    # Alert keys name the athlete by id, not by name, so a rename cannot resend history.
+    for athlete_id, name in db.rows("SELECT id, name FROM athletes"):
+        for row_id, key in db.rows(
+            "SELECT id, key FROM alerts WHERE athlete_id = ?", (athlete_id,)
+        ):
+            rule, _, rest = key.partition(":")
+            if rest.startswith(f"{name}:"):
+                new = f"{rule}:{athlete_id}:{rest[len(name) + 1 :]}"
+                db.execute("UPDATE alerts SET key = ? WHERE id = ?", (new, row_id))
 
 
 MIGRATIONS: list[Migration] = [
@@ -151,39 +161,84 @@ MIGRATIONS: list[Migration] = [
     ("0002_digests", _m0002_digests),
     ("0003_failed_files", _m0003_failed_files),
     ("0004_alerts_since", _m0004_alerts_since),
+    ("0005_alert_keys_by_id", _m0005_alert_keys_by_id),
 ]
 
 
-def migrate(db: sqlite3.Connection, migrations: list[Migration] = MIGRATIONS) -> list[str]:
-    """Apply what is missing, in order; return the names applied."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)"
-    )
-    done = {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
-    known = {name for name, _ in migrations}
-    unknown = sorted(done - known)
-    if unknown:
-        raise StoreError(
-            f"the database was written by a newer loadwatch (migration {unknown[-1]}); upgrade loadwatch"
-        )
-    applied = []
-    for name, func in migrations:
-        if name in done:
-            continue
-        db.execute("BEGIN IMMEDIATE")
+def _param(value: Any) -> Any:
+    """SQLite keeps moments as ISO text in UTC (sortable as text), days as ISO dates."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+class SqliteDb(SqlDb):
+    def __init__(self, path: Path):
+        super().__init__()
+        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, [_param(p) for p in params])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        # IMMEDIATE takes the write lock up front, so two writers never deadlock.
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            # Someone else may have migrated between our read and our lock.
-            if db.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone():
-                db.execute("COMMIT")
-                continue
-            func(db)
-            db.execute(
-                "INSERT INTO schema_migrations (name, applied_utc) VALUES (?, ?)",
-                (name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-            db.execute("COMMIT")
+            yield
         except BaseException:
-            db.execute("ROLLBACK")
+            self.conn.execute("ROLLBACK")
             raise
-        applied.append(name)
-    return applied
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SqliteStore(SqlStore):
+    """The default store: one file beside nothing."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = SqliteDb(self.path)
+            migrate(db, MIGRATIONS)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open database {self.path}: {e}") from e
+        super().__init__(db, f"sqlite:///{self.path}")
+        self._held: set[str] = set()
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """A file lock beside the database: the kernel drops it when the process dies."""
+        lock_path = Path(f"{self.path}.lock" if name == "check" else f"{self.path}.{name}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as e:
+                raise LockBusy(f"another loadwatch check is running (lock {lock_path})") from e
+            self._held.add(name)
+            yield
+        finally:
+            self._held.discard(name)
+            os.close(fd)
+
+    def claim_athletes(self, athlete_ids: Sequence[int], started_utc: datetime) -> Iterator[int]:
+        """One file has one writer at a time: the worker that holds the check lock takes every
+        athlete, and the others step aside (LockBusy)."""
+        if "check" in self._held:
+            yield from athlete_ids
+            return
+        with self.lock("check"):
+            yield from athlete_ids

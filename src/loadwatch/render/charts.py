@@ -1,4 +1,6 @@
-"""Charts from the daily frame, drawn once for the HTML report and the alert emails (PNG).
+"""Charts from the engine's frames, drawn once for the HTML report, the web page and the alert
+emails (PNG). Matplotlib's object API (`Figure`), never pyplot's global state, so charts can be
+drawn from several threads of the web server or the daemon.
 
 Each chart names the variant it shows and where its reference lines come from. No red/green
 "danger zones": the ACWR bands are team-sport conventions, drawn as thin reference lines only.
@@ -7,13 +9,16 @@ Each chart names the variant it shows and where its reference lines come from. N
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display, no GUI toolkit: charts are files
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+if TYPE_CHECKING:
+    from ..shoes import ShoeStatus
+    from ..views import DigestRow
 
 BAND_COLOURS = {"none": "#9aa5b1", "small": "#e0a100", "moderate": "#d0641c", "large": "#a61b1b"}
 INK = "#1f2933"
@@ -21,10 +26,14 @@ ACCENT = "#2f6fba"
 CHRONIC = "#7b8794"
 
 
-def _png(fig) -> bytes:
+def _axes(width: float, height: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -51,7 +60,7 @@ def _style(ax, title: str, note: str | None = None) -> None:
 
 def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
     """Bars of Monday-to-Sunday totals; the running week is drawn lighter."""
-    fig, ax = plt.subplots(figsize=(7.5, 2.8))
+    fig, ax = _axes(7.5, 2.8)
     if len(weeks):
         x = pd.to_datetime(weeks["week_start"])
         colours = [ACCENT] * len(weeks)
@@ -70,7 +79,7 @@ def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
 
 def acute_chronic(days: pd.DataFrame, unit: str = "km") -> bytes:
     """7-day and 28-day means with the coupled rolling ratio on its own axis."""
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    fig, ax = _axes(7.5, 3.2)
     if len(days):
         x = pd.to_datetime(days.index)
         ax.plot(x, days["acute_mean"], color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
@@ -106,7 +115,7 @@ def acute_chronic(days: pd.DataFrame, unit: str = "km") -> bytes:
 
 def run_spikes(runs: pd.DataFrame) -> bytes:
     """Each run's distance, coloured by its single-run spike band, against the 30-day longest."""
-    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    fig, ax = _axes(7.5, 3.0)
     if len(runs):
         x = pd.to_datetime(runs["day"])
         ax.step(
@@ -152,17 +161,17 @@ def run_spikes(runs: pd.DataFrame) -> bytes:
     return _png(fig)
 
 
-def shoes(shoe_rows: list[dict]) -> bytes:
+def shoes(shoe_rows: Sequence[ShoeStatus]) -> bytes:
     """Each shoe's distance against its reminder and retirement distances."""
-    rows = [s for s in shoe_rows if not s["retired"]] or shoe_rows
-    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.45 * max(len(rows), 1)))
+    rows = [s for s in shoe_rows if not s.retired] or list(shoe_rows)
+    fig, ax = _axes(7.5, 0.6 + 0.45 * max(len(rows), 1))
     for i, s in enumerate(rows):
-        colour = {"ok": ACCENT, "warn": "#e0a100", "retire": "#a61b1b"}[s["level"]]
-        ax.barh(i, s["km"], color=colour, height=0.5)
-        ax.plot([s["warn_km"]] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
-        ax.plot([s["retire_km"]] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
-        ax.text(s["km"], i, f"  {s['km']:.0f} km", va="center", fontsize=8, color=INK)
-    ax.set_yticks(range(len(rows)), [s["name"] for s in rows], fontsize=8)
+        colour = {"ok": ACCENT, "warn": "#e0a100", "retire": "#a61b1b"}[s.level]
+        ax.barh(i, s.km, color=colour, height=0.5)
+        ax.plot([s.warn_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
+        ax.plot([s.retire_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
+        ax.text(s.km, i, f"  {s.km:.0f} km", va="center", fontsize=8, color=INK)
+    ax.set_yticks(range(len(rows)), [s.name for s in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("km", fontsize=8)
     _style(
@@ -178,7 +187,7 @@ def alert_chart(
     days: pd.DataFrame,
     weeks: pd.DataFrame,
     runs: pd.DataFrame,
-    shoe_rows: list[dict],
+    shoe_rows: Sequence[ShoeStatus],
     weeks_shown: int = 8,
 ) -> tuple[bytes, str]:
     """The chart an alert email embeds, chosen by the alert that leads it: runs against their
@@ -200,25 +209,25 @@ def alert_chart(
     return run_spikes(runs), "Your recent runs against the longest run of the previous 30 days"
 
 
-def athletes_overview(rows: list[dict]) -> bytes:
+def athletes_overview(rows: Sequence[DigestRow]) -> bytes:
     """The coach digest's chart: each athlete's week so far against last week."""
-    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * max(len(rows), 1)))
+    fig, ax = _axes(7.5, 0.8 + 0.42 * max(len(rows), 1))
     for i, r in enumerate(rows):
         ax.barh(
             i + 0.18,
-            r["last_week_km"],
+            r.last_week_km,
             height=0.34,
             color="#cbd2d9",
             label="last week" if i == 0 else None,
         )
         ax.barh(
             i - 0.18,
-            r["this_week_km"],
+            r.this_week_km,
             height=0.34,
             color=ACCENT,
             label="this week" if i == 0 else None,
         )
-    ax.set_yticks(range(len(rows)), [r["athlete"] for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("km", fontsize=8)
     ax.legend(fontsize=7.5, frameon=False, loc="lower right")

@@ -1,0 +1,284 @@
+"""The application: one object over a store, the settings and a clock.
+
+The CLI, the cron check, the scheduler's jobs and the web page all go through it, so opening the
+database, syncing the config, locking, importing and building the views happen in one way. It
+holds no arithmetic (the engine does) and no SQL (the store does); it decides which of them to
+call, for whom, and on which day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import check as checks
+from .analysis import Analysis
+from .config import Settings
+from .config import load as load_settings
+from .errors import ConfigError, NotFound
+from .ingest import import_paths
+from .load import LoadParams
+from .model import Athlete, ImportSummary, LedgerEntry, Shoe
+from .paths import Locations, resolve
+from .shoes import ShoeStatus, shoe_status
+from .store import Store, open_store
+from .views import ActivityRow, ReportView, activity_rows, ledger_rows, report_view
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_settings(locations: Locations) -> Settings:
+    """The config a location names; a missing default config file means defaults."""
+    if locations.config_from != "default" and not locations.config.exists():
+        raise ConfigError(
+            "", f"no config file at {locations.config} (from {locations.config_from})"
+        )
+    return load_settings(locations.config)
+
+
+def database_url(locations: Locations, settings: Settings) -> str:
+    """--db and LOADWATCH_DB beat `store.database`, which beats the platform default."""
+    if locations.database_from == "default" and settings.database:
+        return str(settings.database)
+    return locations.database
+
+
+class App:
+    def __init__(self, store: Store, settings: Settings, clock: Clock = utc_now):
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        config: str | None = None,
+        clock: Clock = utc_now,
+        settings: Settings | None = None,
+    ) -> App:
+        """Open the database the flags, environment or config name, with the config synced."""
+        locations = resolve(db, config)
+        settings = settings if settings is not None else read_settings(locations)
+        app = cls(open_store(database_url(locations, settings)), settings, clock)
+        if settings.athletes:
+            app.sync_config()
+        return app
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- athletes ---------------------------------------------------------------------------
+    def sync_config(self) -> None:
+        """Athletes and shoes declared in the config become (or update) rows in the store."""
+        with self.store.transaction():
+            for a in self.settings.athletes:
+                athlete = self.store.athletes.add(
+                    a.name,
+                    a.email,
+                    a.tz,
+                    resting_hr=a.resting_hr,
+                    max_hr=a.max_hr,
+                    sex=a.sex,
+                    update=True,
+                )
+                for s in a.shoes:
+                    self.store.shoes.add(
+                        athlete.id,
+                        s.name,
+                        s.start_km * 1000,
+                        s.warn_km * 1000,
+                        s.retire_km * 1000,
+                        s.default_for,
+                        update=True,
+                    )
+                    if s.retired:
+                        self.store.shoes.retire(athlete.id, s.name)
+
+    def athlete(self, name: str | None = None) -> Athlete:
+        """The named athlete, or the only one there is."""
+        if name:
+            return self.store.athletes.named(name)
+        athletes = self.store.athletes.all()
+        if len(athletes) == 1:
+            return athletes[0]
+        if not athletes:
+            raise NotFound("no athletes yet: add one with 'loadwatch athletes add NAME --tz ZONE'")
+        raise NotFound(
+            "several athletes: choose one with --athlete ("
+            + ", ".join(a.name for a in athletes)
+            + ")"
+        )
+
+    def athletes(self) -> list[Athlete]:
+        return self.store.athletes.all()
+
+    def add_athlete(
+        self,
+        name: str,
+        email: str | None = None,
+        tz: str = "UTC",
+        resting_hr: int | None = None,
+        max_hr: int | None = None,
+        sex: str | None = None,
+        update: bool = False,
+    ) -> Athlete:
+        return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update)
+
+    def today(self, athlete: Athlete) -> date:
+        """Today in the athlete's own zone: the day a report or check describes by default."""
+        return self.clock().astimezone(ZoneInfo(athlete.tz)).date()
+
+    # -- import -----------------------------------------------------------------------------
+    def import_paths(
+        self,
+        athlete: Athlete,
+        paths: Iterable[Path | str],
+        workers: int | None = None,
+        on_total: Callable[[int], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        return import_paths(
+            self.store,
+            athlete,
+            paths,
+            workers=workers or self.settings.import_workers,
+            on_total=on_total,
+            on_progress=on_progress,
+            archive_limits=self.settings.archive_limits,
+        )
+
+    def sync_inboxes(self) -> dict[str, ImportSummary]:
+        """Every configured inbox, for the daemon's inbox job."""
+        out = {}
+        for athlete in self.store.athletes.all():
+            summary = checks.import_inbox(self.store, self.settings, athlete)
+            if summary is not None:
+                out[athlete.name] = summary
+        return out
+
+    # -- views ------------------------------------------------------------------------------
+    def analysis(
+        self, athlete: Athlete, as_of: date | None = None, params: LoadParams = LoadParams()
+    ) -> Analysis:
+        return checks.read_analysis(self.store, athlete, as_of or self.today(athlete), params)
+
+    def report(
+        self, athlete: Athlete, as_of: date | None = None, basis: str = "distance"
+    ) -> ReportView:
+        params = replace(LoadParams(), load_basis=basis)
+        return report_view(self.analysis(athlete, as_of, params))
+
+    def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
+        frame = self.store.activities.frame(athlete.id, include_duplicates=include_duplicates)
+        return activity_rows(frame, athlete.tz)
+
+    def shoe_status(self, athlete: Athlete) -> list[ShoeStatus]:
+        return shoe_status(
+            self.store.shoes.all(athlete.id), self.store.activities.frame(athlete.id)
+        )
+
+    def ledger(self, athlete: Athlete, status: str | None = None) -> list[LedgerEntry]:
+        return ledger_rows(self.store.ledger.entries(athlete.id), status)
+
+    # -- shoes ------------------------------------------------------------------------------
+    def add_shoe(
+        self,
+        athlete: Athlete,
+        name: str,
+        start_km: float,
+        warn_km: float,
+        retire_km: float,
+        default_for: str | None = None,
+        update: bool = False,
+    ) -> Shoe:
+        return self.store.shoes.add(
+            athlete.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, default_for, update
+        )
+
+    def activity_athlete(self, activity_id: int) -> Athlete:
+        """An activity id names its athlete."""
+        return self.store.athletes.get(self.store.activities.owner(activity_id))
+
+    def shoe_athlete(self, shoe: str, athlete: str | None = None) -> Athlete:
+        """The athlete a shoe name belongs to, when only one athlete has a shoe of that name."""
+        if athlete:
+            return self.athlete(athlete)
+        owners = self.store.shoes.owners(shoe)
+        if len(owners) == 1:
+            return self.store.athletes.get(owners[0])
+        return self.athlete(None)
+
+    def assign_shoe(self, athlete: Athlete, shoe: str, activity_id: int) -> int:
+        return self.store.shoes.assign(athlete.id, shoe, activity_id=activity_id)
+
+    def assign_shoe_range(
+        self, athlete: Athlete, shoe: str, first: date | None, last: date | None
+    ) -> int:
+        """Every run from the first to the last local day (inclusive) onto one shoe."""
+        tz = ZoneInfo(athlete.tz)
+        start = datetime.combine(first, time(0), tz) if first else None
+        end = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
+        return self.store.shoes.assign(athlete.id, shoe, start_utc=start, end_utc=end)
+
+    def retire_shoe(self, athlete: Athlete, shoe: str, retired: bool = True) -> None:
+        self.store.shoes.retire(athlete.id, shoe, retired)
+
+    # -- check ------------------------------------------------------------------------------
+    def check(
+        self,
+        athlete: str | None = None,
+        as_of: date | None = None,
+        dry_run: bool = False,
+        outbox: Path | None = None,
+        worker: bool = False,
+        with_digests: bool = True,
+        import_inboxes: bool = True,
+    ) -> checks.CheckResult:
+        """Import, evaluate, record and send, for one athlete or everyone, then the digests."""
+        if athlete is None and self.settings.athletes:
+            self.sync_config()
+        one = self.store.athletes.named(athlete) if athlete else None
+        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
+        return checks.run_check(
+            self.store,
+            self.settings,
+            self.clock(),
+            athlete=one,
+            options=options,
+            with_digests=with_digests,
+            worker=worker,
+        )
+
+    def digest(self, coach: str) -> checks.CheckResult:
+        """One coach's digest, for the scheduler's per-coach job."""
+        config = next((c for c in self.settings.coaches if c.name == coach), None)
+        if config is None:
+            raise NotFound(f"no coach named {coach!r} in the config")
+        result = checks.CheckResult()
+        mailer = checks.Mailer(self.settings)
+        try:
+            with self.store.lock("check"):
+                checks.send_digest(
+                    self.store, self.settings, config, self.clock(), checks.CheckOptions(),
+                    mailer, result,
+                )  # fmt: skip
+        finally:
+            mailer.close()
+        return result
+
+    def coaches_of(self, names: Sequence[str]) -> list[str]:
+        return [c.name for c in self.settings.coaches if set(names) & set(c.athletes)]

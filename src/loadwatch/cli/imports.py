@@ -1,0 +1,70 @@
+"""`loadwatch import`: files, folders and account exports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .main import EXIT_SOME_FAILED, Context, athlete_option, main, pass_context
+
+PROGRESS_MIN_FILES = 5
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@athlete_option("Whose files these are")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Decoding processes (default: all cores)."
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also list the files skipped as non-activities."
+)
+@pass_context
+def import_(
+    obj: Context,
+    paths: tuple[str, ...],
+    athlete: str | None,
+    as_json: bool,
+    workers: int | None,
+    verbose: bool,
+) -> None:
+    """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
+    app = obj.app
+    who = app.athlete(athlete)
+    bar: Any = None
+
+    def on_total(n: int) -> None:
+        nonlocal bar
+        if n > PROGRESS_MIN_FILES and not as_json and sys.stderr.isatty():
+            bar = click.progressbar(length=n, label="importing", file=sys.stderr)
+            bar.__enter__()
+
+    def on_progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        summary = app.import_paths(who, paths, workers, on_total, on_progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(summary.as_json(), indent=2))
+    else:
+        click.echo(
+            f"imported {summary.imported} files ({summary.activities} activities), "
+            f"{summary.duplicates} duplicates, {summary.unchanged} unchanged, "
+            f"{summary.skipped} skipped, {len(summary.failed)} failed"
+            + (f", {summary.ignored} other files ignored" if summary.ignored else "")
+        )
+        if verbose:
+            for s in summary.skipped_files:
+                click.echo(f"skipped: {s.path}: {s.reason}", err=True)
+        for f in summary.failed:
+            click.echo(f"failed: {f.path}: {f.reason}", err=True)
+    if summary.failed:
+        sys.exit(EXIT_SOME_FAILED)

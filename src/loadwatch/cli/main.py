@@ -1,0 +1,122 @@
+"""The click group, the options every command shares, and the one place where library errors
+become one-line messages and exit codes; a traceback reaches the user only with --debug."""
+
+from __future__ import annotations
+
+import traceback
+from datetime import date
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..app import App, read_settings
+from ..config import Settings
+from ..errors import LoadwatchError
+from ..paths import Locations, resolve
+
+EXIT_SOME_FAILED = 3
+
+
+class Context:
+    """What a command needs, opened on first use: `paths` and `config check` open no database."""
+
+    def __init__(self, db: str | None, config: str | None, debug: bool):
+        self.locations: Locations = resolve(db, config)
+        self.debug = debug
+        self._settings: Settings | None = None
+        self._app: App | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = read_settings(self.locations)
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            loc = self.locations
+            self._app = App.open(loc.database, str(loc.config), settings=self.settings)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+class LoadwatchGroup(click.Group):
+    """Turns library errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LoadwatchError as e:
+            if _debug(ctx):
+                traceback.print_exc()
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as e:
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"error: unexpected {type(e).__name__}: {e} (run again with --debug for details)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_object(Context)
+    return bool(obj and obj.debug)
+
+
+def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from e
+
+
+def athlete_option(what: str = "Whose") -> Any:
+    return click.option("--athlete", "-a", help=f"{what} (optional when there is one athlete).")
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(cls=LoadwatchGroup)
+@click.option(
+    "--db",
+    help="Database: a SQLite file, sqlite:///PATH or postgresql://... (env LOADWATCH_DB).",
+)
+@click.option(
+    "--config", type=click.Path(dir_okay=False), help="Config file, TOML (env LOADWATCH_CONFIG)."
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="loadwatch")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) -> None:
+    """Watch a runner's training load against the ranges studies associate with fewer injuries."""
+    obj = Context(db, config, debug)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+@main.command()
+@pass_context
+def paths(obj: Context) -> None:
+    """Show where the database and the config file live."""
+    loc = obj.locations
+    click.echo(f"database: {loc.database}  ({loc.database_from})")
+    click.echo(
+        f"config:   {loc.config}  ({loc.config_from}{'' if loc.config.exists() else ', not present'})"
+    )

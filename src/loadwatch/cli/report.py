@@ -1,0 +1,64 @@
+"""`loadwatch report`: weekly distance, named ratios, spikes and shoes, as text, JSON or HTML."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..render.report import report_json, terminal
+from .main import Context, athlete_option, main, parse_day, pass_context
+
+
+@main.command()
+@athlete_option("Whose report")
+@click.option(
+    "--as-of",
+    callback=parse_day,
+    help="The day to describe (default: today in the athlete's zone).",
+)
+@click.option(
+    "--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks shown."
+)
+@click.option(
+    "--basis",
+    type=click.Choice(["distance", "moving_time", "trimp"]),
+    default="distance",
+    show_default=True,
+    help="Load basis of the ratios (TRIMP needs resting and max heart rate).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML page.",
+)
+@pass_context
+def report(
+    obj: Context,
+    athlete: str | None,
+    as_of: date | None,
+    weeks: int,
+    basis: str,
+    as_json: bool,
+    html_path: str | None,
+) -> None:
+    """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
+    app = obj.app
+    try:
+        view = app.report(app.athlete(athlete), as_of, basis)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
+    if html_path:
+        from ..render.report import html_page
+
+        Path(html_path).write_text(html_page(view, weeks), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(report_json(view), indent=1, allow_nan=False))
+    else:
+        click.echo(terminal(view, weeks), nl=False)
+        if html_path:
+            click.echo(f"wrote {html_path}")

@@ -1,0 +1,128 @@
+"""`loadwatch shoes`: mileage against reminder and retirement distances."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from ..model import SHOE_RETIRE_M, SHOE_WARN_M
+from ..render.tables import shoes_table
+from .main import Context, athlete_option, json_option, main, parse_day, pass_context
+
+
+@main.group()
+def shoes() -> None:
+    """Track shoe mileage: add, list, assign, retire."""
+
+
+@shoes.command("add")
+@click.argument("name")
+@athlete_option("Whose shoe")
+@click.option(
+    "--start-km",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Distance already on the shoe.",
+)
+@click.option(
+    "--warn-km",
+    type=click.FloatRange(1),
+    default=SHOE_WARN_M / 1000,
+    show_default=True,
+    help="Remind at this distance (400 mi).",
+)
+@click.option(
+    "--retire-km",
+    type=click.FloatRange(1),
+    default=SHOE_RETIRE_M / 1000,
+    show_default=True,
+    help="Remind again to retire it at this distance (500 mi).",
+)
+@click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
+@click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
+@click.option("--update", is_flag=True, help="Change an existing shoe.")
+@pass_context
+def shoes_add(
+    obj: Context,
+    name: str,
+    athlete: str | None,
+    start_km: float,
+    warn_km: float,
+    retire_km: float,
+    is_default: bool,
+    default_for: str | None,
+    update: bool,
+) -> None:
+    """Add a shoe."""
+    if retire_km < warn_km:
+        raise click.BadParameter("must not be below --warn-km", param_hint="--retire-km")
+    app = obj.app
+    a = app.athlete(athlete)
+    kind = default_for or ("running" if is_default else None)
+    app.add_shoe(a, name, start_km, warn_km, retire_km, kind, update=update)
+    click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
+
+
+@shoes.command("list")
+@athlete_option("Whose shoes")
+@json_option
+@pass_context
+def shoes_list(obj: Context, athlete: str | None, as_json: bool) -> None:
+    """Shoes with their distance against their limits."""
+    app = obj.app
+    rows = app.shoe_status(app.athlete(athlete))
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in rows], indent=2))
+    else:
+        click.echo(shoes_table(rows))
+
+
+@shoes.command("assign")
+@click.argument("args", nargs=-1, required=True)
+@athlete_option("Whose runs")
+@click.option(
+    "--from", "from_day", callback=parse_day, help="First local day of a range (inclusive)."
+)
+@click.option("--to", "to_day", callback=parse_day, help="Last local day of a range (inclusive).")
+@pass_context
+def shoes_assign(
+    obj: Context,
+    args: tuple[str, ...],
+    athlete: str | None,
+    from_day: date | None,
+    to_day: date | None,
+) -> None:
+    """Put a run on a shoe: ACTIVITY_ID SHOE, or SHOE with --from/--to for every run in a range."""
+    app = obj.app
+    if len(args) == 2:
+        try:
+            activity_id = int(args[0])
+        except ValueError as e:
+            raise click.BadParameter(
+                f"{args[0]!r} is not an activity id", param_hint="ACTIVITY_ID"
+            ) from e
+        # An activity id names its athlete: --athlete is needed only to double-check.
+        a = app.athlete(athlete) if athlete else app.activity_athlete(activity_id)
+        app.assign_shoe(a, args[1], activity_id)
+        click.echo(f"activity {activity_id} -> {args[1]}")
+        return
+    a = app.athlete(athlete)
+    if len(args) != 1 or not (from_day or to_day):
+        raise click.UsageError("give ACTIVITY_ID SHOE, or SHOE with --from and/or --to")
+    n = app.assign_shoe_range(a, args[0], from_day, to_day)
+    click.echo(f"{n} runs -> {args[0]}")
+
+
+@shoes.command("retire")
+@click.argument("name")
+@athlete_option("Whose shoe")
+@click.option("--undo", is_flag=True, help="Bring a retired shoe back.")
+@pass_context
+def shoes_retire(obj: Context, name: str, athlete: str | None, undo: bool) -> None:
+    """Retire a shoe: it keeps its runs but gets no new ones."""
+    app = obj.app
+    app.retire_shoe(app.shoe_athlete(name, athlete), name, retired=not undo)
+    click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")

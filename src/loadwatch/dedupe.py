@@ -1,0 +1,84 @@
+"""Which stored activity is the same outing as a new one, which copy counts, and which shoe a new
+run gets. Pure functions: the store finds the candidates, these decide.
+
+The same run often arrives twice: from the watch folder and again from an account export, or as
+FIT and as the GPX a phone app wrote. Counting both would double the load, so one copy is primary
+(the device's own totals win: FIT > TCX > summary > GPX > manual) and the other is kept, marked as
+its duplicate, where `activities --all` shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .model import SOURCE_RANK, Activity, Shoe, ShoeDecl
+
+# The same outing from two sources: start within this window and distance within this fraction.
+DUPLICATE_START_S = 120
+DUPLICATE_DISTANCE_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A primary activity already stored, as the twin search needs to see it."""
+
+    id: int
+    start_utc: datetime
+    distance_m: float
+    source_format: str
+    content_hash: str
+
+
+def twin_window(act: Activity) -> tuple[datetime, datetime]:
+    """The start times a twin of `act` may have; the store fetches the primaries inside it."""
+    half = timedelta(seconds=DUPLICATE_START_S)
+    return act.start_utc - half, act.start_utc + half
+
+
+def find_twin(act: Activity, candidates: Iterable[StoredRun]) -> StoredRun | None:
+    """The stored primary that is the same outing, nearest start first.
+
+    Another session of the same file (a multisport leg) is never a twin of its sibling.
+    """
+    lo, hi = twin_window(act)
+    near = sorted(
+        (c for c in candidates if lo <= c.start_utc <= hi),
+        key=lambda c: (abs((c.start_utc - act.start_utc).total_seconds()), c.id),
+    )
+    for c in near:
+        if c.content_hash == act.content_hash:
+            continue
+        longer = max(c.distance_m, act.distance_m)
+        if abs(c.distance_m - act.distance_m) <= DUPLICATE_DISTANCE_FRACTION * longer:
+            return c
+    return None
+
+
+def new_is_primary(act: Activity, twin: StoredRun | None) -> bool:
+    """The new copy counts when it has no twin or comes from a better source."""
+    if twin is None:
+        return True
+    return SOURCE_RANK.get(act.source_format, 0) > SOURCE_RANK.get(twin.source_format, 0)
+
+
+def default_shoe(act: Activity, shoes: Sequence[Shoe]) -> int | None:
+    """The athlete's default shoe for this kind of run: a sub-sport default (e.g. trail) beats
+    the running default; walks, rides and swims get no shoe; the newest default wins."""
+    if not act.is_run:
+        return None
+    for key in (act.sub_sport, act.sport, "running"):
+        if not key or key == "generic":
+            continue
+        mine = [s.id for s in shoes if s.default_for == key and not s.retired]
+        if mine:
+            return max(mine)
+    return None
+
+
+def declared_default(decl: ShoeDecl, shoes: Sequence[Shoe]) -> str | None:
+    """A shoe an export declares becomes a default only where the athlete has none yet."""
+    if decl.default_for and not any(s.default_for == decl.default_for for s in shoes):
+        return decl.default_for
+    return None

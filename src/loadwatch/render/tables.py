@@ -1,0 +1,99 @@
+"""Lists as terminal tables and JSON-ready dicts: activities, shoes and the alert ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ..model import LedgerEntry
+from ..shoes import ShoeStatus
+from ..views import ActivityRow
+
+SHOE_STATUS = {"ok": "ok", "warn": "past reminder distance", "retire": "past retirement distance"}
+
+
+def _z(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.isoformat().replace("+00:00", "Z")
+
+
+def hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def activities_table(rows: Sequence[ActivityRow]) -> str:
+    out = [
+        f"{'id':>5}  {'local start':<16}  {'sport':<14} {'km':>7} {'moving':>8} {'hr':>4}  source"
+    ]
+    for r in rows:
+        hr = f"{r.avg_hr:.0f}" if r.avg_hr is not None else "-"
+        dup = f"  (duplicate of {r.duplicate_of})" if r.duplicate_of is not None else ""
+        out.append(
+            f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<14} {r.distance_m / 1000:>7.2f} "
+            f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
+        )
+    out.append(f"{len(rows)} activities")
+    return "\n".join(out)
+
+
+def activity_json(r: ActivityRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "start_utc": _z(r.start_utc),
+        "utc_offset_s": r.utc_offset_s,
+        "sport": r.sport,
+        "sub_sport": r.sub_sport,
+        "distance_m": r.distance_m,
+        "moving_s": r.moving_s,
+        "elapsed_s": r.elapsed_s,
+        "avg_hr": r.avg_hr,
+        "max_hr": r.max_hr,
+        "elevation_gain_m": r.elevation_gain_m,
+        "device": r.device,
+        "source": r.source,
+        "source_path": r.source_path,
+        "duplicate_of": r.duplicate_of,
+    }
+
+
+def shoes_table(shoes: Sequence[ShoeStatus]) -> str:
+    """Shoes with their distance against their limits (report and `shoes list`)."""
+    out = [f"{'shoe':<24}{'km':>8}{'warn':>7}{'retire':>8}{'runs':>6}  status"]
+    for s in shoes:
+        status = "retired" if s.retired else SHOE_STATUS[s.level]
+        if s.default_for:
+            status += f", default for {s.default_for}"
+        out.append(
+            f"{s.name:<24}{s.km:>8.1f}{s.warn_km:>7.0f}{s.retire_km:>8.0f}{s.runs:>6}  {status}"
+        )
+    return "\n".join(out)
+
+
+def ledger_table(entries: Sequence[LedgerEntry]) -> str:
+    out = []
+    for e in entries:
+        when = f"sent {_z(e.sent_utc)}" if e.status == "sent" else e.status
+        if e.status == "pending" and e.last_error:
+            when += f" ({e.attempts} tries; last: {e.last_error})"
+        out.append(f"{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
+    out.append(f"{len(entries)} alerts")
+    return "\n".join(out)
+
+
+def ledger_json(e: LedgerEntry) -> dict[str, Any]:
+    return {
+        "key": e.alert.key,
+        "rule": e.alert.rule,
+        "status": e.status,
+        "created_utc": _z(e.created_utc),
+        "sent_utc": _z(e.sent_utc),
+        "attempts": e.attempts,
+        "last_error": e.last_error,
+        "message_id": e.message_id,
+        "day": e.alert.day.isoformat(),
+        "title": e.alert.title,
+        "numbers": e.alert.numbers,
+    }

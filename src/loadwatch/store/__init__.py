@@ -1,0 +1,45 @@
+"""The store: `open_store(url)` and the `Store` protocol its backends share.
+
+`url` is a file path or `sqlite:///path` (the default backend: one file, no server) or
+`postgresql://user@host/db` (a club's server; several check workers can share it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import ActivityRepo, AthleteRepo, FileRepo, LedgerRepo, ShoeRepo, Store
+from .sql import SqlStore
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
+
+
+def open_store(url: str | Path) -> SqlStore:
+    """Open (and create or migrate) the database a path or URL names."""
+    text = str(url)
+    if is_postgres(text):
+        from .postgres import PostgresStore
+
+        return PostgresStore(text)
+    from .sqlite import SqliteStore
+
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]
+    return SqliteStore(Path(text).expanduser())
+
+
+__all__ = [
+    "ActivityRepo",
+    "AthleteRepo",
+    "FileRepo",
+    "LedgerRepo",
+    "ShoeRepo",
+    "SqlStore",
+    "Store",
+    "is_postgres",
+    "open_store",
+]

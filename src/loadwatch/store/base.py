@@ -1,0 +1,146 @@
+"""What the rest of loadwatch may ask of a store: five small repositories, a transaction and a lock.
+
+Everything above the store sees these protocols only, so SQLite (one file, no server) and
+PostgreSQL (a club's server) stand in for each other; `tests/test_store_contract.py` holds both to
+the same behaviour. Rules (which copy of a run counts, which shoe is the default) live in
+`dedupe.py`; the backends hold SQL and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from ..model import (
+    Activity,
+    Alert,
+    Athlete,
+    FileState,
+    LedgerEntry,
+    SavedFile,
+    Shoe,
+    ShoeDecl,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class AthleteRepo(Protocol):
+    def add(
+        self,
+        name: str,
+        email: str | None = None,
+        tz: str = "UTC",
+        resting_hr: int | None = None,
+        max_hr: int | None = None,
+        sex: str | None = None,
+        update: bool = False,
+    ) -> Athlete: ...
+    def get(self, athlete_id: int) -> Athlete: ...
+    def named(self, name: str) -> Athlete: ...
+    def all(self) -> list[Athlete]: ...
+    def alerts_since(self, athlete_id: int, first_check: date | None = None) -> date | None: ...
+
+
+class FileRepo(Protocol):
+    def known(self, athlete_id: int) -> dict[str, FileState]: ...
+    def known_hashes(self, athlete_id: int) -> set[str]: ...
+    def hash_known(self, athlete_id: int, content_hash: str) -> bool: ...
+    def failed(self, athlete_id: int) -> dict[str, tuple[int, int]]: ...
+    def record_failure(
+        self, athlete_id: int, path: str, size: int, mtime_ns: int, reason: str
+    ) -> None: ...
+    def save(
+        self,
+        athlete_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        status: str,
+        activities: Sequence[Activity] = (),
+        reason: str | None = None,
+        shoes: Sequence[ShoeDecl] = (),
+        gear: Mapping[tuple[str, int], str] | None = None,
+        gear_authoritative: bool = False,
+    ) -> SavedFile: ...
+
+
+class ActivityRepo(Protocol):
+    def frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame: ...
+    def owner(self, activity_id: int) -> int: ...
+
+
+class ShoeRepo(Protocol):
+    def add(
+        self,
+        athlete_id: int,
+        name: str,
+        start_m: float = 0.0,
+        warn_m: float = ...,
+        retire_m: float = ...,
+        default_for: str | None = None,
+        update: bool = False,
+    ) -> Shoe: ...
+    def all(self, athlete_id: int) -> list[Shoe]: ...
+    def named(self, athlete_id: int, name: str) -> Shoe: ...
+    def owners(self, name: str) -> list[int]: ...
+    def assign(
+        self,
+        athlete_id: int,
+        shoe: str | None,
+        activity_id: int | None = None,
+        start_utc: datetime | None = None,
+        end_utc: datetime | None = None,
+    ) -> int: ...
+    def retire(self, athlete_id: int, name: str, retired: bool = True) -> None: ...
+
+
+class LedgerRepo(Protocol):
+    def known_keys(self, keys: Sequence[str]) -> set[str]: ...
+    def insert(self, athlete_id: int, alerts: Sequence[tuple[Alert, str]]) -> list[str]: ...
+    def entries(
+        self,
+        athlete_id: int,
+        statuses: Sequence[str] | None = None,
+        since_utc: datetime | None = None,
+    ) -> list[LedgerEntry]: ...
+    def mark_sent(self, keys: Sequence[str], message_id: str) -> None: ...
+    def mark_failed(self, keys: Sequence[str], error: str) -> None: ...
+    def digest_status(self, key: str, coach: str | None = None) -> str | None: ...
+    def digest_finished(self, key: str, message_id: str | None, error: str | None) -> None: ...
+
+
+class Store(Protocol):
+    """One database: its repositories, a transaction spanning them, and the check's locks."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def athletes(self) -> AthleteRepo: ...
+    @property
+    def files(self) -> FileRepo: ...
+    @property
+    def activities(self) -> ActivityRepo: ...
+    @property
+    def shoes(self) -> ShoeRepo: ...
+    @property
+    def ledger(self) -> LedgerRepo: ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all (nested calls join the outer one)."""
+        ...
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Exclusive across processes; raises LockBusy at once when another holds it."""
+        ...
+
+    def claim_athletes(self, athlete_ids: Sequence[int], started_utc: datetime) -> Iterator[int]:
+        """Hand out athletes to concurrent workers: each athlete to one worker at a time, and
+        not again to a worker once checked after `started_utc`."""
+        ...
+
+    def close(self) -> None: ...

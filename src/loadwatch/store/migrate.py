@@ -1,0 +1,62 @@
+"""Ordered, named schema migrations, recorded in the database they changed.
+
+Each backend keeps its own list (SQLite and PostgreSQL differ in types, not in meaning). Each
+migration runs once, inside the transaction that records it. A database that knows a migration
+this program does not was written by a newer loadwatch: it is refused, not guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ..errors import StoreError
+from .sql import now_utc
+
+if TYPE_CHECKING:
+    from .sql import SqlDb
+
+Migration = tuple[str, Callable[["SqlDb"], None]]
+
+
+def script(db: SqlDb, sql: str) -> None:
+    """Several statements, one at a time, inside the migration's transaction."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: SqlDb, migrations: Sequence[Migration], serialize: str = "") -> list[str]:
+    """Apply what is missing, in order; return the names applied.
+
+    `serialize` is a statement run first in each migration's transaction that makes concurrent
+    starters wait for each other (SQLite's BEGIN IMMEDIATE already does).
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.rows("SELECT name FROM schema_migrations")}
+    unknown = sorted(done - {name for name, _ in migrations})
+    if unknown:
+        raise StoreError(
+            f"the database was written by a newer loadwatch (migration {unknown[-1]}); "
+            "upgrade loadwatch"
+        )
+    applied = []
+    for name, func in migrations:
+        if name in done:
+            continue
+        with db.transaction():
+            if serialize:
+                db.execute(serialize)
+            # Someone else may have migrated between our read and our lock.
+            if db.one("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
+                continue
+            func(db)
+            db.execute(
+                "INSERT INTO schema_migrations (name, applied_utc) VALUES (?, ?)",
+                (name, now_utc().isoformat()),
+            )
+        applied.append(name)
+    return applied

@@ -1,0 +1,754 @@
+"""The repositories in SQL that SQLite and PostgreSQL both speak.
+
+Statements use `?` placeholders and portable SQL (`ON CONFLICT`, `RETURNING`); each backend's
+`SqlDb` adapts parameters and placeholders and owns its transactions. What a statement means for
+the runner (which copy counts, which shoe is the default) is decided in `dedupe.py`, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import dedupe
+from ..errors import NotFound, StoreError
+from ..model import (
+    RUNNING_SPORTS,
+    SHOE_RETIRE_M,
+    SHOE_WARN_M,
+    Activity,
+    Alert,
+    Athlete,
+    FileState,
+    LedgerEntry,
+    SavedFile,
+    Shoe,
+    ShoeDecl,
+    encode_histogram,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Ledger queries over many keys go in chunks, under every backend's parameter limit.
+KEY_CHUNK = 500
+
+
+def utc(value: Any) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite keeps ISO text, PostgreSQL timestamptz)."""
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return dt.astimezone(UTC)
+
+
+def utc_or_none(value: Any) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+def day_or_none(value: Any) -> date | None:
+    if value is None:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def now_utc() -> datetime:
+    """When a row was written: bookkeeping only, never an input to the arithmetic."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class SqlDb(ABC):
+    """One connection, as the repositories need it: statements, rows, frames, transactions."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement with `?` placeholders; returns a DB-API cursor."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]:
+        """The backend's own write transaction."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction; a nested call joins the one already open."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with self._transaction():
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(r) for r in self.execute(sql, params).fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        row = self.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        import pandas as pd  # not at module level: an import of an unchanged folder needs none
+
+        cur = self.execute(sql, params)
+        columns = [d[0] for d in cur.description]
+        return pd.DataFrame.from_records(cur.fetchall(), columns=columns, coerce_float=True)
+
+
+def _in(values: Sequence[Any]) -> str:
+    return "(" + ", ".join("?" * len(values)) + ")"
+
+
+class SqlAthletes:
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    _COLUMNS = "id, name, email, tz, resting_hr, max_hr, sex"
+
+    def add(
+        self,
+        name: str,
+        email: str | None = None,
+        tz: str = "UTC",
+        resting_hr: int | None = None,
+        max_hr: int | None = None,
+        sex: str | None = None,
+        update: bool = False,
+    ) -> Athlete:
+        with self.db.transaction():
+            exists = self.db.scalar("SELECT id FROM athletes WHERE name = ?", (name,))
+            if exists is not None and not update:
+                raise StoreError(f"athlete {name!r} exists already")
+            if exists is not None:
+                self.db.execute(
+                    "UPDATE athletes SET email = COALESCE(?, email), tz = ?, "
+                    "resting_hr = COALESCE(?, resting_hr), max_hr = COALESCE(?, max_hr), "
+                    "sex = COALESCE(?, sex) WHERE id = ?",
+                    (email, tz, resting_hr, max_hr, sex, exists),
+                )
+            else:
+                self.db.execute(
+                    "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, created_utc) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, email, tz, resting_hr, max_hr, sex, now_utc()),
+                )
+        return self.named(name)
+
+    def get(self, athlete_id: int) -> Athlete:
+        row = self.db.one(f"SELECT {self._COLUMNS} FROM athletes WHERE id = ?", (athlete_id,))
+        if row is None:
+            raise NotFound(f"no athlete with id {athlete_id}")
+        return Athlete(*row)
+
+    def named(self, name: str) -> Athlete:
+        row = self.db.one(f"SELECT {self._COLUMNS} FROM athletes WHERE name = ?", (name,))
+        if row is None:
+            known = [a.name for a in self.all()]
+            hint = (
+                f" (known: {', '.join(known)})"
+                if known
+                else " (add one with 'loadwatch athletes add')"
+            )
+            raise NotFound(f"no athlete named {name!r}{hint}")
+        return Athlete(*row)
+
+    def all(self) -> list[Athlete]:
+        return [
+            Athlete(*r) for r in self.db.rows(f"SELECT {self._COLUMNS} FROM athletes ORDER BY name")
+        ]
+
+    def alerts_since(self, athlete_id: int, first_check: date | None = None) -> date | None:
+        """The day an athlete's alerts start; with `first_check`, set it if it was never set."""
+        if first_check is not None:
+            with self.db.transaction():
+                self.db.execute(
+                    "UPDATE athletes SET alerts_since = ? WHERE id = ? AND alerts_since IS NULL",
+                    (first_check, athlete_id),
+                )
+        return day_or_none(
+            self.db.scalar("SELECT alerts_since FROM athletes WHERE id = ?", (athlete_id,))
+        )
+
+
+class SqlShoes:
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    _COLUMNS = "id, athlete_id, name, start_m, warn_m, retire_m, retired, default_for"
+
+    def add(
+        self,
+        athlete_id: int,
+        name: str,
+        start_m: float = 0.0,
+        warn_m: float = SHOE_WARN_M,
+        retire_m: float = SHOE_RETIRE_M,
+        default_for: str | None = None,
+        update: bool = False,
+    ) -> Shoe:
+        with self.db.transaction():
+            exists = self.find(athlete_id, name)
+            if exists is not None and not update:
+                raise StoreError(f"shoe {name!r} exists already")
+            if default_for:
+                # One default per kind of run: the new one takes over.
+                self.db.execute(
+                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ?",
+                    (athlete_id, default_for),
+                )
+            if exists is not None:
+                self.db.execute(
+                    "UPDATE shoes SET start_m = ?, warn_m = ?, retire_m = ?, "
+                    "default_for = COALESCE(?, default_for) WHERE id = ?",
+                    (start_m, warn_m, retire_m, default_for, exists.id),
+                )
+            else:
+                self._insert(athlete_id, name, start_m, warn_m, retire_m, default_for)
+        return self.named(athlete_id, name)
+
+    def _insert(
+        self,
+        athlete_id: int,
+        name: str,
+        start_m: float,
+        warn_m: float,
+        retire_m: float,
+        default_for: str | None,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO shoes (athlete_id, name, start_m, warn_m, retire_m, retired, default_for, "
+            "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (athlete_id, name, start_m, warn_m, retire_m, False, default_for, now_utc()),
+        )
+
+    def declare(self, athlete_id: int, decl: ShoeDecl) -> None:
+        """A shoe from an export: created once; a default only where none is set."""
+        if self.find(athlete_id, decl.name) is not None:
+            return
+        default = dedupe.declared_default(decl, self.all(athlete_id))
+        self._insert(athlete_id, decl.name, 0.0, SHOE_WARN_M, SHOE_RETIRE_M, default)
+
+    @staticmethod
+    def _shoe(row: tuple) -> Shoe:
+        id_, athlete_id, name, start_m, warn_m, retire_m, retired, default_for = row
+        return Shoe(
+            id_, athlete_id, name, float(start_m), float(warn_m), float(retire_m), bool(retired),
+            default_for,
+        )  # fmt: skip
+
+    def all(self, athlete_id: int) -> list[Shoe]:
+        rows = self.db.rows(
+            f"SELECT {self._COLUMNS} FROM shoes WHERE athlete_id = ? ORDER BY retired, name",
+            (athlete_id,),
+        )
+        return [self._shoe(r) for r in rows]
+
+    def find(self, athlete_id: int, name: str | None) -> Shoe | None:
+        if not name:
+            return None
+        row = self.db.one(
+            f"SELECT {self._COLUMNS} FROM shoes WHERE athlete_id = ? AND name = ?",
+            (athlete_id, name),
+        )
+        return self._shoe(row) if row else None
+
+    def named(self, athlete_id: int, name: str) -> Shoe:
+        shoe = self.find(athlete_id, name)
+        if shoe is None:
+            names = sorted(s.name for s in self.all(athlete_id))
+            hint = (
+                f" (known: {', '.join(names)})"
+                if names
+                else " (add one with 'loadwatch shoes add')"
+            )
+            raise NotFound(f"no shoe named {name!r}{hint}")
+        return shoe
+
+    def owners(self, name: str) -> list[int]:
+        rows = self.db.rows(
+            "SELECT athlete_id FROM shoes WHERE name = ? ORDER BY athlete_id", (name,)
+        )
+        return [r[0] for r in rows]
+
+    def assign(
+        self,
+        athlete_id: int,
+        shoe: str | None,
+        activity_id: int | None = None,
+        start_utc: datetime | None = None,
+        end_utc: datetime | None = None,
+    ) -> int:
+        """Put one activity, or every run in [start, end), on a shoe (None: no shoe). Returns count."""
+        shoe_id = self.named(athlete_id, shoe).id if shoe else None
+        with self.db.transaction():
+            if activity_id is not None:
+                row = self.db.one(
+                    "SELECT duplicate_of FROM activities WHERE id = ? AND athlete_id = ?",
+                    (activity_id, athlete_id),
+                )
+                if row is None:
+                    raise NotFound(f"no activity {activity_id} for this athlete")
+                target = row[0] or activity_id  # a duplicate's shoe lives on its primary copy
+                return int(
+                    self.db.execute(
+                        "UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, target)
+                    ).rowcount
+                )
+            sports = sorted(RUNNING_SPORTS)
+            sql = (
+                "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND duplicate_of IS NULL "
+                f"AND sport IN {_in(sports)}"
+            )
+            args: list[Any] = [shoe_id, athlete_id, *sports]
+            if start_utc is not None:
+                sql += " AND start_utc >= ?"
+                args.append(start_utc)
+            if end_utc is not None:
+                sql += " AND start_utc < ?"
+                args.append(end_utc)
+            return int(self.db.execute(sql, args).rowcount)
+
+    def retire(self, athlete_id: int, name: str, retired: bool = True) -> None:
+        shoe = self.named(athlete_id, name)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE shoes SET retired = ?, default_for = ? WHERE id = ?",
+                (retired, None if retired else shoe.default_for, shoe.id),
+            )
+
+
+class SqlActivities:
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    def frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame:
+        """The athlete's activities as a DataFrame with an aware UTC `start_utc` column."""
+        import pandas as pd
+
+        sql = "SELECT * FROM activities WHERE athlete_id = ?"
+        if not include_duplicates:
+            sql += " AND duplicate_of IS NULL"
+        frame = self.db.frame(sql + " ORDER BY start_utc, id", (athlete_id,))
+        start = frame["start_utc"]
+        frame["start_utc"] = (
+            pd.to_datetime(start, utc=True, format="ISO8601")
+            if start.dtype == object
+            else pd.to_datetime(start, utc=True)
+        )
+        return frame
+
+    def owner(self, activity_id: int) -> int:
+        athlete_id = self.db.scalar(
+            "SELECT athlete_id FROM activities WHERE id = ?", (activity_id,)
+        )
+        if athlete_id is None:
+            raise NotFound(f"no activity {activity_id} (see 'loadwatch activities')")
+        return int(athlete_id)
+
+    def _primaries_near(self, athlete_id: int, act: Activity) -> list[dedupe.StoredRun]:
+        lo, hi = dedupe.twin_window(act)
+        rows = self.db.rows(
+            "SELECT id, start_utc, distance_m, source_format, content_hash FROM activities "
+            "WHERE athlete_id = ? AND duplicate_of IS NULL AND start_utc BETWEEN ? AND ?",
+            (athlete_id, lo, hi),
+        )
+        return [dedupe.StoredRun(r[0], utc(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+
+    def insert(
+        self,
+        athlete_id: int,
+        file_id: int,
+        act: Activity,
+        shoes: Sequence[Shoe],
+        gear_shoe: int | None = None,
+        defaults: bool = True,
+    ) -> bool:
+        """Insert; if the same outing is stored from another source, keep the better one primary.
+
+        Returns True when the new activity is the primary copy.
+        """
+        twin = dedupe.find_twin(act, self._primaries_near(athlete_id, act))
+        primary = dedupe.new_is_primary(act, twin)
+        shoe_id: int | None
+        if gear_shoe is not None and act.is_run:
+            shoe_id = gear_shoe  # the export says which shoe: that beats any default
+        else:
+            shoe_id = dedupe.default_shoe(act, shoes) if twin is None and defaults else None
+        new_id: int = self.db.scalar(
+            "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
+            "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
+            "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                athlete_id,
+                file_id,
+                act.session_index,
+                act.sport,
+                act.sub_sport,
+                act.start_utc,
+                act.utc_offset_s,
+                act.distance_m,
+                act.moving_s,
+                act.elapsed_s,
+                act.avg_hr,
+                act.max_hr,
+                act.elevation_gain_m,
+                encode_histogram(act.hr_histogram_s),
+                act.device,
+                act.source_format,
+                act.source_path,
+                act.content_hash,
+                None if primary or twin is None else twin.id,
+                shoe_id,
+            ),
+        )
+        if twin is not None and not primary and gear_shoe is not None:
+            self.set_shoe(twin.id, gear_shoe)
+        if twin is not None and primary:
+            # The better source takes over: the old copy and its own duplicates now point here,
+            # and whatever shoe the old copy carried moves with it (unless the export named one).
+            if gear_shoe is None:
+                self.db.execute(
+                    "UPDATE activities SET shoe_id = (SELECT shoe_id FROM activities WHERE id = ?) "
+                    "WHERE id = ?",
+                    (twin.id, new_id),
+                )
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
+                "WHERE id = ? OR duplicate_of = ?",
+                (new_id, twin.id, twin.id),
+            )
+        return primary
+
+    def set_shoe(self, activity_id: int, shoe_id: int | None) -> None:
+        self.db.execute("UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, activity_id))
+
+    def same_bytes(self, athlete_id: int, content_hash: str, session_index: int) -> int | None:
+        """The primary copy of a session already stored from the same bytes, if any."""
+        row = self.db.one(
+            "SELECT id, duplicate_of FROM activities WHERE athlete_id = ? AND content_hash = ? "
+            "AND session_index = ?",
+            (athlete_id, content_hash, session_index),
+        )
+        return None if row is None else int(row[1] or row[0])
+
+
+class SqlFiles:
+    def __init__(self, db: SqlDb, activities: SqlActivities, shoes: SqlShoes):
+        self.db = db
+        self.activities = activities
+        self.shoes = shoes
+
+    def known(self, athlete_id: int) -> dict[str, FileState]:
+        """Every recorded file of an athlete, in one query: the unchanged check of a big folder."""
+        rows = self.db.rows(
+            "SELECT path, size, mtime_ns, content_hash, status FROM imported_files "
+            "WHERE athlete_id = ?",
+            (athlete_id,),
+        )
+        return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def known_hashes(self, athlete_id: int) -> set[str]:
+        """Content hashes of every file imported (or recorded as a copy) for an athlete."""
+        rows = self.db.rows(
+            "SELECT DISTINCT content_hash FROM imported_files "
+            "WHERE athlete_id = ? AND status <> 'skipped'",
+            (athlete_id,),
+        )
+        return {r[0] for r in rows}
+
+    def hash_known(self, athlete_id: int, content_hash: str) -> bool:
+        return (
+            self.db.one(
+                "SELECT 1 FROM imported_files WHERE athlete_id = ? AND content_hash = ? "
+                "AND status <> 'skipped' LIMIT 1",
+                (athlete_id, content_hash),
+            )
+            is not None
+        )
+
+    def failed(self, athlete_id: int) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of files that failed as they are now."""
+        rows = self.db.rows(
+            "SELECT path, size, mtime_ns FROM failed_files WHERE athlete_id = ?", (athlete_id,)
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def record_failure(
+        self, athlete_id: int, path: str, size: int, mtime_ns: int, reason: str
+    ) -> None:
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO failed_files (athlete_id, path, size, mtime_ns, reason, seen_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (athlete_id, path) DO UPDATE SET "
+                "size = excluded.size, mtime_ns = excluded.mtime_ns, reason = excluded.reason, "
+                "seen_utc = excluded.seen_utc",
+                (athlete_id, path, size, mtime_ns, reason, now_utc()),
+            )
+
+    def save(
+        self,
+        athlete_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        status: str,
+        activities: Sequence[Activity] = (),
+        reason: str | None = None,
+        shoes: Sequence[ShoeDecl] = (),
+        gear: Mapping[tuple[str, int], str] | None = None,
+        gear_authoritative: bool = False,
+    ) -> SavedFile:
+        """Record a file (or a whole export) and its activities in one transaction.
+
+        Cross-source duplicates are resolved as they arrive; `shoes` an export declares are
+        created, and `gear` (content hash, session) -> shoe name puts each run on its shoe, also
+        when the run itself was already stored from another source.
+        """
+        primary = duplicates = 0
+        gear = gear or {}
+        with self.db.transaction():
+            for decl in shoes:
+                self.shoes.declare(athlete_id, decl)
+            known_shoes = self.shoes.all(athlete_id)
+            by_name = {s.name: s.id for s in known_shoes}
+            file_id = self.db.scalar(
+                "INSERT INTO imported_files "
+                "(athlete_id, path, size, mtime_ns, content_hash, status, reason, imported_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (athlete_id, path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+                "status = excluded.status, reason = excluded.reason, "
+                "imported_utc = excluded.imported_utc RETURNING id",
+                (athlete_id, path, size, mtime_ns, content_hash, status, reason, now_utc()),
+            )
+            self.db.execute(
+                "DELETE FROM failed_files WHERE athlete_id = ? AND path = ?", (athlete_id, path)
+            )
+            for act in activities:
+                shoe_id = by_name.get(gear.get((act.content_hash, act.session_index)) or "")
+                stored = self.activities.same_bytes(athlete_id, act.content_hash, act.session_index)
+                if stored is not None:
+                    duplicates += 1  # the same bytes under another name: already stored
+                    if shoe_id is not None:
+                        self.activities.set_shoe(stored, shoe_id)
+                    continue
+                if self.activities.insert(
+                    athlete_id,
+                    file_id,
+                    act,
+                    known_shoes,
+                    shoe_id,
+                    defaults=not gear_authoritative,
+                ):
+                    primary += 1
+                else:
+                    duplicates += 1
+        return SavedFile(primary, duplicates)
+
+
+def _alert_payload(alert: Alert) -> str:
+    return json.dumps(
+        {
+            "athlete": alert.athlete,
+            "day": alert.day.isoformat(),
+            "title": alert.title,
+            "text": alert.text,
+            "citation": alert.citation,
+            "numbers": alert.numbers,
+        }
+    )
+
+
+def _alert(key: str, rule: str, payload: str) -> Alert:
+    d = json.loads(payload)
+    return Alert(
+        key=key,
+        athlete=d["athlete"],
+        rule=rule,
+        day=date.fromisoformat(d["day"]),
+        title=d["title"],
+        text=d["text"],
+        citation=d["citation"],
+        numbers=d.get("numbers", {}),
+    )
+
+
+class SqlLedger:
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(keys), KEY_CHUNK):
+            chunk = list(keys[i : i + KEY_CHUNK])
+            rows = self.db.rows(f"SELECT key FROM alerts WHERE key IN {_in(chunk)}", chunk)
+            known.update(r[0] for r in rows)
+        return known
+
+    def insert(self, athlete_id: int, alerts: Sequence[tuple[Alert, str]]) -> list[str]:
+        """(alert, status) pairs; a key already present is left alone. Returns the statuses of
+        the rows actually inserted."""
+        inserted = []
+        with self.db.transaction():
+            for alert, status in alerts:
+                cur = self.db.execute(
+                    "INSERT INTO alerts (athlete_id, key, rule, status, payload, created_utc) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    (athlete_id, alert.key, alert.rule, status, _alert_payload(alert), now_utc()),
+                )
+                if cur.rowcount:
+                    inserted.append(status)
+        return inserted
+
+    def entries(
+        self,
+        athlete_id: int,
+        statuses: Sequence[str] | None = None,
+        since_utc: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        """Ledger rows of an athlete, oldest first."""
+        sql = (
+            "SELECT key, rule, status, payload, created_utc, sent_utc, attempts, last_error, "
+            "message_id FROM alerts WHERE athlete_id = ?"
+        )
+        args: list[Any] = [athlete_id]
+        if statuses is not None:
+            sql += f" AND status IN {_in(statuses)}"
+            args += list(statuses)
+        if since_utc is not None:
+            sql += " AND created_utc >= ?"
+            args.append(since_utc)
+        return [
+            LedgerEntry(
+                alert=_alert(key, rule, payload),
+                status=status,
+                created_utc=utc(created),
+                sent_utc=utc_or_none(sent),
+                attempts=int(attempts),
+                last_error=last_error,
+                message_id=message_id,
+            )
+            for key, rule, status, payload, created, sent, attempts, last_error, message_id in (
+                self.db.rows(sql + " ORDER BY id", args)
+            )
+        ]
+
+    def mark_sent(self, keys: Sequence[str], message_id: str) -> None:
+        sent = now_utc()
+        with self.db.transaction():
+            for key in keys:
+                self.db.execute(
+                    "UPDATE alerts SET status = 'sent', sent_utc = ?, message_id = ?, "
+                    "attempts = attempts + 1, last_error = NULL WHERE key = ? AND status = 'pending'",
+                    (sent, message_id, key),
+                )
+
+    def mark_failed(self, keys: Sequence[str], error: str) -> None:
+        with self.db.transaction():
+            for key in keys:
+                self.db.execute(
+                    "UPDATE alerts SET attempts = attempts + 1, last_error = ? "
+                    "WHERE key = ? AND status = 'pending'",
+                    (error, key),
+                )
+
+    def digest_status(self, key: str, coach: str | None = None) -> str | None:
+        """The digest's status; with `coach`, first record it as pending if it is new."""
+        with self.db.transaction():
+            if coach is not None:
+                self.db.execute(
+                    "INSERT INTO digests (key, coach, status, created_utc) "
+                    "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING",
+                    (key, coach, now_utc()),
+                )
+            return self.db.scalar("SELECT status FROM digests WHERE key = ?", (key,))
+
+    def digest_finished(self, key: str, message_id: str | None, error: str | None) -> None:
+        with self.db.transaction():
+            if error is None:
+                self.db.execute(
+                    "UPDATE digests SET status = 'sent', sent_utc = ?, message_id = ?, "
+                    "attempts = attempts + 1 WHERE key = ?",
+                    (now_utc(), message_id, key),
+                )
+            else:
+                self.db.execute(
+                    "UPDATE digests SET attempts = attempts + 1, last_error = ? WHERE key = ?",
+                    (error, key),
+                )
+
+
+class SqlStore(ABC):
+    """The repositories over one connection; a backend adds its connection, lock and claims."""
+
+    def __init__(self, db: SqlDb, url: str):
+        self.db = db
+        self._url = url
+        self._athletes = SqlAthletes(db)
+        self._shoes = SqlShoes(db)
+        self._activities = SqlActivities(db)
+        self._files = SqlFiles(db, self._activities, self._shoes)
+        self._ledger = SqlLedger(db)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def athletes(self) -> SqlAthletes:
+        return self._athletes
+
+    @property
+    def files(self) -> SqlFiles:
+        return self._files
+
+    @property
+    def activities(self) -> SqlActivities:
+        return self._activities
+
+    @property
+    def shoes(self) -> SqlShoes:
+        return self._shoes
+
+    @property
+    def ledger(self) -> SqlLedger:
+        return self._ledger
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.db.transaction()
+
+    @abstractmethod
+    def lock(self, name: str) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def claim_athletes(
+        self, athlete_ids: Sequence[int], started_utc: datetime
+    ) -> Iterator[int]: ...
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,315 @@
+"""The rows every surface shows: built once from the engine's frames and the store's records, and
+rendered as terminal text, JSON, HTML, email or a web page without computing a number again.
+
+Each view is a plain frozen dataclass with units in its field names; the renderers in `render/`
+only format them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .analysis import Analysis
+from .model import LedgerEntry
+from .shoes import ShoeStatus
+
+# How each number is defined, named wherever it is shown.
+VARIANTS = {
+    "acwr_rolling_coupled": "7:28 rolling, coupled (Hulin 2016)",
+    "acwr_rolling_uncoupled": "7:21 rolling, uncoupled (Windt & Gabbett 2019)",
+    "acwr_ewma": "EWMA 7:28, coupled, lambda 2/(N+1), seeded with the first day (Williams 2017)",
+    "ctl_atl": "Performance Manager, TrainingPeaks form, tau 42/7, seeded at 0; TSB of the previous day",
+    "monotony": "7-day mean / population SD (Foster 1998)",
+    "spike": "run vs longest run started in the previous 30 days, whole metres (Frandsen 2025)",
+}
+
+
+def num(x: object, digits: int = 6) -> float | None:
+    """A finite float rounded for display and JSON, or None for missing, NaN and infinity."""
+    if x is None:
+        return None
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(f) or math.isinf(f):
+        return None
+    return round(f, digits)
+
+
+@dataclass(frozen=True)
+class DayRow:
+    date: date
+    distance_km: float | None
+    acute7_km: float | None
+    chronic28_km: float | None
+    load: float | None
+    acwr_rolling_coupled: float | None
+    acwr_rolling_uncoupled: float | None
+    acwr_ewma: float | None
+    week_over_week_pct: float | None
+    ctl: float | None
+    atl: float | None
+    tsb: float | None
+    monotony: float | None
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week_start: date
+    distance_km: float | None
+    days: int
+    change_pct: float | None
+    longest_km: float | None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int | None
+    date: date
+    start_utc: datetime
+    distance_km: float | None
+    longest_prior_30d_km: float | None
+    spike_pct: float | None
+    spike_band: str | None
+    full_30d_history: bool
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """One athlete on one day: what `report`, the HTML page and the web page show."""
+
+    athlete: str
+    as_of: date
+    tz: str
+    load_basis: str
+    load_unit: str
+    days: list[DayRow]
+    weeks: list[WeekRow]
+    runs: list[RunRow]
+    shoes: list[ShoeStatus]
+    analysis: Analysis  # the frames the charts draw
+
+    @property
+    def today(self) -> DayRow | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def latest_spike(self) -> RunRow | None:
+        spikes = [r for r in self.runs if r.spike_band not in (None, "none") and r.full_30d_history]
+        return spikes[-1] if spikes else None
+
+
+def report_view(analysis: Analysis, days_shown: int | None = None) -> ReportView:
+    """The report rows; `days_shown` keeps only the last so many days (None: all of them)."""
+    distance, load = analysis.distance, analysis.load
+    d, b = distance.days, load.days
+    if days_shown is not None and len(d) > days_shown:
+        d, b = d.iloc[-days_shown:], b.iloc[-days_shown:]
+    idx = d.index
+    cols = {
+        "distance_km": d["load"],
+        "acute7_km": d["acute_sum"],
+        "chronic28_km": d["chronic_sum"] / 4.0,
+        "load": b["load"],
+        **{
+            c: b[c]
+            for c in (
+                "acwr_rolling_coupled",
+                "acwr_rolling_uncoupled",
+                "acwr_ewma",
+                "week_over_week_pct",
+                "ctl",
+                "atl",
+                "tsb",
+                "monotony",
+            )
+        },
+    }
+    values = {k: [num(x) for x in v.to_numpy()] for k, v in cols.items()}
+    days = [DayRow(day.date(), **{k: values[k][i] for k in cols}) for i, day in enumerate(idx)]
+    weeks = [
+        WeekRow(
+            pd.Timestamp(w.week_start).date(),
+            num(w.total),
+            int(w.days),
+            num(w.change_pct),
+            num(w.longest),
+        )
+        for w in distance.weeks.itertuples()
+    ]
+    has_id = "id" in distance.runs
+    runs = [
+        RunRow(
+            int(r.id) if has_id and pd.notna(r.id) else None,
+            pd.Timestamp(r.day).date(),
+            r.start_utc.to_pydatetime(),
+            num(r.distance_m / 1000.0),
+            num(r.longest_prior_30d_m / 1000.0),
+            num(r.spike_pct),
+            r.spike_band,
+            bool(r.full_30d_history),
+        )
+        for r in distance.runs.itertuples()
+    ]
+    return ReportView(
+        analysis.athlete.name,
+        load.as_of,
+        load.tz,
+        load.params.load_basis,
+        load.params.unit,
+        days,
+        weeks,
+        runs,
+        analysis.shoes,
+        analysis,
+    )
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    start_utc: datetime
+    local_start: datetime
+    utc_offset_s: int | None
+    sport: str
+    sub_sport: str | None
+    distance_m: float
+    moving_s: float | None
+    elapsed_s: float | None
+    avg_hr: float | None
+    max_hr: float | None
+    elevation_gain_m: float | None
+    device: str | None
+    source: str
+    source_path: str
+    duplicate_of: int | None
+
+
+def _opt(v: object) -> object:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _opt_int(v: object) -> int | None:
+    v = _opt(v)
+    return None if v is None else int(v)  # type: ignore[call-overload]
+
+
+def _opt_float(v: object) -> float | None:
+    v = _opt(v)
+    return None if v is None else float(v)  # type: ignore[arg-type]
+
+
+def _opt_str(v: object) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
+    zone = ZoneInfo(tz)
+    return [
+        ActivityRow(
+            id=int(r.id),
+            start_utc=r.start_utc.to_pydatetime(),
+            local_start=r.start_utc.tz_convert(zone).to_pydatetime(),
+            utc_offset_s=_opt_int(r.utc_offset_s),
+            sport=r.sport,
+            sub_sport=_opt_str(r.sub_sport),
+            distance_m=float(r.distance_m),
+            moving_s=_opt_float(r.moving_s),
+            elapsed_s=_opt_float(r.elapsed_s),
+            avg_hr=_opt_float(r.avg_hr),
+            max_hr=_opt_float(r.max_hr),
+            elevation_gain_m=_opt_float(r.elevation_gain_m),
+            device=_opt_str(r.device),
+            source=r.source_format,
+            source_path=r.source_path or "",
+            duplicate_of=_opt_int(r.duplicate_of),
+        )
+        for r in frame.itertuples()
+    ]
+
+
+def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[LedgerEntry]:
+    """The ledger as `loadwatch alerts` lists it: oldest first, optionally one status."""
+    return [e for e in entries if status is None or e.status == status]
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    athlete: str
+    this_week_km: float
+    last_week_km: float
+    acwr: float | None
+    latest_spike_pct: float | None
+    latest_spike_band: str | None
+    shoes_near_limit: list[str]
+    open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
+
+    def rank_key(self) -> tuple:
+        """Open alerts first, then the highest ratio or spike."""
+        score = max(
+            self.acwr or 0.0,
+            (self.latest_spike_pct or 0.0) / 100.0 + 1.0 if self.latest_spike_pct else 0.0,
+        )
+        return (-len(self.open_alerts), -score, self.athlete)
+
+    @property
+    def summary(self) -> str:
+        """The athlete's numbers in one line, as the digest prints them."""
+        parts = [f"this week {self.this_week_km:.1f} km, last week {self.last_week_km:.1f} km"]
+        parts.append(
+            f"ratio 7:28 rolling coupled {self.acwr:.2f}"
+            if self.acwr is not None
+            else "ratio n/a (<28 days)"
+        )
+        if self.latest_spike_pct is not None:
+            parts.append(f"latest spike {self.latest_spike_pct:+.0f}% ({self.latest_spike_band})")
+        if self.shoes_near_limit:
+            parts.append("shoes: " + ", ".join(self.shoes_near_limit))
+        return "; ".join(parts)
+
+
+def digest_row(analysis: Analysis, open_alerts: list[LedgerEntry]) -> DigestRow:
+    """One athlete's line in a coach digest."""
+    weeks = analysis.distance.weeks
+    this_week = float(weeks["total"].iloc[-1]) if len(weeks) else 0.0
+    last_week = float(weeks["total"].iloc[-2]) if len(weeks) > 1 else 0.0
+    days = analysis.distance.days
+    acwr = None
+    if len(days):
+        v = days["acwr_rolling_coupled"].iloc[-1]
+        acwr = None if v is None or math.isnan(v) else float(v)
+    spikes = analysis.distance.runs
+    spikes = (
+        spikes[
+            spikes["full_30d_history"] & spikes["spike_band"].isin(["small", "moderate", "large"])
+        ]
+        if len(spikes)
+        else spikes
+    )
+    last = spikes.iloc[-1] if len(spikes) else None
+    near = [
+        f"{s.name} {s.km:.0f}/{s.retire_km:.0f} km"
+        for s in analysis.shoes
+        if not s.retired and s.km >= 0.9 * s.warn_km
+    ]
+    return DigestRow(
+        analysis.athlete.name,
+        this_week,
+        last_week,
+        acwr,
+        float(last["spike_pct"]) if last is not None else None,
+        last["spike_band"] if last is not None else None,
+        near,
+        [e.alert.title for e in open_alerts],
+    )
+
+
+def rank(rows: list[DigestRow]) -> list[DigestRow]:
+    """Open alerts first, then the highest ratio or spike."""
+    return sorted(rows, key=DigestRow.rank_key)
