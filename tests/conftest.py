@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -21,10 +22,47 @@ def expected_rows() -> list[dict]:
         return list(csv.DictReader(f))
 
 
-class Cli:
-    """Runs the real `loadwatch` command against one database file."""
+BACKENDS = ["sqlite", "postgres"]
+_databases = itertools.count(1)
 
-    def __init__(self, db: Path):
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL server for the whole run (the pgserver wheel starts it as any user).
+
+    It is never skipped: a machine where it cannot start fails these tests.
+    """
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+def new_pg_database(server) -> str:
+    """A fresh, empty database on the test server; its URL."""
+    import psycopg
+
+    name = f"lw_{next(_databases)}"
+    admin = server.get_uri()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    head, _, query = admin.partition("?")
+    return f"{head.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path: Path) -> str:
+    """Each test that takes it runs twice: on a SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "lw.db")
+    return new_pg_database(request.getfixturevalue("pg_server"))
+
+
+class Cli:
+    """Runs the real `loadwatch` command against one database (a file path or a URL)."""
+
+    def __init__(self, db: Path | str):
         self.db = db
         self.runner = CliRunner()
 
@@ -39,7 +77,13 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+def cli(db_url: str) -> Cli:
+    return Cli(db_url)
+
+
+@pytest.fixture
+def sqlite_cli(tmp_path: Path) -> Cli:
+    """For what only a file can show: its path, its journal mode, a file that is not SQLite."""
     return Cli(tmp_path / "lw.db")
 
 

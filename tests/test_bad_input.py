@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from loadwatch.errors import UnreadableFile
 from loadwatch.importers import read_file
+from loadwatch.store import open_store
 
 from .conftest import CORPUS
 
@@ -144,17 +144,17 @@ def test_batch_goes_on_and_leaves_no_half_rows(ana, tmp_path: Path) -> None:
     assert set(failed) == {"truncated.fit", "page.gpx", "bomb.gpx", "empty.tcx", "empty.fit.gz"}
     assert all(r and "\n" not in r for r in failed.values())
     assert "Traceback" not in result.output
-    with sqlite3.connect(ana.db) as db:
-        # One activity from good.fit and seven legs of the multisport file; none from the bad ones.
-        assert db.execute("SELECT COUNT(*) FROM activities").fetchone()[0] == 8
-        paths = {Path(p).name for (p,) in db.execute("SELECT DISTINCT source_path FROM activities")}
-        assert paths == {"good.fit", "multisport.fit"}
-        files = dict(db.execute("SELECT path, status FROM imported_files"))
-        assert {Path(p).name: s for p, s in files.items()} == {
-            "good.fit": "imported",
-            "multisport.fit": "imported",
-            "settings.fit": "skipped",
-        }
+    # One activity from good.fit and seven legs of the multisport file; none from the bad ones.
+    stored = ana.json("activities", "--all")
+    assert len(stored) == 8
+    assert {Path(a["source_path"]).name for a in stored} == {"good.fit", "multisport.fit"}
+    with open_store(ana.db) as store:
+        files = store.files.known(store.athletes.named("ana").id)
+    assert {Path(p).name: f.status for p, f in files.items()} == {
+        "good.fit": "imported",
+        "multisport.fit": "imported",
+        "settings.fit": "skipped",
+    }
 
 
 def test_human_output_lists_each_failure_on_one_line(ana, tmp_path: Path) -> None:

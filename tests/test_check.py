@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
+from loadwatch.store import open_store
 
 from .conftest import SAMPLES, Cli
 from .smtp_server import PASSWORD, SmtpServer, free_port
@@ -58,7 +59,7 @@ inbox = "{inbox}"
 
 
 class ConfiguredCli(Cli):
-    def __init__(self, db: Path, config: Path):
+    def __init__(self, db: Path | str, config: Path):
         super().__init__(db)
         self.config = config
 
@@ -66,9 +67,13 @@ class ConfiguredCli(Cli):
         return super().__call__("--config", str(self.config), *args, code=code)
 
 
-def _ledger(db: Path) -> dict[str, tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
-        return {k: (s, n) for k, s, n in conn.execute("SELECT key, status, attempts FROM alerts")}
+def _ledger(db: Path | str) -> dict[str, tuple[str, int]]:
+    with open_store(db) as store:
+        return {
+            e.alert.key: (e.status, e.attempts)
+            for a in store.athletes.all()
+            for e in store.ledger.entries(a.id)
+        }
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> bool:
@@ -80,8 +85,8 @@ def _wait_for(predicate, timeout: float = 30.0) -> bool:
     return False
 
 
-def test_spike_alert_arrives_once_with_numbers_and_chart(smtp, tmp_path: Path) -> None:
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+def test_spike_alert_arrives_once_with_numbers_and_chart(db_url, smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     first = cli("check", "--as-of", "2026-10-25")
     assert first.output == ""  # cron mails output: silence when all is well
     assert _wait_for(lambda: len(smtp.messages) == 1)
@@ -116,8 +121,10 @@ def test_spike_alert_arrives_once_with_numbers_and_chart(smtp, tmp_path: Path) -
     assert len(smtp.messages) == 1
 
 
-def test_message_id_is_deterministic_and_next_week_alerts_once(smtp, tmp_path: Path) -> None:
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+def test_message_id_is_deterministic_and_next_week_alerts_once(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     cli("check", "--as-of", "2026-11-08")
     assert _wait_for(lambda: len(smtp.messages) == 1)
     msg = smtp.messages[0]
@@ -132,11 +139,11 @@ def test_message_id_is_deterministic_and_next_week_alerts_once(smtp, tmp_path: P
     assert "alt='Weekly distance, Monday to Sunday'" in msg.get_body(("html",)).get_content()
 
 
-def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> None:
+def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: Path) -> None:
     port = free_port()  # nothing listens here yet
     server = SmtpServer(tmp_path)
     config_text = server.config().replace(f"port = {server.port}", f"port = {port}")
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, config_text))
+    cli = ConfiguredCli(db_url, write_config(tmp_path, config_text))
     down = cli("check", "--as-of", "2026-10-25", code=75)
     assert "unavailable" in down.stderr and "alerts stay pending" in down.stderr
     assert "Traceback" not in down.output
@@ -158,9 +165,9 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(tmp_path: Path) -> 
         server.stop()
 
 
-def test_wrong_password_is_a_clear_error(smtp, tmp_path: Path, monkeypatch) -> None:
+def test_wrong_password_is_a_clear_error(db_url, smtp, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv(ENV, "wrong")
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     result = cli("check", "--as-of", "2026-10-25", code=1)
     assert result.stderr == (
         f"error: SMTP login as 'coach@example.com' at 127.0.0.1:{smtp.port} was refused (535): "
@@ -175,26 +182,26 @@ def test_wrong_password_is_a_clear_error(smtp, tmp_path: Path, monkeypatch) -> N
     )
 
 
-def test_implicit_tls(tmp_path: Path) -> None:
+def test_implicit_tls(db_url, tmp_path: Path) -> None:
     server = SmtpServer(tmp_path, implicit_tls=True).start()
     try:
-        cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, server.config()))
+        cli = ConfiguredCli(db_url, write_config(tmp_path, server.config()))
         cli("check", "--as-of", "2026-10-25")
         assert _wait_for(lambda: len(server.messages) == 1)
     finally:
         server.stop()
 
 
-def test_untrusted_certificate_is_refused(smtp, tmp_path: Path) -> None:
+def test_untrusted_certificate_is_refused(db_url, smtp, tmp_path: Path) -> None:
     text = smtp.config().replace(f'ca_file = "{smtp.ca_file}"\n', "")
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, text))
+    cli = ConfiguredCli(db_url, write_config(tmp_path, text))
     result = cli("check", "--as-of", "2026-10-25", code=1)
     assert "is not trusted" in result.stderr and "smtp.ca_file" in result.stderr
     assert smtp.messages == []
 
 
-def test_dry_run_writes_eml_and_leaves_the_ledger_alone(smtp, tmp_path: Path) -> None:
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+def test_dry_run_writes_eml_and_leaves_the_ledger_alone(db_url, smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     out = cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(tmp_path / "outbox"))
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     assert (
@@ -206,14 +213,14 @@ def test_dry_run_writes_eml_and_leaves_the_ledger_alone(smtp, tmp_path: Path) ->
     assert smtp.messages == []
 
 
-def test_two_checks_at_once_send_each_alert_once(smtp, tmp_path: Path) -> None:
+def test_two_checks_at_once_send_each_alert_once(db_url, smtp, tmp_path: Path) -> None:
     cfg = write_config(tmp_path, smtp.config())
     cmd = [
         sys.executable,
         "-m",
         "loadwatch",
         "--db",
-        str(tmp_path / "lw.db"),
+        db_url,
         "--config",
         str(cfg),
         "check",
@@ -236,8 +243,8 @@ def test_two_checks_at_once_send_each_alert_once(smtp, tmp_path: Path) -> None:
     assert len(smtp.messages) == 1
 
 
-def test_coach_digest_once_a_day(smtp, tmp_path: Path) -> None:
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config(), coach=True))
+def test_coach_digest_once_a_day(db_url, smtp, tmp_path: Path) -> None:
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config(), coach=True))
     cli("athletes", "add", "ben", "--tz", "Europe/Berlin", "--email", "ben@example.com")
     cfg = cli.config
     cfg.write_text(
@@ -288,9 +295,9 @@ def test_check_without_smtp_config_says_what_to_do(cli) -> None:
 
 
 def test_a_broken_inbox_file_is_reported_once_by_check_and_always_by_import(
-    smtp, tmp_path: Path
+    db_url, smtp, tmp_path: Path
 ) -> None:
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     broken = tmp_path / "inbox" / "broken.fit"
     broken.write_bytes((SAMPLES / "real" / "togeojson-run.fit").read_bytes()[:5000])
     first = cli("check", "--as-of", "2026-10-25")
@@ -307,9 +314,9 @@ def test_a_broken_inbox_file_is_reported_once_by_check_and_always_by_import(
     assert any(a["source_path"] == str(broken) for a in cli.json("activities", "--athlete", "ana"))
 
 
-def test_a_run_synced_late_is_still_news(smtp, tmp_path: Path) -> None:
+def test_a_run_synced_late_is_still_news(db_url, smtp, tmp_path: Path) -> None:
     """After the first check every new alert is sent once, even about a day before the last check."""
-    cli = ConfiguredCli(tmp_path / "lw.db", write_config(tmp_path, smtp.config()))
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
     late = next((tmp_path / "inbox").glob("2026-10-25-*"))
     held_back = tmp_path / late.name
     late.rename(held_back)

@@ -140,7 +140,8 @@ def test_gz_files_in_a_folder(ana, tmp_path: Path) -> None:
     assert summary["imported"] == 2
 
 
-def test_paths_command(cli, tmp_path: Path, monkeypatch) -> None:
+def test_paths_command(sqlite_cli, tmp_path: Path, monkeypatch) -> None:
+    cli = sqlite_cli
     out = cli("paths").stdout
     assert f"database: {cli.db}  (--db)" in out
     monkeypatch.setenv("LOADWATCH_CONFIG", str(tmp_path / "c.toml"))
@@ -166,13 +167,15 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
         open_store(f"sqlite:///{db}")
 
 
-def test_not_a_database_is_a_clear_error(cli, tmp_path: Path) -> None:
+def test_not_a_database_is_a_clear_error(sqlite_cli, tmp_path: Path) -> None:
+    cli = sqlite_cli
     cli.db.write_text("this is not sqlite")
     result = cli("athletes", "list", code=1)
     assert result.stderr.startswith(f"error: cannot open database {cli.db}")
 
 
-def test_debug_shows_the_traceback(cli) -> None:
+def test_debug_shows_the_traceback(sqlite_cli) -> None:
+    cli = sqlite_cli
     cli.db.write_text("this is not sqlite")
     result = cli.runner.invoke(main, ["--db", str(cli.db), "--debug", "athletes", "list"])
     assert result.exit_code == 1 and "Traceback" in result.stderr

@@ -43,7 +43,7 @@ def smtp(tmp_path: Path):
 
 
 def test_restart_after_a_three_day_gap_sends_one_catch_up_and_stops_on_sigterm(
-    smtp, tmp_path: Path
+    db_url, smtp, tmp_path: Path
 ) -> None:
     today = datetime.now(TZ).date()
     inbox = tmp_path / "inbox"
@@ -69,7 +69,7 @@ inbox = "{inbox}"
         "-m",
         "loadwatch",
         "--db",
-        str(tmp_path / "lw.db"),
+        db_url,
         "--config",
         str(cfg),
     ]
@@ -106,7 +106,7 @@ inbox = "{inbox}"
     assert "Traceback" not in err
 
 
-def test_jobs_are_scheduled_in_each_athletes_time_zone(tmp_path: Path) -> None:
+def test_jobs_are_scheduled_in_each_athletes_time_zone(db_url, tmp_path: Path) -> None:
     from loadwatch.config import parse
     from loadwatch.scheduler import build
 
@@ -126,7 +126,7 @@ email = "c@example.com"
 athletes = ["ana", "kai"]
 digest = "weekly"
 """)
-    scheduler = build(str(tmp_path / "lw.db"), settings)
+    scheduler = build(db_url, settings)
     scheduler.start(paused=True)
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}

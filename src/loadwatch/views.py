@@ -189,6 +189,7 @@ class ActivityRow:
     source: str
     source_path: str
     duplicate_of: int | None
+    shoe_id: int | None
 
 
 def _opt(v: object) -> object:
@@ -229,6 +230,7 @@ def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
             source=r.source_format,
             source_path=r.source_path or "",
             duplicate_of=_opt_int(r.duplicate_of),
+            shoe_id=_opt_int(r.shoe_id),
         )
         for r in frame.itertuples()
     ]

@@ -56,6 +56,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "source": r.source,
         "source_path": r.source_path,
         "duplicate_of": r.duplicate_of,
+        "shoe_id": r.shoe_id,
     }
 
 

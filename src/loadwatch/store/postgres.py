@@ -212,9 +212,12 @@ class PostgresStore(SqlStore):
                     if athlete_id is None:
                         return
                     yield int(athlete_id)
+                    # Checked no earlier than this run's start, so no worker of this run (nor of
+                    # one started before it) takes the athlete again; a later run does.
                     claims.execute(
-                        "UPDATE check_claims SET checked_utc = now() WHERE athlete_id = ?",
-                        (athlete_id,),
+                        "UPDATE check_claims SET checked_utc = GREATEST(clock_timestamp(), ?) "
+                        "WHERE athlete_id = ?",
+                        (started_utc, athlete_id),
                     )
         finally:
             claims.close()

@@ -132,23 +132,23 @@ class SqlAthletes:
         sex: str | None = None,
         update: bool = False,
     ) -> Athlete:
+        # One statement, so two processes syncing the same config cannot both insert.
+        on_conflict = (
+            "DO UPDATE SET email = COALESCE(excluded.email, athletes.email), tz = excluded.tz, "
+            "resting_hr = COALESCE(excluded.resting_hr, athletes.resting_hr), "
+            "max_hr = COALESCE(excluded.max_hr, athletes.max_hr), "
+            "sex = COALESCE(excluded.sex, athletes.sex)"
+            if update
+            else "DO NOTHING"
+        )
         with self.db.transaction():
-            exists = self.db.scalar("SELECT id FROM athletes WHERE name = ?", (name,))
-            if exists is not None and not update:
+            cur = self.db.execute(
+                "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, created_utc) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) {on_conflict}",
+                (name, email, tz, resting_hr, max_hr, sex, now_utc()),
+            )
+            if not cur.rowcount:
                 raise StoreError(f"athlete {name!r} exists already")
-            if exists is not None:
-                self.db.execute(
-                    "UPDATE athletes SET email = COALESCE(?, email), tz = ?, "
-                    "resting_hr = COALESCE(?, resting_hr), max_hr = COALESCE(?, max_hr), "
-                    "sex = COALESCE(?, sex) WHERE id = ?",
-                    (email, tz, resting_hr, max_hr, sex, exists),
-                )
-            else:
-                self.db.execute(
-                    "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, created_utc) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (name, email, tz, resting_hr, max_hr, sex, now_utc()),
-                )
         return self.named(name)
 
     def get(self, athlete_id: int) -> Athlete:
@@ -204,23 +204,24 @@ class SqlShoes:
         update: bool = False,
     ) -> Shoe:
         with self.db.transaction():
-            exists = self.find(athlete_id, name)
-            if exists is not None and not update:
-                raise StoreError(f"shoe {name!r} exists already")
             if default_for:
                 # One default per kind of run: the new one takes over.
                 self.db.execute(
-                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ?",
-                    (athlete_id, default_for),
+                    "UPDATE shoes SET default_for = NULL WHERE athlete_id = ? AND default_for = ? "
+                    "AND name <> ?",
+                    (athlete_id, default_for, name),
                 )
-            if exists is not None:
-                self.db.execute(
-                    "UPDATE shoes SET start_m = ?, warn_m = ?, retire_m = ?, "
-                    "default_for = COALESCE(?, default_for) WHERE id = ?",
-                    (start_m, warn_m, retire_m, default_for, exists.id),
-                )
-            else:
-                self._insert(athlete_id, name, start_m, warn_m, retire_m, default_for)
+            on_conflict = (
+                "DO UPDATE SET start_m = excluded.start_m, warn_m = excluded.warn_m, "
+                "retire_m = excluded.retire_m, "
+                "default_for = COALESCE(excluded.default_for, shoes.default_for)"
+                if update
+                else "DO NOTHING"
+            )
+            if not self._insert(
+                athlete_id, name, start_m, warn_m, retire_m, default_for, on_conflict
+            ):
+                raise StoreError(f"shoe {name!r} exists already")
         return self.named(athlete_id, name)
 
     def _insert(
@@ -231,17 +232,18 @@ class SqlShoes:
         warn_m: float,
         retire_m: float,
         default_for: str | None,
-    ) -> None:
-        self.db.execute(
+        on_conflict: str = "DO NOTHING",
+    ) -> bool:
+        cur = self.db.execute(
             "INSERT INTO shoes (athlete_id, name, start_m, warn_m, retire_m, retired, default_for, "
-            "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (athlete_id, name) {on_conflict}",
             (athlete_id, name, start_m, warn_m, retire_m, False, default_for, now_utc()),
         )
+        return bool(cur.rowcount)
 
     def declare(self, athlete_id: int, decl: ShoeDecl) -> None:
         """A shoe from an export: created once; a default only where none is set."""
-        if self.find(athlete_id, decl.name) is not None:
-            return
         default = dedupe.declared_default(decl, self.all(athlete_id))
         self._insert(athlete_id, decl.name, 0.0, SHOE_WARN_M, SHOE_RETIRE_M, default)
 

@@ -1,0 +1,261 @@
+"""One contract, every backend: the same tests against a SQLite file and a PostgreSQL server.
+
+A backend that does not pass all of them is not done (APScheduler's jobstore tests do the same).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from loadwatch.errors import LockBusy, NotFound, StoreError
+from loadwatch.model import SHOE_RETIRE_M, SHOE_WARN_M, Activity, Alert, ShoeDecl
+from loadwatch.store import open_store
+
+T0 = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(db_url: str):
+    s = open_store(db_url)
+    yield s
+    s.close()
+
+
+def run(
+    start: datetime = T0,
+    km: float = 10.0,
+    fmt: str = "fit",
+    digest: str = "a",
+    session: int = 0,
+    sport: str = "running",
+    sub: str | None = None,
+) -> Activity:
+    return Activity(
+        sport=sport,
+        sub_sport=sub,
+        start_utc=start,
+        distance_m=km * 1000,
+        moving_s=km * 300,
+        elapsed_s=km * 310,
+        source_format=fmt,
+        source_path=f"/in/{digest}.{fmt}",
+        content_hash=digest,
+        session_index=session,
+        avg_hr=150.0,
+        hr_histogram_s={150: 60.0, 151: 30.5},
+    )
+
+
+def save(store, athlete_id: int, *acts: Activity, path: str | None = None, **kw):
+    first = acts[0] if acts else None
+    digest = first.content_hash if first else "none"
+    return store.files.save(
+        athlete_id, path or f"/in/{digest}", 100, 1, digest, "imported", acts, **kw
+    )
+
+
+def test_athletes_add_named_update_and_refuse_twins(store) -> None:
+    ana = store.athletes.add("ana", "ana@example.com", "Europe/Berlin", resting_hr=50)
+    assert store.athletes.named("ana") == ana and store.athletes.get(ana.id) == ana
+    with pytest.raises(StoreError, match="exists already"):
+        store.athletes.add("ana")
+    updated = store.athletes.add("ana", None, "Europe/Paris", max_hr=190, update=True)
+    assert (updated.id, updated.email, updated.tz) == (ana.id, "ana@example.com", "Europe/Paris")
+    assert (updated.resting_hr, updated.max_hr) == (50, 190)
+    store.athletes.add("ben")
+    assert [a.name for a in store.athletes.all()] == ["ana", "ben"]
+    with pytest.raises(NotFound, match="known: ana, ben"):
+        store.athletes.named("zoe")
+
+
+def test_alerts_since_is_set_once(store) -> None:
+    a = store.athletes.add("ana")
+    assert store.athletes.alerts_since(a.id) is None
+    assert store.athletes.alerts_since(a.id, date(2026, 3, 1)) == date(2026, 3, 1)
+    assert store.athletes.alerts_since(a.id, date(2026, 4, 1)) == date(2026, 3, 1)
+
+
+def test_activities_round_trip_with_utc_times_and_histogram(store) -> None:
+    a = store.athletes.add("ana")
+    saved = save(store, a.id, run(T0 + timedelta(hours=1), 12.5), run(T0, 8.0, digest="b"))
+    assert (saved.primary, saved.duplicates) == (2, 0)
+    frame = store.activities.frame(a.id)
+    assert list(frame["distance_m"]) == [8000.0, 12500.0]  # ordered by start
+    assert [t.isoformat() for t in frame["start_utc"]] == [
+        "2026-03-01T07:00:00+00:00",
+        "2026-03-01T08:00:00+00:00",
+    ]
+    assert frame["hr_histogram"].iloc[0] == '{"150": 60.0, "151": 30.5}'
+    assert store.activities.owner(int(frame["id"].iloc[0])) == a.id
+    with pytest.raises(NotFound):
+        store.activities.owner(999_999)
+
+
+def test_files_known_unchanged_hashes_and_failures(store) -> None:
+    a = store.athletes.add("ana")
+    save(store, a.id, run(), path="/in/run.fit")
+    store.files.save(a.id, "/in/settings.fit", 5, 2, "s", "skipped", reason="settings file")
+    known = store.files.known(a.id)
+    assert known["/in/run.fit"].status == "imported" and known["/in/run.fit"].size == 100
+    assert store.files.known_hashes(a.id) == {"a"}  # skipped files are not copies of anything
+    assert store.files.hash_known(a.id, "a") and not store.files.hash_known(a.id, "s")
+    store.files.record_failure(a.id, "/in/bad.fit", 9, 3, "truncated")
+    store.files.record_failure(a.id, "/in/bad.fit", 10, 4, "still truncated")
+    assert store.files.failed(a.id) == {"/in/bad.fit": (10, 4)}
+
+
+def test_same_outing_from_two_sources_is_kept_once_preferring_the_device(store) -> None:
+    a = store.athletes.add("ana")
+    store.shoes.add(a.id, "Pegasus", default_for="running")
+    save(store, a.id, run(T0, 10.0, fmt="gpx", digest="g"))
+    saved = save(store, a.id, run(T0 + timedelta(seconds=60), 10.2, fmt="fit", digest="f"))
+    assert (saved.primary, saved.duplicates) == (1, 0)
+    everything = store.activities.frame(a.id, include_duplicates=True)
+    fit = everything[everything["source_format"] == "fit"].iloc[0]
+    gpx = everything[everything["source_format"] == "gpx"].iloc[0]
+    assert gpx["duplicate_of"] == fit["id"]
+    pegasus = store.shoes.named(a.id, "Pegasus").id
+    assert fit["shoe_id"] == pegasus  # the shoe moved to the better copy
+    assert len(store.activities.frame(a.id)) == 1
+    # A worse source arriving later stays the duplicate; a multisport sibling is no twin.
+    assert save(store, a.id, run(T0, 10.1, fmt="tcx", digest="t")).duplicates == 1
+    assert save(store, a.id, run(T0, 10.0, digest="f", session=1)).primary == 1
+    # The same bytes under another name are recognised, not stored again.
+    again = save(store, a.id, run(T0 + timedelta(seconds=60), 10.2, digest="f"), path="/x/f")
+    assert (again.primary, again.duplicates) == (0, 1)
+
+
+def test_shoes_defaults_assign_retire(store) -> None:
+    a = store.athletes.add("ana", tz="Europe/Berlin")
+    road = store.shoes.add(a.id, "Road", 50_000, default_for="running")
+    assert (road.warn_m, road.retire_m, road.retired) == (SHOE_WARN_M, SHOE_RETIRE_M, False)
+    store.shoes.add(a.id, "Trail", default_for="trail")
+    with pytest.raises(StoreError, match="exists already"):
+        store.shoes.add(a.id, "Road")
+    save(store, a.id, run(T0, 10.0, digest="r"))
+    save(store, a.id, run(T0 + timedelta(days=1), 15.0, digest="t", sub="trail"))
+    save(store, a.id, run(T0 + timedelta(days=2), 30.0, digest="c", sport="cycling"))
+    frame = store.activities.frame(a.id).set_index("content_hash")
+    trail = store.shoes.named(a.id, "Trail")
+    assert frame.loc["r", "shoe_id"] == road.id and frame.loc["t", "shoe_id"] == trail.id
+    assert frame.loc["c", "shoe_id"] != frame.loc["c", "shoe_id"]  # NaN: rides get no shoe
+    # A new default takes over; the old one keeps its runs.
+    store.shoes.add(a.id, "Road 2", default_for="running")
+    assert store.shoes.named(a.id, "Road").default_for is None
+    # Assign by id and by range (end exclusive); runs only.
+    ride = int(frame.loc["c", "id"])
+    assert store.shoes.assign(a.id, "Road", activity_id=ride) == 1
+    n = store.shoes.assign(a.id, "Road 2", start_utc=T0, end_utc=T0 + timedelta(days=3))
+    assert n == 2
+    with pytest.raises(NotFound, match="known: Road, Road 2, Trail"):
+        store.shoes.assign(a.id, "Nope", activity_id=ride)
+    store.shoes.retire(a.id, "Road 2")
+    retired = store.shoes.named(a.id, "Road 2")
+    assert retired.retired and retired.default_for is None
+    assert [s.name for s in store.shoes.all(a.id)][-1] == "Road 2"  # retired last
+    assert store.shoes.owners("Trail") == [a.id]
+
+
+def test_export_shoes_and_gear(store) -> None:
+    a = store.athletes.add("ana")
+    decls = [ShoeDecl("Pegasus", default_for="running"), ShoeDecl("Speedgoat")]
+    saved = save(
+        store,
+        a.id,
+        run(T0, digest="e", session=0),
+        run(T0 + timedelta(days=1), digest="e", session=1),
+        shoes=decls,
+        gear={("e", 0): "Speedgoat"},
+        gear_authoritative=True,
+    )
+    assert saved.primary == 2
+    frame = store.activities.frame(a.id).set_index("session_index")
+    speedgoat = store.shoes.named(a.id, "Speedgoat").id
+    assert frame.loc[0, "shoe_id"] == speedgoat
+    assert frame.loc[1, "shoe_id"] != frame.loc[1, "shoe_id"]  # no gear named: no shoe
+    assert store.shoes.named(a.id, "Pegasus").default_for == "running"
+    save(store, a.id, shoes=[ShoeDecl("Pegasus", default_for="trail")], path="/in/again")
+    assert store.shoes.named(a.id, "Pegasus").default_for == "running"  # declared once
+
+
+def _alert(key: str, day: date = date(2026, 3, 1)) -> Alert:
+    return Alert(key, "ana", "run_spike", day, f"title {key}", "text", "Frandsen 2025", {"x": 1.5})
+
+
+def test_ledger_records_once_and_tracks_sending(store) -> None:
+    a = store.athletes.add("ana")
+    inserted = store.ledger.insert(a.id, [(_alert("k1"), "pending"), (_alert("k0"), "known")])
+    assert inserted == ["pending", "known"]
+    assert store.ledger.insert(a.id, [(_alert("k1"), "pending")]) == []  # never twice
+    assert store.ledger.known_keys(["k1", "k9"]) == {"k1"}
+    store.ledger.mark_failed(["k1"], "server down")
+    (pending,) = store.ledger.entries(a.id, ["pending"])
+    assert (pending.attempts, pending.last_error) == (1, "server down")
+    assert pending.alert == _alert("k1")
+    store.ledger.mark_sent(["k1"], "<m@x>")
+    sent = {e.alert.key: e for e in store.ledger.entries(a.id)}["k1"]
+    assert (sent.status, sent.attempts, sent.last_error, sent.message_id) == (
+        "sent",
+        2,
+        None,
+        "<m@x>",
+    )
+    assert sent.sent_utc is not None and sent.sent_utc.tzinfo is not None
+    since = datetime.now(UTC) + timedelta(hours=1)
+    assert store.ledger.entries(a.id, ["sent"], since) == []
+
+
+def test_digest_ledger(store) -> None:
+    assert store.ledger.digest_status("d1") is None
+    assert store.ledger.digest_status("d1", "Carla") == "pending"
+    store.ledger.digest_finished("d1", None, "down")
+    assert store.ledger.digest_status("d1", "Carla") == "pending"
+    store.ledger.digest_finished("d1", "<d@x>", None)
+    assert store.ledger.digest_status("d1") == "sent"
+
+
+def test_a_failed_transaction_leaves_nothing(store) -> None:
+    a = store.athletes.add("ana")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.shoes.add(a.id, "Half")
+        save(store, a.id, run())
+        raise RuntimeError("crash in the middle")
+    assert store.shoes.all(a.id) == [] and store.activities.frame(a.id).empty
+    assert store.files.known(a.id) == {}
+
+
+def test_lock_is_exclusive_across_connections(db_url: str, store) -> None:
+    with store.lock("check"), open_store(db_url) as other:
+        with pytest.raises(LockBusy):
+            with other.lock("check"):
+                pass
+    with open_store(db_url) as other, other.lock("check"):
+        pass  # released
+
+
+def _worker(url: str, ids: list[int], started: datetime, out) -> None:
+    import time
+
+    with open_store(url) as s:
+        for athlete_id in s.claim_athletes(ids, started):
+            out.put(athlete_id)
+            time.sleep(0.05)
+
+
+def test_workers_share_the_athletes_each_exactly_once(db_url: str, store) -> None:
+    ids = [store.athletes.add(f"a{i:02d}").id for i in range(12)]
+    started = datetime.now(UTC)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_worker, args=(db_url, ids, started, out)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    claimed = sorted(out.get(timeout=5) for _ in range(len(ids)))
+    assert claimed == ids and out.empty()
+    # A later run (started after these checks) hands every athlete out again.
+    assert sorted(store.claim_athletes(ids, datetime.now(UTC) + timedelta(seconds=1))) == ids
