@@ -243,6 +243,39 @@ def test_two_checks_at_once_send_each_alert_once(db_url, smtp, tmp_path: Path) -
     assert len(smtp.messages) == 1
 
 
+def test_workers_share_the_athletes_and_send_each_alert_exactly_once(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    names = ["ana2", "ben", "cem", "dee", "eli"]
+    extra = "".join(
+        f'\n[[athletes]]\nname = "{n}"\nemail = "{n}@example.com"\ntz = "Europe/Berlin"\n'
+        f'inbox = "{tmp_path / "inbox"}"\n'
+        for n in names
+    )
+    cfg = write_config(tmp_path, smtp.config(), extra)
+    cmd = [
+        *(sys.executable, "-m", "loadwatch", "--db", db_url, "--config", str(cfg)),
+        *("check", "--worker", "--as-of", "2026-10-25"),
+    ]
+    env = dict(os.environ, **{ENV: PASSWORD})
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    codes = [p.wait(timeout=180) for p in procs]
+    errors = [p.stderr.read() for p in procs]
+    # PostgreSQL: the workers share the athletes. SQLite: one takes them all, the others step aside.
+    assert set(codes) <= {0, 75} and 0 in codes, errors
+    subprocess.run(cmd, env=env, check=True, timeout=120)  # a straggler finds nothing new
+    time.sleep(0.5)
+    recipients = sorted(r for _, rcpt in smtp.inbox.envelopes for r in rcpt)
+    assert recipients == sorted(f"{n}@example.com" for n in ["ana", *names])
+    ledger = _ledger(db_url)
+    sent = sorted(k.split(":")[1] for k, v in ledger.items() if v == ("sent", 1))
+    assert len(sent) == 6 and len(set(sent)) == 6  # one spike alert per athlete, sent once
+    assert {s for s, _ in ledger.values()} == {"sent", "known"}  # nothing left pending
+
+
 def test_coach_digest_once_a_day(db_url, smtp, tmp_path: Path) -> None:
     cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config(), coach=True))
     cli("athletes", "add", "ben", "--tz", "Europe/Berlin", "--email", "ben@example.com")
