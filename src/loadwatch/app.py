@@ -45,8 +45,8 @@ def read_settings(locations: Locations) -> Settings:
 
 def database_url(locations: Locations, settings: Settings) -> str:
     """--db and LOADWATCH_DB beat `store.database`, which beats the platform default."""
-    if locations.database_from == "default" and settings.database:
-        return str(settings.database)
+    if locations.database_from == "default" and settings.store.database:
+        return settings.store.database
     return locations.database
 
 
@@ -155,10 +155,10 @@ class App:
             self.store,
             athlete,
             paths,
-            workers=workers or self.settings.import_workers,
+            workers=workers or self.settings.imports.workers,
             on_total=on_total,
             on_progress=on_progress,
-            archive_limits=self.settings.archive_limits,
+            archive_limits=self.settings.imports.archive_limits,
         )
 
     def sync_inboxes(self) -> dict[str, ImportSummary]:

@@ -75,8 +75,8 @@ def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSu
         store,
         athlete,
         [p for p in config.inbox if p.exists()],
-        workers=settings.import_workers,
-        archive_limits=settings.archive_limits,
+        workers=settings.imports.workers,
+        archive_limits=settings.imports.archive_limits,
         retry_failed=False,
     )
 

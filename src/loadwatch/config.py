@@ -9,198 +9,268 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .model import ArchiveLimits
+from .model import SHOE_RETIRE_M, SHOE_WARN_M, ArchiveLimits
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NUMBER = (int, float)
+
+
+def _hhmm(text: str) -> time:
+    hh, mm = text.split(":")
+    return time(int(hh), int(mm))
+
+
+def setting(
+    default: Any,
+    help: str,
+    citation: str = "",
+    *,
+    kind: type | tuple[type, ...] | None = None,
+    key: str | None = None,
+    minimum: float | None = None,
+    positive: bool = False,
+    choices: tuple[str, ...] = (),
+    convert: Callable[[Any], Any] | None = None,
+    documented: Any = MISSING,
+) -> Any:
+    """A settings field and its documentation in one place: the key is written only here.
+
+    `key` is the TOML name where it differs from the field's; `convert` turns the TOML value into
+    the field's type (raising ValueError when it cannot); `documented` is the default as written
+    in the config file where it differs from the field's default.
+    """
+    inferred = kind or (
+        NUMBER
+        if isinstance(default, int | float) and not isinstance(default, bool)
+        else type(default)
+    )
+    meta = {
+        "help": help,
+        "citation": citation,
+        "kind": inferred,
+        "key": key,
+        "minimum": minimum,
+        "positive": positive,
+        "choices": choices,
+        "convert": convert,
+        "documented": default if documented is MISSING else documented,
+    }
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
-class Setting:
-    key: str  # "section.name"
-    default: Any
-    help: str
-    citation: str = ""
-    kind: type | tuple = str
-    required: bool = False
-
-
-SETTINGS: list[Setting] = [
-    Setting("smtp.host", None, "SMTP server host name.", kind=str),
-    Setting(
-        "smtp.port",
+class SmtpSettings:
+    host: str | None = setting(None, "SMTP server host name.", kind=str)
+    port: int | None = setting(
         None,
         "SMTP port (default 587 for starttls, 465 for ssl, 25 for none).",
         kind=int,
-    ),
-    Setting(
-        "smtp.security", "starttls", '"starttls", "ssl" (implicit TLS) or "none" (localhost only).'
-    ),
-    Setting("smtp.username", None, "Login name; leave out for servers without AUTH."),
-    Setting(
-        "smtp.password_env", "LOADWATCH_SMTP_PASSWORD", "Environment variable holding the password."
-    ),
-    Setting("smtp.from", "loadwatch <loadwatch@localhost>", "From address of every email."),
-    Setting("smtp.ca_file", None, "PEM file of a private CA to trust, besides the system's."),
-    Setting(
-        "smtp.timeout_s",
-        30,
-        "Seconds to wait for the server before giving up (alerts stay pending).",
-        kind=(int, float),
-    ),
-    Setting(
-        "rules.spike_pct",
+        minimum=1,
+    )
+    security: str = setting(
+        "starttls",
+        '"starttls", "ssl" (implicit TLS) or "none" (localhost only).',
+        choices=("starttls", "ssl", "none"),
+    )
+    username: str | None = setting(
+        None, "Login name; leave out for servers without AUTH.", kind=str
+    )
+    password_env: str = setting(
+        "LOADWATCH_SMTP_PASSWORD", "Environment variable holding the password."
+    )
+    sender: str = setting(
+        "loadwatch <loadwatch@localhost>", "From address of every email.", key="from"
+    )
+    ca_file: Path | None = setting(
+        None, "PEM file of a private CA to trust, besides the system's.", kind=str, convert=Path
+    )
+    timeout_s: float = setting(
+        30, "Seconds to wait for the server before giving up (alerts stay pending).", positive=True
+    )
+
+    @property
+    def port_number(self) -> int:
+        """The port set, or the usual one for the security chosen."""
+        return self.port or DEFAULT_PORTS[self.security]
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    spike_pct: float = setting(
         10,
         "Alert on a run more than this % longer than the longest run of the previous 30 days.",
         "Frandsen et al. 2025, BJSM 59(17):1203-1210",
-        kind=(int, float),
-    ),
-    Setting(
-        "rules.spike_min_band",
+        minimum=0,
+    )
+    spike_min_band: str = setting(
         "small",
         'Smallest spike band that alerts: "small", "moderate" or "large".',
         "Frandsen et al. 2025",
-    ),
-    Setting(
-        "rules.weekly_jump_pct",
+        choices=("small", "moderate", "large"),
+    )
+    weekly_jump_pct: float = setting(
         30,
         "Alert when the last 7 days are more than this % above the 7 before.",
         "Nielsen et al. 2014, JOSPT 44(10):739-747",
-        kind=(int, float),
-    ),
-    Setting(
-        "rules.weekly_jump_min_km",
+        minimum=0,
+    )
+    weekly_jump_min_km: float = setting(
         10,
         "Only when the earlier 7 days had at least this many km.",
         "Nielsen et al. 2014",
-        kind=(int, float),
-    ),
-    Setting(
-        "rules.acwr_enabled",
+        minimum=0,
+    )
+    acwr_enabled: bool = setting(
         True,
         "Alert on the 7:28 rolling coupled ratio (team-sport evidence).",
         "Gabbett 2016; Hulin 2016",
-        kind=bool,
-    ),
-    Setting(
-        "rules.acwr_threshold",
+    )
+    acwr_threshold: float = setting(
         1.5,
         "Alert when the 7:28 rolling coupled ratio is above this.",
         "Gabbett 2016, BJSM 50(5):273-280 (team sport)",
-        kind=(int, float),
-    ),
-    Setting(
-        "rules.shoe_alerts",
+        minimum=0,
+    )
+    shoe_alerts: bool = setting(
         True,
         "Remind when a shoe passes its warn and its retire distance.",
         "convention (480-800 km), not outcome evidence",
-        kind=bool,
-    ),
-    Setting(
-        "rules.lookback_days",
+    )
+    lookback_days: int = setting(
         3,
         "An athlete's first check records alerts about days more than this many "
         "days before it as known history, not emailed.",
         kind=int,
-    ),
-    Setting("schedule.check_time", "07:00", "Daily check, in each athlete's local time (HH:MM)."),
-    Setting(
-        "schedule.inbox_interval_minutes",
-        15,
-        "How often `serve` imports new files from the inboxes.",
-        kind=(int, float),
-    ),
-    Setting("schedule.digest_weekday", "mon", "Weekday of weekly coach digests (mon..sun)."),
-    Setting(
-        "schedule.check_interval_s",
+        minimum=0,
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    check_time: time = setting(
+        time(7, 0),
+        "Daily check, in each athlete's local time (HH:MM).",
+        kind=str,
+        convert=_hhmm,
+        documented="07:00",
+    )
+    inbox_interval_minutes: float = setting(
+        15, "How often `serve` imports new files from the inboxes.", positive=True
+    )
+    digest_weekday: str = setting(
+        "mon", "Weekday of weekly coach digests (mon..sun).", choices=WEEKDAYS
+    )
+    check_interval_s: float | None = setting(
         None,
         "Run the check every N seconds instead of daily (testing).",
-        kind=(int, float),
-    ),
-    Setting("store.database", None, "SQLite database file (the --db flag and LOADWATCH_DB win)."),
-    Setting(
-        "import.workers", None, "Decoding processes for imports (default: all cores).", kind=int
-    ),
-    Setting(
-        "import.max_archive_members", 100_000, "Refuse a zip with more members than this.", kind=int
-    ),
-    Setting(
-        "import.max_member_mb",
-        256,
-        "Refuse a zip member larger than this (MiB, inflated).",
-        kind=(int, float),
-    ),
-    Setting(
-        "import.max_archive_mb",
-        4096,
-        "Refuse a zip that inflates to more than this in all (MiB).",
-        kind=(int, float),
-    ),
-    Setting(
-        "import.max_compression_ratio",
+        kind=NUMBER,
+        positive=True,
+    )
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    database: str | None = setting(
+        None,
+        "Database: a SQLite file, or postgresql://... (the --db flag and LOADWATCH_DB win).",
+        kind=str,
+    )
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    workers: int | None = setting(
+        None, "Decoding processes for imports (default: all cores).", kind=int, minimum=1
+    )
+    max_archive_members: int = setting(
+        100_000, "Refuse a zip with more members than this.", kind=int, positive=True
+    )
+    max_member_mb: float = setting(
+        256, "Refuse a zip member larger than this (MiB, inflated).", positive=True
+    )
+    max_archive_mb: float = setting(
+        4096, "Refuse a zip that inflates to more than this in all (MiB).", positive=True
+    )
+    max_compression_ratio: float = setting(
         100,
         "Refuse a zip member that inflates more than this many "
         "times its compressed size (a zip bomb).",
-        kind=(int, float),
-    ),
+        positive=True,
+    )
+    max_archive_depth: int = setting(
+        2, "Zips inside zips: refuse deeper nesting than this.", kind=int, positive=True
+    )
+
+    @property
+    def archive_limits(self) -> ArchiveLimits:
+        return ArchiveLimits(
+            max_members=self.max_archive_members,
+            max_member_bytes=int(self.max_member_mb * 2**20),
+            max_total_bytes=int(self.max_archive_mb * 2**20),
+            max_ratio=float(self.max_compression_ratio),
+            max_depth=self.max_archive_depth,
+        )
+
+
+# The TOML sections and the settings they hold.
+SECTION_TYPES: dict[str, type] = {
+    "smtp": SmtpSettings,
+    "rules": RuleSettings,
+    "schedule": ScheduleSettings,
+    "store": StoreSettings,
+    "import": ImportSettings,
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table, derived from the section dataclasses."""
+
+    key: str  # "section.name"
+    default: Any
+    help: str
+    citation: str
+    kind: type | tuple[type, ...]
+
+
+def _toml_name(f: Field) -> str:
+    return f.metadata.get("key") or f.name
+
+
+SETTINGS: list[Setting] = [
     Setting(
-        "import.max_archive_depth",
-        2,
-        "Zips inside zips: refuse deeper nesting than this.",
-        kind=int,
-    ),
+        f"{section}.{_toml_name(f)}",
+        f.metadata["documented"],
+        f.metadata["help"],
+        f.metadata["citation"],
+        f.metadata["kind"],
+    )
+    for section, cls in SECTION_TYPES.items()
+    for f in fields(cls)
 ]
 SETTING_KEYS = {s.key: s for s in SETTINGS}
 ATHLETE_KEYS = {"name", "email", "tz", "inbox", "resting_hr", "max_hr", "sex", "shoes"}
 SHOE_KEYS = {"name", "start_km", "warn_km", "retire_km", "default_for", "retired"}
 COACH_KEYS = {"name", "email", "athletes", "digest", "tz"}
-SECTIONS = {"smtp", "rules", "schedule", "store", "import", "athletes", "coaches"}
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str | None = None
-    port: int = 587
-    security: str = "starttls"
-    username: str | None = None
-    password_env: str = "LOADWATCH_SMTP_PASSWORD"
-    sender: str = "loadwatch <loadwatch@localhost>"
-    ca_file: Path | None = None
-    timeout_s: float = 30.0
-
-
-@dataclass(frozen=True)
-class RuleSettings:
-    spike_pct: float = 10.0
-    spike_min_band: str = "small"
-    weekly_jump_pct: float = 30.0
-    weekly_jump_min_km: float = 10.0
-    acwr_enabled: bool = True
-    acwr_threshold: float = 1.5
-    shoe_alerts: bool = True
-    lookback_days: int = 3
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    check_time: time = time(7, 0)
-    inbox_interval_minutes: float = 15.0
-    digest_weekday: str = "mon"
-    check_interval_s: float | None = None
+SECTIONS = {*SECTION_TYPES, "athletes", "coaches"}
 
 
 @dataclass(frozen=True)
 class ShoeConfig:
     name: str
     start_km: float = 0.0
-    warn_km: float = 640.0
-    retire_km: float = 800.0
+    warn_km: float = SHOE_WARN_M / 1000
+    retire_km: float = SHOE_RETIRE_M / 1000
     default_for: str | None = None
     retired: bool = False
 
@@ -231,11 +301,10 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     rules: RuleSettings = field(default_factory=RuleSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
     athletes: tuple[AthleteConfig, ...] = ()
     coaches: tuple[CoachConfig, ...] = ()
-    database: Path | None = None
-    import_workers: int | None = None
-    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     source: Path | None = None
 
 
@@ -286,6 +355,43 @@ def _tz(errors: _Errors, key: str, value: str) -> str:
     return value
 
 
+def _section(errors: _Errors, section: str, table: Any) -> Any:
+    """One TOML table -> its settings dataclass: types, ranges and choices checked per key."""
+    cls = SECTION_TYPES[section]
+    if not isinstance(table, dict):
+        errors.add(section, "expected a table")
+        return cls()
+    by_name = {_toml_name(f): f for f in fields(cls)}
+    _unknown(errors, f"{section}.", table, by_name)
+    values: dict[str, Any] = {}
+    for name, raw in table.items():
+        f = by_name.get(name)
+        if f is None:
+            continue
+        key, m = f"{section}.{name}", f.metadata
+        value = _typed(errors, key, raw, m["kind"])
+        if value is None:
+            continue
+        if m["choices"] and value not in m["choices"]:
+            words = ", ".join(f'"{c}"' for c in m["choices"])
+            errors.add(key, f"must be one of {words}, not {value!r}")
+            continue
+        if m["positive"] and value <= 0:
+            errors.add(key, f"must be positive, not {value!r}")
+            continue
+        if m["minimum"] is not None and value < m["minimum"]:
+            errors.add(key, f"must be at least {m['minimum']}, not {value!r}")
+            continue
+        if m["convert"] is not None:
+            try:
+                value = m["convert"](value)
+            except ValueError:
+                errors.add(key, f"cannot read {value!r} (expected {m['help']})")
+                continue
+        values[f.name] = value
+    return cls(**values)
+
+
 def parse(text: str, path: Path | None = None) -> Settings:
     """Parse config text; every problem is collected and reported at once."""
     try:
@@ -294,125 +400,32 @@ def parse(text: str, path: Path | None = None) -> Settings:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    values: dict[str, Any] = {}
-    for section in ("smtp", "rules", "schedule", "store", "import"):
-        table = raw.get(section, {})
-        if not isinstance(table, dict):
-            errors.add(section, "expected a table")
-            continue
-        known = {s.key.split(".", 1)[1] for s in SETTINGS if s.key.startswith(section + ".")}
-        _unknown(errors, f"{section}.", table, known)
-        for name, value in table.items():
-            key = f"{section}.{name}"
-            if key in SETTING_KEYS:
-                values[key] = _typed(errors, key, value, SETTING_KEYS[key].kind)
-
-    def get(key: str):
-        v = values.get(key)
-        return SETTING_KEYS[key].default if v is None else v
-
-    security = get("smtp.security")
-    if security not in ("starttls", "ssl", "none"):
-        errors.add("smtp.security", f'must be "starttls", "ssl" or "none", not {security!r}')
-    host = get("smtp.host")
-    if security == "none" and host and host not in LOCAL_HOSTS:
+    smtp, rules, schedule, store, imports = (
+        _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
+    )
+    # What one key means for another.
+    if smtp.security == "none" and smtp.host and smtp.host not in LOCAL_HOSTS:
         errors.add(
             "smtp.security",
-            f'"none" sends the password and mail in clear text: only for localhost, not {host!r}',
+            f'"none" sends the password and mail in clear text: only for localhost, not {smtp.host!r}',
         )
-    port = values.get("smtp.port") or {"starttls": 587, "ssl": 465}.get(security, 25)
-    ca = get("smtp.ca_file")
-    ca_path = None
-    if ca:
-        ca_path = Path(ca).expanduser()
-        if path and not ca_path.is_absolute():
-            ca_path = path.parent / ca_path
-        if not ca_path.exists():
-            errors.add("smtp.ca_file", f"no such file {str(ca_path)!r}")
-    smtp = SmtpSettings(
-        host,
-        int(port),
-        security,
-        get("smtp.username"),
-        get("smtp.password_env"),
-        get("smtp.from"),
-        ca_path,
-        float(get("smtp.timeout_s")),
-    )
-
-    band = get("rules.spike_min_band")
-    if band not in ("small", "moderate", "large"):
-        errors.add("rules.spike_min_band", f'must be "small", "moderate" or "large", not {band!r}')
-    for key in (
-        "rules.spike_pct",
-        "rules.weekly_jump_pct",
-        "rules.weekly_jump_min_km",
-        "rules.acwr_threshold",
-    ):
-        if get(key) < 0:
-            errors.add(key, "must not be negative")
-    if get("rules.lookback_days") < 0:
-        errors.add("rules.lookback_days", "must not be negative")
-    rules = RuleSettings(
-        float(get("rules.spike_pct")),
-        band,
-        float(get("rules.weekly_jump_pct")),
-        float(get("rules.weekly_jump_min_km")),
-        bool(get("rules.acwr_enabled")),
-        float(get("rules.acwr_threshold")),
-        bool(get("rules.shoe_alerts")),
-        int(get("rules.lookback_days")),
-    )
-
-    check_time = time(7, 0)
-    try:
-        hh, mm = str(get("schedule.check_time")).split(":")
-        check_time = time(int(hh), int(mm))
-    except ValueError:
-        errors.add("schedule.check_time", f"expected HH:MM, got {get('schedule.check_time')!r}")
-    weekday = get("schedule.digest_weekday")
-    if weekday not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
-        errors.add("schedule.digest_weekday", f"expected mon..sun, got {weekday!r}")
-    interval = values.get("schedule.check_interval_s")
-    schedule = ScheduleSettings(
-        check_time,
-        float(get("schedule.inbox_interval_minutes")),
-        weekday,
-        float(interval) if interval else None,
-    )
-
+    if smtp.port is not None and smtp.port > 65535:
+        errors.add("smtp.port", f"must be a port from 1 to 65535, not {smtp.port}")
+    ca = smtp.ca_file
+    if ca is not None:
+        ca = ca.expanduser()
+        if path and not ca.is_absolute():
+            ca = path.parent / ca
+        if not ca.exists():
+            errors.add("smtp.ca_file", f"no such file {str(ca)!r}")
+    smtp = replace(smtp, ca_file=ca)
+    if store.database and "://" not in store.database:
+        store = replace(store, database=str(Path(store.database).expanduser()))
     athletes = _athletes(raw.get("athletes", []), errors, path)
     names = {a.name for a in athletes}
     coaches = _coaches(raw.get("coaches", []), errors, names)
-    for key in (
-        "import.max_archive_members",
-        "import.max_member_mb",
-        "import.max_archive_mb",
-        "import.max_compression_ratio",
-        "import.max_archive_depth",
-    ):
-        if get(key) <= 0:
-            errors.add(key, "must be positive")
-    limits = ArchiveLimits(
-        max_members=int(get("import.max_archive_members")),
-        max_member_bytes=int(get("import.max_member_mb") * 2**20),
-        max_total_bytes=int(get("import.max_archive_mb") * 2**20),
-        max_ratio=float(get("import.max_compression_ratio")),
-        max_depth=int(get("import.max_archive_depth")),
-    )
     errors.raise_if_any(path)
-    db = get("store.database")
-    return Settings(
-        smtp,
-        rules,
-        schedule,
-        tuple(athletes),
-        tuple(coaches),
-        Path(db).expanduser() if db else None,
-        values.get("import.workers"),
-        limits,
-        path,
-    )
+    return Settings(smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path)
 
 
 def _athletes(items, errors: _Errors, path: Path | None) -> list[AthleteConfig]:
@@ -446,8 +459,8 @@ def _athletes(items, errors: _Errors, path: Path | None) -> list[AthleteConfig]:
                 ShoeConfig(
                     str(s["name"]),
                     float(s.get("start_km", 0.0)),
-                    float(s.get("warn_km", 640.0)),
-                    float(s.get("retire_km", 800.0)),
+                    float(s.get("warn_km", SHOE_WARN_M / 1000)),
+                    float(s.get("retire_km", SHOE_RETIRE_M / 1000)),
                     s.get("default_for"),
                     bool(s.get("retired", False)),
                 )

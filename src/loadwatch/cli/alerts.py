@@ -45,7 +45,7 @@ def config_check(obj: Context) -> None:
         return
     click.echo(f"{s.source}: ok")
     click.echo(
-        f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port} {s.smtp.security}"
+        f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port_number} {s.smtp.security}"
         + (
             f", user {s.smtp.username}, password from ${s.smtp.password_env}"
             if s.smtp.username

@@ -47,7 +47,7 @@ class Sender:
         self.client: smtplib.SMTP | None = None
 
     def _where(self) -> str:
-        return f"{self.settings.host}:{self.settings.port}"
+        return f"{self.settings.host}:{self.settings.port_number}"
 
     def __enter__(self) -> Sender:
         s = self.settings
@@ -55,10 +55,10 @@ class Sender:
         try:
             if s.security == "ssl":
                 self.client = smtplib.SMTP_SSL(
-                    self.host, s.port, timeout=s.timeout_s, context=tls_context(s)
+                    self.host, s.port_number, timeout=s.timeout_s, context=tls_context(s)
                 )
             else:
-                self.client = smtplib.SMTP(self.host, s.port, timeout=s.timeout_s)
+                self.client = smtplib.SMTP(self.host, s.port_number, timeout=s.timeout_s)
                 self.client.ehlo()
                 if s.security == "starttls":
                     self.client.starttls(context=tls_context(s))
