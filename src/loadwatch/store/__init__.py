@@ -18,7 +18,7 @@ def is_postgres(url: str) -> bool:
     return url.startswith(POSTGRES_SCHEMES)
 
 
-def open_store(url: str | Path) -> SqlStore:
+def open_store(url: str | Path) -> Store:
     """Open (and create or migrate) the database a path or URL names."""
     text = str(url)
     if is_postgres(text):
