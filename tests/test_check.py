@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from loadwatch.store import open_store
+from loadwatch.synth import SyntheticRun, write_run
 
 from .conftest import SAMPLES, Cli
 from .smtp_server import PASSWORD, SmtpServer, free_port
@@ -109,7 +111,7 @@ def test_spike_alert_arrives_once_with_numbers_and_chart(db_url, smtp, tmp_path:
         in html.get_content()
     )
     ledger = _ledger(cli.db)
-    assert ledger["run_spike:1:2026-10-25"] == ("sent", 1)
+    assert ledger["run_spike:1:2026-10-25T05:30Z"] == ("sent", 1)
     # The shoe passed 640 km on 11 Oct, before the 3-day lookback of a first check: known, not sent.
     assert ledger[next(k for k in ledger if k.endswith(":warn"))] == ("known", 0)
     assert not any(s == "pending" for s, _ in ledger.values())
@@ -125,18 +127,39 @@ def test_message_id_is_deterministic_and_next_week_alerts_once(
     db_url, smtp, tmp_path: Path
 ) -> None:
     cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
+    # Two extra 12 km runs make the demo's last week a real jump: 72 km after 32 km, and after a
+    # fortnight of 41.5 km a week (its 48 km alone only came back from a recovery week).
+    for day in (6, 7):
+        start = datetime(2026, 11, day, 17, 0, tzinfo=UTC)
+        write_run(
+            SyntheticRun(start, 12_000.0, seed=day, record_interval_s=10),
+            tmp_path / "inbox" / f"extra-{day}.fit",
+        )
     cli("check", "--as-of", "2026-11-08")
     assert _wait_for(lambda: len(smtp.messages) == 1)
     msg = smtp.messages[0]
-    assert msg["Subject"] == "loadwatch: 48 km in 7 days, 50% more than the week before"
-    assert "48.0 km, 50% more than the 7 days before (32.0 km)" in " ".join(
-        msg.get_body(("plain",)).get_content().split()
-    )
+    subject = "loadwatch: 72 km in 7 days, 125% more than the week before (+1 more)"
+    assert msg["Subject"] == subject
+    plain = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert "72.0 km, 125% more than the 7 days before (32.0 km)" in plain
+    assert "the jump began on Sat 07 Nov 2026" in plain and "68 km in 7 days" not in plain
     from loadwatch.notify.email import message_id
 
-    assert msg["Message-ID"] == message_id(["weekly_jump:1:2026-W45"], "loadwatch.test")
+    # One episode (it began on the 7th and got worse by a band on the 8th), keyed by the day it
+    # started and its band, not by ISO week; the email shows where it stands and settles both.
+    keys = [k.strip() for k in msg["X-Loadwatch-Alerts"].split(",")]
+    assert sorted(keys) == [
+        "shoe:1:1:retire",
+        "weekly_jump:1:2026-11-07:1",
+        "weekly_jump:1:2026-11-07:2",
+    ]
+    assert msg["Message-ID"] == message_id(keys, "loadwatch.test")
     # The chart fits the alert that leads the email: the weeks, not the single runs.
     assert "alt='Weekly distance, Monday to Sunday'" in msg.get_body(("html",)).get_content()
+    # The episode goes on the next day without getting worse: nothing more is sent.
+    cli("check", "--as-of", "2026-11-09")
+    time.sleep(0.5)
+    assert len(smtp.messages) == 1
 
 
 def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: Path) -> None:
@@ -147,9 +170,9 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: P
     down = cli("check", "--as-of", "2026-10-25", code=75)
     assert "unavailable" in down.stderr and "alerts stay pending" in down.stderr
     assert "Traceback" not in down.output
-    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("pending", 1)
+    assert _ledger(cli.db)["run_spike:1:2026-10-25T05:30Z"] == ("pending", 1)
     (pending,) = cli.json("alerts", "--athlete", "ana", "--status", "pending")
-    assert pending["key"] == "run_spike:1:2026-10-25" and pending["attempts"] == 1
+    assert pending["key"] == "run_spike:1:2026-10-25T05:30Z" and pending["attempts"] == 1
     assert "unavailable" in pending["last_error"] and pending["numbers"]["spike_pct"] == 60.0
     listed = cli("alerts", "--status", "pending").stdout
     assert "(1 tries; last: SMTP server 127.0.0.1" in listed
@@ -160,7 +183,7 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: P
         cli("check", "--as-of", "2026-10-26")
         assert _wait_for(lambda: len(server.messages) == 1)
         assert "24.0 km run" in server.messages[0]["Subject"]
-        assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("sent", 2)
+        assert _ledger(cli.db)["run_spike:1:2026-10-25T05:30Z"] == ("sent", 2)
     finally:
         server.stop()
 
@@ -173,7 +196,7 @@ def test_wrong_password_is_a_clear_error(db_url, smtp, tmp_path: Path, monkeypat
         f"error: SMTP login as 'coach@example.com' at 127.0.0.1:{smtp.port} was refused (535): "
         f"check the password in ${ENV}\n"
     )
-    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("pending", 1)
+    assert _ledger(cli.db)["run_spike:1:2026-10-25T05:30Z"] == ("pending", 1)
     monkeypatch.delenv(ENV)
     result = cli("check", "--as-of", "2026-10-25", code=2)
     assert (
@@ -359,5 +382,5 @@ def test_a_run_synced_late_is_still_news(db_url, smtp, tmp_path: Path) -> None:
     held_back.rename(late)  # the long run of 25 Oct is synced a week late
     cli("check", "--as-of", "2026-11-01")
     assert _wait_for(lambda: len(smtp.messages) == 1)
-    assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:1:2026-10-25"
-    assert _ledger(cli.db)["run_spike:1:2026-10-25"] == ("sent", 1)
+    assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:1:2026-10-25T05:30Z"
+    assert _ledger(cli.db)["run_spike:1:2026-10-25T05:30Z"] == ("sent", 1)

@@ -38,6 +38,22 @@ def test_readme_mentions_every_setting_and_command() -> None:
         assert f"loadwatch {name}" in readme, f"README misses 'loadwatch {name}'"
 
 
+def _readme_value(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f'"{v}"' if isinstance(v, str) else f"{v}"
+
+
+def test_readme_settings_table_is_the_settings_table() -> None:
+    """Each row as the table in config.py writes it: default, help and study cannot drift."""
+    readme = (REPO / "README.md").read_text()
+    for s in SETTINGS:
+        row = f"| `{s.key}` | {_readme_value(s.default)} | {s.help} | {s.citation} |"
+        assert row in readme, f"README row for {s.key} should read: {row}"
+
+
 def _commands(group, prefix=()):
     for name, cmd in group.commands.items():
         yield (*prefix, name), cmd

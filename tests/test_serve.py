@@ -95,7 +95,7 @@ inbox = "{inbox}"
         messages = smtp.messages
         assert len(messages) == 1, [m["Subject"] for m in messages]
         keys = messages[0]["X-Loadwatch-Alerts"]
-        assert f"run_spike:1:{today - timedelta(days=2)}" in keys
+        assert f"run_spike:1:{today - timedelta(days=2)}T" in keys
         daemon.send_signal(signal.SIGTERM)
         _, err = daemon.communicate(timeout=30)
     finally:

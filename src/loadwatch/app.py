@@ -21,11 +21,12 @@ from .config import load as load_settings
 from .errors import ConfigError, NotFound
 from .ingest import import_paths
 from .load import LoadParams
+from .load.headroom import Headroom
 from .model import Athlete, ImportSummary, LedgerEntry, Shoe
 from .paths import Locations, resolve
 from .shoes import ShoeStatus, shoe_status
 from .store import Store, open_store
-from .views import ActivityRow, ReportView, activity_rows, ledger_rows, report_view
+from .views import ActivityRow, ReportView, activity_rows, headroom_for, ledger_rows, report_view
 
 Clock = Callable[[], datetime]
 
@@ -180,7 +181,10 @@ class App:
         self, athlete: Athlete, as_of: date | None = None, basis: str = "distance"
     ) -> ReportView:
         params = replace(LoadParams(), load_basis=basis)
-        return report_view(self.analysis(athlete, as_of, params))
+        return report_view(self.analysis(athlete, as_of, params), self.settings.rules)
+
+    def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
+        return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
         frame = self.store.activities.frame(athlete.id, include_duplicates=include_duplicates)

@@ -18,11 +18,11 @@ from .config import CoachConfig, Settings
 from .errors import SendFailed, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
-from .model import Athlete, ImportSummary
+from .model import Alert, Athlete, ImportSummary
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, write_outbox
 from .store import Store
-from .views import digest_row, rank
+from .views import digest_row, headroom_for, headroom_text, rank
 
 PRIORITY = {"run_spike": 0, "weekly_jump": 1, "acwr": 2, "shoe_retire": 3, "shoe_warn": 4}
 
@@ -149,8 +149,21 @@ def check_athlete(
     from .render import charts  # matplotlib only when there is a chart to draw
 
     d = analysis.distance
-    chart = charts.alert_chart(to_send[0].rule, d.days, d.weeks, d.runs, analysis.shoes)
-    msg = compose_alerts(athlete.name, to, cc, settings.smtp.sender, to_send, day, chart, now)
+    shown = latest_per_episode(to_send)
+    chart = charts.alert_chart(shown[0].rule, d.days, d.weeks, d.runs, analysis.shoes)
+    guidance = headroom_text(headroom_for(analysis, settings.rules))
+    msg = compose_alerts(
+        athlete.name,
+        to,
+        cc,
+        settings.smtp.sender,
+        shown,
+        day,
+        chart,
+        now,
+        keys=[x.key for x in to_send],
+        guidance=guidance,
+    )
     outcome.message_id = msg["Message-ID"]
     if options.dry_run:
         outcome.outbox_file = write_outbox(msg, options.outbox) if options.outbox else None
@@ -171,6 +184,20 @@ def check_athlete(
     store.ledger.mark_sent(keys, msg["Message-ID"])
     outcome.sent_alerts = len(keys)
     return analysis
+
+
+def latest_per_episode(alerts: list[Alert]) -> list[Alert]:
+    """One line per episode: when an episode started and got worse before this email went out,
+    the email shows where it stands now (every key is still settled by the send)."""
+    latest: dict[tuple[str, str], Alert] = {}
+    for a in alerts:
+        started = a.numbers.get("episode_started")
+        group = (a.rule, str(started) if started else a.key)
+        if group not in latest or a.day >= latest[group].day:
+            latest[group] = a
+    return [
+        a for a in alerts if latest[(a.rule, str(a.numbers.get("episode_started") or a.key))] is a
+    ]
 
 
 def digest_key(coach: CoachConfig, day: date, weekday: str) -> str | None:

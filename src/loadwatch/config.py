@@ -120,25 +120,39 @@ class RuleSettings:
     )
     weekly_jump_pct: float = setting(
         30,
-        "Alert when the last 7 days are more than this % above the 7 before.",
+        "Alert when the last 7 days are more than this % above the 7 before (and the weekly "
+        "average of the 14 before), on run days.",
         "Nielsen et al. 2014, JOSPT 44(10):739-747",
         minimum=0,
     )
     weekly_jump_min_km: float = setting(
         10,
         "Only when the earlier 7 days had at least this many km.",
-        "Nielsen et al. 2014",
+        "loadwatch's choice (Nielsen 2014 set no floor)",
+        minimum=0,
+    )
+    spike_min_km: float = setting(
+        1,
+        "Runs shorter than this never count as a spike (a 20 m GPS blip is no long run).",
+        "loadwatch's choice",
         minimum=0,
     )
     acwr_enabled: bool = setting(
-        True,
-        "Alert on the 7:28 rolling coupled ratio (team-sport evidence).",
-        "Gabbett 2016; Hulin 2016",
+        False,
+        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport and in "
+        "runners the ratio did not rise with risk.",
+        "Gabbett 2016; Frandsen 2025 (no rise in runners)",
     )
     acwr_threshold: float = setting(
         1.5,
         "Alert when the 7:28 rolling coupled ratio is above this.",
         "Gabbett 2016, BJSM 50(5):273-280 (team sport)",
+        minimum=0,
+    )
+    acwr_min_chronic_km: float = setting(
+        10,
+        "No ratio alert while the 28-day weekly average is under this (a ratio of trivial volume).",
+        "loadwatch's choice",
         minimum=0,
     )
     shoe_alerts: bool = setting(

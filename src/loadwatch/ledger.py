@@ -32,18 +32,31 @@ def cutoff(
     return store.athletes.alerts_since(athlete_id, first if fix else None) or first
 
 
+def _known(store: Store, alerts: list[Alert]) -> set[str]:
+    keys = [k for a in alerts for k in (a.key, *a.aliases)]
+    return store.ledger.known_keys(keys) if keys else set()
+
+
 def unseen(store: Store, alerts: list[Alert]) -> list[Alert]:
-    """The alerts the ledger has never recorded (a dry run's view of what is new)."""
-    known = store.ledger.known_keys([a.key for a in alerts]) if alerts else set()
-    return [a for a in alerts if a.key not in known]
+    """The alerts the ledger has never recorded, under their key or an earlier one (a dry run's
+    view of what is new)."""
+    known = _known(store, alerts)
+    return [a for a in alerts if a.key not in known and not known.intersection(a.aliases)]
 
 
 def record(
     store: Store, athlete_id: int, alerts: list[Alert], as_of: date, lookback_days: int
 ) -> Recorded:
-    """Write new alerts: those about days from the athlete's alert start on pending, older known."""
+    """Write new alerts: those about days from the athlete's alert start on pending, older known.
+
+    An alert an earlier loadwatch recorded under another key (its alias) is recorded as known:
+    an upgrade that changes how alerts are keyed must not mail them again."""
     limit = cutoff(store, athlete_id, as_of, lookback_days, fix=True)
-    rows = [(a, "pending" if a.day >= limit else "known") for a in alerts]
+    known = _known(store, alerts)
+    rows = [
+        (a, "pending" if a.day >= limit and not known.intersection(a.aliases) else "known")
+        for a in alerts
+    ]
     inserted = store.ledger.insert(athlete_id, rows)
     return Recorded(inserted.count("pending"), inserted.count("known"))
 

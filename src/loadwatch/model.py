@@ -179,31 +179,8 @@ class Alert:
     text: str  # plain words with the numbers, window, baseline and band
     citation: str
     numbers: dict = field(default_factory=dict)
-
-    def as_json(self) -> dict:
-        return {
-            "key": self.key,
-            "athlete": self.athlete,
-            "rule": self.rule,
-            "day": self.day.isoformat(),
-            "title": self.title,
-            "text": self.text,
-            "citation": self.citation,
-            "numbers": self.numbers,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict) -> Alert:
-        return cls(
-            d["key"],
-            d["athlete"],
-            d["rule"],
-            date.fromisoformat(d["day"]),
-            d["title"],
-            d["text"],
-            d["citation"],
-            d.get("numbers", {}),
-        )
+    # Keys an earlier loadwatch gave the same alert: if the ledger knows one, this one is history.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .analysis import Analysis
+from .config import RuleSettings
+from .load.headroom import Headroom, headroom
 from .model import LedgerEntry
 from .shoes import ShoeStatus
 
@@ -93,6 +95,7 @@ class ReportView:
     weeks: list[WeekRow]
     runs: list[RunRow]
     shoes: list[ShoeStatus]
+    headroom: Headroom
     analysis: Analysis  # the frames the charts draw
 
     @property
@@ -105,7 +108,21 @@ class ReportView:
         return spikes[-1] if spikes else None
 
 
-def report_view(analysis: Analysis, days_shown: int | None = None) -> ReportView:
+def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
+    """The headroom on the analysis's day, with the thresholds the athlete's alerts use."""
+    return headroom(
+        analysis.distance.runs,
+        analysis.distance.as_of,
+        rules.spike_pct,
+        rules.weekly_jump_pct,
+        round(rules.weekly_jump_min_km * 1000),
+        round(rules.spike_min_km * 1000),
+    )
+
+
+def report_view(
+    analysis: Analysis, rules: RuleSettings = RuleSettings(), days_shown: int | None = None
+) -> ReportView:
     """The report rows; `days_shown` keeps only the last so many days (None: all of them)."""
     distance, load = analysis.distance, analysis.load
     d, b = distance.days, load.days
@@ -167,6 +184,7 @@ def report_view(analysis: Analysis, days_shown: int | None = None) -> ReportView
         weeks,
         runs,
         analysis.shoes,
+        headroom_for(analysis, rules),
         analysis,
     )
 
@@ -315,3 +333,102 @@ def digest_row(analysis: Analysis, open_alerts: list[LedgerEntry]) -> DigestRow:
 def rank(rows: list[DigestRow]) -> list[DigestRow]:
     """Open alerts first, then the highest ratio or spike."""
     return sorted(rows, key=DigestRow.rank_key)
+
+
+HEADROOM_EVIDENCE = [
+    "Run today: single runs more than 10% longer than the longest run of the previous 30 days "
+    "were associated with more overuse injuries in 5,205 runners (Frandsen et al. 2025, hazard "
+    "rate ratio 1.64 for >10-30%).",
+    "This week: weekly increases of more than 30% were associated with more distance-related "
+    "injuries in 874 novice runners (Nielsen et al. 2014, HR 1.59, 95% CI 0.96-2.66: weak; no "
+    "difference overall, and none for week-to-week change in Frandsen 2025).",
+    "These are the ranges the studies' groups of runners stayed inside, not a personal safe "
+    "limit; how a run feels and any pain come first.",
+]
+
+
+def _km(m: int | None) -> str:
+    return "-" if m is None else f"{m / 1000:.1f} km"
+
+
+def _day(d: date | None) -> str:
+    return "" if d is None else f"{d:%a} {d.day} {d:%b}"
+
+
+@dataclass(frozen=True)
+class HeadroomLine:
+    """One line of the headroom: what the numbers are, and what stays within the range."""
+
+    facts: str
+    guidance: str
+
+
+def headroom_lines(h: Headroom) -> list[HeadroomLine]:
+    """The headroom in words, one line per rule, as every surface shows it."""
+    run, week, drop = h.run, h.week, h.drop
+    lines = []
+    if run.reason == "history":
+        lines.append(
+            HeadroomLine(
+                f"{run.history_days} days of history",
+                "the run-spike comparison starts after 30 days of history",
+            )
+        )
+    elif run.reason == "break":
+        lines.append(
+            HeadroomLine(
+                "no run in the last 30 days",
+                "the spike rule has no recent longest run to compare with: build back gradually",
+            )
+        )
+    else:
+        lines.append(
+            HeadroomLine(
+                f"longest run in the last 30 days: {_km(run.longest_m)} ({_day(run.longest_day)})",
+                f"a run up to {_km(run.max_run_m)} today stays within +{h.spike_pct:g}%",
+            )
+        )
+    facts = f"last 7 days {_km(week.last7_m)}, the 7 before {_km(week.prev7_m)}"
+    if week.prev14_m // 2 > week.prev7_m:
+        facts += f" (2 weeks before: {_km(week.prev14_m // 2)} a week)"
+    if week.reason == "history":
+        lines.append(HeadroomLine(facts, "the weekly comparison starts after 21 days of history"))
+    elif week.reason == "floor":
+        lines.append(
+            HeadroomLine(facts, "the week before was under the weekly rule's floor: no limit")
+        )
+    elif week.more_m is not None and week.more_m >= 0:
+        lines.append(
+            HeadroomLine(
+                facts,
+                f"up to {_km(week.more_m)} more today stays within +{h.weekly_pct:g}%",
+            )
+        )
+    else:
+        lines.append(
+            HeadroomLine(facts, f"already more than +{h.weekly_pct:g}% above the weeks before")
+        )
+    if drop is not None:
+        if drop.longest_m is None:
+            lines.append(
+                HeadroomLine(
+                    f"on {_day(drop.day)} your last run leaves the 30-day window",
+                    "from then the spike rule has nothing to compare with",
+                )
+            )
+        else:
+            lines.append(
+                HeadroomLine(
+                    f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m)}",
+                    f"from then, runs up to {_km(drop.max_run_m)} stay within +{h.spike_pct:g}%",
+                )
+            )
+    return lines
+
+
+def headroom_text(h: Headroom, indent: str = "  ") -> str:
+    """Plain text: the lines aligned on their arrows, then the evidence."""
+    lines = headroom_lines(h)
+    width = max(len(x.facts) for x in lines)
+    out = [f"{indent}{x.facts:<{width}}  -> {x.guidance}" for x in lines]
+    return "\n".join(out)

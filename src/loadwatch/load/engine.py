@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 
 from ..model import decode_histogram
-from .grid import load_grid, local_days, running_only
+from .grid import load_grid, running_only
 from .metrics import REGISTRY, compute_metrics
 from .params import LoadParams
 from .spikes import run_spikes
@@ -82,9 +82,12 @@ def compute_daily(
     runs = running_only(activities).copy()
     runs["athlete"] = 0
     runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
-    runs["day"] = (
-        local_days(runs["start_utc"], tz) if len(runs) else pd.Series(dtype="datetime64[ns]")
+    runs["start_local"] = (
+        runs["start_utc"].dt.tz_convert(tz).dt.tz_localize(None)
+        if len(runs)
+        else pd.Series(dtype="datetime64[ns]")
     )
+    runs["day"] = runs["start_local"].dt.normalize()
     runs = runs[runs["day"] <= pd.Timestamp(as_of)]
     grid = load_grid(runs, as_of, tz)
     if grid.empty:

@@ -57,6 +57,19 @@ def metric(
     return register
 
 
+# Rolling sums are taken over whole micro-units (a millimetre, a micro-minute, a micro-TRIMP):
+# sums of integers below 2**53 are exact in float64, so a window with no running is exactly 0 and
+# the 21 days before the acute week are exactly empty after a break, instead of the residue of
+# float additions and subtractions (which printed a 7:21 ratio of -1.3e16).
+MICRO = 1_000_000
+
+
+def _exact_rolling_sum(grid: pd.DataFrame, days: int) -> pd.DataFrame:
+    """The `days`-day total, NaN until the window is full; exact to a micro-unit."""
+    micro = grid.mul(MICRO).round()
+    return micro.rolling(days, min_periods=days).sum() / MICRO
+
+
 def _ratio(num: pd.DataFrame, den: pd.DataFrame) -> pd.DataFrame:
     """num/den, NaN where the denominator is 0: a ratio over no chronic load is undefined."""
     return num / den.where(den != 0)
@@ -79,12 +92,12 @@ def history_days(grid, m, p):
 
 @metric("acute_sum", "basis", "7-day rolling total", 7, "Hulin 2014")
 def acute_sum(grid, m, p):
-    return grid.rolling(p.acute_days, min_periods=p.acute_days).sum()
+    return _exact_rolling_sum(grid, p.acute_days)
 
 
 @metric("chronic_sum", "basis", "28-day rolling total", 28, "Hulin 2014")
 def chronic_sum(grid, m, p):
-    return grid.rolling(p.chronic_days, min_periods=p.chronic_days).sum()
+    return _exact_rolling_sum(grid, p.chronic_days)
 
 
 @metric(
@@ -255,13 +268,25 @@ def atl_exp(grid, m, p):
     return _pmc(grid, 1.0 - math.exp(-1.0 / p.atl_tau_days)).where(grid.notna())
 
 
-@metric("monotony", "ratio", "7-day mean / population SD", 7, "Foster 1998", needs=("acute_mean",))
+@metric(
+    "monotony",
+    "ratio",
+    "7-day mean / population SD",
+    7,
+    "Foster 1998",
+    needs=("acute_mean", "acute_sum"),
+)
 def monotony(grid, m, p):
-    """mean(L, 7 d) / SD(L, 7 d) with ddof 0; SD = 0 gives ∞ (shown as null)."""
-    sd = grid.rolling(p.acute_days, min_periods=p.acute_days).std(ddof=0)
-    sd = sd.mask(sd.abs() < 1e-12, 0.0)  # a constant week is exactly 0, not rounding noise
+    """mean(L, 7 d) / SD(L, 7 d) with ddof 0; SD = 0 gives ∞ and a week without running has no
+    monotony (both shown as null, never as 0.00)."""
+    return _monotony(grid, m, p, ddof=0)
+
+
+def _monotony(grid: pd.DataFrame, m: Frames, p: LoadParams, ddof: int) -> pd.DataFrame:
+    sd = grid.rolling(p.acute_days, min_periods=p.acute_days).std(ddof=ddof)
+    sd = sd.mask(sd.abs() < 1e-9, 0.0)  # a constant week is exactly 0, not rounding noise
     with np.errstate(divide="ignore", invalid="ignore"):
-        return m["acute_mean"] / sd
+        return (m["acute_mean"] / sd).where(m["acute_mean"] > 0)
 
 
 @metric(
@@ -332,10 +357,7 @@ def acwr_ewma_uncoupled_lag1(grid, m, p):
 )
 def monotony_sample(grid, m, p):
     """Foster does not say which SD; the sample SD reads 7.4% lower (factor √(6/7))."""
-    sd = grid.rolling(p.acute_days, min_periods=p.acute_days).std(ddof=1)
-    sd = sd.mask(sd.abs() < 1e-12, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return m["acute_mean"] / sd
+    return _monotony(grid, m, p, ddof=1)
 
 
 @metric(

@@ -69,9 +69,15 @@ def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     athlete and start, with `longest_prior_30d_m`, `spike_pct`, `spike_band` and
     `full_30d_history` added. Vectorised over all athletes: the window of each run is found by
     binary search on (athlete, start), and its maximum from a sparse table (see _range_max).
+
+    With a `start_local` column (the athlete's wall-clock time) the 30 days are calendar days
+    where the athlete lives, as a runner counts them: a run at 07:00 compares with runs since
+    07:00 thirty days earlier, also across a clock change (720 elapsed hours would drop a run
+    of exactly 30 calendar days ago in autumn and keep one of 30 days and 1 hour in spring).
     """
     codes = pd.factorize(runs["athlete"], sort=True)[0].astype(np.int64)
-    seconds = runs["start_utc"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    clock = runs["start_local"] if "start_local" in runs else runs["start_utc"]
+    seconds = clock.to_numpy(dtype="datetime64[s]").astype(np.int64)
     n = len(runs)
     if n:
         seconds = seconds - seconds.min()

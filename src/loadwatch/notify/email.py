@@ -15,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 from ..model import Alert
 from ..views import DigestRow
 
+GUIDANCE_TITLE = "What stays inside the ranges the studies associated with fewer injuries"
 FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
     "is a diagnosis or a personal prediction. If something hurts, reduce load and see a clinician."
@@ -40,8 +41,12 @@ def compose_alerts(
     as_of: date,
     chart: tuple[bytes, str] | None,
     now: datetime,
+    keys: list[str] | None = None,
+    guidance: str | None = None,
 ) -> EmailMessage:
-    """`chart` is (PNG, alt text), embedded inline by Content-ID."""
+    """`chart` is (PNG, alt text), embedded inline by Content-ID. `keys` are every ledger key
+    the message settles (default: the alerts shown); `guidance` is the headroom as text."""
+    keys = keys or [a.key for a in alerts]
     msg = EmailMessage()
     first = alerts[0]
     chart_png, chart_alt = chart if chart else (None, "")
@@ -52,8 +57,8 @@ def compose_alerts(
     if cc:
         msg["Cc"] = ", ".join(cc)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id([a.key for a in alerts], _domain(sender))
-    msg["X-Loadwatch-Alerts"] = ", ".join(a.key for a in alerts)
+    msg["Message-ID"] = message_id(keys, _domain(sender))
+    msg["X-Loadwatch-Alerts"] = ", ".join(keys)
 
     plain = [
         f"Hello {athlete},",
@@ -63,6 +68,8 @@ def compose_alerts(
     ]
     for a in alerts:
         plain += [f"* {a.title}", "", _indent(a.text), "", f"  Source: {a.citation}", ""]
+    if guidance:
+        plain += [GUIDANCE_TITLE, "", guidance, ""]
     plain += [FOOTER, "", "-- loadwatch"]
     msg.set_content("\n".join(plain))
 
@@ -77,11 +84,19 @@ def compose_alerts(
         if chart_png
         else ""
     )
+    ahead = (
+        f"<h3 style='margin-bottom:0.2em'>{html.escape(GUIDANCE_TITLE)}</h3>"
+        f"<pre style='white-space:pre-wrap;font-size:13px'>{html.escape(guidance)}</pre>"
+        if guidance
+        else ""
+    )
     page = (
-        f"<html><body style='font-family:sans-serif;color:#1f2933;max-width:680px'>"
-        f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {_things(len(alerts))} in your training up to "
-        f"{as_of:%a %d %b %Y}:</p>{items}{figure}<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p>"
-        f"</body></html>"
+        "<html><head><meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+        "<body style='font-family:sans-serif;color:#1f2933;max-width:680px;margin:auto;"
+        "padding:0 12px;font-size:15px;line-height:1.45'>"
+        f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {_things(len(alerts))} in your "
+        f"training up to {as_of:%a %d %b %Y}:</p>{items}{figure}{ahead}"
+        f"<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p></body></html>"
     )
     msg.add_alternative(page, subtype="html")
     if chart_png:

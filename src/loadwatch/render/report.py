@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..load import HAZARD_RATIO
-from ..views import VARIANTS, ReportView
+from ..views import HEADROOM_EVIDENCE, VARIANTS, ReportView, headroom_lines, headroom_text
 from .tables import shoes_table
 
 RATIO_NOTE = (
@@ -51,7 +51,21 @@ def report_json(view: ReportView) -> dict[str, Any]:
             for r in view.runs
         ],
         "shoes": [s.as_json() for s in view.shoes],
+        "headroom": headroom_json(view),
     }
+
+
+def headroom_json(view: ReportView) -> dict[str, Any]:
+    h = view.headroom
+    doc = asdict(h)
+    doc["as_of"] = h.as_of.isoformat()
+    if h.run.longest_day is not None:
+        doc["run"]["longest_day"] = h.run.longest_day.isoformat()
+    if h.drop is not None:
+        doc["drop"]["day"] = h.drop.day.isoformat()
+    doc["lines"] = [asdict(x) for x in headroom_lines(h)]
+    doc["evidence"] = HEADROOM_EVIDENCE
+    return doc
 
 
 def _fmt(x, spec: str = ".2f", none: str = "n/a") -> str:
@@ -112,6 +126,10 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     )
     out.append(f"  monotony (Foster, 7 days): {_fmt(today.monotony)}")
     out.append(_wrap("  " + RATIO_NOTE, "  "))
+    out.append("")
+    out.append("Headroom: what stays inside the ranges studies associated with fewer injuries")
+    out.append(headroom_text(view.headroom))
+    out += [_wrap(f"  {line}", "  ") for line in HEADROOM_EVIDENCE]
     out.append("")
     r = view.latest_spike
     if r is not None and r.spike_band is not None:

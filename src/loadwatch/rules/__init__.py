@@ -51,3 +51,14 @@ def iso_week(day: date) -> str:
 
 def nice_day(day: date) -> str:
     return day.strftime("%a %d %b %Y")
+
+
+def exact_pct(pct: float, edges: tuple[float, ...] = ()) -> str:
+    """An increase as the rule judged it: 10.04% is not "10%" (that would be no spike at all).
+
+    Whole percent, or two decimals where whole percent would land on one of the rule's band
+    `edges` and so hide which side of it the run or week was."""
+    text = f"{pct:.0f}"
+    if float(text) in edges:
+        text = f"{pct:.2f}"
+    return f"{text}%"

@@ -1,19 +1,29 @@
-"""Acute:chronic workload ratio above 1.5 (7:28 rolling, coupled), with 28 days of history.
+"""Acute:chronic workload ratio above 1.5 (7:28 rolling, coupled). Off by default.
 
-The threshold comes from team sport (Gabbett 2016; Hulin 2016, rugby league); in runners the ratio
-showed a negative dose-response (Frandsen 2025) and the whole construct is disputed (Impellizzeri
-2020/2021). The alert says all of that.
+The threshold comes from team sport (Gabbett 2016; Hulin 2016, rugby league). In runners, Frandsen
+2025 (5,205 runners) studied the uncoupled ratio (1 week against the 3 before) and found a negative
+dose-response; the whole construct is disputed (Impellizzeri 2020/2021). When enabled it never
+fires on trivial volume (a 28-day weekly average under `acwr_min_chronic_km`) or at its cap (a
+coupled ratio of 4.0 means no running in the 21 days before the acute week: a return after a
+break, which the ratio cannot judge). One alert per episode, again only when it gets worse.
 """
 
 from __future__ import annotations
 
 from ..model import Alert
 from . import CLINICIAN, Rule, iso_week, nice_day
+from .episodes import mentions
 
 CITATION = (
     "Gabbett TJ. The training-injury prevention paradox. BJSM 2016;50(5):273-280 (team sport); "
-    "Frandsen 2025 found no such rise in runners"
+    "Frandsen 2025 found a negative dose-response in runners (uncoupled 1:3-week ratio)"
 )
+CAP = 4.0  # coupled 7:28 ratio with nothing in the 21 days before the acute week
+EPSILON = 1e-9  # "above 1.5" means above: 1.5000000000000002 from a float division is not
+
+
+def band(ratio: float, threshold: float) -> int:
+    return 3 if ratio > threshold + 1.0 + EPSILON else 2 if ratio > threshold + 0.5 + EPSILON else 1
 
 
 def evaluate(analysis, settings) -> list[Alert]:
@@ -22,36 +32,52 @@ def evaluate(analysis, settings) -> list[Alert]:
     days = analysis.distance.days
     if days.empty:
         return []
-    name = analysis.athlete.name
-    hit = days["acwr_rolling_coupled"] > settings.acwr_threshold
+    ratio = days["acwr_rolling_coupled"]
+    chronic_week = days["chronic_sum"] / 4.0
+    hit = (
+        (ratio > settings.acwr_threshold + EPSILON)
+        & (ratio < CAP - EPSILON)
+        & (chronic_week >= settings.acwr_min_chronic_km)
+    )
+    hits = [
+        (ts.date(), band(float(ratio[ts]), settings.acwr_threshold), ts)
+        for ts in days.index[hit.fillna(False).to_numpy()]
+    ]
+    aid, name = analysis.athlete.id, analysis.athlete.name
     out = []
-    for ts in days.index[hit.fillna(False).to_numpy()]:
-        day = ts.date()
-        ratio = days.at[ts, "acwr_rolling_coupled"]
-        acute, chronic = days.at[ts, "acute_sum"], days.at[ts, "chronic_sum"] / 4.0
+    for m in mentions(hits):
+        ts = m.detail
+        r = float(ratio[ts])
+        acute, chronic = float(days.at[ts, "acute_sum"]), float(chronic_week[ts])
         text = (
-            f"On {nice_day(day)} your acute:chronic workload ratio (7:28 rolling, coupled) was {ratio:.2f}: "
-            f"{acute:.1f} km in the last 7 days against a weekly average of {chronic:.1f} km over the last 28. "
-            f"The {settings.acwr_threshold:g} threshold comes from team-sport studies (Gabbett 2016); in a "
-            f"study of 5,205 runners the ratio did not show a rising injury risk, so read it as context for "
-            f"the other numbers, not as a verdict. {CLINICIAN}"
+            f"On {nice_day(m.day)} your acute:chronic workload ratio (7:28 rolling, coupled) was "
+            f"{r:.2f}: {acute:.1f} km in the last 7 days against a weekly average of {chronic:.1f} "
+            f"km over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
+            f"studies (Gabbett 2016). In runners, a study of 5,205 (Frandsen 2025) looked at a "
+            f"related ratio (the last week against the 3 before) and found that higher ratios "
+            f"went with fewer, not more, injuries, so read this as context for the other numbers, "
+            f"not as a verdict. {CLINICIAN}"
         )
         out.append(
             Alert(
-                key=f"acwr:{analysis.athlete.id}:{iso_week(day)}",
+                key=f"acwr:{aid}:{m.started.isoformat()}:{m.band}",
                 athlete=name,
                 rule="acwr",
-                day=day,
-                title=f"acute:chronic ratio {ratio:.2f} (7:28 rolling, coupled; team-sport threshold {settings.acwr_threshold:g})",
+                day=m.day,
+                title=f"acute:chronic ratio {r:.2f} (7:28 rolling, coupled; team-sport threshold "
+                f"{settings.acwr_threshold:g})",
                 text=text,
                 citation=CITATION,
                 numbers={
-                    "acwr_rolling_coupled": round(float(ratio), 4),
-                    "acute7_km": round(float(acute), 3),
-                    "chronic28_weekly_km": round(float(chronic), 3),
+                    "acwr_rolling_coupled": round(r, 4),
+                    "acute7_km": round(acute, 3),
+                    "chronic28_weekly_km": round(chronic, 3),
                     "variant": "7:28 rolling, coupled",
                     "threshold": settings.acwr_threshold,
+                    "episode_started": m.started.isoformat(),
+                    "band": m.band,
                 },
+                aliases=(f"acwr:{aid}:{iso_week(m.day)}",),
             )
         )
     return out

@@ -3,6 +3,8 @@
 Frandsen et al. 2025 (BJSM 59(17):1203-1210; 5,205 runners, 588,071 sessions): compared with runs
 no more than 10% longer, >10-30% had an adjusted hazard rate ratio for overuse injury of 1.64,
 >30-100% 1.52, >100% 2.28. Only with 30 days of history: before that a "spike" is missing data.
+Each run is its own alert (two spikes on one day are two things), keyed by the run's start.
+Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is no long run).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pandas as pd
 
 from ..load import HAZARD_CI, HAZARD_RATIO
 from ..model import Alert
-from . import CLINICIAN, POPULATION, Rule, nice_day
+from . import CLINICIAN, POPULATION, Rule, exact_pct, nice_day
 
 CITATION = "Frandsen JSB et al. How much running is too much? BJSM 2025;59(17):1203-1210"
 BAND_WORDS = {
@@ -30,39 +32,47 @@ def evaluate(analysis, settings) -> list[Alert]:
     out = []
     min_rank = RANK[settings.spike_min_band]
     threshold = 100.0 + settings.spike_pct
+    min_m = round(settings.spike_min_km * 1000)
     for r in runs.itertuples():
         if not r.full_30d_history or r.spike_band is None or RANK.get(r.spike_band, 0) < min_rank:
             continue
         d_m, ref_m = round(r.distance_m), round(r.longest_prior_30d_m)
-        if not 100 * d_m > threshold * ref_m:  # whole metres, as the bands are defined
+        if d_m < min_m or not 100 * d_m > threshold * ref_m:  # whole metres, as the bands are
             continue
         day = pd.Timestamp(r.day).date()
+        start = pd.Timestamp(r.start_utc).tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ")
         hr = HAZARD_RATIO[r.spike_band]
         lo, hi = HAZARD_CI[r.spike_band]
+        pct = exact_pct(r.spike_pct, (settings.spike_pct, 30.0, 100.0))
         text = (
-            f"Your {r.distance_m / 1000:.1f} km run on {nice_day(day)} was {r.spike_pct:.0f}% longer than "
+            f"Your {r.distance_m / 1000:.1f} km run on {nice_day(day)} was {pct} longer than "
             f"your longest run in the previous 30 days ({r.longest_prior_30d_m / 1000:.1f} km). "
-            f"In a study of 5,205 runners, single runs {BAND_WORDS[r.spike_band]} longer than the recent "
-            f"longest were associated with a higher rate of overuse injury (hazard rate ratio {hr}, "
-            f"95% CI {lo:.2f}-{hi:.2f}, against runs no more than 10% longer). {POPULATION} {CLINICIAN}"
+            f"In a study of 5,205 runners, single runs {BAND_WORDS[r.spike_band]} longer than the "
+            f"recent longest were associated with a higher rate of overuse injury (hazard rate "
+            f"ratio {hr}, 95% CI {lo:.2f}-{hi:.2f}, against runs no more than 10% longer). "
+            f"{POPULATION} {CLINICIAN}"
         )
         out.append(
             Alert(
-                key=f"run_spike:{analysis.athlete.id}:{day.isoformat()}",
+                key=f"run_spike:{analysis.athlete.id}:{start}",
                 athlete=name,
                 rule="run_spike",
                 day=day,
-                title=f"{r.distance_m / 1000:.1f} km run, {r.spike_pct:.0f}% over your 30-day longest ({r.spike_band} spike)",
+                title=f"{r.distance_m / 1000:.1f} km run, {pct} over your 30-day longest "
+                f"({r.spike_band} spike)",
                 text=text,
                 citation=CITATION,
                 numbers={
                     "distance_km": round(r.distance_m / 1000, 3),
                     "longest_prior_30d_km": round(r.longest_prior_30d_m / 1000, 3),
-                    "spike_pct": round(float(r.spike_pct), 2),
+                    "spike_pct": round(float(r.spike_pct), 4),
                     "band": r.spike_band,
                     "hazard_ratio": hr,
-                    "window": "runs started in the 30 days before this run",
+                    "start_utc": start,
+                    "window": "runs started in the 30 calendar days before this run",
                 },
+                # Until 2026-11 a spike was keyed by its day.
+                aliases=(f"run_spike:{analysis.athlete.id}:{day.isoformat()}",),
             )
         )
     return out

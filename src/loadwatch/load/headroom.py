@@ -1,0 +1,139 @@
+"""The headroom: how long a run today, and how much more running today, stay inside the ranges that
+studies associated with fewer injuries. The forward view of the same rules that raise alerts, with
+the same windows, whole-metre comparisons and history gates. Pure: runs and a day in, numbers out.
+
+These are population associations turned into arithmetic, not a personal safe limit: staying
+inside them is what the studies' reference groups did, nothing more.
+
+- Run today (Frandsen et al. 2025, 5,205 runners): a run more than 10% longer than the longest run
+  of the previous 30 days was associated with more overuse injuries (HRR 1.64 for >10-30%). The
+  reference counts only runs that are inside the 30-day window whenever today's run starts: runs
+  of the last 29 days and earlier today (a run of 30 days ago drops out during today). Runs under
+  `min_run_m` never count as spikes.
+- More today (Nielsen et al. 2014, 874 novices; weak: HR 1.59, 95% CI 0.96-2.66): the last 7 days
+  more than 30% above the 7 before and above the weekly average of the 14 before; see
+  progression.py. Applies once there are 21 days of history and the 7 days before had at least
+  the floor (loadwatch's choice, not Nielsen's).
+- The next drop: the first coming day on which the 30-day longest run shrinks (if no longer run
+  comes first), with the longest run that is then within +10%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from .progression import daily_metres, week_over_week
+
+SPIKE_WINDOW_DAYS = 30
+SPIKE_HISTORY_DAYS = 30
+WEEKLY_HISTORY_DAYS = 21
+
+
+def within(longest_m: int, pct: float) -> int:
+    """The longest whole-metre distance d with 100·d <= (100 + pct)·longest."""
+    return int(np.floor((100.0 + pct) * longest_m / 100.0 + 1e-9))
+
+
+@dataclass(frozen=True)
+class RunHeadroom:
+    history_days: int
+    longest_m: int | None  # the reference, in whole metres; None: no run in the window
+    longest_day: date | None
+    max_run_m: int | None  # None where the rule cannot compare (see `reason`)
+    reason: str | None  # None, "history" (under 30 days) or "break" (no run in 30 days)
+
+
+@dataclass(frozen=True)
+class WeekHeadroom:
+    last7_m: int
+    prev7_m: int
+    prev14_m: int
+    baseline_m: int  # the larger of the 7 before and the weekly average of the 14 before
+    more_m: int | None  # metres more today that stay within; None: the rule does not apply
+    reason: str | None  # None, "history" (under 21 days) or "floor" (the 7 before under the floor)
+
+
+@dataclass(frozen=True)
+class LongestDrop:
+    day: date
+    longest_m: int | None  # None: no run left in the window from that day
+    max_run_m: int | None
+
+
+@dataclass(frozen=True)
+class Headroom:
+    as_of: date
+    spike_pct: float
+    weekly_pct: float
+    run: RunHeadroom
+    week: WeekHeadroom
+    drop: LongestDrop | None
+
+
+def _longest(runs: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp):
+    inside = runs[(runs["day"] >= first) & (runs["day"] <= last)]
+    if inside.empty:
+        return None, None
+    metres = np.rint(inside["distance_m"].to_numpy(dtype=float)).astype(np.int64)
+    top = int(metres.max())
+    day = pd.Timestamp(inside["day"].to_numpy()[metres == top].max()).date()
+    return top, day
+
+
+def headroom(
+    runs: pd.DataFrame,
+    as_of: date,
+    spike_pct: float = 10.0,
+    weekly_pct: float = 30.0,
+    weekly_floor_m: int = 10_000,
+    min_run_m: int = 1_000,
+) -> Headroom:
+    """`runs`: one athlete's runs with `day` (local) and `distance_m`; those after `as_of` are
+    ignored."""
+    today = pd.Timestamp(as_of)
+    runs = runs[runs["day"] <= today]
+    first_day = pd.Timestamp(runs["day"].min()).date() if len(runs) else None
+    history = (as_of - first_day).days + 1 if first_day else 0
+
+    window_start = today - pd.Timedelta(days=SPIKE_WINDOW_DAYS - 1)
+    longest_m, longest_day = _longest(runs, window_start, today)
+    floor_run = min_run_m - 1
+    if history <= SPIKE_HISTORY_DAYS:
+        run = RunHeadroom(history, longest_m, longest_day, None, "history")
+    elif longest_m is None:
+        run = RunHeadroom(history, None, None, None, "break")
+    else:
+        run = RunHeadroom(
+            history, longest_m, longest_day, max(within(longest_m, spike_pct), floor_run), None
+        )
+
+    wow = week_over_week(daily_metres(runs, as_of)) if len(runs) else None
+    if wow is None or wow.empty:
+        week = WeekHeadroom(0, 0, 0, 0, None, "history")
+    else:
+        row = wow.iloc[-1]
+        last7, prev7, prev14 = int(row["last7_m"]), int(row["prev7_m"]), int(row["prev14_m"])
+        baseline = max(prev7, prev14 // 2)
+        if history < WEEKLY_HISTORY_DAYS:
+            week = WeekHeadroom(last7, prev7, prev14, baseline, None, "history")
+        elif prev7 < weekly_floor_m:
+            week = WeekHeadroom(last7, prev7, prev14, baseline, None, "floor")
+        else:
+            # The rule fires only above both baselines: the larger one bounds the headroom.
+            allowed = max(within(prev7, weekly_pct), within(prev14, weekly_pct) // 2)
+            week = WeekHeadroom(last7, prev7, prev14, baseline, allowed - last7, None)
+
+    drop = None
+    if run.reason is None and longest_m is not None:
+        for ahead in range(1, SPIKE_WINDOW_DAYS + 1):
+            day = today + pd.Timedelta(days=ahead)
+            m, _ = _longest(runs, day - pd.Timedelta(days=SPIKE_WINDOW_DAYS - 1), today)
+            if m is None or m < longest_m:
+                max_run = max(within(m, spike_pct), floor_run) if m is not None else None
+                drop = LongestDrop(as_of + timedelta(days=ahead), m, max_run)
+                break
+    return Headroom(as_of, spike_pct, weekly_pct, run, week, drop)
