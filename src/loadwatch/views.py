@@ -351,6 +351,11 @@ def _km(m: int | None) -> str:
     return "-" if m is None else f"{m / 1000:.1f} km"
 
 
+def _km_down(m: int | None) -> str:
+    """An "up to" distance, rounded down: 5,950 m is "5.9 km", never a promised 6.0."""
+    return "-" if m is None else f"{m // 100 / 10:.1f} km"
+
+
 def _day(d: date | None) -> str:
     return "" if d is None else f"{d:%a} {d.day} {d:%b}"
 
@@ -385,12 +390,12 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
         lines.append(
             HeadroomLine(
                 f"longest run in the last 30 days: {_km(run.longest_m)} ({_day(run.longest_day)})",
-                f"a run up to {_km(run.max_run_m)} today stays within +{h.spike_pct:g}%",
+                f"a run up to {_km_down(run.max_run_m)} today stays within +{h.spike_pct:g}%",
             )
         )
     facts = f"last 7 days {_km(week.last7_m)}, the 7 before {_km(week.prev7_m)}"
     if week.prev14_m // 2 > week.prev7_m:
-        facts += f" (2 weeks before: {_km(week.prev14_m // 2)} a week)"
+        facts += f" ({_km(week.prev14_m // 2)}/week over the 2 before)"
     if week.reason == "history":
         lines.append(HeadroomLine(facts, "the weekly comparison starts after 21 days of history"))
     elif week.reason == "floor":
@@ -401,7 +406,7 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
         lines.append(
             HeadroomLine(
                 facts,
-                f"up to {_km(week.more_m)} more today stays within +{h.weekly_pct:g}%",
+                f"up to {_km_down(week.more_m)} more today stays within +{h.weekly_pct:g}%",
             )
         )
     else:
@@ -420,7 +425,7 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
             lines.append(
                 HeadroomLine(
                     f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m)}",
-                    f"from then, runs up to {_km(drop.max_run_m)} stay within +{h.spike_pct:g}%",
+                    f"from then, runs up to {_km_down(drop.max_run_m)} stay within +{h.spike_pct:g}%",
                 )
             )
     return lines

@@ -3,6 +3,8 @@ become one-line messages and exit codes; a traceback reaches the user only with 
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from datetime import date
 from typing import Any
@@ -61,6 +63,10 @@ class LoadwatchGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # `loadwatch report | head`: the reader left; say nothing more (stdout is gone).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as e:
             if _debug(ctx):
                 raise

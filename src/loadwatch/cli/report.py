@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import date
 from pathlib import Path
 
 import click
 
-from ..render.report import report_json, terminal
+from ..render.report import headroom_json, report_json, terminal
+from ..views import HEADROOM_EVIDENCE, headroom_text
 from .main import Context, athlete_option, main, parse_day, pass_context
 
 
@@ -62,3 +64,22 @@ def report(
         click.echo(terminal(view, weeks), nl=False)
         if html_path:
             click.echo(f"wrote {html_path}")
+
+
+@main.command()
+@athlete_option("Whose headroom")
+@click.option("--as-of", callback=parse_day, help="The day (default: today in the athlete's zone).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: bool) -> None:
+    """How long a run today, and how much more today, stay inside the studies' ranges."""
+    app = obj.app
+    a = app.athlete(athlete)
+    h = app.headroom(a, as_of)
+    if as_json:
+        click.echo(json.dumps(headroom_json(h) | {"athlete": a.name}, indent=2))
+        return
+    click.echo(f"{a.name} - headroom on {h.as_of:%a %d %b %Y}")
+    click.echo(headroom_text(h))
+    for line in HEADROOM_EVIDENCE:
+        click.echo(textwrap.fill(line, width=96, initial_indent="  ", subsequent_indent="  "))

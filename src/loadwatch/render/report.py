@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..load import HAZARD_RATIO
+from ..load.headroom import Headroom
 from ..views import HEADROOM_EVIDENCE, VARIANTS, ReportView, headroom_lines, headroom_text
 from .tables import shoes_table
 
@@ -51,12 +52,11 @@ def report_json(view: ReportView) -> dict[str, Any]:
             for r in view.runs
         ],
         "shoes": [s.as_json() for s in view.shoes],
-        "headroom": headroom_json(view),
+        "headroom": headroom_json(view.headroom),
     }
 
 
-def headroom_json(view: ReportView) -> dict[str, Any]:
-    h = view.headroom
+def headroom_json(h: Headroom) -> dict[str, Any]:
     doc = asdict(h)
     doc["as_of"] = h.as_of.isoformat()
     if h.run.longest_day is not None:
