@@ -94,7 +94,7 @@ def test_spike_alert_arrives_once_with_numbers_and_chart(db_url, smtp, tmp_path:
     assert _wait_for(lambda: len(smtp.messages) == 1)
     msg: EmailMessage = smtp.messages[0]
     assert msg["To"] == "ana@example.com" and msg["From"] == "loadwatch <alerts@loadwatch.test>"
-    assert msg["Subject"] == "loadwatch: 24.0 km run, 60% over your 30-day longest (moderate spike)"
+    assert msg["Subject"] == "loadwatch: 24.0 km run, 60% over the 30-day longest (moderate spike)"
     plain = " ".join(msg.get_body(("plain",)).get_content().split())
     assert (
         "Your 24.0 km run on Sun 25 Oct 2026 was 60% longer than your longest run in the previous 30 days (15.0 km)"
@@ -228,7 +228,7 @@ def test_dry_run_writes_eml_and_leaves_the_ledger_alone(db_url, smtp, tmp_path: 
     out = cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(tmp_path / "outbox"))
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     assert (
-        "Subject: loadwatch: 24.0 km run, 60% over your 30-day longest (moderate spike)"
+        "Subject: loadwatch: 24.0 km run, 60% over the 30-day longest (moderate spike)"
         in eml.read_text()
     )
     assert "would send 1" in out.stdout
@@ -311,11 +311,17 @@ def test_coach_digest_once_a_day(db_url, smtp, tmp_path: Path) -> None:
     assert _wait_for(lambda: len(smtp.messages) == 2)
     digest = next(m for m in smtp.messages if m["To"] == "carla@example.com")
     alert = next(m for m in smtp.messages if m["To"] == "ana@example.com")
-    assert alert["Cc"] == "carla@example.com"
+    assert alert["Cc"] is None  # Carla gets a digest, so no copies unless she asks (cc_alerts)
     assert digest["Subject"] == "loadwatch daily digest: 1 of 2 athletes need a look"
     text = digest.get_body(("plain",)).get_content()
-    assert text.index("* ana:") < text.index("* ben:")  # open alerts first
-    assert "this week 51.0 km, last week 41.0 km" in text and "latest spike +60% (moderate)" in text
+    assert text.index("* ana [spike]") < text.index("* ben")  # open alerts first
+    flat = " ".join(text.split())
+    assert "last 7 days 51.0 km, the 7 before 41.0 km; ratio 7:28 rolling coupled 1.22" in flat
+    assert "latest spike +60% (moderate)" in flat and "headroom: run up to 26.4 km" in flat
+    assert "ratio 7:28 rolling coupled no runs yet" in flat  # ben has no runs
+    assert "your" not in flat and "their training load" in flat
+    page = digest.get_body(("html",)).get_content()
+    assert "<th" in page and ">athlete</th>" in page and ">headroom</th>" in page
     assert any(p.get_content_type() == "image/png" for p in digest.walk())
     cli("check", "--as-of", "2026-10-25")
     time.sleep(0.5)

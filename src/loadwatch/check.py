@@ -104,10 +104,13 @@ class Mailer:
 
 
 def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[str]]:
-    coaches = [c.email for c in settings.coaches if athlete.name in c.athletes]
+    """To the athlete, Cc the coaches who asked for copies; an athlete without an address is
+    mailed through their coaches."""
+    coaches = [c for c in settings.coaches if athlete.name in c.athletes]
     if athlete.email:
-        return [athlete.email], coaches
-    return coaches[:1], coaches[1:]
+        return [athlete.email], [c.email for c in coaches if c.cc_alerts]
+    emails = [c.email for c in coaches]
+    return emails[:1], emails[1:]
 
 
 def check_athlete(
@@ -202,6 +205,8 @@ def latest_per_episode(alerts: list[Alert]) -> list[Alert]:
 
 def digest_key(coach: CoachConfig, day: date, weekday: str) -> str | None:
     """The digest due on `day`, or None (a weekly digest on another weekday)."""
+    if coach.digest == "none":
+        return None
     if coach.digest == "daily":
         return f"digest:{coach.name}:{day.isoformat()}"
     if day.strftime("%a").lower() == weekday:

@@ -275,7 +275,7 @@ SETTINGS: list[Setting] = [
 SETTING_KEYS = {s.key: s for s in SETTINGS}
 ATHLETE_KEYS = {"name", "email", "tz", "inbox", "resting_hr", "max_hr", "sex", "shoes"}
 SHOE_KEYS = {"name", "start_km", "warn_km", "retire_km", "default_for", "retired"}
-COACH_KEYS = {"name", "email", "athletes", "digest", "tz"}
+COACH_KEYS = {"name", "email", "athletes", "digest", "tz", "cc_alerts"}
 SECTIONS = {*SECTION_TYPES, "athletes", "coaches"}
 
 
@@ -306,8 +306,10 @@ class CoachConfig:
     name: str
     email: str
     athletes: tuple[str, ...]
-    digest: str = "daily"
+    digest: str = "daily"  # "daily", "weekly" or "none"
     tz: str = "UTC"
+    # Copied on each athlete alert; by default only a coach without a digest is.
+    cc_alerts: bool = False
 
 
 @dataclass(frozen=True)
@@ -508,8 +510,12 @@ def _coaches(items, errors: _Errors, athlete_names: set[str]) -> list[CoachConfi
             continue
         _unknown(errors, prefix, c, COACH_KEYS)
         digest = c.get("digest", "daily")
-        if digest not in ("daily", "weekly"):
-            errors.add(f"{prefix}digest", f'"daily" or "weekly", not {digest!r}')
+        if digest not in ("daily", "weekly", "none"):
+            errors.add(f"{prefix}digest", f'"daily", "weekly" or "none", not {digest!r}')
+        cc_alerts = c.get("cc_alerts", digest == "none")
+        if not isinstance(cc_alerts, bool):
+            errors.add(f"{prefix}cc_alerts", f"expected true or false, got {cc_alerts!r}")
+            cc_alerts = False
         athletes = tuple(c.get("athletes", []))
         for name in athletes:
             if athlete_names and name not in athlete_names:
@@ -523,6 +529,7 @@ def _coaches(items, errors: _Errors, athlete_names: set[str]) -> list[CoachConfi
                 athletes,
                 digest,
                 _tz(errors, f"{prefix}tz", c.get("tz", "UTC")),
+                cc_alerts,
             )
         )
     return out

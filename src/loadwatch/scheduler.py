@@ -118,6 +118,8 @@ def build(url: str, settings: Settings) -> BackgroundScheduler:
             replace_existing=True,
         )
     for c in settings.coaches:
+        if c.digest == "none":
+            continue
         day = "*" if c.digest == "daily" else sched.digest_weekday
         # A few minutes after the athletes' checks, so the digest sees today's alerts.
         minute = (sched.check_time.minute + 10) % 60

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from .analysis import Analysis
@@ -259,16 +260,39 @@ def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[L
     return [e for e in entries if status is None or e.status == status]
 
 
+SPARK = "▁▂▃▄▅▆▇█"
+FLAG_RULES = {"run_spike": "spike", "weekly_jump": "jump", "acwr": "ratio"}
+
+
+def sparkline(values: list[float]) -> str:
+    """Weekly totals as block characters (works in any mail client, unlike SVG)."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return SPARK[0] * len(values)
+    return "".join(
+        SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1) + 0.5))] for v in values
+    )
+
+
 @dataclass(frozen=True)
 class DigestRow:
+    """One athlete in a coach's digest: the rolling week against the one before (never a partial
+    calendar week against a full one), the ratio with its variant, the latest spike, the shoes,
+    the headroom and what was flagged in the digest's period."""
+
     athlete: str
-    this_week_km: float
-    last_week_km: float
+    last7_km: float
+    prev7_km: float
     acwr: float | None
+    history_days: int
+    days_since_run: int | None
     latest_spike_pct: float | None
     latest_spike_band: str | None
     shoes_near_limit: list[str]
     open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
+    flags: list[str]  # "spike", "jump", "ratio", "shoe"
+    weeks_km: list[float]  # the last 12 Monday-to-Sunday weeks, oldest first
+    headroom: str  # short: the longest run today and the distance more today within the ranges
 
     def rank_key(self) -> tuple:
         """Open alerts first, then the highest ratio or spike."""
@@ -279,38 +303,60 @@ class DigestRow:
         return (-len(self.open_alerts), -score, self.athlete)
 
     @property
+    def ratio_text(self) -> str:
+        if self.acwr is not None:
+            return f"{self.acwr:.2f}"
+        if self.days_since_run is not None and self.days_since_run >= 28:
+            return "no run in 28 days"
+        if self.history_days == 0:
+            return "no runs yet"
+        if self.history_days < 28:
+            return f"n/a ({self.history_days} days of history)"
+        return "n/a"
+
+    @property
+    def spike_text(self) -> str:
+        if self.latest_spike_pct is None:
+            return "-"
+        return f"{self.latest_spike_pct:+.0f}% ({self.latest_spike_band})"
+
+    @property
+    def sparkline(self) -> str:
+        return sparkline(self.weeks_km)
+
+    @property
     def summary(self) -> str:
-        """The athlete's numbers in one line, as the digest prints them."""
-        parts = [f"this week {self.this_week_km:.1f} km, last week {self.last_week_km:.1f} km"]
-        parts.append(
-            f"ratio 7:28 rolling coupled {self.acwr:.2f}"
-            if self.acwr is not None
-            else "ratio n/a (<28 days)"
-        )
+        """The athlete's numbers in one line, as the plain-text digest prints them."""
+        parts = [
+            f"last 7 days {self.last7_km:.1f} km, the 7 before {self.prev7_km:.1f} km",
+            f"ratio 7:28 rolling coupled {self.ratio_text}",
+        ]
         if self.latest_spike_pct is not None:
-            parts.append(f"latest spike {self.latest_spike_pct:+.0f}% ({self.latest_spike_band})")
+            parts.append(f"latest spike {self.spike_text}")
         if self.shoes_near_limit:
             parts.append("shoes: " + ", ".join(self.shoes_near_limit))
+        parts.append(f"headroom: {self.headroom}")
         return "; ".join(parts)
 
 
-def digest_row(analysis: Analysis, open_alerts: list[LedgerEntry]) -> DigestRow:
+def digest_row(
+    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings = RuleSettings()
+) -> DigestRow:
     """One athlete's line in a coach digest."""
-    weeks = analysis.distance.weeks
-    this_week = float(weeks["total"].iloc[-1]) if len(weeks) else 0.0
-    last_week = float(weeks["total"].iloc[-2]) if len(weeks) > 1 else 0.0
-    days = analysis.distance.days
+    d = analysis.distance
+    days = d.days
+    last7 = prev7 = 0.0
     acwr = None
     if len(days):
+        last7 = float(np.nan_to_num(days["acute_sum"].iloc[-1]))
+        prev7 = float(np.nan_to_num(days["acute_sum"].iloc[-8])) if len(days) >= 8 else 0.0
         v = days["acwr_rolling_coupled"].iloc[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
-    spikes = analysis.distance.runs
+    runs = d.runs
     spikes = (
-        spikes[
-            spikes["full_30d_history"] & spikes["spike_band"].isin(["small", "moderate", "large"])
-        ]
-        if len(spikes)
-        else spikes
+        runs[runs["full_30d_history"] & runs["spike_band"].isin(["small", "moderate", "large"])]
+        if len(runs)
+        else runs
     )
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
@@ -318,15 +364,35 @@ def digest_row(analysis: Analysis, open_alerts: list[LedgerEntry]) -> DigestRow:
         for s in analysis.shoes
         if not s.retired and s.km >= 0.9 * s.warn_km
     ]
+    flags = sorted(
+        {
+            FLAG_RULES.get(e.alert.rule, "shoe" if e.alert.rule.startswith("shoe") else "")
+            for e in open_alerts
+        }
+        - {""}
+    )
+    weeks = d.weeks.tail(12)
+    h = headroom_for(analysis, rules)
+    short = []
+    if h.run.max_run_m is not None:
+        short.append(f"run up to {_km_down(h.run.max_run_m)}")
+    if h.week.more_m is not None:
+        short.append(f"{_km_down(max(h.week.more_m, 0))} more today")
+    last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return DigestRow(
-        analysis.athlete.name,
-        this_week,
-        last_week,
-        acwr,
-        float(last["spike_pct"]) if last is not None else None,
-        last["spike_band"] if last is not None else None,
-        near,
-        [e.alert.title for e in open_alerts],
+        athlete=analysis.athlete.name,
+        last7_km=last7,
+        prev7_km=prev7,
+        acwr=acwr,
+        history_days=h.run.history_days,
+        days_since_run=(d.as_of - last_run_day).days if last_run_day else None,
+        latest_spike_pct=float(last["spike_pct"]) if last is not None else None,
+        latest_spike_band=last["spike_band"] if last is not None else None,
+        shoes_near_limit=near,
+        open_alerts=[e.alert.title for e in open_alerts],
+        flags=flags,
+        weeks_km=[float(x) for x in weeks["total"]],
+        headroom=", ".join(short) or "-",
     )
 
 

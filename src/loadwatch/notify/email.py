@@ -15,6 +15,11 @@ from email.utils import format_datetime, make_msgid
 from ..model import Alert
 from ..views import DigestRow
 
+DIGEST_FOOTER = (
+    "These numbers describe their training load; the studies describe groups of runners. None of "
+    "this is a diagnosis or a personal prediction. If something hurts, they should reduce load "
+    "and see a clinician."
+)
 GUIDANCE_TITLE = "What stays inside the ranges the studies associated with fewer injuries"
 FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
@@ -104,6 +109,24 @@ def compose_alerts(
     return msg
 
 
+DIGEST_NOTE = (
+    "Last 7 days against the 7 before (rolling, not a calendar week so far); ratio: 7:28 rolling, "
+    "coupled (team-sport bands, context only); spike: the latest run more than 10% over their "
+    "30-day longest; headroom: the longest run today and the distance more today that stay "
+    "inside the ranges the studies associated with fewer injuries."
+)
+DIGEST_COLUMNS = [
+    "athlete",
+    "flags",
+    "last 7 d",
+    "7 before",
+    "12 weeks",
+    "ratio",
+    "spike",
+    "headroom",
+]
+
+
 def compose_digest(
     coach: str,
     to: str,
@@ -125,31 +148,61 @@ def compose_digest(
     lines = [
         f"Hello {coach},",
         "",
-        f"Your athletes, most in need of attention first ({period} digest):",
+        f"Your athletes, those needing a look first ({period} digest):",
         "",
     ]
     for r in rows:
-        lines.append(f"* {r.athlete}: {r.summary}")
+        flags = f" [{', '.join(r.flags)}]" if r.flags else ""
+        lines.append(f"* {r.athlete}{flags}  {r.sparkline}".rstrip())
+        lines.append(_indent(r.summary))
         for a in r.open_alerts:
             lines.append(f"    - {a}")
-    lines += ["", FOOTER, "", "-- loadwatch"]
+    lines += ["", _indent(DIGEST_NOTE).strip(), "", DIGEST_FOOTER, "", "-- loadwatch"]
     msg.set_content("\n".join(lines))
     cid = make_msgid(domain=_domain(sender))
+    cell = "padding:6px 8px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top"
+    head = "".join(
+        f"<th style='{cell};font-size:12px;color:#52606d'>{c}</th>" for c in DIGEST_COLUMNS
+    )
     body = "".join(
-        f"<tr><td><b>{html.escape(r.athlete)}</b></td><td>{html.escape(r.summary)}"
-        + "".join(f"<br><span style='color:#a61b1b'>{html.escape(a)}</span>" for a in r.open_alerts)
+        "<tr>"
+        f"<td style='{cell}'><b>{html.escape(r.athlete)}</b>"
+        + "".join(
+            f"<br><span style='color:#a61b1b;font-size:13px'>{html.escape(a)}</span>"
+            for a in r.open_alerts
+        )
+        + "</td>"
+        f"<td style='{cell}'>{html.escape(', '.join(r.flags) or '-')}</td>"
+        f"<td style='{cell}'>{r.last7_km:.1f} km</td>"
+        f"<td style='{cell}'>{r.prev7_km:.1f} km</td>"
+        f"<td style='{cell};font-family:monospace' title='weekly km, oldest first'>"
+        f"{html.escape(r.sparkline)}</td>"
+        f"<td style='{cell}'>{html.escape(r.ratio_text)}</td>"
+        f"<td style='{cell}'>{html.escape(r.spike_text)}</td>"
+        f"<td style='{cell}'>{html.escape(r.headroom)}"
+        + (
+            f"<br><span style='font-size:12px'>shoes: {html.escape(', '.join(r.shoes_near_limit))}</span>"
+            if r.shoes_near_limit
+            else ""
+        )
         + "</td></tr>"
         for r in rows
     )
     chart = (
-        f"<p><img src='cid:{cid[1:-1]}' alt='Athletes overview' style='max-width:100%'></p>"
+        f"<p><img src='cid:{cid[1:-1]}' alt='Athletes: last 7 days against the 7 before' "
+        "style='max-width:100%'></p>"
         if chart_png
         else ""
     )
     msg.add_alternative(
-        f"<html><body style='font-family:sans-serif;color:#1f2933'><p>Hello {html.escape(coach)},</p>"
-        f"<table cellpadding='6' style='border-collapse:collapse'>{body}</table>{chart}"
-        f"<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p></body></html>",
+        "<html><head><meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+        "<body style='font-family:sans-serif;color:#1f2933;font-size:15px;margin:auto;"
+        f"max-width:900px;padding:0 12px'><p>Hello {html.escape(coach)},</p>"
+        f"<p>Your athletes, those needing a look first ({html.escape(period)} digest):</p>"
+        "<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:14px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{chart}"
+        f"<p style='font-size:12px;color:#52606d'>{html.escape(DIGEST_NOTE)}</p>"
+        f"<p style='font-size:12px;color:#52606d'>{html.escape(DIGEST_FOOTER)}</p></body></html>",
         subtype="html",
     )
     if chart_png:

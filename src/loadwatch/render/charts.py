@@ -210,26 +210,17 @@ def alert_chart(
 
 
 def athletes_overview(rows: Sequence[DigestRow]) -> bytes:
-    """The coach digest's chart: each athlete's week so far against last week."""
+    """The coach digest's chart: each athlete's last 7 days against the 7 before."""
     fig, ax = _axes(7.5, 0.8 + 0.42 * max(len(rows), 1))
     for i, r in enumerate(rows):
-        ax.barh(
-            i + 0.18,
-            r.last_week_km,
-            height=0.34,
-            color="#cbd2d9",
-            label="last week" if i == 0 else None,
-        )
-        ax.barh(
-            i - 0.18,
-            r.this_week_km,
-            height=0.34,
-            color=ACCENT,
-            label="this week" if i == 0 else None,
-        )
+        ax.barh(i + 0.18, r.prev7_km, height=0.34, color="#cbd2d9")
+        ax.barh(i - 0.18, r.last7_km, height=0.34, color=ACCENT)
     ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("km", fontsize=8)
-    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
-    _style(ax, "Athletes: this week against last week (Monday to Sunday)")
+    _style(
+        ax,
+        "Athletes: last 7 days (blue) against the 7 before (grey)",
+        "Rolling 7-day totals, so a week just begun is not compared with a full one.",
+    )
     return _png(fig)

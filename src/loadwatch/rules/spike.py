@@ -58,7 +58,7 @@ def evaluate(analysis, settings) -> list[Alert]:
                 athlete=name,
                 rule="run_spike",
                 day=day,
-                title=f"{r.distance_m / 1000:.1f} km run, {pct} over your 30-day longest "
+                title=f"{r.distance_m / 1000:.1f} km run, {pct} over the 30-day longest "
                 f"({r.spike_band} spike)",
                 text=text,
                 citation=CITATION,
