@@ -91,3 +91,54 @@ def sqlite_cli(tmp_path: Path) -> Cli:
 def ana(cli: Cli) -> Cli:
     cli("athletes", "add", "ana", "--email", "ana@example.com", "--tz", "Europe/Berlin")
     return cli
+
+
+BROWSER_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download). CI installs chromium
+    (.ci/run), so there a missing browser fails instead of skipping."""
+    import os
+
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("no chromium on a CI machine: .ci/run should have installed it")
+        pytest.skip("no chromium installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=BROWSER_FLAGS)
+        yield b
+        b.close()
+
+
+# What a page must pass at a phone's and a desktop's width: nothing wider than the screen, and
+# no text under 12 px (chart text inside SVG excepted: the chart scrolls in its own box).
+LAYOUT_PROBE = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg')) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.offsetParent === null) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 12) small.push(el.tagName + ' ' + size + ' ' + el.textContent.trim().slice(0, 40));
+  }
+  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth, small};
+}"""

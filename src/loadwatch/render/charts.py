@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 if TYPE_CHECKING:
     from ..shoes import ShoeStatus
@@ -31,13 +33,36 @@ def _axes(width: float, height: float) -> tuple[Figure, Any]:
     return fig, fig.subplots()
 
 
-def _png(fig: Figure) -> bytes:
+def _render(fig: Figure, fmt: str = "png") -> bytes:
+    """PNG at twice the screen density (sharp on phones), or SVG with its text kept as text."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    if fmt == "svg":
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "loadwatch"}):
+            fig.savefig(buf, format="svg", bbox_inches="tight")
+        text = buf.getvalue().decode()
+        return text[text.index("<svg") :].encode()  # inline: no XML prolog or DOCTYPE
+    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
     return buf.getvalue()
 
 
-def _style(ax, title: str, note: str | None = None) -> None:
+LEGEND_NOTE_OFFSET = -66  # points below the axes: under the tick labels and a two-row legend
+
+
+def _legend_below(ax: Any) -> None:
+    """The legend under the tick labels, never over the data."""
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-20, units="points")
+    ax.legend(
+        fontsize=8.5,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0, 0),
+        bbox_transform=below,
+        ncol=2,
+        borderaxespad=0,
+    )
+
+
+def _style(ax, title: str, note: str | None = None, note_offset: float = -34) -> None:
     ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
     if note:
         # Below the tick labels and the axis label, whatever the chart's height.
@@ -45,7 +70,7 @@ def _style(ax, title: str, note: str | None = None) -> None:
             note,
             xy=(0, 0),
             xycoords="axes fraction",
-            xytext=(0, -34),
+            xytext=(0, note_offset),
             textcoords="offset points",
             fontsize=7.5,
             color=CHRONIC,
@@ -53,12 +78,12 @@ def _style(ax, title: str, note: str | None = None) -> None:
         )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8, colors=INK)
+    ax.tick_params(labelsize=9, colors=INK)
     ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
 
 
-def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
+def weekly_distance(weeks: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
     """Bars of Monday-to-Sunday totals; the running week is drawn lighter."""
     fig, ax = _axes(7.5, 2.8)
     if len(weeks):
@@ -68,52 +93,49 @@ def weekly_distance(weeks: pd.DataFrame, unit: str = "km") -> bytes:
             colours[-1] = "#9fc0e6"
         ax.bar(x, weeks["total"], width=5.5, color=colours, align="edge")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_ylabel(unit, fontsize=8)
+    ax.set_ylabel(unit, fontsize=9)
     _style(
         ax,
         f"Weekly distance ({unit}, Monday to Sunday, your time zone)",
         "Lighter bar: the week so far.",
     )
-    return _png(fig)
+    return _render(fig, fmt)
 
 
-def acute_chronic(days: pd.DataFrame, unit: str = "km") -> bytes:
-    """7-day and 28-day means with the coupled rolling ratio on its own axis."""
-    fig, ax = _axes(7.5, 3.2)
+def acute_chronic(days: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
+    """7-day and 28-day means, one axis (the ratio has a chart of its own)."""
+    fig, ax = _axes(7.5, 3.0)
     if len(days):
         x = pd.to_datetime(days.index)
         ax.plot(x, days["acute_mean"], color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
         ax.plot(x, days["chronic_mean"], color=CHRONIC, linewidth=1.8, label="chronic: 28-day mean")
-        ax.set_ylabel(f"{unit} per day", fontsize=8)
-        ax2 = ax.twinx()
-        ax2.plot(
-            x,
-            days["acwr_rolling_coupled"],
-            color=INK,
-            linewidth=1,
-            linestyle="--",
-            label="ratio, 7:28 rolling, coupled",
-        )
+        ax.set_ylabel(f"{unit} per day", fontsize=9)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        _legend_below(ax)
+    _style(ax, f"Acute and chronic load ({unit} per day)")
+    return _render(fig, fmt)
+
+
+def ratio(days: pd.DataFrame, fmt: str = "png") -> bytes:
+    """The 7:28 rolling coupled ratio, with the team-sport reference levels as thin lines."""
+    fig, ax = _axes(7.5, 2.6)
+    if len(days):
+        x = pd.to_datetime(days.index)
+        ax.plot(x, days["acwr_rolling_coupled"], color=INK, linewidth=1.4)
         for level in (0.8, 1.3, 1.5):
-            ax2.axhline(level, color="#cbd2d9", linewidth=0.8, linestyle=":")
-        ax2.set_ylabel("ratio", fontsize=8)
-        ax2.tick_params(labelsize=8)
-        ax2.spines["top"].set_visible(False)
-        lines = ax.get_lines() + ax2.get_lines()[:1]
-        ax.legend(
-            lines, [ln.get_label() for ln in lines], fontsize=7.5, frameon=False, loc="upper left"
-        )
+            ax.axhline(level, color="#cbd2d9", linewidth=0.8, linestyle=":")
+        ax.set_ylabel("ratio", fontsize=9)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     _style(
         ax,
-        "Acute and chronic load, ratio 7:28 rolling, coupled",
-        "Dotted lines at 0.8, 1.3 and 1.5 are team-sport conventions (Gabbett 2016), not validated for "
-        "runners;\nno ratio is shown before 28 days of history.",
+        "Acute:chronic ratio, 7:28 rolling, coupled",
+        "Dotted lines at 0.8, 1.3 and 1.5 are team-sport conventions (Gabbett 2016), not validated "
+        "for runners;\nno ratio is shown before 28 days of history.",
     )
-    return _png(fig)
+    return _render(fig, fmt)
 
 
-def run_spikes(runs: pd.DataFrame) -> bytes:
+def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
     """Each run's distance, coloured by its single-run spike band, against the 30-day longest."""
     fig, ax = _axes(7.5, 3.0)
     if len(runs):
@@ -150,18 +172,19 @@ def run_spikes(runs: pd.DataFrame) -> bytes:
                 edgecolors=CHRONIC,
                 label="less than 30 days of history: not compared",
             )
-        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+        _legend_below(ax)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_ylabel("km", fontsize=8)
     _style(
         ax,
         "Runs against the longest run of the previous 30 days",
         "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, >100% large.",
+        note_offset=LEGEND_NOTE_OFFSET,
     )
-    return _png(fig)
+    return _render(fig, fmt)
 
 
-def shoes(shoe_rows: Sequence[ShoeStatus]) -> bytes:
+def shoes(shoe_rows: Sequence[ShoeStatus], fmt: str = "png") -> bytes:
     """Each shoe's distance against its reminder and retirement distances."""
     rows = [s for s in shoe_rows if not s.retired] or list(shoe_rows)
     fig, ax = _axes(7.5, 0.6 + 0.45 * max(len(rows), 1))
@@ -179,7 +202,7 @@ def shoes(shoe_rows: Sequence[ShoeStatus]) -> bytes:
         "Shoes against their limits",
         "Thin mark: reminder distance; thick mark: retirement distance (convention, not outcome evidence).",
     )
-    return _png(fig)
+    return _render(fig, fmt)
 
 
 def alert_chart(
@@ -199,9 +222,7 @@ def alert_chart(
         return weekly_distance(recent), "Weekly distance, Monday to Sunday"
     if rule == "acwr":
         recent_days = days[days.index >= start] if start is not None else days
-        return acute_chronic(
-            recent_days
-        ), "Acute and chronic load with the 7:28 rolling coupled ratio"
+        return ratio(recent_days), "The acute:chronic ratio, 7:28 rolling, coupled"
     if rule.startswith("shoe") and shoe_rows:
         return shoes(shoe_rows), "Shoes against their reminder and retirement distances"
     if len(runs) and start is not None:
@@ -209,7 +230,7 @@ def alert_chart(
     return run_spikes(runs), "Your recent runs against the longest run of the previous 30 days"
 
 
-def athletes_overview(rows: Sequence[DigestRow]) -> bytes:
+def athletes_overview(rows: Sequence[DigestRow], fmt: str = "png") -> bytes:
     """The coach digest's chart: each athlete's last 7 days against the 7 before."""
     fig, ax = _axes(7.5, 0.8 + 0.42 * max(len(rows), 1))
     for i, r in enumerate(rows):
@@ -223,4 +244,4 @@ def athletes_overview(rows: Sequence[DigestRow]) -> bytes:
         "Athletes: last 7 days (blue) against the 7 before (grey)",
         "Rolling 7-day totals, so a week just begun is not compared with a full one.",
     )
-    return _png(fig)
+    return _render(fig, fmt)

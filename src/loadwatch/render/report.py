@@ -7,7 +7,6 @@ individual injury: the numbers describe load; the studies describe populations.
 
 from __future__ import annotations
 
-import base64
 import html
 import textwrap
 from dataclasses import asdict
@@ -18,7 +17,7 @@ import pandas as pd
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
 from ..views import HEADROOM_EVIDENCE, VARIANTS, ReportView, headroom_lines, headroom_text
-from .tables import shoes_table
+from .tables import SHOE_STATUS, shoes_table
 
 RATIO_NOTE = (
     "Ratio bands (0.8-1.3 'sweet spot', >1.5) come from team sport (Gabbett 2016) and are not "
@@ -155,45 +154,152 @@ def _wrap(text: str, indent: str, width: int = 96) -> str:
     return textwrap.fill(text, width=width, subsequent_indent=indent)
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+PAGE_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933;
+       margin: 0 auto; max-width: 1000px; padding: 12px 16px 32px; font-size: 16px;
+       line-height: 1.45; }
+h1 { font-size: 1.4rem; margin: 0.4em 0; } h2 { font-size: 1.15rem; margin: 1.4em 0 0.4em; }
+.note { font-size: 0.85rem; color: #52606d; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.95rem; }
+th, td { text-align: right; padding: 4px 10px; border-bottom: 1px solid #e4e7eb; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+dl.today { display: grid; grid-template-columns: minmax(10em, max-content) 1fr; gap: 2px 16px; }
+dl.today dt { color: #52606d; } dl.today dd { margin: 0; }
+@media (max-width: 600px) {
+  dl.today { grid-template-columns: 1fr; } dl.today dd { margin-bottom: 8px; font-weight: 600; }
+}
+ul.headroom { padding-left: 1.1em; } ul.headroom li { margin: 0.3em 0; }
+figure { margin: 1.2em 0; } figure .scroll svg { width: 100%; max-width: 760px; min-width: 520px; height: auto; }
+figcaption { font-size: 0.85rem; color: #52606d; }
+"""
 
 
-def html_page(view: ReportView, weeks_shown: int = 12) -> str:
-    """One self-contained page (charts inline as PNG data, no network)."""
+def _row(cells: list[str], header: bool = False) -> str:
+    tag = "th" if header else "td"
+    return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    body = "".join(_row(r) for r in rows)
+    return f"<div class='scroll'><table><thead>{_row(head, True)}</thead><tbody>{body}</tbody></table></div>"
+
+
+def _figure(svg: bytes, caption: str) -> str:
+    return (
+        f"<figure><div class='scroll' role='img' aria-label='{html.escape(caption)}'>"
+        f"{svg.decode()}</div><figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def report_body(view: ReportView, weeks_shown: int = 12) -> str:
+    """The report as HTML sections (no page around it): the HTML report and the web page."""
     from . import charts  # matplotlib only when a chart is drawn
 
+    today = view.today
+    out: list[str] = []
+    if today is None:
+        return "<p>No runs yet on or before this day.</p>"
+    out.append(
+        "<h2>Headroom</h2><p class='note'>What stays inside the ranges studies "
+        "associated with fewer injuries (not a personal safe limit).</p><ul class='headroom'>"
+    )
+    out += [
+        f"<li><b>{html.escape(x.guidance)}</b><br><span class='note'>{html.escape(x.facts)}</span></li>"
+        for x in headroom_lines(view.headroom)
+    ]
+    out.append(
+        "</ul>" + "".join(f"<p class='note'>{html.escape(e)}</p>" for e in HEADROOM_EVIDENCE)
+    )
+    prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
+    facts = [
+        ("last 7 days", f"{_fmt(today.acute7_km, '.1f')} km"
+         + (f" (the 7 before: {prev7:.1f} km, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
+        ("28-day weekly average", f"{_fmt(today.chronic28_km, '.1f')} km"),
+        ("acute:chronic 7:28 rolling, coupled",
+         _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else "not shown before 28 days"),
+        ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
+        ("acute:chronic EWMA 7:28, coupled", _fmt(today.acwr_ewma)),
+        ("fitness / fatigue / form (PMC on km, τ 42/7)",
+         f"CTL {_fmt(today.ctl, '.1f')} · ATL {_fmt(today.atl, '.1f')} · TSB {_fmt(today.tsb, '+.1f')}"),
+        ("monotony (Foster's formula on daily km)", _fmt(today.monotony)),
+    ]  # fmt: skip
+    out.append(f"<h2>Today ({today.date.isoformat()})</h2><dl class='today'>")
+    out += [f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts]
+    out.append(f"</dl><p class='note'>{html.escape(RATIO_NOTE)}</p>")
+    spike = view.latest_spike
+    out.append("<h2>Latest single-run spike</h2>")
+    if spike is not None and spike.spike_band is not None:
+        out.append(
+            f"<p>{spike.date:%a %d %b %Y}: {_fmt(spike.distance_km, '.1f')} km, "
+            f"{_pct(spike.spike_pct)} over the longest run of the previous 30 days "
+            f"({_fmt(spike.longest_prior_30d_km, '.1f')} km): <b>{html.escape(spike.spike_band)}</b> "
+            f"(hazard ratio {HAZARD_RATIO[spike.spike_band]} in Frandsen 2025)</p>"
+        )
+    else:
+        out.append("<p>No run more than 10% over the 30-day longest, with 30 days of history.</p>")
+    out.append(f"<p class='note'>{html.escape(SPIKE_NOTE)}</p>")
+    weeks = view.weeks[-weeks_shown:]
+    out.append("<h2>Weeks (Monday to Sunday)</h2>")
+    out.append(
+        _table(
+            ["week", "km", "change", "longest run"],
+            [
+                [
+                    w.week_start.isoformat(),
+                    _fmt(w.distance_km, ".1f"),
+                    _pct(w.change_pct),
+                    _fmt(w.longest_km, ".1f", "-"),
+                ]
+                for w in weeks
+            ],  # fmt: skip
+        )
+    )
     distance = view.analysis.distance
     days = distance.days
     if len(days):
         days = days[days.index >= days.index.max() - pd.Timedelta(weeks=weeks_shown)]
-    weeks = distance.weeks.tail(weeks_shown)
     runs = distance.runs
     if len(runs) and len(days):
         runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
-    body = [f"<pre>{html.escape(terminal(view, weeks_shown))}</pre>"]
-    figures = [
-        (charts.weekly_distance(weeks), "Weekly distance"),
-        (charts.acute_chronic(days), "Acute and chronic load with the 7:28 rolling coupled ratio"),
-        (charts.run_spikes(runs), "Runs by single-run spike band"),
-    ]
+    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), fmt="svg"),
+                       "Weekly distance, Monday to Sunday; the lighter bar is the week so far"))  # fmt: skip
+    out.append(_figure(charts.run_spikes(runs, fmt="svg"), "Runs by single-run spike band"))
+    out.append(_figure(charts.acute_chronic(days, fmt="svg"), "Acute and chronic load"))
+    out.append(_figure(charts.ratio(days, fmt="svg"), "The 7:28 rolling coupled ratio"))
     if view.shoes:
-        figures.append((charts.shoes(view.shoes), "Shoes against their limits"))
-    body += [
-        f"<figure>{_img(png, alt)}<figcaption>{html.escape(alt)}</figcaption></figure>"
-        for png, alt in figures
-    ]
+        out.append("<h2>Shoes</h2>")
+        out.append(
+            _table(
+                ["shoe", "km", "reminder", "retire", "runs", "status"],
+                [
+                    [
+                        s.name,
+                        f"{s.km:.1f}",
+                        f"{s.warn_km:.0f}",
+                        f"{s.retire_km:.0f}",
+                        str(s.runs),
+                        "retired" if s.retired else SHOE_STATUS[s.level],
+                    ]
+                    for s in view.shoes
+                ],  # fmt: skip
+            )
+        )
+        out.append(_figure(charts.shoes(view.shoes, fmt="svg"), "Shoes against their limits"))
+    return "".join(out)
+
+
+def html_page(view: ReportView, weeks_shown: int = 12) -> str:
+    """One self-contained page (charts inline as SVG, no network) that reads from 360 px up."""
     title = f"loadwatch - {view.athlete} - {view.as_of.isoformat()}"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 860px; margin: 2em auto; color: #1f2933; }}
-pre {{ background: #f5f7fa; padding: 1em; overflow-x: auto; font-size: 13px; }}
-figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ font-size: 12px; color: #52606d; }}
-</style></head><body>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{PAGE_CSS}</style></head><body>
 <h1>{html.escape(view.athlete)}: training load as of {view.as_of.isoformat()}</h1>
-{"".join(body)}
-<p style="font-size:12px;color:#52606d">{html.escape(SPIKE_NOTE)} {html.escape(RATIO_NOTE)}
-If a knee or anything else hurts, reduce load and consider seeing a clinician.</p>
+<p class="note">{html.escape(view.tz)}; load basis {html.escape(view.load_basis)} ({html.escape(view.load_unit)}).</p>
+{report_body(view, weeks_shown)}
+<p class="note">If a knee or anything else hurts, reduce load and consider seeing a clinician.</p>
 </body></html>
 """
