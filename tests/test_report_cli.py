@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,8 +95,10 @@ def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
     page = tmp_path / "r.html"
     demo("report", "--as-of", "2026-11-08", "--html", str(page))
     html = page.read_text()
-    assert html.count("data:image/png;base64,") == 4
-    assert "http://" not in html and "https://" not in html and "<script" not in html
+    # Five charts inline as SVG (weeks, runs, acute/chronic, ratio, shoes); nothing fetched.
+    assert html.count("<svg") == 5 and "<img" not in html
+    assert not re.search(r"""(src|href)=["']https?:""", html)
+    assert "<script" not in html and "<link" not in html
     assert "7:28 rolling, coupled" in html and "Frandsen" in html
 
 
@@ -163,9 +165,43 @@ def test_trimp_basis_needs_heart_rate_profile(demo) -> None:
         "--max-hr",
         "190",
     )
+    # Banister's weighting differs for women and men: no silent default.
+    no_sex = demo("report", "--as-of", "2026-11-08", "--basis", "trimp", code=2)
+    assert "and sex" in no_sex.stderr and "--sex female|male" in no_sex.stderr
+    demo("athletes", "add", "ana", "--update", "--tz", "Europe/Berlin", "--sex", "female")
     doc = demo.json("report", "--as-of", "2026-11-08", "--basis", "trimp")
     assert doc["load_basis"] == "trimp" and doc["load_unit"] == "AU"
     assert doc["days"][-1]["load"] > 0 and doc["days"][-1]["acwr_rolling_coupled"] is not None
+    assert doc["unknown_load_runs_28d"] == 0  # every demo run has heart rate
+
+
+def _gpx_without_heart_rate(start: datetime, seconds: int = 1800) -> str:
+    """A running track at 3 m/s, a point every 10 s, and no heart rate at all."""
+    points = "".join(
+        f'<trkpt lat="{52.5 + i * 30 / 111_320:.7f}" lon="13.4">'
+        f"<time>{(start + timedelta(seconds=i * 10)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
+        for i in range(seconds // 10 + 1)
+    )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" creator="test" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><type>running</type><trkseg>'
+        f"{points}</trkseg></trk></gpx>"
+    )
+
+
+def test_runs_without_heart_rate_are_unknown_trimp_and_said_so(ana, tmp_path: Path) -> None:
+    (tmp_path / "strapless.gpx").write_text(
+        _gpx_without_heart_rate(datetime(2026, 11, 2, 6, 0, tzinfo=UTC))
+    )
+    ana("import", str(tmp_path / "strapless.gpx"))
+    ana("athletes", "add", "ana", "--update", "--tz", "Europe/Berlin", "--resting-hr", "50",
+        "--max-hr", "190", "--sex", "male")  # fmt: skip
+    (run,) = ana.json("activities")
+    assert run["avg_hr"] is None and run["distance_m"] == pytest.approx(5400, rel=0.01)
+    doc = ana.json("report", "--as-of", "2026-11-03", "--basis", "trimp")
+    assert doc["unknown_load_runs_28d"] == 1
+    out = ana("report", "--as-of", "2026-11-03", "--basis", "trimp").stdout
+    assert "1 run of the last 28 days without heart rate: trimp load unknown" in out
 
 
 def test_report_for_an_athlete_without_runs(ana) -> None:

@@ -100,6 +100,10 @@ class ReportView:
     analysis: Analysis  # the frames the charts draw
 
     @property
+    def unknown_load_runs(self) -> int:
+        return self.analysis.load.unknown_load_runs
+
+    @property
     def today(self) -> DayRow | None:
         return self.days[-1] if self.days else None
 

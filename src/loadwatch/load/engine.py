@@ -27,7 +27,14 @@ class HeartRateProfile:
 
     @property
     def known(self) -> bool:
-        return bool(self.resting_hr and self.max_hr and self.max_hr > self.resting_hr)
+        """TRIMP needs both heart rates and the sex that selects Banister's weighting: loadwatch
+        does not silently use the men's weights."""
+        return bool(
+            self.resting_hr
+            and self.max_hr
+            and self.max_hr > self.resting_hr
+            and self.sex in ("female", "male")
+        )
 
 
 def run_loads(
@@ -39,7 +46,10 @@ def run_loads(
     if params.load_basis == "moving_time":
         return runs["moving_s"].astype(float).fillna(runs.get("elapsed_s")) / 60.0
     if hr is None or hr.resting_hr is None or hr.max_hr is None or not hr.known:
-        raise ValueError("the TRIMP load basis needs the athlete's resting and maximum heart rate")
+        raise ValueError(
+            "the TRIMP load basis needs the athlete's resting and maximum heart rate and sex "
+            "(loadwatch athletes add NAME --update --resting-hr .. --max-hr .. --sex female|male)"
+        )
     rest, peak, sex = hr.resting_hr, hr.max_hr, hr.sex
 
     def one(row) -> float:
@@ -63,6 +73,15 @@ class AthleteLoad:
     days: pd.DataFrame  # one row per local day, first run day .. as_of
     weeks: pd.DataFrame
     runs: pd.DataFrame  # one row per run, with spike columns
+
+    @property
+    def unknown_load_runs(self) -> int:
+        """Runs of the last 28 days whose load is unknown (TRIMP of a run without heart rate):
+        they count as 0, and the report says how many."""
+        if self.runs.empty or "load" not in self.runs:
+            return 0
+        recent = self.runs["day"] > pd.Timestamp(self.as_of) - pd.Timedelta(days=28)
+        return int(self.runs.loc[recent, "load"].isna().sum())
 
 
 DAILY_COLUMNS = [name for name, metric in REGISTRY.items() if metric.default]

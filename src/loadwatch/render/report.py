@@ -52,6 +52,7 @@ def report_json(view: ReportView) -> dict[str, Any]:
         ],
         "shoes": [s.as_json() for s in view.shoes],
         "headroom": headroom_json(view.headroom),
+        "unknown_load_runs_28d": view.unknown_load_runs,
     }
 
 
@@ -124,6 +125,13 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         f"ATL {_fmt(today.atl, '.1f')}  TSB {_fmt(today.tsb, '+.1f')}"
     )
     out.append(f"  monotony (Foster, 7 days): {_fmt(today.monotony)}")
+    if view.unknown_load_runs:
+        n = view.unknown_load_runs
+        runs = "1 run" if n == 1 else f"{n} runs"
+        out.append(
+            f"  {runs} of the last 28 days without heart rate: {view.load_basis} load unknown, "
+            "counted as 0 in these numbers"
+        )
     out.append(_wrap("  " + RATIO_NOTE, "  "))
     out.append("")
     out.append("Headroom: what stays inside the ranges studies associated with fewer injuries")
