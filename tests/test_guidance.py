@@ -197,3 +197,13 @@ def test_empty_windows_give_no_ratio_and_no_monotony() -> None:
     assert constant.days["monotony"].iloc[-1] == float("inf") or pd.isna(
         constant.days["monotony"].iloc[-1]
     )
+
+
+def test_weekly_jump_boundary_in_whole_metres() -> None:
+    """Weeks of 40, 50 and 30 km, then 40 km and a 12 km Saturday: 52 km is +73% on the week
+    before but exactly +30% on the fortnight's weekly average (40 km): no jump; a metre more is."""
+    weeks = every(date(2026, 10, 5), 5, 8.0) + every(date(2026, 10, 12), 5, 10.0)
+    weeks += every(date(2026, 10, 19), 5, 6.0) + every(date(2026, 10, 26), 5, 8.0)
+    for km, jump in ((12.0, False), (12.001, True)):
+        found, *_ = alerts([*weeks, ("2026-10-31 09:00", km)], date(2026, 10, 31))
+        assert any(a.rule == "weekly_jump" for a in found) is jump, km

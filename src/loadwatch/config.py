@@ -139,9 +139,9 @@ class RuleSettings:
     )
     acwr_enabled: bool = setting(
         False,
-        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport and in "
-        "runners the ratio did not rise with risk.",
-        "Gabbett 2016; Frandsen 2025 (no rise in runners)",
+        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport, and in "
+        "runners a related ratio went with fewer injuries, not more.",
+        "Gabbett 2016; Frandsen 2025 (uncoupled ratio, negative dose-response in runners)",
     )
     acwr_threshold: float = setting(
         1.5,

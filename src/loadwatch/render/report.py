@@ -21,8 +21,8 @@ from .tables import SHOE_STATUS, shoes_table
 
 RATIO_NOTE = (
     "Ratio bands (0.8-1.3 'sweet spot', >1.5) come from team sport (Gabbett 2016) and are not "
-    "validated for runners; in 5,205 runners the ratio showed no rising risk (Frandsen 2025). "
-    "Shown for context, not as a verdict."
+    "validated for runners; in 5,205 runners the uncoupled 1:3-week ratio showed a negative "
+    "dose-response (Frandsen 2025). Shown for context, not as a verdict."
 )
 SPIKE_NOTE = (
     "Single runs more than 10% longer than the longest run of the previous 30 days were associated "

@@ -1,0 +1,170 @@
+"""The rules against an independent implementation of the README's rule table.
+
+40 random athletes in four time zones (one crossing a clock change), 4 months each, checked on
+every day of the last 4 weeks: the days the spike and weekly-jump conditions hold, written here in
+plain Python from the README's words (calendar days in the athlete's zone, whole metres, run days,
+floors and history gates), must be exactly the days the engine's rules name.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from loadwatch.analysis import analyse
+from loadwatch.config import RuleSettings
+from loadwatch.model import Athlete
+from loadwatch.rules import evaluate
+from loadwatch.rules.episodes import mentions
+
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]
+AS_OF = date(2026, 11, 6)  # the European clock change on 25 Oct is inside the window
+FIRST = AS_OF - timedelta(days=120)
+
+
+def random_runs(rng: random.Random, habitual: bool) -> list[tuple[datetime, int]]:
+    """(local wall time, metres): habits of 2-6 runs a week, long runs, breaks and blips.
+
+    A habitual runner runs at 07:00 and in round distances, so that window edges (a run exactly
+    30 calendar days before, across the clock change) and equal weeks happen often."""
+    base = rng.choice([4_000, 7_000, 10_000, 14_000])
+    p_run = rng.uniform(0.25, 0.8)
+    rounds = [5_000, 8_000, 10_000, 11_000, 13_000, 16_000]
+    out = []
+    day = FIRST
+    while day <= AS_OF:
+        if rng.random() < 0.03:
+            day += timedelta(days=rng.randint(5, 35))  # a break
+            continue
+        if rng.random() < p_run:
+            m = rng.choice(rounds) if habitual else int(base * rng.uniform(0.5, 1.6))
+            if rng.random() < 0.08:
+                m = int(m * rng.choice([1.1, 1.5, 2.0]) if habitual else m * rng.uniform(1.5, 2.5))
+            if rng.random() < 0.03:
+                m = rng.randint(5, 900)  # a GPS blip
+            hour, minute = (
+                (7, 0) if habitual else (rng.choice([6, 7, 12, 18, 23]), rng.randrange(60))
+            )
+            when = datetime.combine(day, time(hour, minute))
+            out.append((when, m))
+            if rng.random() < 0.05:
+                out.append((when + timedelta(hours=rng.randint(1, 5)), int(base * 0.8)))
+        day += timedelta(days=1)
+    return [r for r in out if r[0].date() <= AS_OF]
+
+
+def frame(runs: list[tuple[datetime, int]], tz: str) -> pd.DataFrame:
+    zone = ZoneInfo(tz)
+    starts = [t.replace(tzinfo=zone, fold=0) for t, _ in runs]
+    return pd.DataFrame(
+        {
+            "id": range(1, len(runs) + 1),
+            "sport": "running",
+            "start_utc": pd.to_datetime([s.isoformat() for s in starts], utc=True),
+            "distance_m": [float(m) for _, m in runs],
+            "moving_s": [m / 3.0 for _, m in runs],
+            "elapsed_s": [m / 3.0 for _, m in runs],
+            "avg_hr": None,
+            "hr_histogram": None,
+            "shoe_id": None,
+        }
+    )
+
+
+def expected_spikes(runs, s: RuleSettings) -> set[datetime]:
+    """A run of at least 1 km more than 10% longer (whole metres) than the longest run started
+    in the previous 30 calendar days, with 30 days of history, in the small band or above."""
+    first = min(t for t, _ in runs)
+    out = set()
+    for t, m in runs:
+        window = [m2 for t2, m2 in runs if t - timedelta(days=30) <= t2 < t]
+        if not window or t - first < timedelta(days=30) or m < s.spike_min_km * 1000:
+            continue
+        if 100 * m > (100 + s.spike_pct) * max(window):
+            out.add(t)
+    return out
+
+
+def expected_jump_days(runs, s: RuleSettings) -> set[date]:
+    """On a run day with 21 days of history: the last 7 days more than 30% above the 7 before and
+    above the weekly average of the 14 before, the 7 before at least 10 km."""
+    per_day: dict[date, int] = {}
+    for t, m in runs:
+        per_day[t.date()] = per_day.get(t.date(), 0) + m
+    first = min(per_day)
+
+    def total(lo: date, hi: date) -> int:
+        return sum(v for d, v in per_day.items() if lo <= d <= hi)
+
+    out = set()
+    for d in per_day:
+        if (d - first).days + 1 < 21:
+            continue
+        last7 = total(d - timedelta(days=6), d)
+        prev7 = total(d - timedelta(days=13), d - timedelta(days=7))
+        prev14 = total(d - timedelta(days=20), d - timedelta(days=7))
+        f = 100 + s.weekly_jump_pct
+        if (
+            prev7 >= s.weekly_jump_min_km * 1000
+            and 100 * last7 > f * prev7
+            and 200 * last7 > f * prev14
+        ):
+            out.add(d)
+    return out
+
+
+def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
+    s = RuleSettings()
+    rng = random.Random(20261125)
+    checked = spikes_seen = jumps_seen = 0
+    for i in range(40):
+        tz = ZONES[i % len(ZONES)]
+        runs = random_runs(rng, habitual=i % 2 == 0)
+        athlete = Athlete(i + 1, f"a{i}", None, tz)
+        analysis = analyse(athlete, frame(runs, tz), [], AS_OF)
+        found = evaluate(analysis, s)
+        zone = ZoneInfo(tz)
+        got_spikes = {
+            datetime.fromisoformat(a.numbers["start_utc"].replace("Z", "+00:00"))
+            .astimezone(zone)
+            .replace(tzinfo=None)
+            for a in found
+            if a.rule == "run_spike"
+        }
+        want_spikes = {t.replace(second=0) for t in expected_spikes(runs, s)}
+        assert got_spikes == want_spikes, (i, tz)
+        want_jumps = expected_jump_days(runs, s)
+        got_mentions = {
+            (a.numbers["episode_started"], a.day) for a in found if a.rule == "weekly_jump"
+        }
+        want_mentions = {
+            (m.started.isoformat(), m.day)
+            for m in mentions([(d, _band(runs, d, s), None) for d in sorted(want_jumps)])
+        }
+        assert got_mentions == want_mentions, (i, tz)
+        checked += 28
+        spikes_seen += len(want_spikes)
+        jumps_seen += len(want_jumps)
+    # The random histories exercised both rules, not just their silence.
+    assert checked == 1120 and spikes_seen > 20 and jumps_seen > 10
+
+
+def _band(runs, d: date, s: RuleSettings) -> int:
+    per_day: dict[date, int] = {}
+    for t, m in runs:
+        per_day[t.date()] = per_day.get(t.date(), 0) + m
+
+    def total(lo: date, hi: date) -> int:
+        return sum(v for k, v in per_day.items() if lo <= k <= hi)
+
+    last7 = total(d - timedelta(days=6), d)
+    baseline = max(
+        total(d - timedelta(days=13), d - timedelta(days=7)),
+        total(d - timedelta(days=20), d - timedelta(days=7)) / 2,
+    )
+    pct = (last7 / baseline - 1) * 100
+    t = s.weekly_jump_pct
+    return 3 if pct > 4 * t else 2 if pct > 2 * t else 1
