@@ -191,6 +191,12 @@ def test_empty_windows_give_no_ratio_and_no_monotony() -> None:
     assert (days["chronic_sum"] == 0).any() and days["acute_sum"].min() == 0
     empty_weeks = days[days["acute_sum"] == 0]
     assert len(empty_weeks) and empty_weeks["monotony"].isna().all()
+    # Near-empty: one 100 m jog after the break gives finite ratios at the coupled cap, no dust.
+    blip = compute_daily(activities([*runs, ("2026-05-01 07:00", 0.1)]), date(2026, 5, 1), BERLIN)
+    last = blip.days.iloc[-1]
+    assert last["acute_sum"] == 0.1 and last["chronic_sum"] == 0.1
+    assert last["acwr_rolling_coupled"] == 4.0 and pd.isna(last["acwr_rolling_uncoupled"])
+    assert last["monotony"] == pytest.approx((0.1 / 7) / (0.1 * (6**0.5) / 7))  # mean / pop SD
     constant = compute_daily(
         activities(every(date(2026, 1, 1), 14, 6.0)), date(2026, 1, 14), BERLIN
     )

@@ -62,7 +62,9 @@ def evaluate(analysis, settings) -> list[Alert]:
             f"distance-related injuries such as runner's knee (hazard ratio 1.59, 95% CI "
             f"0.96-2.66, p = 0.07: the interval includes no effect), while the overall injury rate "
             f"did not differ, and a study of 5,205 runners found no relationship for week-to-week "
-            f"change. Weak evidence, shown because a big jump is worth a second look. "
+            f"change. Weak evidence, shown because a big jump is worth a second look (loadwatch "
+            f"compares only after a week of at least {settings.weekly_jump_min_km:g} km: its own "
+            f"floor, not Nielsen's). "
             f"{POPULATION} {CLINICIAN}"
         )
         out.append(
