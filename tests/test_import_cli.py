@@ -161,6 +161,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0003_failed_files",
             "0004_alerts_since",
             "0005_alert_keys_by_id",
+            "0006_activity_edits",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):

@@ -8,6 +8,7 @@ call, for whom, and on which day.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,7 +23,7 @@ from .errors import ConfigError, NotFound
 from .ingest import import_paths
 from .load import LoadParams
 from .load.headroom import Headroom
-from .model import Athlete, ImportSummary, LedgerEntry, Shoe
+from .model import Activity, Athlete, ImportSummary, LedgerEntry, Shoe, sport_name
 from .paths import Locations, resolve
 from .shoes import ShoeStatus, shoe_status
 from .store import Store, open_store
@@ -187,8 +188,75 @@ class App:
         return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
-        frame = self.store.activities.frame(athlete.id, include_duplicates=include_duplicates)
+        """Every activity, excluded ones too (marked): a list shows what is there."""
+        frame = self.store.activities.frame(
+            athlete.id, include_duplicates=include_duplicates, include_excluded=True
+        )
         return activity_rows(frame, athlete.tz)
+
+    # -- fixing what a file got wrong -------------------------------------------------------
+    def edit_activity(
+        self,
+        activity_id: int,
+        sport: str | None = None,
+        distance_km: float | None = None,
+        shoe: str | None = None,
+    ) -> Athlete:
+        """Sport, distance or shoe of one run; the edit belongs to the outing and survives
+        re-imports of the same file and of the same run from another source."""
+        athlete = self.activity_athlete(activity_id)
+        with self.store.transaction():
+            if sport is not None or distance_km is not None:
+                self.store.activities.edit(
+                    athlete.id,
+                    activity_id,
+                    sport_name(sport) if sport is not None else None,
+                    distance_km * 1000 if distance_km is not None else None,
+                )
+            if shoe is not None:
+                self.store.shoes.assign(athlete.id, shoe or None, activity_id=activity_id)
+        return athlete
+
+    def exclude_activity(
+        self, activity_id: int, excluded: bool = True, reason: str | None = None
+    ) -> Athlete:
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.set_excluded(athlete.id, activity_id, excluded, reason)
+        return athlete
+
+    def delete_activity(self, activity_id: int) -> Athlete:
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.delete(athlete.id, activity_id)
+        return athlete
+
+    def add_activity(
+        self,
+        athlete: Athlete,
+        day: date,
+        km: float,
+        minutes: float,
+        sport: str = "running",
+        rpe: int | None = None,
+        start: time = time(12, 0),
+    ) -> int:
+        """A run without a file (a treadmill session, a watch left at home)."""
+        local = datetime.combine(day, start, ZoneInfo(athlete.tz))
+        offset = local.utcoffset()
+        act = Activity(
+            sport=sport_name(sport),
+            sub_sport=None,
+            start_utc=local.astimezone(UTC),
+            distance_m=km * 1000,
+            moving_s=minutes * 60,
+            elapsed_s=minutes * 60,
+            source_format="manual",
+            source_path="",
+            content_hash=f"manual:{uuid.uuid4().hex}",
+            utc_offset_s=int(offset.total_seconds()) if offset is not None else None,
+            distance_source="manual",
+            rpe=rpe,
+        )
+        return self.store.activities.add_manual(athlete.id, act, self.store.shoes.all(athlete.id))
 
     def shoe_status(self, athlete: Athlete) -> list[ShoeStatus]:
         return shoe_status(

@@ -11,6 +11,31 @@ from datetime import date, datetime
 SOURCE_RANK = {"fit": 4, "tcx": 3, "summary": 2, "gpx": 1, "manual": 0}
 
 RUNNING_SPORTS = frozenset({"running", "trail_running", "treadmill_running", "track_running"})
+# What a user may set a run's sport to; the short names are accepted too.
+SPORTS = (
+    *sorted(RUNNING_SPORTS),
+    "walking",
+    "hiking",
+    "cycling",
+    "swimming",
+    "other",
+    "unknown",
+)
+SPORT_ALIASES = {
+    "trail": "trail_running",
+    "treadmill": "treadmill_running",
+    "track": "track_running",
+}
+
+
+def sport_name(text: str) -> str:
+    """A sport as the user typed it -> the stored name; ValueError names the choices."""
+    name = SPORT_ALIASES.get(text.strip().lower(), text.strip().lower())
+    if name not in SPORTS:
+        choices = ", ".join([*SPORTS, *SPORT_ALIASES])
+        raise ValueError(f"unknown sport {text!r} (one of: {choices})")
+    return name
+
 
 # Shoe reminders: 640 km (400 mi) and 800 km (500 mi). Retail and podiatry convention, not outcome
 # evidence; every layer (CLI, config, store) takes its defaults from here.
@@ -43,6 +68,10 @@ class Activity:
     hr_histogram_s: dict[int, float] = field(default_factory=dict)
     device: str | None = None
     athlete: str | None = None
+    # Where the distance came from: "session" (the device's total), "laps", "records",
+    # "gps" (the track), "summary" (a platform's), "manual" (typed in).
+    distance_source: str | None = None
+    rpe: int | None = None  # a manual entry's rating of perceived exertion (1-10)
 
     @property
     def is_run(self) -> bool:

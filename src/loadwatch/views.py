@@ -213,6 +213,16 @@ class ActivityRow:
     source_path: str
     duplicate_of: int | None
     shoe_id: int | None
+    distance_source: str | None = None
+    excluded: bool = False
+    exclude_reason: str | None = None
+    recorded_sport: str | None = None  # what the file said, where an edit changed it
+    recorded_distance_m: float | None = None
+    rpe: int | None = None
+
+    @property
+    def edited(self) -> bool:
+        return self.recorded_sport is not None or self.recorded_distance_m is not None
 
 
 def _opt(v: object) -> object:
@@ -254,6 +264,16 @@ def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
             source_path=r.source_path or "",
             duplicate_of=_opt_int(r.duplicate_of),
             shoe_id=_opt_int(r.shoe_id),
+            distance_source=_opt_str(getattr(r, "distance_source", None)),
+            excluded=bool(getattr(r, "excluded", False)),
+            exclude_reason=_opt_str(getattr(r, "exclude_reason", None)),
+            recorded_sport=r.recorded_sport if _opt_str(getattr(r, "sport_edit", None)) else None,
+            recorded_distance_m=(
+                float(r.recorded_distance_m)
+                if _opt_float(getattr(r, "distance_edit_m", None)) is not None
+                else None
+            ),
+            rpe=_opt_int(getattr(r, "rpe", None)),
         )
         for r in frame.itertuples()
     ]

@@ -1,27 +1,39 @@
-"""`loadwatch activities`: what was imported, as the engine counts it."""
+"""`loadwatch activities`: what was imported, as the engine counts it, and how to fix a wrong file."""
 
 from __future__ import annotations
 
 import json
+from datetime import date, time
 
 import click
 
 from ..render.tables import activities_table, activity_json
-from .main import Context, athlete_option, json_option, main, pass_context
+from .main import Context, athlete_option, main, parse_day, pass_context
 
 
-@main.command()
+def _as_usage(e: ValueError) -> click.UsageError:
+    return click.UsageError(str(e))
+
+
+@main.group(invoke_without_command=True)
 @athlete_option("Whose activities")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates."
 )
 @click.option("--limit", type=int, default=0, help="Only the last N (0: all).")
-@pass_context
+@click.pass_context
 def activities(
-    obj: Context, athlete: str | None, as_json: bool, include_duplicates: bool, limit: int
+    ctx: click.Context,
+    athlete: str | None,
+    as_json: bool,
+    include_duplicates: bool,
+    limit: int,
 ) -> None:
-    """List an athlete's activities, oldest first."""
+    """List an athlete's activities, oldest first; edit, exclude, add or delete one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
     app = obj.app
     rows = app.activities(app.athlete(athlete), include_duplicates=include_duplicates)
     if limit:
@@ -30,3 +42,82 @@ def activities(
         click.echo(json.dumps([activity_json(r) for r in rows], indent=2))
     else:
         click.echo(activities_table(rows))
+
+
+@activities.command("edit")
+@click.argument("activity_id", type=int)
+@click.option("--sport", help="The right sport (running, trail, treadmill, cycling, walking, ...).")
+@click.option("--distance-km", type=click.FloatRange(0, 1000), help="The right distance.")
+@click.option("--shoe", help="The shoe it was run in ('' for none).")
+@pass_context
+def activities_edit(
+    obj: Context, activity_id: int, sport: str | None, distance_km: float | None, shoe: str | None
+) -> None:
+    """Correct what a file got wrong; kept across re-imports of the same run."""
+    if sport is None and distance_km is None and shoe is None:
+        raise click.UsageError("give --sport, --distance-km and/or --shoe")
+    try:
+        obj.app.edit_activity(activity_id, sport, distance_km, shoe)
+    except ValueError as e:
+        raise _as_usage(e) from e
+    what = [f"sport {sport}"] if sport else []
+    what += [f"{distance_km:g} km"] if distance_km is not None else []
+    what += [f"shoe {shoe or '(none)'}"] if shoe is not None else []
+    click.echo(f"activity {activity_id}: {', '.join(what)}")
+
+
+@activities.command("exclude")
+@click.argument("activity_id", type=int)
+@click.option("--reason", help="Why it does not count (shown in the lists).")
+@pass_context
+def activities_exclude(obj: Context, activity_id: int, reason: str | None) -> None:
+    """Keep and show a run but leave it out of every number (`include` undoes it)."""
+    obj.app.exclude_activity(activity_id, True, reason)
+    click.echo(f"activity {activity_id} excluded" + (f" ({reason})" if reason else ""))
+
+
+@activities.command("include")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_include(obj: Context, activity_id: int) -> None:
+    """Count an excluded run again."""
+    obj.app.exclude_activity(activity_id, False)
+    click.echo(f"activity {activity_id} counts again")
+
+
+@activities.command("add")
+@athlete_option("Whose run")
+@click.option("--date", "day", required=True, callback=parse_day, help="Local day of the run.")
+@click.option("--time", "at", default="12:00", show_default=True, help="Local start time, HH:MM.")
+@click.option("--km", type=click.FloatRange(0, 1000), required=True, help="Distance.")
+@click.option("--minutes", type=click.FloatRange(0, 10_080), required=True, help="Moving time.")
+@click.option("--rpe", type=click.IntRange(1, 10), help="Perceived exertion, 1-10.")
+@click.option("--sport", default="running", show_default=True, help="running, treadmill, ...")
+@pass_context
+def activities_add(
+    obj: Context,
+    athlete: str | None,
+    day: date,
+    at: str,
+    km: float,
+    minutes: float,
+    rpe: int | None,
+    sport: str,
+) -> None:
+    """Add a run without a file; a file of the same run later takes its place."""
+    app = obj.app
+    try:
+        start = time.fromisoformat(at)
+        new_id = app.add_activity(app.athlete(athlete), day, km, minutes, sport, rpe, start)
+    except ValueError as e:
+        raise _as_usage(e) from e
+    click.echo(f"activity {new_id}: {km:g} km on {day.isoformat()}")
+
+
+@activities.command("delete")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_delete(obj: Context, activity_id: int) -> None:
+    """Delete a run (one from a file stays deleted when the file is imported again)."""
+    obj.app.delete_activity(activity_id)
+    click.echo(f"activity {activity_id} deleted")

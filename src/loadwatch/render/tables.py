@@ -26,13 +26,17 @@ def hms(seconds: float | None) -> str:
 
 def activities_table(rows: Sequence[ActivityRow]) -> str:
     out = [
-        f"{'id':>5}  {'local start':<16}  {'sport':<14} {'km':>7} {'moving':>8} {'hr':>4}  source"
+        f"{'id':>5}  {'local start':<16}  {'sport':<17} {'km':>7} {'moving':>8} {'hr':>4}  source"
     ]
     for r in rows:
         hr = f"{r.avg_hr:.0f}" if r.avg_hr is not None else "-"
         dup = f"  (duplicate of {r.duplicate_of})" if r.duplicate_of is not None else ""
+        if r.excluded:
+            dup += f"  (excluded: {r.exclude_reason or 'no reason given'})"
+        if r.edited:
+            dup += "  (edited)"
         out.append(
-            f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<14} {r.distance_m / 1000:>7.2f} "
+            f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {r.distance_m / 1000:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
         )
     out.append(f"{len(rows)} activities")
@@ -57,6 +61,15 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "source_path": r.source_path,
         "duplicate_of": r.duplicate_of,
         "shoe_id": r.shoe_id,
+        "distance_source": r.distance_source,
+        "excluded": r.excluded,
+        "exclude_reason": r.exclude_reason,
+        "rpe": r.rpe,
+        "edit": (
+            {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
+            if r.edited
+            else None
+        ),
     }
 
 

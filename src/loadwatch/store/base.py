@@ -70,8 +70,22 @@ class FileRepo(Protocol):
 
 
 class ActivityRepo(Protocol):
-    def frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame: ...
+    def frame(
+        self, athlete_id: int, include_duplicates: bool = False, include_excluded: bool = False
+    ) -> pd.DataFrame: ...
     def owner(self, activity_id: int) -> int: ...
+    def edit(
+        self,
+        athlete_id: int,
+        activity_id: int,
+        sport: str | None = None,
+        distance_m: float | None = None,
+    ) -> int: ...
+    def set_excluded(
+        self, athlete_id: int, activity_id: int, excluded: bool, reason: str | None = None
+    ) -> int: ...
+    def delete(self, athlete_id: int, activity_id: int) -> None: ...
+    def add_manual(self, athlete_id: int, act: Activity, shoes: Sequence[Shoe]) -> int: ...
 
 
 class ShoeRepo(Protocol):

@@ -128,7 +128,27 @@ def _m0001_initial(db: SqlDb) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [("0001_initial", _m0001_initial)]
+def _m0002_activity_edits(db: SqlDb) -> None:
+    # Edits belong to the outing (see store/sqlite.py, 0006).
+    script(
+        db,
+        """
+        ALTER TABLE activities ADD COLUMN sport_edit TEXT;
+        ALTER TABLE activities ADD COLUMN distance_edit_m DOUBLE PRECISION;
+        ALTER TABLE activities ADD COLUMN excluded BOOLEAN NOT NULL DEFAULT FALSE;
+        ALTER TABLE activities ADD COLUMN exclude_reason TEXT;
+        ALTER TABLE activities ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT FALSE;
+        ALTER TABLE activities ADD COLUMN edited_utc TIMESTAMPTZ;
+        ALTER TABLE activities ADD COLUMN distance_source TEXT;
+        ALTER TABLE activities ADD COLUMN rpe INTEGER
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _m0001_initial),
+    ("0002_activity_edits", _m0002_activity_edits),
+]
 
 
 def _connect(url: str) -> Any:

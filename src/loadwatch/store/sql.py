@@ -336,18 +336,41 @@ class SqlShoes:
             )
 
 
+# What the engine and the lists see: the user's edits over what the file said, which stays
+# available as `recorded_sport` and `recorded_distance_m`.
+ACTIVITY_COLUMNS = (
+    "id, athlete_id, file_id, session_index, COALESCE(sport_edit, sport) AS sport, sub_sport, "
+    "start_utc, utc_offset_s, COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, "
+    "elapsed_s, avg_hr, max_hr, elevation_gain_m, hr_histogram, device, source_format, "
+    "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
+    "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
+    "distance_source, rpe, edited_utc"
+)
+# Edits that move to the better copy when the same outing arrives from another source.
+EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
+
+
 class SqlActivities:
     def __init__(self, db: SqlDb):
         self.db = db
 
-    def frame(self, athlete_id: int, include_duplicates: bool = False) -> pd.DataFrame:
-        """The athlete's activities as a DataFrame with an aware UTC `start_utc` column."""
+    def frame(
+        self, athlete_id: int, include_duplicates: bool = False, include_excluded: bool = False
+    ) -> pd.DataFrame:
+        """The athlete's activities, edits applied, with an aware UTC `start_utc` column.
+
+        By default what counts: primary copies, not excluded; deleted runs never appear."""
         import pandas as pd
 
-        sql = "SELECT * FROM activities WHERE athlete_id = ?"
+        sql = f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = ? AND deleted = ?"
+        args: list[Any] = [athlete_id, False]
         if not include_duplicates:
             sql += " AND duplicate_of IS NULL"
-        frame = self.db.frame(sql + " ORDER BY start_utc, id", (athlete_id,))
+        if not include_excluded:
+            sql += " AND excluded = ?"
+            args.append(False)
+        frame = self.db.frame(sql + " ORDER BY start_utc, id", args)
+        frame["excluded"] = frame["excluded"].astype(bool)
         start = frame["start_utc"]
         frame["start_utc"] = (
             pd.to_datetime(start, utc=True, format="ISO8601")
@@ -376,7 +399,7 @@ class SqlActivities:
     def insert(
         self,
         athlete_id: int,
-        file_id: int,
+        file_id: int | None,
         act: Activity,
         shoes: Sequence[Shoe],
         gear_shoe: int | None = None,
@@ -396,8 +419,9 @@ class SqlActivities:
         new_id: int = self.db.scalar(
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
-            "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
+            "distance_source, rpe) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 athlete_id,
                 file_id,
@@ -419,10 +443,19 @@ class SqlActivities:
                 act.content_hash,
                 None if primary or twin is None else twin.id,
                 shoe_id,
+                act.distance_source,
+                act.rpe,
             ),
         )
-        if twin is not None and not primary and gear_shoe is not None:
-            self.set_shoe(twin.id, gear_shoe)
+        if twin is not None and not primary:
+            # A copy of a deleted run is deleted with it.
+            self.db.execute(
+                "UPDATE activities SET deleted = (SELECT deleted FROM activities WHERE id = ?) "
+                "WHERE id = ?",
+                (twin.id, new_id),
+            )
+            if gear_shoe is not None:
+                self.set_shoe(twin.id, gear_shoe)
         if twin is not None and primary:
             # The better source takes over: the old copy and its own duplicates now point here,
             # and whatever shoe the old copy carried moves with it (unless the export named one).
@@ -432,12 +465,96 @@ class SqlActivities:
                     "WHERE id = ?",
                     (twin.id, new_id),
                 )
+            # The user's edits belong to the outing, not to the bytes: they move along too.
+            row = self.db.one(
+                f"SELECT {', '.join(EDIT_COLUMNS)} FROM activities WHERE id = ?", (twin.id,)
+            )
+            if row is not None:
+                self.db.execute(
+                    f"UPDATE activities SET {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} WHERE id = ?",
+                    (*row, new_id),
+                )
             self.db.execute(
                 "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
                 "WHERE id = ? OR duplicate_of = ?",
                 (new_id, twin.id, twin.id),
             )
         return primary
+
+    def primary_id(self, athlete_id: int, activity_id: int) -> int:
+        """The copy that counts for an activity id (a duplicate's edits go to its primary)."""
+        row = self.db.one(
+            "SELECT duplicate_of FROM activities WHERE id = ? AND athlete_id = ? AND deleted = ?",
+            (activity_id, athlete_id, False),
+        )
+        if row is None:
+            raise NotFound(
+                f"no activity {activity_id} for this athlete (see 'loadwatch activities')"
+            )
+        return int(row[0] or activity_id)
+
+    def edit(
+        self,
+        athlete_id: int,
+        activity_id: int,
+        sport: str | None = None,
+        distance_m: float | None = None,
+    ) -> int:
+        """Correct what a file got wrong; the recorded values stay. Returns the id edited."""
+        target = self.primary_id(athlete_id, activity_id)
+        with self.db.transaction():
+            if sport is not None:
+                self.db.execute(
+                    "UPDATE activities SET sport_edit = ?, edited_utc = ? WHERE id = ?",
+                    (sport, now_utc(), target),
+                )
+            if distance_m is not None:
+                self.db.execute(
+                    "UPDATE activities SET distance_edit_m = ?, edited_utc = ? WHERE id = ?",
+                    (distance_m, now_utc(), target),
+                )
+        return target
+
+    def set_excluded(
+        self, athlete_id: int, activity_id: int, excluded: bool, reason: str | None = None
+    ) -> int:
+        """Kept and shown, but not counted (a GPS glitch, a run logged twice by hand)."""
+        target = self.primary_id(athlete_id, activity_id)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET excluded = ?, exclude_reason = ?, edited_utc = ? WHERE id = ?",
+                (excluded, reason if excluded else None, now_utc(), target),
+            )
+        return target
+
+    def delete(self, athlete_id: int, activity_id: int) -> None:
+        """A manual entry goes; a run from a file stays as a tombstone, so the next import of the
+        same file (or of the same run from another source) does not bring it back."""
+        target = self.primary_id(athlete_id, activity_id)
+        with self.db.transaction():
+            manual = self.db.scalar(
+                "SELECT file_id IS NULL FROM activities WHERE id = ?", (target,)
+            )
+            if manual:
+                self.db.execute("DELETE FROM activities WHERE duplicate_of = ?", (target,))
+                self.db.execute("DELETE FROM activities WHERE id = ?", (target,))
+            else:
+                self.db.execute(
+                    "UPDATE activities SET deleted = ?, edited_utc = ? WHERE id = ? OR duplicate_of = ?",
+                    (True, now_utc(), target, target),
+                )
+
+    def add_manual(self, athlete_id: int, act: Activity, shoes: Sequence[Shoe]) -> int:
+        """A run without a file; the same outing from a file later takes over (and keeps any
+        edit). Returns the new id."""
+        with self.db.transaction():
+            self.insert(athlete_id, None, act, shoes)
+            return int(
+                self.db.scalar(
+                    "SELECT id FROM activities WHERE athlete_id = ? AND content_hash = ?",
+                    (athlete_id, act.content_hash),
+                )
+            )
 
     def set_shoe(self, activity_id: int, shoe_id: int | None) -> None:
         self.db.execute("UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, activity_id))

@@ -156,12 +156,32 @@ def _m0005_alert_keys_by_id(db: SqlDb) -> None:
                 db.execute("UPDATE alerts SET key = ? WHERE id = ?", (new, row_id))
 
 
+# Edits belong to the outing: they live on the activity row and move with it when a better source
+# of the same run takes over. `deleted` keeps a tombstone, so a re-import does not bring a
+# deleted run back.
+ACTIVITY_EDIT_COLUMNS = """
+    ALTER TABLE activities ADD COLUMN sport_edit TEXT;
+    ALTER TABLE activities ADD COLUMN distance_edit_m REAL;
+    ALTER TABLE activities ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE activities ADD COLUMN exclude_reason TEXT;
+    ALTER TABLE activities ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE activities ADD COLUMN edited_utc TEXT;
+    ALTER TABLE activities ADD COLUMN distance_source TEXT;
+    ALTER TABLE activities ADD COLUMN rpe INTEGER
+"""
+
+
+def _m0006_activity_edits(db: SqlDb) -> None:
+    script(db, ACTIVITY_EDIT_COLUMNS)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
     ("0003_failed_files", _m0003_failed_files),
     ("0004_alerts_since", _m0004_alerts_since),
     ("0005_alert_keys_by_id", _m0005_alert_keys_by_id),
+    ("0006_activity_edits", _m0006_activity_edits),
 ]
 
 
