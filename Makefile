@@ -30,8 +30,10 @@ demo: $(VENV)/.installed
 	$(LW) import sample_activities/real --athlete devices
 	$(LW) activities --athlete devices
 	$(LW) report --athlete demo --as-of 2026-11-08 --html $(DEMO)/report.html
+	$(LW) headroom --athlete demo --as-of 2026-11-08
 	@echo "--- the alerts a check on 2026-11-08 would send (dry run: nothing is sent) ---"
 	$(LW) check --athlete demo --as-of 2026-11-08 --dry-run
+	@echo "--- the dashboard: $(LW) web   then open http://127.0.0.1:8470/?as_of=2026-11-08 ---"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench sample_activities

@@ -82,6 +82,8 @@ OWNERS = {
     "psycopg": "store/postgres.py",
     "sqlite3": "store/sqlite.py",
     "matplotlib": "render/charts.py",
+    "starlette": "web/",
+    "uvicorn": "cli/web.py",
 }
 
 

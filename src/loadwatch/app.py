@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import check as checks
+from . import ledger, rules
 from .analysis import Analysis
 from .config import Settings
 from .config import load as load_settings
@@ -23,11 +24,30 @@ from .errors import ConfigError, NotFound
 from .ingest import import_paths
 from .load import LoadParams
 from .load.headroom import Headroom
-from .model import Activity, Athlete, ImportSummary, LedgerEntry, Shoe, sport_name
+from .model import (
+    Activity,
+    Alert,
+    Athlete,
+    FileFailure,
+    ImportSummary,
+    LedgerEntry,
+    Shoe,
+    sport_name,
+)
 from .paths import Locations, resolve
 from .shoes import ShoeStatus, shoe_status
 from .store import Store, open_store
-from .views import ActivityRow, ReportView, activity_rows, headroom_for, ledger_rows, report_view
+from .views import (
+    ActivityRow,
+    DigestRow,
+    ReportView,
+    activity_rows,
+    digest_row,
+    headroom_for,
+    ledger_rows,
+    rank,
+    report_view,
+)
 
 Clock = Callable[[], datetime]
 
@@ -238,6 +258,7 @@ class App:
         sport: str = "running",
         rpe: int | None = None,
         start: time = time(12, 0),
+        name: str | None = None,
     ) -> int:
         """A run without a file (a treadmill session, a watch left at home)."""
         local = datetime.combine(day, start, ZoneInfo(athlete.tz))
@@ -255,6 +276,7 @@ class App:
             utc_offset_s=int(offset.total_seconds()) if offset is not None else None,
             distance_source="manual",
             rpe=rpe,
+            name=name,
         )
         return self.store.activities.add_manual(athlete.id, act, self.store.shoes.all(athlete.id))
 
@@ -265,6 +287,39 @@ class App:
 
     def ledger(self, athlete: Athlete, status: str | None = None) -> list[LedgerEntry]:
         return ledger_rows(self.store.ledger.entries(athlete.id), status)
+
+    def failures(self, athlete: Athlete) -> list[FileFailure]:
+        return self.store.files.failures(athlete.id)
+
+    def team(
+        self, coach: str | None = None, as_of: date | None = None, open_days: int = 7
+    ) -> list[DigestRow]:
+        """Every athlete (or a coach's), those needing attention first: the digest's rows, with
+        the alerts pending or sent in the last `open_days` days as open."""
+        names = None
+        if coach:
+            config = next((c for c in self.settings.coaches if c.name == coach), None)
+            if config is None:
+                raise NotFound(f"no coach named {coach!r} in the config")
+            names = set(config.athletes)
+        since = self.clock() - timedelta(days=open_days)
+        rows = []
+        for a in self.store.athletes.all():
+            if names is not None and a.name not in names:
+                continue
+            analysis = self.analysis(a, as_of)
+            rows.append(
+                digest_row(analysis, ledger.recent(self.store, a.id, since), self.settings.rules)
+            )
+        return rank(rows)
+
+    def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
+        """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
+        day = as_of or self.today(athlete)
+        found = rules.evaluate(self.analysis(athlete, day), self.settings.rules)
+        limit = ledger.cutoff(self.store, athlete.id, day, self.settings.rules.lookback_days)
+        new = [x for x in ledger.unseen(self.store, found) if x.day >= limit]
+        return ledger.pending(self.store, athlete.id) + new
 
     # -- shoes ------------------------------------------------------------------------------
     def add_shoe(

@@ -72,6 +72,7 @@ class Activity:
     # "gps" (the track), "summary" (a platform's), "manual" (typed in).
     distance_source: str | None = None
     rpe: int | None = None  # a manual entry's rating of perceived exertion (1-10)
+    name: str | None = None  # what the file or the user calls it ("Morning Run")
 
     @property
     def is_run(self) -> bool:

@@ -219,6 +219,7 @@ class ActivityRow:
     recorded_sport: str | None = None  # what the file said, where an edit changed it
     recorded_distance_m: float | None = None
     rpe: int | None = None
+    name: str | None = None
 
     @property
     def edited(self) -> bool:
@@ -274,6 +275,7 @@ def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
                 else None
             ),
             rpe=_opt_int(getattr(r, "rpe", None)),
+            name=_opt_str(getattr(r, "name", None)),
         )
         for r in frame.itertuples()
     ]
@@ -317,6 +319,7 @@ class DigestRow:
     flags: list[str]  # "spike", "jump", "ratio", "shoe"
     weeks_km: list[float]  # the last 12 Monday-to-Sunday weeks, oldest first
     headroom: str  # short: the longest run today and the distance more today within the ranges
+    athlete_id: int = 0
 
     def rank_key(self) -> tuple:
         """Open alerts first, then the highest ratio or spike."""
@@ -417,6 +420,7 @@ def digest_row(
         flags=flags,
         weeks_km=[float(x) for x in weeks["total"]],
         headroom=", ".join(short) or "-",
+        athlete_id=analysis.athlete.id,
     )
 
 

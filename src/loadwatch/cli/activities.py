@@ -93,6 +93,7 @@ def activities_include(obj: Context, activity_id: int) -> None:
 @click.option("--minutes", type=click.FloatRange(0, 10_080), required=True, help="Moving time.")
 @click.option("--rpe", type=click.IntRange(1, 10), help="Perceived exertion, 1-10.")
 @click.option("--sport", default="running", show_default=True, help="running, treadmill, ...")
+@click.option("--name", help="What to call it (shown in the lists).")
 @pass_context
 def activities_add(
     obj: Context,
@@ -103,12 +104,13 @@ def activities_add(
     minutes: float,
     rpe: int | None,
     sport: str,
+    name: str | None,
 ) -> None:
     """Add a run without a file; a file of the same run later takes its place."""
     app = obj.app
     try:
         start = time.fromisoformat(at)
-        new_id = app.add_activity(app.athlete(athlete), day, km, minutes, sport, rpe, start)
+        new_id = app.add_activity(app.athlete(athlete), day, km, minutes, sport, rpe, start, name)
     except ValueError as e:
         raise _as_usage(e) from e
     click.echo(f"activity {new_id}: {km:g} km on {day.isoformat()}")

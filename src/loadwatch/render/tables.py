@@ -65,6 +65,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "excluded": r.excluded,
         "exclude_reason": r.exclude_reason,
         "rpe": r.rpe,
+        "name": r.name,
         "edit": (
             {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
             if r.edited

@@ -140,7 +140,8 @@ def _m0002_activity_edits(db: SqlDb) -> None:
         ALTER TABLE activities ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT FALSE;
         ALTER TABLE activities ADD COLUMN edited_utc TIMESTAMPTZ;
         ALTER TABLE activities ADD COLUMN distance_source TEXT;
-        ALTER TABLE activities ADD COLUMN rpe INTEGER
+        ALTER TABLE activities ADD COLUMN rpe INTEGER;
+        ALTER TABLE activities ADD COLUMN name TEXT
         """,
     )
 

@@ -23,6 +23,7 @@ from ..model import (
     Activity,
     Alert,
     Athlete,
+    FileFailure,
     FileState,
     LedgerEntry,
     SavedFile,
@@ -344,7 +345,7 @@ ACTIVITY_COLUMNS = (
     "elapsed_s, avg_hr, max_hr, elevation_gain_m, hr_histogram, device, source_format, "
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
-    "distance_source, rpe, edited_utc"
+    "distance_source, rpe, edited_utc, name"
 )
 # Edits that move to the better copy when the same outing arrives from another source.
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
@@ -420,8 +421,9 @@ class SqlActivities:
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
-            "distance_source, rpe) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "distance_source, rpe, name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             (
                 athlete_id,
                 file_id,
@@ -445,6 +447,7 @@ class SqlActivities:
                 shoe_id,
                 act.distance_source,
                 act.rpe,
+                act.name,
             ),
         )
         if twin is not None and not primary:
@@ -609,6 +612,14 @@ class SqlFiles:
             "SELECT path, size, mtime_ns FROM failed_files WHERE athlete_id = ?", (athlete_id,)
         )
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    def failures(self, athlete_id: int) -> list[FileFailure]:
+        """The files that failed, with their reasons, for the athlete page."""
+        rows = self.db.rows(
+            "SELECT path, reason FROM failed_files WHERE athlete_id = ? ORDER BY path",
+            (athlete_id,),
+        )
+        return [FileFailure(p, r) for p, r in rows]
 
     def record_failure(
         self, athlete_id: int, path: str, size: int, mtime_ns: int, reason: str

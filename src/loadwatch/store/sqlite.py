@@ -167,7 +167,8 @@ ACTIVITY_EDIT_COLUMNS = """
     ALTER TABLE activities ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE activities ADD COLUMN edited_utc TEXT;
     ALTER TABLE activities ADD COLUMN distance_source TEXT;
-    ALTER TABLE activities ADD COLUMN rpe INTEGER
+    ALTER TABLE activities ADD COLUMN rpe INTEGER;
+    ALTER TABLE activities ADD COLUMN name TEXT
 """
 
 
