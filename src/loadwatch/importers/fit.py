@@ -16,7 +16,7 @@ from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
-from .hr import hr_histogram
+from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
 # "seconds since the device was powered on", which cannot be placed on a calendar day.
@@ -36,6 +36,19 @@ _SESSION_FIELDS = (
     "max_heart_rate",
     "total_ascent",
 )
+
+
+_LAP_FIELDS = (
+    "start_time",
+    "timestamp",
+    "total_distance",
+    "total_timer_time",
+    "total_elapsed_time",
+)
+SEMICIRCLE_DEG = 180.0 / 2**31
+# A session whose records go on this much longer (and further) is missing its final lap(s).
+MISSING_LAP_S = 60.0
+MISSING_LAP_FRACTION = 0.02
 
 
 def _fit_time(raw: int) -> datetime:
@@ -60,10 +73,15 @@ def _device(file_id: dict) -> str | None:
 
 @dataclass
 class _Decoded:
-    """What one pass over the frames keeps: summaries and (timestamp, heart rate) samples."""
+    """What one pass over the frames keeps: summaries, laps, timer starts and record samples."""
 
     sessions: list[dict] = field(default_factory=list)
-    records: list[tuple[int, int]] = field(default_factory=list)
+    laps: list[dict] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # timer-start events
+    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None)
+    records: list[tuple[int, int | None, float | None, int | None, int | None]] = field(
+        default_factory=list
+    )
     file_types: list[str] = field(default_factory=list)
     file_id: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
@@ -137,11 +155,33 @@ def _decode(data: bytes) -> _Decoded:
             name = frame.name
             if name == "record":
                 ts = frame.get_value("timestamp", fallback=None)
+                if not isinstance(ts, int):
+                    continue
                 hr = frame.get_value("heart_rate", fallback=None)
-                if isinstance(ts, int) and isinstance(hr, int) and hr > 0:
-                    out.records.append((ts, hr))
+                dist = frame.get_value("distance", fallback=None)
+                lat = frame.get_value("position_lat", fallback=None)
+                lon = frame.get_value("position_long", fallback=None)
+                out.records.append(
+                    (
+                        ts,
+                        hr if isinstance(hr, int) and hr > 0 else None,
+                        float(dist) if isinstance(dist, int | float) else None,
+                        lat if isinstance(lat, int) else None,
+                        lon if isinstance(lon, int) else None,
+                    )
+                )
             elif name == "session":
                 out.sessions.append(_values(frame, _SESSION_FIELDS))
+            elif name == "lap":
+                out.laps.append(_values(frame, _LAP_FIELDS))
+            elif name == "event":
+                ev = _values(frame, ("timestamp", "event", "event_type"))
+                if (
+                    str(ev.get("event")) == "timer"
+                    and str(ev.get("event_type")) == "start"
+                    and isinstance(ev.get("timestamp"), int)
+                ):
+                    out.starts.append(ev["timestamp"])
             elif name == "file_id":
                 fid = _values(frame, ("type", "manufacturer", "product", "garmin_product"))
                 out.file_types.append(str(fid.get("type")))
@@ -195,43 +235,138 @@ def read_fit(data: bytes, path: str = "") -> list[Activity]:
             offset_s = int(round(candidate / 900.0) * 900)
 
     device = _device(file_id)
+    starts = [_session_start(s, decoded) for s in sessions]
     activities = []
-    for index, s in enumerate(sessions):
-        start = s.get("start_time")
+    for index, (s, start) in enumerate(zip(sessions, starts, strict=True)):
         if start is None:
-            start = s.get("timestamp")
-        if not isinstance(start, int) or start < FIT_DATETIME_MIN:
             raise UnreadableFile(
                 path,
-                f"session {index} has no clock time (device-relative start {start!r}): "
-                "the watch's clock was not set, so the run cannot be placed on a day",
+                f"session {index} has no clock time (device-relative start "
+                f"{s.get('start_time')!r} and no timed records): the watch's clock was not set, "
+                "so the run cannot be placed on a day",
             )
-        elapsed = s.get("total_elapsed_time")
-        timer = s.get("total_timer_time")
-        end = start + (elapsed if elapsed is not None else timer or 0.0)
-        hist = hr_histogram(r for r in records if start <= r[0] <= end)
-        sport = s.get("sport")
-        sub = s.get("sub_sport")
+        # The session's own records: from its start to the next session's (or the end).
+        later = [t for t in starts[index + 1 :] if t is not None and t > start]
+        until = min(later) if later else None
+        mine = [r for r in records if r[0] >= start and (until is None or r[0] < until)]
         activities.append(
-            Activity(
-                sport=str(sport) if sport is not None else "generic",
-                sub_sport=str(sub) if sub is not None else None,
-                start_utc=_fit_time(start),
-                distance_m=float(s.get("total_distance") or 0.0),
-                moving_s=float(timer) if timer is not None else None,
-                elapsed_s=float(elapsed) if elapsed is not None else None,
-                source_format="fit",
-                source_path=path,
-                session_index=index,
-                utc_offset_s=offset_s,
-                avg_hr=_num(s.get("avg_heart_rate")),
-                max_hr=_num(s.get("max_heart_rate")),
-                elevation_gain_m=_num(s.get("total_ascent")),
-                hr_histogram_s=hist,
-                device=device,
-            )
+            _activity(s, index, start, mine, decoded.laps, until, path, offset_s, device)
         )
     return activities
+
+
+def _session_start(s: dict, decoded: _Decoded) -> int | None:
+    """The session's start_time; without one (or with a device-relative one), the first
+    timer-start event, else the first record, when they carry real clock time."""
+    start = s.get("start_time")
+    if isinstance(start, int) and start >= FIT_DATETIME_MIN:
+        return start
+    if start is None:
+        candidates = [t for t in decoded.starts if t >= FIT_DATETIME_MIN]
+        if not candidates:
+            candidates = [r[0] for r in decoded.records if r[0] >= FIT_DATETIME_MIN]
+        end = s.get("timestamp")
+        if isinstance(end, int) and end >= FIT_DATETIME_MIN:
+            candidates = [t for t in candidates if t <= end] or candidates
+        if candidates:
+            return min(candidates)
+    return None
+
+
+def _path_m(mine: list) -> float:
+    """The GPS path in 2D from the records' positions (haversine), for a file with nothing else."""
+    import math
+
+    pts = [
+        (r[3] * SEMICIRCLE_DEG, r[4] * SEMICIRCLE_DEG)
+        for r in mine
+        if r[3] is not None and r[4] is not None
+    ]
+    total = 0.0
+    for (la1, lo1), (la2, lo2) in zip(pts, pts[1:], strict=False):
+        p1, p2 = math.radians(la1), math.radians(la2)
+        a = (
+            math.sin((p2 - p1) / 2) ** 2
+            + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lo2 - lo1) / 2) ** 2
+        )
+        total += 2 * 6_371_008.8 * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+    return total
+
+
+def _activity(
+    s: dict,
+    index: int,
+    start: int,
+    mine: list,
+    laps: list[dict],
+    until: int | None,
+    path: str,
+    offset_s: int | None,
+    device: str | None,
+) -> Activity:
+    elapsed = _num(s.get("total_elapsed_time"))
+    timer = _num(s.get("total_timer_time"))
+    session_end = start + (elapsed if elapsed is not None else timer or 0.0)
+    in_span = [
+        lap
+        for lap in laps
+        if isinstance(lap.get("start_time"), int)
+        and lap["start_time"] >= start
+        and (until is None or lap["start_time"] < until)
+    ]
+    lap_m = sum(float(lap.get("total_distance") or 0.0) for lap in in_span)
+    record_m = max((r[2] for r in mine if r[2] is not None), default=None)
+    if record_m is not None:
+        first = next((r[2] for r in mine if r[2] is not None), 0.0)
+        record_m -= first if first and first < record_m else 0.0  # a leg of a longer recording
+    distance = _num(s.get("total_distance")) or 0.0
+    source = "session"
+    last_record = mine[-1][0] if mine else None
+    if distance <= 0:
+        for value, name in ((lap_m, "laps"), (record_m, "records"), (_path_m(mine), "gps")):
+            if value:
+                distance, source = float(value), name
+                break
+    elif (
+        last_record is not None
+        and record_m is not None
+        and last_record - session_end > MISSING_LAP_S
+        and record_m > distance * (1 + MISSING_LAP_FRACTION)
+    ):
+        # The session stops well before its own records (a lost final lap): the records cover
+        # the whole outing, so their distance and time win.
+        distance, source = record_m, "records"
+        elapsed = float(last_record - start)
+        lap_timer = sum(float(lap.get("total_timer_time") or 0.0) for lap in in_span)
+        timer = max(timer or 0.0, lap_timer) if lap_timer > (timer or 0.0) else elapsed
+        session_end = last_record
+    hist = hr_histogram((r[0], r[1]) for r in mine if r[0] <= session_end)
+    avg_hr = _num(s.get("avg_heart_rate")) or None  # 0 is a strap that sent nothing
+    if avg_hr is None:
+        avg_hr = mean_hr(hist)
+    max_hr = _num(s.get("max_heart_rate")) or None
+    if max_hr is None and hist:
+        max_hr = float(max(hist))
+    sport = s.get("sport")
+    sub = s.get("sub_sport")
+    return Activity(
+        sport=str(sport) if sport is not None else "generic",
+        sub_sport=str(sub) if sub is not None else None,
+        start_utc=_fit_time(start),
+        distance_m=distance,
+        moving_s=timer,
+        elapsed_s=elapsed,
+        source_format="fit",
+        source_path=path,
+        session_index=index,
+        utc_offset_s=offset_s,
+        avg_hr=avg_hr,
+        max_hr=max_hr,
+        elevation_gain_m=_num(s.get("total_ascent")),
+        hr_histogram_s=hist,
+        device=device,
+        distance_source=source,
+    )
 
 
 def _num(value) -> float | None:

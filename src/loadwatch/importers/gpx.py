@@ -145,6 +145,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
             max_hr=float(max(hr_values)) if hr_values else None,
             elevation_gain_m=gain,
             hr_histogram_s=dict(sorted(hist.items())),
+            distance_source="gps",
             name=next((t.name.strip() for t in gpx.tracks if t.name and t.name.strip()), None),
             device=(gpx.creator or None),
         )

@@ -102,6 +102,7 @@ def read_tcx(data: bytes, path: str = "") -> list[Activity]:
                 max_hr=max_hr,
                 elevation_gain_m=_gain(altitudes),
                 hr_histogram_s=hr_histogram(points),
+                distance_source="laps",  # TCX totals are the sum of the laps' DistanceMeters
                 device=_creator(act),
             )
         )
