@@ -172,8 +172,9 @@ class App:
         workers: int | None = None,
         on_total: Callable[[int], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
+        sport: str | None = None,
     ) -> ImportSummary:
-        return import_paths(
+        summary = import_paths(
             self.store,
             athlete,
             paths,
@@ -181,7 +182,13 @@ class App:
             on_total=on_total,
             on_progress=on_progress,
             archive_limits=self.settings.imports.archive_limits,
+            sport=sport_name(sport) if sport else None,
         )
+        # Every run whose sport is unknown is listed, so it is not left out of the load unseen.
+        frame = self.store.activities.frame(athlete.id)
+        unknown = frame[frame["sport"] == "unknown"]
+        summary.needs_sport = [(int(r.id), str(r.source_path)) for r in unknown.itertuples()]
+        return summary
 
     def sync_inboxes(self) -> dict[str, ImportSummary]:
         """Every configured inbox, for the daemon's inbox job."""

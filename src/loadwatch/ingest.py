@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +102,12 @@ def import_paths(
     on_progress: Callable[[int], None] | None = None,
     archive_limits: ArchiveLimits | None = None,
     retry_failed: bool = True,
+    sport: str | None = None,
 ) -> ImportSummary:
     """Import files and folders for one athlete; a bad file is reported, the batch goes on.
+
+    `sport` is given to the activities whose files do not say (an untyped GPX): the user knows
+    what this import holds.
 
     A file that failed before and has not changed since is tried again (and reported again) only
     with `retry_failed`: the import command does, a scheduled inbox sync does not, so cron mails a
@@ -154,7 +158,7 @@ def import_paths(
 
     with _Workers(workers, len(files), bool(archives)) as pool:
         for result in pool.unordered(decode, not_copies(files), len(files)):
-            _store_one(store, athlete.id, result, summary)
+            _store_one(store, athlete.id, _with_sport(result, sport), summary)
             if on_progress:
                 on_progress(1)
         for c, digest in copies:
@@ -254,6 +258,13 @@ def _store_archive(
     summary.duplicates += saved.duplicates
 
 
+def _with_sport(result: Decoded, sport: str | None) -> Decoded:
+    if sport is None or not any(a.sport == "unknown" for a in result.activities):
+        return result
+    acts = tuple(replace(a, sport=sport) if a.sport == "unknown" else a for a in result.activities)
+    return replace(result, activities=acts)
+
+
 def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSummary) -> None:
     c = result.candidate
     if result.failed is not None:
@@ -274,6 +285,7 @@ def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSu
     saved = store.files.save(
         athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
     )
+    summary.notes += [FileFailure(c.path, n) for a in result.activities for n in a.notes]
     summary.activities += saved.primary
     if saved.primary:
         summary.imported += 1

@@ -73,6 +73,8 @@ class Activity:
     distance_source: str | None = None
     rpe: int | None = None  # a manual entry's rating of perceived exertion (1-10)
     name: str | None = None  # what the file or the user calls it ("Morning Run")
+    # What the reader noticed and mended (`import --verbose` lists it); not stored.
+    notes: tuple[str, ...] = ()
 
     @property
     def is_run(self) -> bool:
@@ -179,6 +181,9 @@ class ImportSummary:
     activities: int = 0
     failed: list[FileFailure] = field(default_factory=list)
     skipped_files: list[FileFailure] = field(default_factory=list)
+    notes: list[FileFailure] = field(default_factory=list)  # what a reader mended
+    # Activities whose file did not say what sport they are: (id, path), to set by hand.
+    needs_sport: list[tuple[int, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -190,6 +195,8 @@ class ImportSummary:
             "activities": self.activities,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
+            "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
+            "needs_sport": [{"id": i, "path": p} for i, p in self.needs_sport],
         }
 
 

@@ -32,6 +32,14 @@ class SyntheticRun:
     seed: int = 0
     # 1 s is what the benchmark asks for; watches' smart recording writes every few seconds.
     record_interval_s: int = 1
+    # Faithful defects of real files, for the importers' tests:
+    session_distance: bool = True  # False: the session has no total_distance
+    lap_distance: bool = True  # False: nor do the laps
+    record_distance: bool = True  # False: the records carry no distance either (GPS only)
+    session_start: bool = True  # False: the session has no start_time
+    session_hr: bool = True  # False: no avg/max heart rate in the session
+    heart_rate: bool = True  # False: a strap that sent only zeros
+    missing_final_s: int = 0  # the session and its laps stop this long before the records do
 
 
 def _ms(dt: datetime) -> int:
@@ -105,15 +113,19 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
         rec.timestamp = start_ms + i * 1000
         rec.position_lat = lat
         rec.position_long = lon
-        rec.distance = dist
+        if run.record_distance:
+            rec.distance = dist
         rec.speed = v
-        rec.heart_rate = hr
+        rec.heart_rate = hr if run.heart_rate else 0
         rec.cadence = 84 + rng.randint(-2, 2)
         rec.altitude = alt
         records.append(rec)
     builder.add_all(records)
-    end_ms = start_ms + duration * 1000
-    dist = run.distance_m
+    # A lost final lap: the summaries end early and cover only part of the distance.
+    summarised = duration - run.missing_final_s
+    end_ms = start_ms + summarised * 1000
+    dist = run.distance_m * summarised / duration
+    duration = summarised
 
     ev = EventMessage()
     ev.event = Event.TIMER
@@ -128,20 +140,24 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
     lap.start_time = start_ms
     lap.total_elapsed_time = float(duration)
     lap.total_timer_time = float(duration)
-    lap.total_distance = dist
+    if run.lap_distance:
+        lap.total_distance = dist
     lap.sport = sport
     builder.add(lap)
 
     ses = SessionMessage()
     ses.timestamp = end_ms
-    ses.start_time = start_ms
+    if run.session_start:
+        ses.start_time = start_ms
     ses.total_elapsed_time = float(duration)
     ses.total_timer_time = float(duration)
-    ses.total_distance = dist
+    if run.session_distance:
+        ses.total_distance = dist
     ses.sport = sport
     ses.sub_sport = sub
-    ses.avg_heart_rate = int(round(sum(hrs) / len(hrs)))
-    ses.max_heart_rate = max(hrs)
+    if run.session_hr:
+        ses.avg_heart_rate = int(round(sum(hrs) / len(hrs))) if run.heart_rate else 0
+        ses.max_heart_rate = max(hrs) if run.heart_rate else 0
     ses.total_ascent = int(round(ascent))
     ses.first_lap_index = 0
     ses.num_laps = 1

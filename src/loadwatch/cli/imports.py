@@ -21,8 +21,9 @@ PROGRESS_MIN_FILES = 5
     "--workers", type=click.IntRange(1, 64), help="Decoding processes (default: all cores)."
 )
 @click.option(
-    "--verbose", "-v", is_flag=True, help="Also list the files skipped as non-activities."
+    "--verbose", "-v", is_flag=True, help="Also list skipped files and what readers mended."
 )
+@click.option("--sport", help="The sport of the files that do not say (e.g. running).")
 @pass_context
 def import_(
     obj: Context,
@@ -31,6 +32,7 @@ def import_(
     as_json: bool,
     workers: int | None,
     verbose: bool,
+    sport: str | None,
 ) -> None:
     """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
     app = obj.app
@@ -48,7 +50,9 @@ def import_(
             bar.update(n)
 
     try:
-        summary = app.import_paths(who, paths, workers, on_total, on_progress)
+        summary = app.import_paths(who, paths, workers, on_total, on_progress, sport)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -64,6 +68,13 @@ def import_(
         if verbose:
             for s in summary.skipped_files:
                 click.echo(f"skipped: {s.path}: {s.reason}", err=True)
+            for n in summary.notes:
+                click.echo(f"note: {n.path}: {n.reason}", err=True)
+        for activity_id, path in summary.needs_sport:
+            click.echo(
+                f"needs a sport: {path}: loadwatch activities edit {activity_id} --sport running",
+                err=True,
+            )
         for f in summary.failed:
             click.echo(f"failed: {f.path}: {f.reason}", err=True)
     if summary.failed:

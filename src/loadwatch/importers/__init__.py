@@ -29,6 +29,12 @@ def is_archive_name(path: Path | str) -> bool:
     return str(path).lower().endswith(".zip")
 
 
+def xml_start(data: bytes) -> bytes:
+    """XML from its first `<`: some exporters (a Polar V800's TCX) write whitespace or a byte
+    order mark before the declaration, which XML parsers refuse."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
 def sniff(data: bytes) -> str | None:
     """'fit', 'gpx', 'tcx', 'html', 'xml' or None, from the first bytes."""
     if len(data) >= 12 and data[8:12] == b".FIT":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -26,7 +27,9 @@ from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
+from . import xml_start
 from .hr import hr_histogram, mean_hr
+from .sports import infer
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_GPX_BYTES = 64 * 1024 * 1024
@@ -37,33 +40,14 @@ MOVING_SPEED_MS = 0.5
 # A point whose detour is this much longer than the straight line past it is a GPS spike.
 SPIKE_DETOUR_FACTOR = 3.0
 SPIKE_MIN_DETOUR_M = 40.0
-# Above this average moving speed (≈ 23 km/h) a track without a declared type is no run.
-MAX_RUNNING_SPEED_MS = 6.5
-
-_TYPE_TO_SPORT = {
-    "running": "running",
-    "run": "running",
-    "9": "running",  # Strava's legacy numeric type for Run
-    "trail_running": "trail_running",
-    "trailrun": "trail_running",
-    "treadmill_running": "treadmill_running",
-    "walking": "walking",
-    "walk": "walking",
-    "hiking": "hiking",
-    "hike": "hiking",
-    "cycling": "cycling",
-    "biking": "cycling",
-    "ride": "cycling",
-    "1": "cycling",
-    "swimming": "swimming",
-}
 
 
 def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     if len(data) > MAX_GPX_BYTES:
         raise UnreadableFile(path, f"GPX file larger than {MAX_GPX_BYTES // 2**20} MiB; refused")
+    data = xml_start(data)
     try:
-        SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees the text
+        tree = SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees it
     except DefusedXmlException as e:
         raise UnreadableFile(
             path, f"GPX refused: XML entity or DTD tricks ({type(e).__name__})"
@@ -74,6 +58,10 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    # A point without a position (an eTrex writes one now and then) would fail the whole file in
+    # gpxpy: it is dropped, and said so.
+    text, dropped = _TRKPT_WITHOUT_POSITION.subn("", text)
+    heart_rates = _heart_rates(tree)
     try:
         gpx = gpxpy.parse(io.StringIO(text))
     except Exception as e:  # gpxpy raises GPXException, but also ValueError from bad numbers
@@ -94,12 +82,20 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
             f"only {timed} of {total_points} GPX points have a time; the track is not a recording",
         )
 
+    # Heart rate from the XML itself, point by point in document order: gpxpy drops the
+    # extensions of a file that says version="1.0" but uses the GPX 1.1 namespace.
+    all_points = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
+    hr_of = (
+        {id(p): hr for p, hr in zip(all_points, heart_rates, strict=True)}
+        if len(heart_rates) == len(all_points)
+        else {}
+    )
     distance = moving = 0.0
     hist: Counter[int] = Counter()
     hr_values: list[int] = []
     starts, ends = [], []
     for seg in segments:
-        t, lat, lon, ele, hr = _clean(seg.points)
+        t, lat, lon, ele, hr = _clean(seg.points, hr_of)
         if len(t) == 0:
             continue
         starts.append(t[0])
@@ -124,7 +120,10 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     # Overlapping segments cannot make a person move for longer than the track lasted.
     moving = min(moving, end_ts - start_ts)
     trk_type = next((t.type for t in gpx.tracks if t.type), None)
-    sport = _sport(trk_type, distance, moving)
+    name = next((t.name.strip() for t in gpx.tracks if t.name and t.name.strip()), None)
+    sport, sub_sport = infer(
+        trk_type, name or gpx.name, gpx.creator, distance / moving if moving else None
+    )
     gain = None
     try:
         up, _down = gpx.get_uphill_downhill()
@@ -134,7 +133,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     return [
         Activity(
             sport=sport,
-            sub_sport=None,
+            sub_sport=sub_sport,
             start_utc=datetime.fromtimestamp(start_ts, UTC),
             distance_m=distance,
             moving_s=moving,
@@ -146,7 +145,10 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
             elevation_gain_m=gain,
             hr_histogram_s=dict(sorted(hist.items())),
             distance_source="gps",
-            name=next((t.name.strip() for t in gpx.tracks if t.name and t.name.strip()), None),
+            name=name,
+            notes=(f"{dropped} point{'s' if dropped > 1 else ''} without a position dropped",)
+            if dropped
+            else (),
             device=(gpx.creator or None),
         )
     ]
@@ -163,19 +165,31 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
-def _point_hr(p: gpxpy.gpx.GPXTrackPoint) -> int:
-    for ext in p.extensions or ():
-        for el in ext.iter():
-            tag = el.tag.rsplit("}", 1)[-1].lower()
-            if tag in ("hr", "heartrate") and el.text:
+_TRKPT_WITHOUT_POSITION = re.compile(
+    r"<(?:\w+:)?trkpt(?![^>]*\blat=)(?![^>]*\blon=)[^>]*?(?:/>|>.*?</(?:\w+:)?trkpt>)", re.S
+)
+
+
+def _heart_rates(tree) -> list[int]:
+    """Each positioned track point's heart rate (0 where none), in document order."""
+    out = []
+    for el in tree.iter():
+        if el.tag.rsplit("}", 1)[-1] != "trkpt" or el.get("lat") is None or el.get("lon") is None:
+            continue
+        hr = 0
+        for child in el.iter():
+            tag = child.tag.rsplit("}", 1)[-1].lower()
+            if tag in ("hr", "heartrate") and child.text:
                 try:
-                    return int(float(el.text))
+                    hr = int(float(child.text))
                 except ValueError:
-                    return 0
-    return 0
+                    hr = 0
+                break
+        out.append(hr)
+    return out
 
 
-def _clean(points):
+def _clean(points, hr_of: dict[int, int]):
     """Timed points in time order, with glitches (time backwards, impossible jumps) dropped."""
     t_out: list[float] = []
     lat_out: list[float] = []
@@ -199,7 +213,7 @@ def _clean(points):
         lat_out.append(p.latitude)
         lon_out.append(p.longitude)
         ele_out.append(p.elevation if p.elevation is not None else np.nan)
-        hr_out.append(_point_hr(p))
+        hr_out.append(hr_of.get(id(p), 0))
     return (
         np.asarray(t_out, dtype=float),
         np.asarray(lat_out, dtype=float),
@@ -236,13 +250,3 @@ def _haversine_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> flo
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-
-
-def _sport(trk_type: str | None, distance_m: float, moving_s: float) -> str:
-    if trk_type:
-        key = trk_type.strip().lower().replace(" ", "_")
-        return _TYPE_TO_SPORT.get(key, key or "generic")
-    # No declared type: a plausible running speed is taken as a run, anything faster is not.
-    if moving_s > 0 and distance_m / moving_s <= MAX_RUNNING_SPEED_MS:
-        return "running"
-    return "generic"

@@ -1,0 +1,215 @@
+"""Real files get wrong what their makers got wrong; each defect here is built faithfully (fit-tool
+writes the FIT files, GPX and TCX are text) and the stored sport, distance, times and HR checked."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from loadwatch.importers import read_file
+from loadwatch.synth import SyntheticRun, write_run
+
+START = datetime(2026, 10, 4, 7, 0, tzinfo=UTC)
+RUN = SyntheticRun(START, 10_000.0, pace_s_per_km=330.0, record_interval_s=5)
+
+
+def fit(tmp_path: Path, **defects) -> Path:
+    return write_run(replace(RUN, **defects), tmp_path / "run.fit")
+
+
+def test_the_device_total_is_used_and_named(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path))
+    assert (act.distance_m, act.distance_source) == (pytest.approx(10_000.0), "session")
+
+
+def test_no_session_distance_falls_back_to_the_laps(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_distance=False))
+    assert act.distance_source == "laps" and act.distance_m == pytest.approx(10_000.0)
+
+
+def test_distance_only_in_the_records(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_distance=False, lap_distance=False))
+    assert act.distance_source == "records" and act.distance_m == pytest.approx(10_000.0)
+
+
+def test_distance_only_as_a_gps_track(tmp_path: Path) -> None:
+    (act,) = read_file(
+        fit(tmp_path, session_distance=False, lap_distance=False, record_distance=False)
+    )
+    # The loop's chord path, sampled every 5 s, reads a little short of the true 10 km.
+    assert act.distance_source == "gps" and act.distance_m == pytest.approx(10_000.0, rel=0.01)
+
+
+def test_a_lost_final_lap_takes_the_records_totals(tmp_path: Path) -> None:
+    """Like the Suunto file whose session stops at 10 km while its records run to 15.2 km."""
+    run = replace(RUN, distance_m=15_200.0)
+    path = write_run(replace(run, missing_final_s=1650), tmp_path / "suunto.fit")
+    (act,) = read_file(path)
+    assert act.distance_source == "records" and act.distance_m == pytest.approx(15_200.0)
+    assert act.elapsed_s == pytest.approx(15_200 * 0.330, abs=6)  # the whole recording
+
+
+def test_no_session_start_time_takes_the_first_timer_start(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_start=False))
+    assert act.start_utc == START
+
+
+def test_heart_rate_zero_is_no_heart_rate(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, heart_rate=False))
+    assert act.avg_hr is None and act.max_hr is None and act.hr_histogram_s == {}
+
+
+def test_a_missing_session_average_comes_from_the_records(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_hr=False))
+    (full,) = read_file(fit(tmp_path / "b"))
+    assert act.avg_hr is not None and act.avg_hr == pytest.approx(full.avg_hr, abs=1.0)
+    weighted = sum(h * s for h, s in act.hr_histogram_s.items()) / sum(act.hr_histogram_s.values())
+    assert act.avg_hr == pytest.approx(weighted)
+    assert act.max_hr == max(act.hr_histogram_s)
+
+
+# -- GPX --------------------------------------------------------------------------------------
+def gpx_text(
+    speed_ms: float = 3.0,
+    minutes: int = 30,
+    type_: str | None = None,
+    name: str | None = None,
+    creator: str = "test",
+    hr: bool = False,
+    version_1_0_with_1_1_ns: bool = False,
+    missing_position_at: int | None = None,
+) -> str:
+    step_s = 10
+    points = []
+    for i in range(minutes * 60 // step_s + 1):
+        t = (START + timedelta(seconds=i * step_s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lat = 52.5 + i * speed_ms * step_s / 111_320
+        ext = (
+            "<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>"
+            f"{140 + i % 7}</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions>"
+            if hr
+            else ""
+        )
+        if i == missing_position_at:
+            points.append(f"<trkpt><time>{t}</time>{ext}</trkpt>")
+        else:
+            points.append(f'<trkpt lat="{lat:.7f}" lon="13.4"><time>{t}</time>{ext}</trkpt>')
+    version = "1.0" if version_1_0_with_1_1_ns else "1.1"
+    meta = f"<name>{name}</name>" if name else ""
+    kind = f"<type>{type_}</type>" if type_ else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><gpx version="{version}" creator="{creator}" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+        f"<trk>{meta}{kind}<trkseg>{''.join(points)}</trkseg></trk></gpx>"
+    )
+
+
+def read_gpx(tmp_path: Path, text: str, name: str = "t.gpx"):
+    path = tmp_path / name
+    path.write_text(text)
+    (act,) = read_file(path)
+    return act
+
+
+@pytest.mark.parametrize(
+    "speed_kmh,sport",
+    [(10.8, "running"), (21.0, "unknown"), (3.4, "unknown"), (30.0, "unknown")],
+)
+def test_untyped_gpx_is_a_run_only_at_running_speed(tmp_path: Path, speed_kmh, sport) -> None:
+    assert read_gpx(tmp_path, gpx_text(speed_ms=speed_kmh / 3.6)).sport == sport
+
+
+@pytest.mark.parametrize(
+    "hint,sport",
+    [
+        ({"type_": "Running"}, "running"),
+        ({"type_": "RUN"}, "running"),
+        ({"type_": "Laufen"}, "running"),
+        ({"type_": "course à pied"}, "running"),
+        ({"type_": "Radfahrt"}, "cycling"),
+        ({"type_": "biking"}, "cycling"),
+        ({"type_": "9"}, "running"),  # Strava's numeric activity type for a run
+        ({"type_": "1"}, "cycling"),
+        ({"name": "Evening Ride"}, "cycling"),
+        ({"name": "Morning Run"}, "running"),
+        ({"name": "Pool swim"}, "swimming"),
+        ({"creator": "Zwift"}, "cycling"),
+    ],
+)
+def test_untyped_gpx_sport_from_every_hint(tmp_path: Path, hint: dict, sport: str) -> None:
+    # 12 km/h fits running, so only the hint can make it something else.
+    assert read_gpx(tmp_path, gpx_text(speed_ms=12 / 3.6, **hint)).sport == sport
+
+
+def test_a_point_without_a_position_is_dropped_not_the_file(tmp_path: Path) -> None:
+    act = read_gpx(tmp_path, gpx_text(missing_position_at=40))
+    assert act.sport == "running" and act.distance_m == pytest.approx(5_400, rel=0.01)
+    assert act.notes == ("1 point without a position dropped",)
+
+
+def test_heart_rate_from_a_gpx_1_0_file_in_the_1_1_namespace(tmp_path: Path) -> None:
+    for flag in (False, True):
+        act = read_gpx(tmp_path, gpx_text(hr=True, version_1_0_with_1_1_ns=flag), f"{flag}.gpx")
+        assert act.avg_hr == pytest.approx(143, abs=0.5), flag
+        assert sum(act.hr_histogram_s.values()) == pytest.approx(1800)
+
+
+# -- TCX --------------------------------------------------------------------------------------
+TCX = """<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+<Activities><Activity Sport="Running"><Id>2026-10-04T07:00:00Z</Id>
+<Lap StartTime="2026-10-04T07:00:00Z"><TotalTimeSeconds>1800</TotalTimeSeconds>
+<DistanceMeters>5400</DistanceMeters><Track>
+<Trackpoint><Time>2026-10-04T07:00:00Z</Time><DistanceMeters>0</DistanceMeters></Trackpoint>
+<Trackpoint><Time>2026-10-04T07:30:00Z</Time><DistanceMeters>5400</DistanceMeters></Trackpoint>
+</Track></Lap></Activity></Activities></TrainingCenterDatabase>
+"""
+
+
+@pytest.mark.parametrize("prefix", [b"\n\n  ", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n "])
+def test_tcx_with_whitespace_or_a_bom_before_the_declaration(tmp_path: Path, prefix) -> None:
+    path = tmp_path / "polar.tcx"
+    path.write_bytes(prefix + TCX.encode())
+    (act,) = read_file(path)
+    assert (act.sport, act.distance_m) == ("running", 5400.0)
+    gz = tmp_path / "polar.tcx.gz"
+    gz.write_bytes(gzip.compress(prefix + TCX.encode()))
+    assert read_file(gz)[0].distance_m == 5400.0
+
+
+# -- what a user sees ---------------------------------------------------------------------------
+def test_an_untyped_ride_is_unknown_not_counted_and_listed(ana, tmp_path: Path) -> None:
+    (tmp_path / "ride.gpx").write_text(gpx_text(speed_ms=21 / 3.6))
+    result = ana("import", str(tmp_path / "ride.gpx"))
+    (act,) = ana.json("activities")
+    assert act["sport"] == "unknown"
+    assert (
+        f"needs a sport: {tmp_path / 'ride.gpx'}: loadwatch activities edit {act['id']} --sport running"
+        in result.stderr
+    )
+    assert ana.json("report", "--as-of", "2026-10-04")["days"] == []  # not running load
+    ana("activities", "edit", str(act["id"]), "--sport", "cycling")
+    assert "needs a sport" not in ana("import", str(tmp_path)).stderr
+
+
+def test_import_sport_sets_the_sport_of_untyped_files(ana, tmp_path: Path) -> None:
+    (tmp_path / "a.gpx").write_text(gpx_text(speed_ms=21 / 3.6))  # fast: unknown by itself
+    (tmp_path / "b.gpx").write_text(
+        gpx_text(speed_ms=12 / 3.6, type_="Radfahrt").replace("07:", "09:")
+    )
+    summary = ana.json("import", str(tmp_path), "--sport", "running")
+    assert summary["needs_sport"] == []
+    sports = sorted(a["sport"] for a in ana.json("activities"))
+    assert sports == ["cycling", "running"]  # the declared ride keeps its type
+
+
+def test_verbose_import_says_what_was_mended(ana, tmp_path: Path) -> None:
+    (tmp_path / "etrex.gpx").write_text(gpx_text(missing_position_at=5))
+    out = ana("import", str(tmp_path / "etrex.gpx"), "-v")
+    assert f"note: {tmp_path / 'etrex.gpx'}: 1 point without a position dropped" in out.stderr
+    assert ana.json("activities")[0]["distance_source"] == "gps"
