@@ -39,8 +39,50 @@ STRAVA_HEADER = [
 ]
 
 
-def strava_date(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%b %-d, %Y, %-I:%M:%S %p")
+# Strava writes activities.csv in the account's language. German: the real header (from an export
+# quoted in geo-activity-playground's issues #191/#348) and its date and decimal-comma format.
+# French: the four headers quoted in public code (ID/Date/Nom de l'activité, Nom du fichier), the
+# rest in Strava's French wording as best known; the importer reads by meaning and by position.
+LOCALES = {
+    "de": {
+        "header": [
+            "Aktivitäts-ID", "Aktivitätsdatum", "Name der Aktivität", "Aktivitätsart",
+            "Aktivitätsbeschreibung", "Verstrichene Zeit", "Distanz", "Max. Herzfrequenz",
+            "Relative Leistung", "Pendeln", "Hinweis zur Privatsphäre für Aktivitäten",
+            "Aktivitätsausrüstung", "Dateiname", "Sportlergewicht", "Fahrradgewicht",
+            "Verstrichene Zeit", "Bewegungszeit", "Distanz", "Höchstgeschw.",
+            "Durchschnittliche Geschwindigkeit", "Höhenzunahme", "Höhenunterschied", "Min. Höhe",
+        ],
+        "date": lambda dt: dt.strftime("%d.%m.%Y, %H:%M:%S"),
+        "types": {"Run": "Lauf", "Trail Run": "Traillauf", "Ride": "Radfahrt", "Swim": "Schwimmen"},
+        "shoes": ["Schuhname", "Schuhmarke", "Schuhmodell", "Standardsportarten"],
+        "comma": True,
+    },
+    "fr": {
+        "header": [
+            "ID de l'activité", "Date de l'activité", "Nom de l'activité", "Type d'activité",
+            "Description de l'activité", "Temps écoulé", "Distance", "Fréquence cardiaque max.",
+            "Effort relatif", "Trajet", "Note privée", "Équipement de l'activité",
+            "Nom du fichier", "Poids de l'athlète", "Poids du vélo", "Temps écoulé",
+            "Temps de déplacement", "Distance", "Vitesse max.", "Vitesse moyenne",
+            "Dénivelé positif", "Dénivelé négatif", "Altitude min.",
+        ],
+        "date": lambda dt: (
+            f"{dt.day} {FRENCH_MONTHS[dt.month - 1]} {dt.year}, {dt.strftime('%H:%M:%S')}"
+        ),
+        "types": {"Run": "Course à pied", "Trail Run": "Trail", "Ride": "Vélo", "Swim": "Natation"},
+        "shoes": ["Nom de la chaussure", "Marque", "Modèle", "Sports par défaut"],
+        "comma": True,
+    },
+}  # fmt: skip
+FRENCH_MONTHS = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
+
+
+def strava_date(dt: datetime, lang: str = "en") -> str:
+    dt = dt.astimezone(UTC)
+    if lang != "en":
+        return LOCALES[lang]["date"](dt)
+    return dt.strftime("%b %-d, %Y, %-I:%M:%S %p")
 
 
 def strava_row(
@@ -52,16 +94,21 @@ def strava_row(
     gear: str = "",
     filename: str = "",
     miles: bool = False,
+    lang: str = "en",
 ) -> list[str]:
     display = distance_m / 1609.344 if miles else distance_m / 1000
+    shown = f"{display:.2f}"
+    if lang != "en":
+        kind = LOCALES[lang]["types"].get(kind, kind)
+        shown = shown.replace(".", ",")  # the display copies use the language's decimal comma
     return [
         str(ident),
-        strava_date(start),
+        strava_date(start, lang),
         f"{kind} {ident}",
         kind,
         "",
         str(int(seconds)),
-        f"{display:.2f}",
+        shown,
         "",
         "",
         "false",
@@ -142,8 +189,10 @@ PEGASUS_KM = (8605.3 + 4491.51 + 5000.0) / 1000
 SPEEDGOAT_KM = 6001.89 / 1000
 
 
-def strava_export(path: Path, extra_members: dict[str, bytes] | None = None) -> Path:
-    rows = [STRAVA_HEADER]
+def strava_export(
+    path: Path, extra_members: dict[str, bytes] | None = None, lang: str = "en"
+) -> Path:
+    rows = [STRAVA_HEADER if lang == "en" else LOCALES[lang]["header"]]
     ident = 1000
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for member, source, gz, listed in STRAVA_FILES:
@@ -156,17 +205,21 @@ def strava_export(path: Path, extra_members: dict[str, bytes] | None = None) -> 
             )
             for kind, start, dist, secs, gear in listed:
                 ident += 1
-                rows.append(strava_row(ident, _dt(start), kind, dist, secs, gear, member))
+                rows.append(
+                    strava_row(ident, _dt(start), kind, dist, secs, gear, member, lang=lang)
+                )
         kind, start, dist, secs, gear = MANUAL_RUN
-        rows.append(strava_row(9999, _dt(start), kind, dist, secs, gear, miles=True))
+        rows.append(strava_row(9999, _dt(start), kind, dist, secs, gear, miles=True, lang=lang))
         zf.writestr("activities.csv", _csv(rows))
         zf.writestr(
             "shoes.csv",
             _csv(
                 [
-                    ["Shoe Name", "Shoe Brand", "Shoe Model", "Shoe Default Sport Types"],
-                    ["", "Nike", "Pegasus 40", "Run"],
-                    ["Trail", "Hoka", "Speedgoat 5", "Trail Run"],
+                    ["Shoe Name", "Shoe Brand", "Shoe Model", "Shoe Default Sport Types"]
+                    if lang == "en"
+                    else LOCALES[lang]["shoes"],
+                    ["", "Nike", "Pegasus 40", _type("Run", lang)],
+                    ["Trail", "Hoka", "Speedgoat 5", _type("Trail Run", lang)],
                 ]
             ),
         )
@@ -174,6 +227,10 @@ def strava_export(path: Path, extra_members: dict[str, bytes] | None = None) -> 
         for name, data in (extra_members or {}).items():
             zf.writestr(name, data)
     return path
+
+
+def _type(kind: str, lang: str) -> str:
+    return kind if lang == "en" else LOCALES[lang]["types"][kind]
 
 
 def _ms(text: str) -> int:

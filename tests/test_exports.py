@@ -219,3 +219,55 @@ def test_zip_without_activities_is_skipped(ana, tmp_path: Path) -> None:
         summary["skipped"] == 1
         and summary["skipped_files"][0]["reason"] == "zip archive without activity files"
     )
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_a_strava_export_in_another_language_imports_like_the_english_one(
+    ana, tmp_path: Path, lang: str
+) -> None:
+    english = read_export(strava_export(tmp_path / "en.zip").read_bytes(), "en.zip")
+    summary = ana.json("import", str(strava_export(tmp_path / f"{lang}.zip", lang=lang)))
+    assert summary["failed"] == [] and summary["activities"] == 11
+    acts = ana.json("activities", "--all")
+    totals = sorted((a["start_utc"], a["sport"], a["distance_m"]) for a in acts)
+    expected = sorted(
+        (a.start_utc.isoformat().replace("+00:00", "Z"), a.sport, a.distance_m)
+        for a in english.activities
+    )
+    assert totals == expected  # same runs, same sports, same device totals
+    manual = next(a for a in acts if a["source"] == "manual")
+    assert manual["distance_m"] == 5000.0 and manual["start_utc"] == "2024-03-03T08:00:00Z"
+    shoes = {s["name"]: s for s in ana.json("shoes", "list")}
+    assert shoes["Nike Pegasus 40"]["km"] == pytest.approx(PEGASUS_KM, abs=1e-3)
+    assert shoes["Nike Pegasus 40"]["default_for"] == "running"
+    assert shoes["Hoka Speedgoat 5 Trail"]["km"] == pytest.approx(SPEEDGOAT_KM, abs=1e-3)
+
+
+def test_a_strava_header_in_an_unknown_language_is_read_by_position(ana, tmp_path: Path) -> None:
+    export = strava_export(tmp_path / "de.zip", lang="de")
+    with zipfile.ZipFile(export) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    text = members["activities.csv"].decode()
+    head, rest = text.split("\n", 1)
+    members["activities.csv"] = (",".join(f"kolumn{i}" for i in range(23)) + "\n" + rest).encode()
+    rewritten = tmp_path / "xx.zip"
+    with zipfile.ZipFile(rewritten, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    result = ana("import", str(rewritten), "-v")
+    assert "columns read by their position" in result.stderr
+    assert len(ana.json("activities")) == 11  # all of them, as from the English header
+
+
+def test_an_export_whose_rows_are_all_unreadable_is_not_recorded_as_imported(
+    ana, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("activities.csv", "Aktivitäts-ID,Aktivitätsdatum,Aktivitätsart,Dateiname\n"
+                    "1,gestern,Lauf,\n2,vorgestern,Lauf,\n")  # fmt: skip
+    first = ana.json("import", str(broken), code=3)
+    assert first["imported"] == 0
+    assert "none of the 2 activities" in first["failed"][0]["reason"]
+    again = ana.json("import", str(broken), code=3)  # not "unchanged": the failure is said again
+    assert again["unchanged"] == 0 and again["failed"]

@@ -213,3 +213,32 @@ def test_verbose_import_says_what_was_mended(ana, tmp_path: Path) -> None:
     out = ana("import", str(tmp_path / "etrex.gpx"), "-v")
     assert f"note: {tmp_path / 'etrex.gpx'}: 1 point without a position dropped" in out.stderr
     assert ana.json("activities")[0]["distance_source"] == "gps"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Oct 7, 2020, 2:43:11 PM", datetime(2020, 10, 7, 14, 43, 11, tzinfo=UTC)),
+        ("09.12.2022, 15:24:49", datetime(2022, 12, 9, 15, 24, 49, tzinfo=UTC)),
+        ("7 oct. 2020, 14:43:11", datetime(2020, 10, 7, 14, 43, 11, tzinfo=UTC)),
+        ("26 févr. 2022, 07:43:50", datetime(2022, 2, 26, 7, 43, 50, tzinfo=UTC)),
+        ("7 de out. de 2020, 14:43:11", datetime(2020, 10, 7, 14, 43, 11, tzinfo=UTC)),
+        ("7 ott 2020, 14:43:11", datetime(2020, 10, 7, 14, 43, 11, tzinfo=UTC)),
+        ("7 okt 2020 14:43:11", datetime(2020, 10, 7, 14, 43, 11, tzinfo=UTC)),
+        ("2018-09-12 15:02:23", datetime(2018, 9, 12, 15, 2, 23, tzinfo=UTC)),
+        ("Jan 1, 2021, 12:05:00 AM", datetime(2021, 1, 1, 0, 5, tzinfo=UTC)),
+    ],
+)
+def test_strava_dates_in_every_language(text: str, expected: datetime) -> None:
+    from loadwatch.importers.strava_csv import parse_date
+
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text,value", [("9440.5", 9440.5), ("9,44", 9.44), ("1,234.5", 1234.5), ("1.234,5", 1234.5)]
+)
+def test_strava_numbers_with_either_decimal_mark(text: str, value: float) -> None:
+    from loadwatch.importers.strava_csv import parse_number
+
+    assert parse_number(text) == value

@@ -239,6 +239,7 @@ def _store_archive(
         _record_without_activities(store, athlete_id, c, digest, "skipped", reason, summary)
         return
     summary.failed += export.failed
+    summary.notes += export.notes
     summary.skipped += len(export.skipped)
     summary.skipped_files += export.skipped
     saved = store.files.save(

@@ -18,9 +18,7 @@ the summaries by start time. No gear: loadwatch's own shoe rules apply.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,25 +28,11 @@ from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
 from . import ACTIVITY_SUFFIXES, content_hash, read_bytes
 from .archives import SafeZip
+from .sports import declared
+from .strava_csv import parse_date, parse_number, read_activities, read_shoes
 
 MATCH_WINDOW = timedelta(minutes=2)
 
-STRAVA_TYPES = {
-    "run": ("running", None),
-    "trail run": ("running", "trail"),
-    "virtual run": ("running", "treadmill"),
-    "walk": ("walking", None),
-    "hike": ("hiking", None),
-    "ride": ("cycling", None),
-    "virtual ride": ("cycling", "virtual_activity"),
-    "mountain bike ride": ("cycling", "mountain"),
-    "gravel ride": ("cycling", "gravel_cycling"),
-    "e-bike ride": ("cycling", "e_bike_fitness"),
-    "swim": ("swimming", None),
-    "workout": ("training", None),
-    "weight training": ("training", "strength_training"),
-    "yoga": ("training", "yoga"),
-}
 GARMIN_TYPES = {
     "running": ("running", None),
     "trail_running": ("running", "trail"),
@@ -82,6 +66,7 @@ class ExportResult:
     shoes: list[ShoeDecl] = field(default_factory=list)
     skipped: list[FileFailure] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
+    notes: list[FileFailure] = field(default_factory=list)
     # Strava says which shoe every activity was on (or none): default shoes must not add to that.
     gear_authoritative: bool = False
 
@@ -158,48 +143,12 @@ def _plain_zip(zf: SafeZip, mapper, result: ExportResult | None = None) -> Expor
 
 
 # -- Strava --------------------------------------------------------------------------------------
-def _strava_rows(text: str) -> list[dict[str, str]]:
-    """Rows keyed by column name; a repeated name maps to its last (SI) copy, and `first:` + name
-    to its first (display) copy."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        return []
-    rows = []
-    for raw in reader:
-        row: dict[str, str] = {}
-        for name, value in zip(header, raw, strict=False):
-            if name not in row:
-                row["first:" + name] = value
-            row[name] = value
-        rows.append(row)
-    return rows
-
-
-def _num(text: str | None) -> float | None:
-    if text is None or text.strip() == "":
-        return None
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _strava_date(text: str) -> datetime:
-    for fmt in ("%b %d, %Y, %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d %b %Y, %H:%M:%S"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise ValueError(f"unrecognised date {text!r}")
-
-
 def _strava_shoes(zf: SafeZip, prefix: str) -> list[ShoeDecl]:
     name = prefix + "shoes.csv"
     if name not in zf.names:
         return []
     out = []
-    for row in csv.DictReader(io.StringIO(zf.read(name).decode("utf-8-sig"))):
+    for row in read_shoes(zf.read(name).decode("utf-8-sig")):
         brand, model = row.get("Shoe Brand", "").strip(), row.get("Shoe Model", "").strip()
         nick = row.get("Shoe Name", "").strip()
         base = f"{brand} {model}".strip()
@@ -208,12 +157,15 @@ def _strava_shoes(zf: SafeZip, prefix: str) -> list[ShoeDecl]:
         if not display:
             continue
         aliases = tuple(dict.fromkeys(a for a in (full, base, nick) if a))
-        types = row.get("Shoe Default Sport Types", "").lower()
-        default = (
-            "trail"
-            if "trail" in types and "run" not in types.replace("trail run", "")
-            else ("running" if "run" in types else None)
-        )
+        # The sport types the shoe is the default for, in the account's language: a plain run
+        # makes it the running default, only trail runs the trail default.
+        kinds = [declared(t) for t in row.get("Shoe Default Sport Types", "").split(",")]
+        runs = [k for k in kinds if k is not None and k[0] == "running"]
+        default = None
+        if any(k[1] is None for k in runs):
+            default = "running"
+        elif any(k[1] == "trail" for k in runs):
+            default = "trail"
         out.append(ShoeDecl(display, aliases, default))
     return out
 
@@ -222,7 +174,12 @@ def _strava(zf: SafeZip, mapper) -> ExportResult:
     result = ExportResult("strava", gear_authoritative=True)
     csv_name = next(n for n in zf.names if n.rsplit("/", 1)[-1] == "activities.csv")
     prefix = csv_name[: -len("activities.csv")]
-    rows = _strava_rows(zf.read(csv_name).decode("utf-8-sig"))
+    try:
+        rows, note = read_activities(zf.read(csv_name).decode("utf-8-sig"))
+    except ValueError as e:
+        raise UnreadableFile(zf.label, str(e)) from e
+    if note:
+        result.notes.append(FileFailure(f"{zf.label}!activities.csv", note))
     result.shoes = _strava_shoes(zf, prefix)
     alias = {a.lower(): s.name for s in result.shoes for a in s.aliases}
 
@@ -255,7 +212,8 @@ def _strava(zf: SafeZip, mapper) -> ExportResult:
         if act is None:
             result.failed.append(
                 FileFailure(
-                    f"{zf.label}!activities.csv", f"row {row.get('Activity ID')}: unreadable"
+                    f"{zf.label}!activities.csv",
+                    f"row {row.get('Activity ID')}: date {row.get('Activity Date')!r} not understood",
                 )
             )
             continue
@@ -263,6 +221,12 @@ def _strava(zf: SafeZip, mapper) -> ExportResult:
         gear = alias.get(row.get("Activity Gear", "").strip().lower())
         if gear:
             result.gear[(act.content_hash, 0)] = gear
+    if rows and not result.activities:
+        # Recording the export as imported would hide the failure on the next import.
+        why = result.failed[0].reason if result.failed else "no readable activity"
+        raise UnreadableFile(
+            zf.label, f"none of the {len(rows)} activities in activities.csv could be read ({why})"
+        )
     return result
 
 
@@ -271,7 +235,7 @@ def _match(acts: list[Activity], row: dict) -> Activity | None:
     if len(acts) == 1:
         return acts[0]
     try:
-        start = _strava_date(row.get("Activity Date", ""))
+        start = parse_date(row.get("Activity Date", ""))
     except ValueError:
         return None
     best = min(acts, key=lambda a: abs(a.start_utc - start), default=None)
@@ -280,14 +244,14 @@ def _match(acts: list[Activity], row: dict) -> Activity | None:
 
 def _strava_manual(row: dict, label: str) -> Activity | None:
     try:
-        start = _strava_date(row.get("Activity Date", ""))
+        start = parse_date(row.get("Activity Date", ""))
     except ValueError:
         return None
-    kind = row.get("Activity Type", "").strip().lower()
-    sport, sub = STRAVA_TYPES.get(kind, (kind.replace(" ", "_") or "generic", None))
-    distance = _num(row.get("Distance"))  # the last copy: metres
-    elapsed = _num(row.get("Elapsed Time"))
-    moving = _num(row.get("Moving Time")) or elapsed
+    kind = row.get("Activity Type", "").strip()
+    sport, sub = declared(kind) or (kind.lower().replace(" ", "_") or "generic", None)
+    distance = parse_number(row.get("Distance"))  # the last copy: metres
+    elapsed = parse_number(row.get("Elapsed Time"))
+    moving = parse_number(row.get("Moving Time")) or elapsed
     ident = row.get("Activity ID", "").strip() or f"{start.isoformat()}-{kind}"
     return Activity(
         sport=sport,
@@ -300,9 +264,9 @@ def _strava_manual(row: dict, label: str) -> Activity | None:
         distance_source="summary",
         source_path=f"{label}!activities.csv#{ident}",
         content_hash=hashlib.sha256(f"strava-activity:{ident}".encode()).hexdigest(),
-        avg_hr=_num(row.get("Average Heart Rate")),
-        max_hr=_num(row.get("Max Heart Rate")),
-        elevation_gain_m=_num(row.get("Elevation Gain")),
+        avg_hr=parse_number(row.get("Average Heart Rate")),
+        max_hr=parse_number(row.get("Max Heart Rate")),
+        elevation_gain_m=parse_number(row.get("Elevation Gain")),
         device="strava (manual entry)",
     )
 
