@@ -60,6 +60,8 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
         "activities": n,
         "failed": [],
         "skipped_files": [],
+        "notes": [],
+        "needs_sport": [],
     }
     second = ana.json("import", str(inbox), "--athlete", "ana")
     assert second["unchanged"] == n and second["imported"] == 0
