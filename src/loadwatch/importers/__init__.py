@@ -96,7 +96,9 @@ def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity
         raise UnreadableFile(path, "empty file")
     kind = sniff(data)
     if kind in ("fit", "gpx", "tcx"):
-        return _reader(kind)(data, path)
+        from .checks import check
+
+        return check(_reader(kind)(data, path), path)
     if kind == "html":
         raise UnreadableFile(path, "an HTML page, not an activity file (a failed download?)")
     if kind == "xml":

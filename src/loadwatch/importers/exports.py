@@ -28,6 +28,7 @@ from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
 from . import ACTIVITY_SUFFIXES, content_hash, read_bytes
 from .archives import SafeZip
+from .checks import check
 from .sports import declared
 from .strava_csv import parse_date, parse_number, read_activities, read_shoes
 
@@ -217,6 +218,9 @@ def _strava(zf: SafeZip, mapper) -> ExportResult:
                 )
             )
             continue
+        act = _checked(act, f"{zf.label}!activities.csv#{row.get('Activity ID')}", result)
+        if act is None:
+            continue
         result.activities.append(act)
         gear = alias.get(row.get("Activity Gear", "").strip().lower())
         if gear:
@@ -309,8 +313,21 @@ def _garmin(zf: SafeZip, mapper) -> ExportResult:
             continue
         if any(abs(t - act.start_utc) <= MATCH_WINDOW for t in recorded):
             continue  # the FIT file of this activity is in the export: its totals win
-        result.activities.append(act)
+        act = _checked(act, f"{zf.label}!summary {s.get('activityId')}", result)
+        if act is not None:
+            result.activities.append(act)
     return result
+
+
+def _checked(act: Activity, label: str, result: ExportResult) -> Activity | None:
+    """A platform's summary gets the same sanity checks as a file: an impossible one is
+    reported and left out, the rest of the export goes on."""
+    try:
+        (ok,) = check([act], label)
+    except UnreadableFile as e:
+        result.failed.append(FileFailure(e.path, e.reason))
+        return None
+    return ok
 
 
 def _garmin_summary(s: dict, label: str) -> Activity | None:

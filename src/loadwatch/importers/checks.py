@@ -1,0 +1,69 @@
+"""What no real activity can be: checked once for every reader, so a hostile or broken value
+costs its file (one line, nothing stored), never the batch or the load of every later day.
+
+A `NaN` lap distance made SQLite refuse the row and stopped the import; an `inf` was stored and
+turned every later weekly total into inf; a TCX dated 9999-12-31 aborted the folder.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from ..errors import UnreadableFile
+from ..model import Activity
+
+EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)  # before any GPS watch recorded a run
+MAX_DISTANCE_M = 1_000_000.0  # 1,000 km in one activity
+MAX_DURATION_S = 7 * 86_400.0  # a week in one activity
+HEART_RATE_BPM = (20.0, 260.0)
+
+
+def _finite(x: float | None) -> bool:
+    return x is None or math.isfinite(x)
+
+
+def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[Activity]:
+    """Refuse the file for an impossible date, distance or duration; drop an impossible heart
+    rate or climb to unknown (the run itself is fine)."""
+    latest = (now or datetime.now(UTC)) + timedelta(days=2)
+    out = []
+    for i, a in enumerate(acts):
+        what = f"session {i}: " if len(acts) > 1 else ""
+        if not EARLIEST <= a.start_utc <= latest:
+            raise UnreadableFile(
+                path,
+                f"{what}start {a.start_utc:%Y-%m-%d} is outside {EARLIEST:%Y} to "
+                f"{latest:%Y-%m-%d}: a clock or a file error",
+            )
+        for label, value, limit in (
+            ("distance", a.distance_m, MAX_DISTANCE_M),
+            ("moving time", a.moving_s, MAX_DURATION_S),
+            ("elapsed time", a.elapsed_s, MAX_DURATION_S),
+        ):
+            if value is None:
+                continue
+            if not math.isfinite(value) or value < 0 or value > limit:
+                raise UnreadableFile(path, f"{what}impossible {label} {value!r}")
+        hist = {
+            hr: s
+            for hr, s in a.hr_histogram_s.items()
+            if HEART_RATE_BPM[0] <= hr <= HEART_RATE_BPM[1] and math.isfinite(s) and s > 0
+        }
+        out.append(
+            replace(
+                a,
+                avg_hr=_plausible_hr(a.avg_hr),
+                max_hr=_plausible_hr(a.max_hr),
+                elevation_gain_m=a.elevation_gain_m if _finite(a.elevation_gain_m) else None,
+                hr_histogram_s=hist,
+            )
+        )
+    return out
+
+
+def _plausible_hr(hr: float | None) -> float | None:
+    if hr is None or not math.isfinite(hr) or not HEART_RATE_BPM[0] <= hr <= HEART_RATE_BPM[1]:
+        return None
+    return hr
