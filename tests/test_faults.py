@@ -59,3 +59,158 @@ def test_impossible_values_fail_their_file_and_never_reach_the_load(
     doc = ana.json("report", "--as-of", "2026-10-05")
     assert all(math.isfinite(w["distance_km"]) for w in doc["weeks"])
     assert doc["weeks"][-1]["distance_km"] == 5.4
+
+
+def _deep_gpx(levels: int = 200_000) -> str:
+    nested = "<a>" * levels + "</a>" * levels
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="52.5" lon="13.4"><time>2026-10-04T07:00:00Z</time>'
+        f"<extensions>{nested}</extensions></trkpt>"
+        '<trkpt lat="52.51" lon="13.4"><time>2026-10-04T07:10:00Z</time></trkpt>'
+        "</trkseg></trk></gpx>"
+    )
+
+
+RUNS = 16
+
+
+def _write(args: tuple[int, str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from loadwatch.synth import SyntheticRun, write_run
+
+    i, folder = args
+    start = datetime(2026, 9, 1, 6, 0, tzinfo=UTC) + timedelta(days=i)
+    write_run(SyntheticRun(start, 10_000.0, seed=i), Path(folder) / f"run-{i:02d}.fit")
+
+
+@pytest.fixture(scope="session")
+def run_files(tmp_path_factory) -> list[Path]:
+    """16 one-hour runs at 1 Hz (enough for a process pool to be busy), written once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = tmp_path_factory.mktemp("runs")
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_write, [(i, str(folder)) for i in range(RUNS)]))
+    return sorted(folder.glob("*.fit"))
+
+
+def _runs(files: list[Path], folder: Path, n: int = RUNS) -> None:
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files[:n]:
+        shutil.copy(f, folder / f.name)
+
+
+def test_xml_nested_200000_deep_is_refused_not_a_crash(ana, tmp_path: Path, run_files) -> None:
+    """It crashed the import process (a segmentation fault in the XML parser's recursion)."""
+    _runs(run_files, tmp_path / "inbox", 9)
+    (tmp_path / "inbox" / "deep.gpx").write_text(_deep_gpx())
+    summary = _import(ana, tmp_path / "inbox")
+    assert summary["imported"] == 9
+    ((failed),) = summary["failed"]
+    assert failed["path"].endswith("deep.gpx") and "nested deeper than 200" in failed["reason"]
+
+
+def test_a_file_name_that_is_not_utf8_is_imported_and_shown_escaped(ana, tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/caf\xe9.fit"  # Latin-1 from an old camera's card
+    with open(raw, "wb") as f:
+        f.write(GOOD_FIT.read_bytes())
+    summary = _import(ana, folder)
+    assert summary["imported"] == 1 and summary["failed"] == []
+    (act,) = ana.json("activities")
+    assert act["source_path"].endswith("caf\\xe9.fit")
+    assert _import(ana, folder)["unchanged"] == 1  # recognised by its name the next time
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def test_a_killed_worker_costs_no_file_and_the_import_finishes(
+    cli, tmp_path: Path, run_files
+) -> None:
+    """The kernel's OOM killer (here: SIGKILL) takes a decoding process mid-import: the pool is
+    replaced, the files in flight are read again, and every file is imported."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cli("athletes", "add", "ana")
+    _runs(run_files, tmp_path / "inbox")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadwatch", "--db", str(cli.db), "import",
+         str(tmp_path / "inbox"), "--json", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        if kids:
+            os.kill(kids[0], signal.SIGKILL)
+            killed = kids[0]
+        time.sleep(0.005)
+    out, err = proc.communicate(timeout=120)
+    assert killed is not None, "no worker to kill: the import used no pool"
+    assert proc.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["imported"] == RUNS and summary["failed"] == []
+
+
+def test_kill_9_of_a_check_leaves_no_worker_holding_the_lock(tmp_path: Path, run_files) -> None:
+    """Workers inherited the check's lock file and kept it for minutes after kill -9 of the
+    check (175 s measured); now they die with their parent and the next check runs at once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _runs(run_files, tmp_path / "inbox")
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text(f'[[athletes]]\nname = "ana"\ntz = "UTC"\ninbox = "{tmp_path / "inbox"}"\n')
+    base = [
+        sys.executable,
+        "-m",
+        "loadwatch",
+        "--db",
+        str(tmp_path / "lw.db"),
+        "--config",
+        str(cfg),
+    ]
+    proc = subprocess.Popen(
+        [*base, "check", "--dry-run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    kids: list[int] = []
+    while not kids and proc.poll() is None and time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        time.sleep(0.005)
+    assert kids, "the check used no pool"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    gone = time.monotonic() + 10
+    while time.monotonic() < gone and any(Path(f"/proc/{k}").exists() for k in kids):
+        time.sleep(0.05)
+    assert not any(
+        Path(f"/proc/{k}/status").exists() and "zombie" not in Path(f"/proc/{k}/status").read_text()
+        for k in kids
+    )
+    again = subprocess.run(
+        [*base, "check", "--dry-run"], capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr  # not 75: no orphan holds the lock

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,17 @@ class Candidate:
     path: str
     size: int
     mtime_ns: int
+    file: str = ""  # the name to open, where `path` (the name shown and stored) had to be mended
+
+    @property
+    def opens(self) -> str:
+        return self.file or self.path
+
+
+def printable(path: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (an old camera's or a Windows-1252 name)
+    are shown escaped, so the name can be stored, printed and put in JSON."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -57,11 +73,13 @@ def discover(paths: Iterable[Path | str], summary: ImportSummary) -> Iterator[Pa
         elif p.exists() or p.is_symlink():
             yield p
         else:
-            summary.failed.append(FileFailure(str(p), "no such file or directory"))
+            summary.failed.append(FileFailure(printable(str(p)), "no such file or directory"))
 
 
 def _walk_error(err: OSError, summary: ImportSummary) -> None:
-    summary.failed.append(FileFailure(str(err.filename), f"cannot read folder: {err.strerror}"))
+    summary.failed.append(
+        FileFailure(printable(str(err.filename)), f"cannot read folder: {err.strerror}")
+    )
 
 
 def _hash_file(path: str) -> str | None:
@@ -75,7 +93,7 @@ def decode(candidate: Candidate) -> Decoded:
     """Runs in a worker: never raises, so one bad file cannot stop the batch."""
     path = candidate.path
     try:
-        data = Path(path).read_bytes()
+        data = Path(candidate.opens).read_bytes()
     except OSError as e:
         return Decoded(candidate, "", failed=f"cannot read: {e.strerror or e}")
     digest = content_hash(data)
@@ -126,19 +144,22 @@ def import_paths(
         try:
             st = path.stat()
         except OSError as e:
-            summary.failed.append(FileFailure(str(path), f"cannot read: {e.strerror or e}"))
+            summary.failed.append(
+                FileFailure(printable(str(path)), f"cannot read: {e.strerror or e}")
+            )
             continue
         if not path.is_file():
-            summary.failed.append(FileFailure(str(path), "not a regular file"))
+            summary.failed.append(FileFailure(printable(str(path)), "not a regular file"))
             continue
-        state = known.get(key)
+        label = printable(key)
+        state = known.get(label)
         if state and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:
             summary.unchanged += 1
             continue
-        if failed_before.get(key) == (st.st_size, st.st_mtime_ns):
+        if failed_before.get(label) == (st.st_size, st.st_mtime_ns):
             summary.unchanged += 1
             continue
-        todo.append(Candidate(key, st.st_size, st.st_mtime_ns))
+        todo.append(Candidate(label, st.st_size, st.st_mtime_ns, key if label != key else ""))
 
     if on_total:
         on_total(len(todo))
@@ -150,14 +171,14 @@ def import_paths(
     def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
         # Runs in the pool's feeder thread, so it only reads files and a set, never the database.
         for c in candidates:
-            digest = _hash_file(c.path)
+            digest = _hash_file(c.opens)
             if digest in known_hashes:
                 copies.append((c, digest))  # known bytes under another name: nothing to decode
             else:
                 yield c
 
     with _Workers(workers, len(files), bool(archives)) as pool:
-        for result in pool.unordered(decode, not_copies(files), len(files)):
+        for result in pool.unordered(decode, not_copies(files), len(files), _file_crashed):
             _store_one(store, athlete.id, _with_sport(result, sport), summary)
             if on_progress:
                 on_progress(1)
@@ -173,39 +194,137 @@ def import_paths(
     return summary
 
 
+def _worker_init(parent: int) -> None:
+    """In each decoding process: leave stopping to the parent (the daemon's SIGTERM handler must
+    not run in a worker), and exit within half a second of the parent's death, so a killed
+    `check` leaves no process behind."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class _Workers:
-    """A process pool when it pays (many files, or an archive of many members), else plain map."""
+    """A process pool when it pays (many files, or an archive of many members), else plain map.
+
+    A worker that dies (a reader crashing in C, the kernel's OOM killer) costs its file, not the
+    batch: the pool is replaced, the files that were in flight are retried one by one, and the
+    one that kills its worker again is reported as failed.
+    """
 
     def __init__(self, workers: int | None, files: int, archives: bool):
-        n = workers if workers is not None else (os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        n = min(workers, cores) if workers is not None else cores  # more than cores only costs
         self.n = n if n > 1 and (files >= POOL_MIN_FILES or archives) else 1
         self.pool: Any = None
         self.files = files
 
+    def _start(self, n: int | None = None) -> ProcessPoolExecutor:
+        # A fork server: workers are forked from a clean, single-threaded process, not from this
+        # one, whose pool threads may hold locks at the moment of a fork (a replacement pool
+        # could deadlock), and whose open files (the check's lock) they would inherit.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            ctx.set_forkserver_preload(["loadwatch.ingest", "loadwatch.importers.fit"])
+        return ProcessPoolExecutor(
+            n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+        )
+
+    def _restart(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._start()
+
     def __enter__(self) -> _Workers:
         if self.n > 1:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self.pool = ctx.Pool(self.n)
+            self.pool = self._start()
         return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate() if exc[0] else self.pool.close()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=bool(exc[0]))
 
-    def unordered(self, func, items: Iterable, count: int):
-        """Results as they finish; `count` (how many items at most) sizes the chunks."""
+    def _isolated(self, func, item, crashed):
+        """One item in a pool of its own: its result, or `crashed(item)` if it kills the worker."""
+        with self._start(1) as one:
+            try:
+                return one.submit(func, item).result()
+            except BrokenProcessPool:
+                return crashed(item)
+
+    def _windowed(self, func, items: Iterable, crashed, ordered: bool) -> Iterator:
+        """Submit a few at a time (memory stays flat), yield results in order or as they finish.
+
+        When the pool breaks, whatever was in flight is read again one by one in pools of its
+        own: a file that kills its worker again is `crashed(item)`; the others come out whole."""
+        window = self.n * 4
+        pending: dict[Any, Any] = {}  # future -> item, in submission order
+        it = iter(items)
+        exhausted = False
+        while True:
+            broken: list[Any] = []  # in flight when the pool broke, in order
+            unsent: list[Any] = []  # taken from `items` but refused by a broken pool
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                try:
+                    pending[self.pool.submit(func, item)] = item
+                except (BrokenProcessPool, RuntimeError, OSError):
+                    # A pool whose worker just died refuses work (or its pipe is broken).
+                    unsent.append(item)
+                    break
+            if not unsent:
+                if not pending:
+                    return
+                if ordered:
+                    first = next(iter(pending))
+                    wait([first])
+                    done_now = [first]
+                else:
+                    done_now = list(wait(pending, return_when=FIRST_COMPLETED).done)
+                for fut in done_now:
+                    item = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken.append(item)
+            if broken or unsent:
+                leftovers = [*broken, *pending.values(), *unsent]
+                pending.clear()
+                self._restart()
+                for item in leftovers:
+                    yield self._isolated(func, item, crashed)
+
+    def unordered(self, func, items: Iterable, count: int, crashed):
+        """Results as they finish; `count` (how many items at most) decides if a pool pays."""
         if self.pool is None or count < POOL_MIN_FILES:
             return map(func, items)
-        chunk = max(1, min(16, count // (self.n * 8)))
-        return self.pool.imap_unordered(func, items, chunksize=chunk)
+        return self._windowed(func, items, crashed, ordered=False)
 
-    def ordered(self, func, items):
+    def ordered(self, func, items, crashed=None):
         """For archive members: results in order, the members read lazily as workers free up."""
         if self.pool is None:
             return map(func, items)
-        return self.pool.imap(func, items, chunksize=2)
+        return self._windowed(func, items, crashed or _member_crashed, ordered=True)
+
+
+def _member_crashed(item: tuple[bytes, str]) -> tuple[str, FileFailure]:
+    return item[1], FileFailure(item[1], "the reader crashed on this file (it was not imported)")
+
+
+def _file_crashed(candidate: Candidate) -> Decoded:
+    return Decoded(candidate, "", failed="the reader crashed on this file (it was not imported)")
 
 
 def _store_archive(
@@ -218,7 +337,7 @@ def _store_archive(
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
-        data = Path(c.path).read_bytes()
+        data = Path(c.opens).read_bytes()
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..model import sport_name
 from .main import EXIT_SOME_FAILED, Context, athlete_option, main, pass_context
 
 PROGRESS_MIN_FILES = 5
@@ -37,6 +38,11 @@ def import_(
     """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
     app = obj.app
     who = app.athlete(athlete)
+    if sport is not None:
+        try:
+            sport = sport_name(sport)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--sport") from e
     bar: Any = None
 
     def on_total(n: int) -> None:
@@ -51,8 +57,6 @@ def import_(
 
     try:
         summary = app.import_paths(who, paths, workers, on_total, on_progress, sport)
-    except ValueError as e:
-        raise click.UsageError(str(e)) from e
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

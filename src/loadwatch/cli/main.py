@@ -63,7 +63,10 @@ class LoadwatchGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except BrokenPipeError:
+        except BrokenPipeError as e:
+            if not _stdout_gone():
+                click.echo(f"error: unexpected BrokenPipeError: {e}", err=True)
+                ctx.exit(1)
             # `loadwatch report | head`: the reader left; say nothing more (stdout is gone).
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(141)
@@ -75,6 +78,14 @@ class LoadwatchGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def _stdout_gone() -> bool:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    return False
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -7,6 +7,7 @@ UnreadableFile / NotAnActivity with a one-line reason.
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,25 @@ def is_activity_name(path: Path | str) -> bool:
 def is_archive_name(path: Path | str) -> bool:
     """Zip files: account exports (Strava, Garmin) or plain zips of activity files."""
     return str(path).lower().endswith(".zip")
+
+
+MAX_XML_DEPTH = 200  # real GPX and TCX nest about 10 deep
+_TAG = re.compile(rb"<(/?)[^\s/>!?][^>]*?(/?)>")
+
+
+def check_depth(data: bytes, path: str) -> None:
+    """Refuse XML nested absurdly deep before a parser recurses into it: 200,000 nested elements
+    in a GPX's <extensions> made the parser crash the whole process (a segmentation fault)."""
+    depth = 0
+    for m in _TAG.finditer(data):
+        if m.group(1):
+            depth -= 1
+        elif not m.group(2):
+            depth += 1
+            if depth > MAX_XML_DEPTH:
+                raise UnreadableFile(
+                    path, f"XML nested deeper than {MAX_XML_DEPTH} levels; refused"
+                )
 
 
 def xml_start(data: bytes) -> bytes:

@@ -27,7 +27,7 @@ from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
-from . import xml_start
+from . import check_depth, xml_start
 from .hr import hr_histogram, mean_hr
 from .sports import infer
 
@@ -46,6 +46,7 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     if len(data) > MAX_GPX_BYTES:
         raise UnreadableFile(path, f"GPX file larger than {MAX_GPX_BYTES // 2**20} MiB; refused")
     data = xml_start(data)
+    check_depth(data, path)
     try:
         tree = SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees it
     except DefusedXmlException as e:

@@ -9,7 +9,7 @@ from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
-from . import xml_start
+from . import check_depth, xml_start
 from .hr import hr_histogram
 
 NS = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
@@ -38,6 +38,7 @@ def _float(el, path: str) -> float | None:
 
 def read_tcx(data: bytes, path: str = "") -> list[Activity]:
     try:
+        check_depth(data, path)
         root = SafeET.fromstring(xml_start(data))
     except DefusedXmlException as e:
         raise UnreadableFile(
