@@ -214,3 +214,19 @@ def test_kill_9_of_a_check_leaves_no_worker_holding_the_lock(tmp_path: Path, run
         [*base, "check", "--dry-run"], capture_output=True, text=True, timeout=120
     )
     assert again.returncode == 0, again.stderr  # not 75: no orphan holds the lock
+
+
+@pytest.mark.parametrize("day", ["2100-01-01", "9999-12-31", "0001-01-01"])
+def test_a_day_outside_any_history_is_one_line_not_minutes_of_cpu(ana, day: str) -> None:
+    for cmd in (("report",), ("headroom",), ("check", "--dry-run")):
+        result = ana(*cmd, "--as-of", day, code=2)
+        assert f"--as-of {day} is outside 1980-01-01 to" in result.stderr, cmd
+
+
+def test_a_file_too_large_for_its_format_is_refused_with_its_size(ana, tmp_path: Path) -> None:
+    big = tmp_path / "huge.tcx"
+    big.write_bytes(tcx().encode() + b" " * (25 * 2**20))
+    (tmp_path / "good.tcx").write_text(tcx(start="2026-10-05T07:00:00Z"))
+    summary = _import(ana, tmp_path)
+    assert summary["imported"] == 1
+    assert "TCX file of 25 MiB; refused" in summary["failed"][0]["reason"]

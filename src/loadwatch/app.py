@@ -20,7 +20,7 @@ from . import ledger, rules
 from .analysis import Analysis
 from .config import Settings
 from .config import load as load_settings
-from .errors import ConfigError, NotFound
+from .errors import ConfigError, NotFound, UsageError
 from .ingest import import_paths
 from .load import LoadParams
 from .load.headroom import Headroom
@@ -200,10 +200,23 @@ class App:
         return out
 
     # -- views ------------------------------------------------------------------------------
+    def day(self, athlete: Athlete, as_of: date | None) -> date:
+        """The day to describe: today in the athlete's zone, or a day from 1980 to a year ahead
+        (a report for 9999-12-31 would compute eight thousand years of empty days)."""
+        today = self.today(athlete)
+        if as_of is None:
+            return today
+        latest = today + timedelta(days=366)
+        if not date(1980, 1, 1) <= as_of <= latest:
+            raise UsageError(
+                f"--as-of {as_of.isoformat()} is outside 1980-01-01 to {latest.isoformat()}"
+            )
+        return as_of
+
     def analysis(
         self, athlete: Athlete, as_of: date | None = None, params: LoadParams = LoadParams()
     ) -> Analysis:
-        return checks.read_analysis(self.store, athlete, as_of or self.today(athlete), params)
+        return checks.read_analysis(self.store, athlete, self.day(athlete, as_of), params)
 
     def report(
         self, athlete: Athlete, as_of: date | None = None, basis: str = "distance"
@@ -386,6 +399,9 @@ class App:
         if athlete is None and self.settings.athletes:
             self.sync_config()
         one = self.store.athletes.named(athlete) if athlete else None
+        if as_of is not None:
+            for a in [one] if one else self.store.athletes.all():
+                self.day(a, as_of)
         options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
         return checks.run_check(
             self.store,

@@ -51,6 +51,12 @@ class NotFound(LoadwatchError):
     exit_code = 2
 
 
+class UsageError(LoadwatchError):
+    """A value given on the command line that cannot be used (a day ten thousand years away)."""
+
+    exit_code = 2
+
+
 class StoreError(LoadwatchError):
     """The database cannot be opened or is of a newer schema than this program knows."""
 

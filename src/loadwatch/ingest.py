@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotAnActivity, UnreadableFile
-from .importers import content_hash, is_activity_name, is_archive_name, read_stamped
+from .importers import MAX_FILE_BYTES, content_hash, is_activity_name, is_archive_name, read_stamped
 from .importers.exports import read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
 from .store import Store
@@ -92,6 +92,13 @@ def _hash_file(path: str) -> str | None:
 def decode(candidate: Candidate) -> Decoded:
     """Runs in a worker: never raises, so one bad file cannot stop the batch."""
     path = candidate.path
+    if candidate.size > MAX_FILE_BYTES:
+        return Decoded(
+            candidate,
+            "",
+            failed=f"file of {candidate.size / 2**20:.0f} MiB; refused (more than "
+            f"{MAX_FILE_BYTES // 2**20} MiB is no single activity)",
+        )
     try:
         data = Path(candidate.opens).read_bytes()
     except OSError as e:

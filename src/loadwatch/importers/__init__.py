@@ -17,8 +17,12 @@ from ..model import Activity
 
 # File names the folder walk picks up; anything else in a folder is ignored.
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_GUNZIP_BYTES = 256 * 1024 * 1024
+# What a format may weigh before decoding it would cost more memory than an import may use
+# (under 300 MB for a whole batch): the largest real files are a few MB (a 24-hour FIT at 1 Hz is
+# about 5 MB, ten hours of GPX with heart rate about 7 MB). A larger file is refused with its size.
+FORMAT_LIMITS = {"fit": 64 * 2**20, "gpx": 16 * 2**20, "tcx": 24 * 2**20}
+MAX_FILE_BYTES = max(FORMAT_LIMITS.values())
+MAX_GUNZIP_BYTES = MAX_FILE_BYTES
 
 
 def is_activity_name(path: Path | str) -> bool:
@@ -115,6 +119,12 @@ def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity
     if not data:
         raise UnreadableFile(path, "empty file")
     kind = sniff(data)
+    if kind in FORMAT_LIMITS and len(data) > FORMAT_LIMITS[kind]:
+        raise UnreadableFile(
+            path,
+            f"{kind.upper()} file of {len(data) / 2**20:.0f} MiB; refused (more than "
+            f"{FORMAT_LIMITS[kind] // 2**20} MiB is no single activity)",
+        )
     if kind in ("fit", "gpx", "tcx"):
         from .checks import check
 

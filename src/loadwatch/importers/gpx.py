@@ -32,7 +32,6 @@ from .hr import hr_histogram, mean_hr
 from .sports import infer
 
 EARTH_RADIUS_M = 6_371_008.8
-MAX_GPX_BYTES = 64 * 1024 * 1024
 # Faster than this between two points is a GPS glitch, not a person (about 180 km/h).
 MAX_SPEED_MS = 50.0
 # Slower than this (1.8 km/h) is standing still: it counts toward elapsed, not moving time.
@@ -43,8 +42,6 @@ SPIKE_MIN_DETOUR_M = 40.0
 
 
 def read_gpx(data: bytes, path: str = "") -> list[Activity]:
-    if len(data) > MAX_GPX_BYTES:
-        raise UnreadableFile(path, f"GPX file larger than {MAX_GPX_BYTES // 2**20} MiB; refused")
     data = xml_start(data)
     check_depth(data, path)
     try:

@@ -200,6 +200,7 @@ def _param(value: Any) -> Any:
 class SqliteDb(SqlDb):
     def __init__(self, path: Path):
         super().__init__()
+        self.path = path
         self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -207,7 +208,15 @@ class SqliteDb(SqlDb):
         self.conn.execute("PRAGMA foreign_keys = ON")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, [_param(p) for p in params])
+        try:
+            return self.conn.execute(sql, [_param(p) for p in params])
+        except sqlite3.OperationalError as e:
+            text = str(e)
+            if "disk is full" in text or "disk I/O error" in text:
+                raise StoreError(f"disk full: cannot write to {self.path} ({text})") from e
+            if "readonly" in text:
+                raise StoreError(f"the database {self.path} is read-only ({text})") from e
+            raise
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
