@@ -32,6 +32,15 @@ class Inbox:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Addresses that start with "refused" do not exist; "later" ones are over quota."""
+        if address.startswith("refused"):
+            return "550 5.1.1 no such user"
+        if address.startswith("later"):
+            return "451 4.2.2 mailbox over quota, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=default

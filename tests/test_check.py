@@ -390,3 +390,30 @@ def test_a_run_synced_late_is_still_news(db_url, smtp, tmp_path: Path) -> None:
     assert _wait_for(lambda: len(smtp.messages) == 1)
     assert smtp.messages[0]["X-Loadwatch-Alerts"] == "run_spike:1:2026-10-25T05:30Z"
     assert _ledger(cli.db)["run_spike:1:2026-10-25T05:30Z"] == ("sent", 1)
+
+
+def test_a_refused_cc_costs_only_that_address(db_url, smtp, tmp_path: Path) -> None:
+    """A coach's address refused at RCPT (550, and 451) once made the athlete get the same alert
+    on every run while the other athletes got nothing."""
+    extra = (
+        f'\n[[athletes]]\nname = "ben"\nemail = "ben@example.com"\ntz = "Europe/Berlin"\n'
+        f'inbox = "{tmp_path / "inbox"}"\n'
+        '\n[[coaches]]\nname = "Carla"\nemail = "refused-carla@example.com"\n'
+        'athletes = ["ana", "ben"]\ndigest = "none"\n'
+        '\n[[coaches]]\nname = "Dan"\nemail = "later-dan@example.com"\n'
+        'athletes = ["ana"]\ndigest = "none"\n'
+    )
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config(), extra))
+    first = cli("check", "--as-of", "2026-10-25", code=1)
+    assert "not delivered to refused-carla@example.com (550" in first.stderr
+    assert "later-dan@example.com (451" in first.stderr and "Traceback" not in first.output
+    assert _wait_for(lambda: len(smtp.messages) == 2)
+    delivered = sorted(r for _, rcpt in smtp.inbox.envelopes for r in rcpt)
+    assert delivered == ["ana@example.com", "ben@example.com"]  # both athletes, once each
+    assert {s for s, _ in _ledger(db_url).values()} <= {"sent", "known"}
+    cli("check", "--as-of", "2026-10-25")  # nothing pending: no second copy to anyone
+    cli("check", "--as-of", "2026-10-26")
+    time.sleep(0.5)
+    assert len(smtp.messages) == 2
+    (sent,) = [a for a in cli.json("alerts", "--athlete", "ana") if a["status"] == "sent"]
+    assert "refused-carla@example.com" in sent["last_error"]

@@ -88,11 +88,11 @@ class Mailer:
         self.settings = settings
         self.sender: Sender | None = None
 
-    def send(self, msg) -> None:
+    def send(self, msg) -> dict[str, str]:
         if self.sender is None:
             self.sender = Sender(self.settings.smtp).__enter__()
         try:
-            self.sender.send(msg)
+            return self.sender.send(msg)
         except SmtpUnavailable:
             self.close()  # the session is gone; a later send starts a new one
             raise
@@ -176,15 +176,24 @@ def check_athlete(
         return analysis
     keys = [x.key for x in to_send]
     try:
-        mailer.send(msg)
+        refused = mailer.send(msg)
     except SmtpUnavailable as e:
         store.ledger.mark_failed(keys, str(e))
         result.temporary_failure = str(e)
         return analysis
     except SendFailed as e:
+        # This athlete's message was refused; the others' still go out.
         store.ledger.mark_failed(keys, str(e))
-        raise
-    store.ledger.mark_sent(keys, msg["Message-ID"])
+        outcome.problem = f"{athlete.name}: {e}"
+        result.problems.append(outcome.problem)
+        return analysis
+    note = None
+    if refused:
+        # The others got it: sent, never again to them; the refused address is said, once.
+        note = "not delivered to " + ", ".join(f"{a} ({why})" for a, why in refused.items())
+        outcome.problem = f"{athlete.name}: {note}"
+        result.problems.append(outcome.problem)
+    store.ledger.mark_sent(keys, msg["Message-ID"], note)
     outcome.sent_alerts = len(keys)
     return analysis
 
@@ -265,6 +274,10 @@ def send_digest(
     except SmtpUnavailable as e:
         store.ledger.digest_finished(key, None, str(e))
         result.temporary_failure = str(e)
+        return
+    except SendFailed as e:
+        store.ledger.digest_finished(key, None, str(e))
+        result.problems.append(f"digest for {coach.name}: {e}")
         return
     store.ledger.digest_finished(key, msg["Message-ID"], None)
     result.digests_sent.append(key)

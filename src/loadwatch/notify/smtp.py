@@ -87,14 +87,17 @@ class Sender:
             raise SmtpUnavailable(f"SMTP server {self._where()} unavailable: {_reason(e)}") from e
         return self
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> dict[str, str]:
+        """Send; returns the recipients the server refused (address -> its answer) when it
+        accepted the others: a refused address costs that address, never the others' copy."""
         assert self.client is not None
         try:
             refused = self.client.send_message(msg)
         except smtplib.SMTPRecipientsRefused as e:
-            raise SendFailed(
-                f"{self._where()} refused every recipient: {', '.join(e.recipients)}"
-            ) from e
+            answers = ", ".join(f"{a} ({_answer(r)})" for a, r in e.recipients.items())
+            if all(400 <= code < 500 for code, _ in e.recipients.values()):
+                raise SmtpUnavailable(f"{self._where()} said try later for {answers}") from e
+            raise SendFailed(f"{self._where()} refused every recipient: {answers}") from e
         except smtplib.SMTPResponseException as e:
             if 400 <= e.smtp_code < 500:
                 raise SmtpUnavailable(f"{self._where()} said try later ({e.smtp_code})") from e
@@ -103,8 +106,7 @@ class Sender:
             ) from e
         except (OSError, smtplib.SMTPException) as e:
             raise SmtpUnavailable(f"SMTP server {self._where()} went away: {_reason(e)}") from e
-        if refused:
-            raise SendFailed(f"{self._where()} refused: {', '.join(refused)}")
+        return {address: _answer(answer) for address, answer in refused.items()}
 
     def _close(self) -> None:
         if self.client is not None:
@@ -116,6 +118,11 @@ class Sender:
 
     def __exit__(self, *exc) -> None:
         self._close()
+
+
+def _answer(answer: tuple[int, bytes]) -> str:
+    code, text = answer
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
 
 
 def _reason(e: BaseException) -> str:

@@ -782,14 +782,15 @@ class SqlLedger:
             )
         ]
 
-    def mark_sent(self, keys: Sequence[str], message_id: str) -> None:
+    def mark_sent(self, keys: Sequence[str], message_id: str, note: str | None = None) -> None:
+        """Sent: never sent again. `note` keeps what went wrong for some recipients."""
         sent = now_utc()
         with self.db.transaction():
             for key in keys:
                 self.db.execute(
                     "UPDATE alerts SET status = 'sent', sent_utc = ?, message_id = ?, "
-                    "attempts = attempts + 1, last_error = NULL WHERE key = ? AND status = 'pending'",
-                    (sent, message_id, key),
+                    "attempts = attempts + 1, last_error = ? WHERE key = ? AND status = 'pending'",
+                    (sent, message_id, note, key),
                 )
 
     def mark_failed(self, keys: Sequence[str], error: str) -> None:
