@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from . import ledger, rules
 from .analysis import Analysis, analyse
 from .config import CoachConfig, Settings
-from .errors import SendFailed, SmtpUnavailable
+from .errors import SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
 from .model import Alert, Athlete, ImportSummary
@@ -181,6 +181,9 @@ def check_athlete(
         store.ledger.mark_failed(keys, str(e))
         result.temporary_failure = str(e)
         return analysis
+    except SmtpRefusesUs as e:
+        store.ledger.mark_failed(keys, str(e))
+        raise  # nothing can be sent to anyone: one clear error
     except SendFailed as e:
         # This athlete's message was refused; the others' still go out.
         store.ledger.mark_failed(keys, str(e))

@@ -67,6 +67,10 @@ class SendFailed(LoadwatchError):
     exit_code = 1
 
 
+class SmtpRefusesUs(SendFailed):
+    """The server refuses loadwatch itself (login, certificate, no TLS): no message can go."""
+
+
 class SmtpUnavailable(SendFailed):
     """The SMTP server could not be reached or answered 'try later': the next run sends."""
 

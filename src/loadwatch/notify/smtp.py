@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..config import LOCAL_HOSTS, SmtpSettings
-from ..errors import ConfigError, SendFailed, SmtpUnavailable
+from ..errors import ConfigError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
@@ -67,19 +67,19 @@ class Sender:
                 self.client.login(s.username, secret)
         except smtplib.SMTPAuthenticationError as e:
             self._close()
-            raise SendFailed(
+            raise SmtpRefusesUs(
                 f"SMTP login as {s.username!r} at {self._where()} was refused ({e.smtp_code}): "
                 f"check the password in ${s.password_env}"
             ) from e
         except ssl.SSLCertVerificationError as e:
             self._close()
-            raise SendFailed(
+            raise SmtpRefusesUs(
                 f"the certificate of {self._where()} is not trusted ({e.verify_message}); "
                 "set smtp.ca_file for a private CA"
             ) from e
         except smtplib.SMTPNotSupportedError as e:
             self._close()
-            raise SendFailed(
+            raise SmtpRefusesUs(
                 f'{self._where()} does not offer STARTTLS; use security = "ssl" or another port'
             ) from e
         except (OSError, smtplib.SMTPException) as e:
