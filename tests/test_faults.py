@@ -230,3 +230,47 @@ def test_a_file_too_large_for_its_format_is_refused_with_its_size(ana, tmp_path:
     summary = _import(ana, tmp_path)
     assert summary["imported"] == 1
     assert "TCX file of 25 MiB; refused" in summary["failed"][0]["reason"]
+
+
+def test_eight_processes_creating_one_database_at_once(tmp_path: Path) -> None:
+    """1 of 160 such starts failed with "database is locked": creating and migrating a new file
+    now waits on the busy timeout like every write."""
+    import subprocess
+    import sys
+
+    for round_ in range(5):
+        db = tmp_path / f"new-{round_}.db"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "loadwatch", "--db", str(db), "athletes", "list"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for _ in range(8)
+        ]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+
+
+def test_config_check_names_every_problem_at_once(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("LW_NO_SUCH_PASSWORD", raising=False)
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text(
+        '[smtp]\nusername = "coach"\npassword_env = "LW_NO_SUCH_PASSWORD"\nport = 70000\n'
+        "[schedule]\ncheck_interval_s = -5\n"
+        '[[athletes]]\nname = "ana"\nemail = "a@example.com"\ninbox = 5\n'
+    )
+    bad = cli("--config", str(cfg), "config", "check", code=2)
+    for expected in ("schedule.check_interval_s: must be positive", "athletes[0].inbox: expected a folder",
+                     "smtp.port: must be a port from 1 to 65535"):  # fmt: skip
+        assert expected in bad.stderr
+    cfg.write_text(
+        '[smtp]\nusername = "coach"\npassword_env = "LW_NO_SUCH_PASSWORD"\n'
+        f'[[athletes]]\nname = "ana"\nemail = "a@example.com"\ninbox = "{tmp_path / "gone"}"\n'
+    )
+    env = cli("--config", str(cfg), "config", "check", code=2)
+    assert "athletes[0].inbox: no folder" in env.stderr
+    assert "smtp.host: not set, but ana should get email" in env.stderr
+    assert "LW_NO_SUCH_PASSWORD is not set" in env.stderr

@@ -458,6 +458,9 @@ def _athletes(items, errors: _Errors, path: Path | None) -> list[AthleteConfig]:
         inbox = a.get("inbox", [])
         if isinstance(inbox, str):
             inbox = [inbox]
+        if not isinstance(inbox, list) or not all(isinstance(x, str) for x in inbox):
+            errors.add(f"{prefix}inbox", f"expected a folder or a list of folders, got {inbox!r}")
+            inbox = []
         folders = []
         for folder in inbox:
             p = Path(folder).expanduser()
@@ -544,3 +547,20 @@ def load(path: Path | None) -> Settings:
     except OSError as e:
         raise ConfigError("", f"cannot read {path}: {e.strerror}") from e
     return parse(text, path)
+
+
+def environment_problems(settings: Settings, environ: dict[str, str]) -> list[tuple[str, str]]:
+    """What the file says that this machine cannot do: checked by `config check`, all at once."""
+    out = []
+    for i, a in enumerate(settings.athletes):
+        for folder in a.inbox:
+            if not folder.is_dir():
+                out.append((f"athletes[{i}].inbox", f"no folder {str(folder)!r}"))
+    mailed = [a.name for a in settings.athletes if a.email] + [c.name for c in settings.coaches]
+    if mailed and not settings.smtp.host:
+        out.append(("smtp.host", f"not set, but {', '.join(mailed)} should get email"))
+    if settings.smtp.username and not environ.get(settings.smtp.password_env):
+        out.append(
+            ("smtp.password_env", f"environment variable {settings.smtp.password_env} is not set")
+        )
+    return out

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
+from ..config import environment_problems
 from ..render.tables import ledger_json, ledger_table
 from .main import Context, athlete_option, json_option, main, parse_day, pass_context
 
@@ -43,6 +45,11 @@ def config_check(obj: Context) -> None:
     if s.source is None:
         click.echo(f"no config file at {obj.locations.config}: defaults apply")
         return
+    problems = environment_problems(s, dict(os.environ))
+    if problems:
+        for key, msg in problems:
+            click.echo(f"error: config: {key}: {msg}", err=True)
+        raise SystemExit(2)
     click.echo(f"{s.source}: ok")
     click.echo(
         f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port_number} {s.smtp.security}"
