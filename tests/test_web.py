@@ -20,21 +20,16 @@ from click.testing import CliRunner
 from loadwatch.cli import main
 
 from .conftest import CORPUS, LAYOUT_PROBE, SAMPLES, Cli
+from .smtp_server import free_port
 
 AS_OF = "2026-11-08"
 TOKEN = "a-long-random-test-token-0123456789"
 SCRIPT = "<script>window.pwned=1</script>"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, db: str, *extra: str, env: dict[str, str] | None = None):
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "loadwatch", "--db", db, "web", "--port", str(self.port)]
         self.proc = subprocess.Popen(
