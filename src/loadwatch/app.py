@@ -13,17 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from . import check as checks
-from . import ledger, rules
-from .analysis import Analysis
 from .config import Settings
 from .config import load as load_settings
 from .errors import ConfigError, NotFound, UsageError
 from .ingest import import_paths
-from .load import LoadParams
-from .load.headroom import Headroom
 from .model import (
     Activity,
     Alert,
@@ -35,19 +31,15 @@ from .model import (
     sport_name,
 )
 from .paths import Locations, resolve
-from .shoes import ShoeStatus, shoe_status
 from .store import Store, open_store
-from .views import (
-    ActivityRow,
-    DigestRow,
-    ReportView,
-    activity_rows,
-    digest_row,
-    headroom_for,
-    ledger_rows,
-    rank,
-    report_view,
-)
+
+if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
+    from .analysis import Analysis
+    from .check import CheckResult
+    from .load import LoadParams
+    from .load.headroom import Headroom
+    from .shoes import ShoeStatus
+    from .views import ActivityRow, DigestRow, ReportView
 
 Clock = Callable[[], datetime]
 
@@ -185,13 +177,13 @@ class App:
             sport=sport_name(sport) if sport else None,
         )
         # Every run whose sport is unknown is listed, so it is not left out of the load unseen.
-        frame = self.store.activities.frame(athlete.id)
-        unknown = frame[frame["sport"] == "unknown"]
-        summary.needs_sport = [(int(r.id), str(r.source_path)) for r in unknown.itertuples()]
+        summary.needs_sport = self.store.activities.needing_sport(athlete.id)
         return summary
 
     def sync_inboxes(self) -> dict[str, ImportSummary]:
         """Every configured inbox, for the daemon's inbox job."""
+        from . import check as checks
+
         out = {}
         for athlete in self.store.athletes.all():
             summary = checks.import_inbox(self.store, self.settings, athlete)
@@ -214,21 +206,32 @@ class App:
         return as_of
 
     def analysis(
-        self, athlete: Athlete, as_of: date | None = None, params: LoadParams = LoadParams()
+        self, athlete: Athlete, as_of: date | None = None, params: LoadParams | None = None
     ) -> Analysis:
-        return checks.read_analysis(self.store, athlete, self.day(athlete, as_of), params)
+        from . import check as checks
+        from .load import LoadParams
+
+        day = self.day(athlete, as_of)
+        return checks.read_analysis(self.store, athlete, day, params or LoadParams())
 
     def report(
         self, athlete: Athlete, as_of: date | None = None, basis: str = "distance"
     ) -> ReportView:
+        from .load import LoadParams
+        from .views import report_view
+
         params = replace(LoadParams(), load_basis=basis)
         return report_view(self.analysis(athlete, as_of, params), self.settings.rules)
 
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
+        from .views import headroom_for
+
         return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
         """Every activity, excluded ones too (marked): a list shows what is there."""
+        from .views import activity_rows
+
         frame = self.store.activities.frame(
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
@@ -301,11 +304,15 @@ class App:
         return self.store.activities.add_manual(athlete.id, act, self.store.shoes.all(athlete.id))
 
     def shoe_status(self, athlete: Athlete) -> list[ShoeStatus]:
+        from .shoes import shoe_status
+
         return shoe_status(
             self.store.shoes.all(athlete.id), self.store.activities.frame(athlete.id)
         )
 
     def ledger(self, athlete: Athlete, status: str | None = None) -> list[LedgerEntry]:
+        from .views import ledger_rows
+
         return ledger_rows(self.store.ledger.entries(athlete.id), status)
 
     def failures(self, athlete: Athlete) -> list[FileFailure]:
@@ -316,6 +323,9 @@ class App:
     ) -> list[DigestRow]:
         """Every athlete (or a coach's), those needing attention first: the digest's rows, with
         the alerts pending or sent in the last `open_days` days as open."""
+        from . import ledger
+        from .views import digest_row, rank
+
         names = None
         if coach:
             config = next((c for c in self.settings.coaches if c.name == coach), None)
@@ -335,6 +345,8 @@ class App:
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
+        from . import ledger, rules
+
         day = as_of or self.today(athlete)
         found = rules.evaluate(self.analysis(athlete, day), self.settings.rules)
         limit = ledger.cutoff(self.store, athlete.id, day, self.settings.rules.lookback_days)
@@ -394,8 +406,10 @@ class App:
         worker: bool = False,
         with_digests: bool = True,
         import_inboxes: bool = True,
-    ) -> checks.CheckResult:
+    ) -> CheckResult:
         """Import, evaluate, record and send, for one athlete or everyone, then the digests."""
+        from . import check as checks
+
         if athlete is None and self.settings.athletes:
             self.sync_config()
         one = self.store.athletes.named(athlete) if athlete else None
@@ -413,8 +427,10 @@ class App:
             worker=worker,
         )
 
-    def digest(self, coach: str) -> checks.CheckResult:
+    def digest(self, coach: str) -> CheckResult:
         """One coach's digest, for the scheduler's per-coach job."""
+        from . import check as checks
+
         config = next((c for c in self.settings.coaches if c.name == coach), None)
         if config is None:
             raise NotFound(f"no coach named {coach!r} in the config")

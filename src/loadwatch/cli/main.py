@@ -7,15 +7,17 @@ import os
 import sys
 import traceback
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
-from ..app import App, read_settings
-from ..config import Settings
 from ..errors import LoadwatchError
 from ..paths import Locations, resolve
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..config import Settings
 
 EXIT_SOME_FAILED = 3
 
@@ -32,12 +34,16 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from ..app import read_settings
+
             self._settings = read_settings(self.locations)
         return self._settings
 
     @property
     def app(self) -> App:
         if self._app is None:
+            from ..app import App
+
             loc = self.locations
             self._app = App.open(loc.database, str(loc.config), settings=self.settings)
         return self._app

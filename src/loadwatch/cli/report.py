@@ -9,8 +9,6 @@ from pathlib import Path
 
 import click
 
-from ..render.report import headroom_json, report_json, terminal
-from ..views import HEADROOM_EVIDENCE, headroom_text
 from .main import Context, athlete_option, main, parse_day, pass_context
 
 
@@ -49,6 +47,8 @@ def report(
     html_path: str | None,
 ) -> None:
     """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
+    from ..render.report import report_json, terminal
+
     app = obj.app
     try:
         view = app.report(app.athlete(athlete), as_of, basis)
@@ -73,6 +73,9 @@ def report(
 @pass_context
 def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: bool) -> None:
     """How long a run today, and how much more today, stay inside the studies' ranges."""
+    from ..render.report import headroom_json
+    from ..views import HEADROOM_EVIDENCE, headroom_text
+
     app = obj.app
     a = app.athlete(athlete)
     h = app.headroom(a, as_of)

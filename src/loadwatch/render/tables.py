@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import LedgerEntry
-from ..shoes import ShoeStatus
-from ..views import ActivityRow
+if TYPE_CHECKING:
+    from ..model import LedgerEntry
+    from ..shoes import ShoeStatus
+    from ..views import ActivityRow
 
 SHOE_STATUS = {"ok": "ok", "warn": "past reminder distance", "retire": "past retirement distance"}
 

@@ -380,6 +380,16 @@ class SqlActivities:
         )
         return frame
 
+    def needing_sport(self, athlete_id: int) -> list[tuple[int, str]]:
+        """(id, source path) of the counted runs whose file did not say their sport."""
+        rows = self.db.rows(
+            "SELECT id, source_path FROM activities WHERE athlete_id = ? AND deleted = ? "
+            "AND excluded = ? AND duplicate_of IS NULL AND COALESCE(sport_edit, sport) = ? "
+            "ORDER BY start_utc",
+            (athlete_id, False, False, "unknown"),
+        )
+        return [(int(i), str(p or "")) for i, p in rows]
+
     def owner(self, activity_id: int) -> int:
         athlete_id = self.db.scalar(
             "SELECT athlete_id FROM activities WHERE id = ?", (activity_id,)
