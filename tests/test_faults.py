@@ -274,3 +274,20 @@ def test_config_check_names_every_problem_at_once(cli, tmp_path: Path, monkeypat
     assert "athletes[0].inbox: no folder" in env.stderr
     assert "smtp.host: not set, but ana should get email" in env.stderr
     assert "LW_NO_SUCH_PASSWORD is not set" in env.stderr
+
+
+def test_a_file_changed_in_place_replaces_its_run_not_adds_a_second(ana, tmp_path: Path) -> None:
+    """A GPX cropped in an editor and saved over itself was counted twice."""
+    from .test_import_fidelity import gpx_text
+
+    track = tmp_path / "run.gpx"
+    track.write_text(gpx_text(minutes=30, type_="running"))
+    ana("import", str(track))
+    (first,) = ana.json("activities")
+    ana("activities", "edit", str(first["id"]), "--sport", "trail")
+    track.write_text(gpx_text(minutes=20, type_="running"))  # the last 10 minutes cropped
+    out = ana("import", str(track))
+    assert "1 activities replaced by the new version of changed files" in out.stdout
+    (after,) = ana.json("activities", "--all")
+    assert after["distance_m"] == pytest.approx(3_600, rel=0.01)
+    assert after["sport"] == "trail_running"  # the edit belongs to the outing

@@ -58,6 +58,7 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
         "skipped": 0,
         "ignored": 0,
         "activities": n,
+        "replaced": 0,
         "failed": [],
         "skipped_files": [],
         "notes": [],

@@ -413,6 +413,14 @@ def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSu
         athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
     )
     summary.notes += [FileFailure(c.path, n) for a in result.activities for n in a.notes]
+    if saved.replaced:
+        summary.replaced += saved.replaced
+        summary.notes.append(
+            FileFailure(
+                c.path,
+                f"changed since its last import: its new version replaced {saved.replaced}",
+            )
+        )
     summary.activities += saved.primary
     if saved.primary:
         summary.imported += 1

@@ -161,6 +161,7 @@ class SavedFile:
 
     primary: int
     duplicates: int
+    replaced: int = 0  # activities of an earlier version of the same file, now replaced
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class ImportSummary:
     skipped: int = 0
     ignored: int = 0
     activities: int = 0
+    replaced: int = 0  # activities of files changed in place, replaced by their new version
     failed: list[FileFailure] = field(default_factory=list)
     skipped_files: list[FileFailure] = field(default_factory=list)
     notes: list[FileFailure] = field(default_factory=list)  # what a reader mended
@@ -193,6 +195,7 @@ class ImportSummary:
             "skipped": self.skipped,
             "ignored": self.ignored,
             "activities": self.activities,
+            "replaced": self.replaced,
             "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
             "notes": [{"path": f.path, "note": f.reason} for f in self.notes],

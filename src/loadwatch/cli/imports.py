@@ -68,6 +68,11 @@ def import_(
             f"{summary.duplicates} duplicates, {summary.unchanged} unchanged, "
             f"{summary.skipped} skipped, {len(summary.failed)} failed"
             + (f", {summary.ignored} other files ignored" if summary.ignored else "")
+            + (
+                f"; {summary.replaced} activities replaced by the new version of changed files"
+                if summary.replaced
+                else ""
+            )
         )
         if verbose:
             for s in summary.skipped_files:

@@ -569,6 +569,42 @@ class SqlActivities:
                 )
             )
 
+    def take_out_file(self, athlete_id: int, file_id: int) -> list[tuple]:
+        """Remove the activities of an earlier version of a file (a GPX cropped and saved over
+        itself), returning what the user had set on them: (start, shoe, *edits). Copies of them
+        from other files count again until the new version's twins are found."""
+        old = self.db.rows(
+            f"SELECT id, start_utc, shoe_id, {', '.join(EDIT_COLUMNS)} FROM activities "
+            "WHERE athlete_id = ? AND file_id = ?",
+            (athlete_id, file_id),
+        )
+        for row in old:
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = NULL WHERE duplicate_of = ?", (row[0],)
+            )
+            self.db.execute("DELETE FROM activities WHERE id = ?", (row[0],))
+        return [(utc(r[1]), *r[2:]) for r in old]
+
+    def put_back(self, athlete_id: int, file_id: int, kept: list[tuple]) -> None:
+        """The user's shoe and edits onto the new version's run of the same outing."""
+        if not kept:
+            return
+        rows = self.db.rows(
+            "SELECT id, start_utc FROM activities WHERE athlete_id = ? AND file_id = ?",
+            (athlete_id, file_id),
+        )
+        window = dedupe.DUPLICATE_START_S
+        for activity_id, start in rows:
+            near = [k for k in kept if abs((k[0] - utc(start)).total_seconds()) <= window]
+            if not near:
+                continue
+            _, shoe_id, *edits = min(near, key=lambda k: abs((k[0] - utc(start)).total_seconds()))
+            self.db.execute(
+                f"UPDATE activities SET shoe_id = ?, {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} "
+                "WHERE id = ?",
+                (shoe_id, *edits, activity_id),
+            )
+
     def set_shoe(self, activity_id: int, shoe_id: int | None) -> None:
         self.db.execute("UPDATE activities SET shoe_id = ? WHERE id = ?", (shoe_id, activity_id))
 
@@ -666,6 +702,16 @@ class SqlFiles:
         primary = duplicates = 0
         gear = gear or {}
         with self.db.transaction():
+            before = self.db.one(
+                "SELECT id, content_hash, status FROM imported_files WHERE athlete_id = ? AND path = ?",
+                (athlete_id, path),
+            )
+            kept: list[tuple] = []
+            replaced = 0
+            if before is not None and before[1] != content_hash and before[2] == "imported":
+                # The file changed at the same path: its new version replaces the old one.
+                kept = self.activities.take_out_file(athlete_id, int(before[0]))
+                replaced = len(kept)
             for decl in shoes:
                 self.shoes.declare(athlete_id, decl)
             known_shoes = self.shoes.all(athlete_id)
@@ -702,7 +748,8 @@ class SqlFiles:
                     primary += 1
                 else:
                     duplicates += 1
-        return SavedFile(primary, duplicates)
+            self.activities.put_back(athlete_id, file_id, kept)
+        return SavedFile(primary, duplicates, replaced)
 
 
 def _alert_payload(alert: Alert) -> str:
