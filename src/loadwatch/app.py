@@ -9,7 +9,7 @@ call, for whom, and on which day.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -445,6 +445,3 @@ class App:
         finally:
             mailer.close()
         return result
-
-    def coaches_of(self, names: Sequence[str]) -> list[str]:
-        return [c.name for c in self.settings.coaches if set(names) & set(c.athletes)]

@@ -34,21 +34,6 @@ from .strava_csv import parse_date, parse_number, read_activities, read_shoes
 
 MATCH_WINDOW = timedelta(minutes=2)
 
-GARMIN_TYPES = {
-    "running": ("running", None),
-    "trail_running": ("running", "trail"),
-    "treadmill_running": ("running", "treadmill"),
-    "track_running": ("running", "track"),
-    "street_running": ("running", "street"),
-    "indoor_running": ("running", "indoor_running"),
-    "virtual_run": ("running", "virtual_activity"),
-    "walking": ("walking", None),
-    "hiking": ("hiking", None),
-    "cycling": ("cycling", None),
-    "road_biking": ("cycling", "road"),
-    "lap_swimming": ("swimming", "lap_swimming"),
-    "open_water_swimming": ("swimming", "open_water"),
-}
 MULTISPORT = {"multi_sport", "multisport", "triathlon", "duathlon"}
 
 
@@ -337,7 +322,7 @@ def _garmin_summary(s: dict, label: str) -> Activity | None:
     start_ms = s.get("startTimeGmt") or s.get("beginTimestamp")
     if not isinstance(start_ms, int | float):
         return None
-    sport, sub = GARMIN_TYPES.get(kind, (kind or "generic", None))
+    sport, sub = declared(kind) or (kind or "generic", None)
     ms = lambda key: (s[key] / 1000.0) if isinstance(s.get(key), int | float) else None  # noqa: E731
     ident = s.get("activityId") or int(start_ms)
     return Activity(
