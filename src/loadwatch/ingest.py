@@ -7,6 +7,7 @@ consumed as they come, so memory stays flat however many files a folder holds.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -177,6 +178,9 @@ def import_paths(
 
     def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
         # Runs in the pool's feeder thread, so it only reads files and a set, never the database.
+        if not known_hashes:
+            yield from candidates  # a first import: nothing to be a copy of (twins in it are found
+            return  # when stored), so the files are read once, by the workers
         for c in candidates:
             digest = _hash_file(c.opens)
             if digest in known_hashes:
@@ -207,6 +211,7 @@ def _worker_init(parent: int) -> None:
     `check` leaves no process behind."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()  # the preloaded modules are never garbage: keep the collector off them
 
     def watch() -> None:
         while True:
@@ -241,7 +246,7 @@ class _Workers:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            ctx.set_forkserver_preload(["loadwatch.ingest", "loadwatch.importers.fit"])
+            ctx.set_forkserver_preload(["__main__", "loadwatch.ingest", "loadwatch.importers.fit"])
         return ProcessPoolExecutor(
             n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
         )

@@ -1,6 +1,6 @@
-"""The `loadwatch` command: a thin click shell over `App`, a module per command group."""
+"""The `loadwatch` command: a thin click shell over `App`, a module per command group (each
+loaded when one of its commands runs, see `main.COMMAND_MODULES`)."""
 
-from . import activities, alerts, athletes, imports, report, shoes, web  # noqa: F401  (registers)
 from .main import main
 
 __all__ = ["main"]

@@ -53,8 +53,36 @@ class Context:
             self._app.close()
 
 
+# Which module defines each command: a command's module (and what it imports) is loaded only when
+# that command runs, so `import` does not pay for the web stack nor `report` for the scheduler.
+# A pool worker re-imports the program's main module, so this also keeps every worker light.
+COMMAND_MODULES = {
+    "activities": "activities",
+    "alerts": "alerts",
+    "config": "alerts",
+    "check": "alerts",
+    "serve": "alerts",
+    "athletes": "athletes",
+    "import": "imports",
+    "report": "report",
+    "headroom": "report",
+    "shoes": "shoes",
+    "web": "web",
+}
+
+
 class LoadwatchGroup(click.Group):
-    """Turns library errors into one line on stderr and an exit code."""
+    """Loads commands lazily; turns library errors into one line on stderr and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

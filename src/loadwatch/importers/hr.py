@@ -7,6 +7,7 @@ resting or maximum heart rate changes later.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 # A sample holds until the next one, but not across a longer gap (a pause or a dropout).
 MAX_HR_SAMPLE_GAP_S = 10.0
@@ -15,13 +16,19 @@ MAX_HR_SAMPLE_GAP_S = 10.0
 def hr_histogram(samples: Iterable[tuple[float, float | None]]) -> dict[int, float]:
     """(time in seconds, bpm) samples -> {bpm: seconds}. Zero or missing readings (a strap that
     lost contact sends 0) count as no heart rate, not as 0 bpm."""
-    points = sorted((float(t), h) for t, h in samples if h is not None)
+    # Runs once per record of every file imported: one tight pass over time-ordered samples.
+    points = [(t, h if h.__class__ is int else int(h)) for t, h in samples if h is not None]
+    points.sort()  # linear when already in order, as recordings are
     seconds: dict[int, float] = {}
-    for (t0, hr), (t1, _) in zip(points, points[1:], strict=False):
-        dt = t1 - t0
-        if hr > 0 and 0 < dt <= MAX_HR_SAMPLE_GAP_S:
-            seconds[int(hr)] = seconds.get(int(hr), 0.0) + dt
-    return dict(sorted(seconds.items()))
+    get = seconds.get
+    gap = MAX_HR_SAMPLE_GAP_S
+    prev_t, prev_h = points[0] if points else (0.0, 0)
+    for t, h in islice(points, 1, None):
+        dt = t - prev_t
+        if 0 < dt <= gap and prev_h > 0:
+            seconds[prev_h] = get(prev_h, 0) + dt
+        prev_t, prev_h = t, h
+    return {hr: float(s) for hr, s in sorted(seconds.items())}
 
 
 def mean_hr(hist: dict[int, float]) -> float | None:
