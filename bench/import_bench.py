@@ -27,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "runs"
+# As on a user's machine: Python caches compiled modules (some shells and CI images turn it off).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _write(i: int) -> str:
@@ -68,7 +70,9 @@ def loadwatch_import(folder: Path, db: Path, workers: int | None) -> tuple[float
         "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
         "sys.exit(r.returncode)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
+    )
     seconds, rss = out.stdout.split()
     return float(seconds), int(rss)
 

@@ -21,6 +21,7 @@ FIT_FILES = sorted(CORPUS.rglob("*.fit"))
 # fitdecode expands; the native path hands it over whole.
 NEEDS_FITDECODE = {"compressed-speed-distance.fit"}
 
+
 def _outcome(data: bytes, path: str, decoder: str):
     try:
         return read_fit(data, path, decoder=decoder)

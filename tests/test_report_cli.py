@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -266,3 +268,33 @@ def test_shoe_commands_find_the_athlete_when_several_exist(ana) -> None:
     (shoe,) = ana.json("shoes", "list", "--athlete", "ben")
     assert shoe["runs"] == 1 and shoe["retired"] is True
     assert "no activity 999" in ana("shoes", "assign", "999", "Clifton", code=2).stderr
+
+
+def test_report_json_is_limited_to_the_weeks_shown(demo) -> None:
+    doc = demo.json("report", "--as-of", "2026-11-08", "--weeks", "2")
+    assert [w["week_start"] for w in doc["weeks"]] == ["2026-10-26", "2026-11-02"]
+    # The days go back 28 days at least, so today's comparisons have their weeks.
+    assert doc["days"][0]["date"] == "2026-10-12" and doc["days"][-1]["date"] == "2026-11-08"
+    assert len(doc["days"]) == 28
+    assert doc["runs"] and min(r["date"] for r in doc["runs"]) >= "2026-10-12"
+    # The window changes which rows are shown, never a number in them.
+    every = demo.json("report", "--as-of", "2026-11-08", "--weeks", "2", "--all-days")
+    assert len(every["days"]) == 69 and len(every["weeks"]) > 2
+    assert every["days"][-28:] == doc["days"]
+    assert every["headroom"] == doc["headroom"]
+    assert [r for r in every["runs"] if r["date"] >= "2026-10-12"] == doc["runs"]
+
+
+def test_a_text_report_does_not_load_the_chart_library(demo) -> None:
+    """matplotlib costs more than a second at start-up: only a chart may load it."""
+    code = (
+        "import sys\n"
+        "from loadwatch.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {str(demo.db)!r}, 'report', '--as-of', '2026-11-08', '--json'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "print('matplotlib' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.split() == ["False", "True"]

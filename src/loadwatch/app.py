@@ -215,13 +215,18 @@ class App:
         return checks.read_analysis(self.store, athlete, day, params or LoadParams())
 
     def report(
-        self, athlete: Athlete, as_of: date | None = None, basis: str = "distance"
+        self,
+        athlete: Athlete,
+        as_of: date | None = None,
+        basis: str = "distance",
+        weeks: int | None = None,
     ) -> ReportView:
+        """The report of the last `weeks` weeks (None: every day of the history)."""
         from .load import LoadParams
         from .views import report_view
 
         params = replace(LoadParams(), load_basis=basis)
-        return report_view(self.analysis(athlete, as_of, params), self.settings.rules)
+        return report_view(self.analysis(athlete, as_of, params), self.settings.rules, weeks)
 
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
         from .views import headroom_for

@@ -125,14 +125,35 @@ def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
     )
 
 
+def _column(values: pd.Series) -> list[float | None]:
+    """A column as display numbers at once: rounded like `num`, NaN and infinity as None."""
+    a = values.to_numpy(dtype=float, na_value=np.nan)
+    out: list[float | None] = np.round(a, 6).tolist()
+    for i in np.flatnonzero(~np.isfinite(a)).tolist():
+        out[i] = None
+    return out
+
+
 def report_view(
-    analysis: Analysis, rules: RuleSettings = RuleSettings(), days_shown: int | None = None
+    analysis: Analysis, rules: RuleSettings = RuleSettings(), weeks: int | None = None
 ) -> ReportView:
-    """The report rows; `days_shown` keeps only the last so many days (None: all of them)."""
+    """The report rows of the last `weeks` weeks (None: the whole history).
+
+    A window keeps a 10-year history's report as quick as a new runner's: the engine computes
+    every day (the ratios need them), but rows are made only for the days, weeks and runs shown.
+    The days go back at least 28 days, so today's comparisons always have their weeks.
+    """
     distance, load = analysis.distance, analysis.load
     d, b = distance.days, load.days
-    if days_shown is not None and len(d) > days_shown:
-        d, b = d.iloc[-days_shown:], b.iloc[-days_shown:]
+    week_frame, run_frame = distance.weeks, distance.runs
+    if weeks is not None and len(d):
+        week_frame = week_frame.tail(weeks)
+        first = pd.Timestamp(week_frame["week_start"].iloc[0]) if len(week_frame) else d.index[0]
+        first = min(first, d.index[-1] - pd.Timedelta(days=27))  # naive local days, both
+        keep = d.index >= first
+        d, b = d[keep], b[keep]
+        if len(run_frame):
+            run_frame = run_frame[run_frame["day"] >= first]
     idx = d.index
     cols = {
         "distance_km": d["load"],
@@ -153,8 +174,13 @@ def report_view(
             )
         },
     }
-    values = {k: [num(x) for x in v.to_numpy()] for k, v in cols.items()}
-    days = [DayRow(day.date(), **{k: values[k][i] for k in cols}) for i, day in enumerate(idx)]
+    values = {k: _column(v) for k, v in cols.items()}
+    dates = [day.date() for day in idx]
+    names = list(values)
+    days = [
+        DayRow(day, **dict(zip(names, row, strict=True)))
+        for day, *row in zip(dates, *values.values(), strict=True)
+    ]
     weeks = [
         WeekRow(
             pd.Timestamp(w.week_start).date(),
@@ -163,9 +189,9 @@ def report_view(
             num(w.change_pct),
             num(w.longest),
         )
-        for w in distance.weeks.itertuples()
+        for w in week_frame.itertuples()
     ]
-    has_id = "id" in distance.runs
+    has_id = "id" in run_frame
     runs = [
         RunRow(
             int(r.id) if has_id and pd.notna(r.id) else None,
@@ -177,7 +203,7 @@ def report_view(
             r.spike_band,
             bool(r.full_30d_history),
         )
-        for r in distance.runs.itertuples()
+        for r in run_frame.itertuples()
     ]
     return ReportView(
         analysis.athlete.name,

@@ -29,7 +29,14 @@ from .main import Context, athlete_option, main, parse_day, pass_context
     show_default=True,
     help="Load basis of the ratios (TRIMP needs resting and max heart rate).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report of the weeks shown as JSON."
+)
+@click.option(
+    "--all-days",
+    is_flag=True,
+    help="Every day, week and run of the history (with --json), not only the weeks shown.",
+)
 @click.option(
     "--html",
     "html_path",
@@ -44,6 +51,7 @@ def report(
     weeks: int,
     basis: str,
     as_json: bool,
+    all_days: bool,
     html_path: str | None,
 ) -> None:
     """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
@@ -51,7 +59,7 @@ def report(
 
     app = obj.app
     try:
-        view = app.report(app.athlete(athlete), as_of, basis)
+        view = app.report(app.athlete(athlete), as_of, basis, None if all_days else weeks)
     except ValueError as e:
         raise click.UsageError(str(e)) from e
     if html_path:

@@ -54,6 +54,9 @@ body { max-width: 1400px; }
 }
 """
 
+# The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
+WEEKS_SHOWN = 12
+
 SORTS = {
     "attention": None,  # the digest's ranking
     "athlete": lambda r: r.athlete.lower(),
@@ -121,7 +124,7 @@ def create_app(
         athlete_id = int(request.path_params["athlete_id"])
         with open_app() as app:
             a = app.store.athletes.get(athlete_id)
-            view = app.report(a, _as_of(request))
+            view = app.report(a, _as_of(request), weeks=WEEKS_SHOWN)
             activities = list(reversed(app.activities(a)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
@@ -130,7 +133,7 @@ def create_app(
             "athlete.html",
             athlete=a,
             view=view,
-            report=Markup(report_body(view)),
+            report=Markup(report_body(view, WEEKS_SHOWN)),
             activities=activities[: 200 if request.query_params.get("all") else 40],
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
