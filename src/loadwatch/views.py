@@ -181,7 +181,7 @@ def report_view(
         DayRow(day, **dict(zip(names, row, strict=True)))
         for day, *row in zip(dates, *values.values(), strict=True)
     ]
-    weeks = [
+    week_rows = [
         WeekRow(
             pd.Timestamp(w.week_start).date(),
             num(w.total),
@@ -212,7 +212,7 @@ def report_view(
         load.params.load_basis,
         load.params.unit,
         days,
-        weeks,
+        week_rows,
         runs,
         analysis.shoes,
         headroom_for(analysis, rules),
