@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,48 @@ def test_an_export_whose_rows_are_all_unreadable_is_not_recorded_as_imported(
     assert "none of the 2 activities" in first["failed"][0]["reason"]
     again = ana.json("import", str(broken), code=3)  # not "unchanged": the failure is said again
     assert again["unchanged"] == 0 and again["failed"]
+
+
+def _spoil(path: Path, member: str) -> None:
+    """Flip a byte inside a stored member's data: reading it would fail its CRC."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(path.read_bytes())
+    header = info.header_offset
+    name_len = int.from_bytes(data[header + 26 : header + 28], "little")
+    extra_len = int.from_bytes(data[header + 28 : header + 30], "little")
+    data[header + 30 + name_len + extra_len + 10] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_an_export_is_read_member_by_member_and_its_media_never(ana, tmp_path: Path) -> None:
+    """Photos and videos are not read at all: a broken one, a huge one, a hostile name cost
+    nothing, and the caps count only what is read."""
+    media = {
+        "media/broken.jpg": bytes(range(256)) * 64,
+        "media/../../escape.mp4": b"x" * 1000,  # never opened, so never a path
+    }
+    export = strava_export(tmp_path / "export.zip", extra_members=media)
+    with zipfile.ZipFile(export, "a", zipfile.ZIP_STORED) as zf:
+        zf.writestr("media/huge.mp4", bytes(3 * 2**20))  # over the member cap below
+    _spoil(export, "media/broken.jpg")
+    with zipfile.ZipFile(export) as zf, pytest.raises((zipfile.BadZipFile, zlib.error)):
+        zf.read("media/broken.jpg")  # the spoiled member really is unreadable
+    limits = ArchiveLimits(max_member_bytes=2 * 2**20)
+    from_disk = read_export(export, str(export), limits=limits)
+    assert from_disk.failed == [] and len(from_disk.activities) >= 5
+    assert ana.json("import", str(export))["failed"] == []
+
+
+def test_an_export_reports_its_members_as_progress(ana, tmp_path: Path) -> None:
+    from loadwatch.app import App
+
+    export = strava_export(tmp_path / "export.zip")
+    with zipfile.ZipFile(export) as zf:
+        files = [n for n in zf.namelist() if n.startswith("activities/")]
+    totals: list[int] = []
+    done: list[int] = []
+    with App.open(str(ana.db)) as app:
+        app.import_paths(app.athlete("ana"), [export], None, totals.append, done.append)
+    assert totals == [1, len(files)]  # the archive, then its members once its list is read
+    assert sum(done) == sum(totals)

@@ -8,6 +8,7 @@ consumed as they come, so memory stays flat however many files a folder holds.
 from __future__ import annotations
 
 import gc
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -22,7 +23,7 @@ from typing import Any
 
 from .errors import NotAnActivity, UnreadableFile
 from .importers import MAX_FILE_BYTES, content_hash, is_activity_name, is_archive_name, read_stamped
-from .importers.exports import read_export
+from .importers.exports import Progress, read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
 from .store import Store
 
@@ -132,6 +133,9 @@ def import_paths(
 ) -> ImportSummary:
     """Import files and folders for one athlete; a bad file is reported, the batch goes on.
 
+    `on_total(n)` says n more items are to be done (files, then each archive's members as it is
+    opened), `on_progress(n)` that n were.
+
     `sport` is given to the activities whose files do not say (an untyped GPX): the user knows
     what this import holds.
 
@@ -188,6 +192,8 @@ def import_paths(
             else:
                 yield c
 
+    # An archive's members join the progress as its directory is read.
+    members = Progress(on_total or _nothing, on_progress or _nothing)
     with _Workers(workers, len(files), bool(archives)) as pool:
         for result in pool.unordered(decode, not_copies(files), len(files), _file_crashed):
             _store_one(store, athlete.id, _with_sport(result, sport), summary)
@@ -199,10 +205,14 @@ def import_paths(
             if on_progress:
                 on_progress(1)
         for c in archives:
-            _store_archive(store, athlete.id, c, pool, summary, archive_limits)
+            _store_archive(store, athlete.id, c, pool, summary, archive_limits, members)
             if on_progress:
                 on_progress(1)
     return summary
+
+
+def _nothing(n: int) -> None:
+    pass
 
 
 def _worker_init(parent: int) -> None:
@@ -346,25 +356,29 @@ def _store_archive(
     pool: _Workers,
     summary: ImportSummary,
     limits: ArchiveLimits | None,
+    progress: Progress,
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
-        data = Path(c.opens).read_bytes()
+        with open(c.opens, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()  # = content_hash, streamed
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return
-    digest = content_hash(data)
     if store.files.hash_known(athlete_id, digest):
         reason = "same bytes as an archive imported before"
         _record_without_activities(store, athlete_id, c, digest, "duplicate", reason, summary)
         return
     try:
-        export = read_export(data, c.path, mapper=pool.ordered, limits=limits)
+        # Read where it lies, member by member: an export's media are never read at all.
+        export = read_export(c.opens, c.path, mapper=pool.ordered, limits=limits, progress=progress)
     except UnreadableFile as e:
         summary.failed.append(FileFailure(e.path, e.reason))
         store.files.record_failure(athlete_id, c.path, c.size, c.mtime_ns, e.reason)
         return
-    del data
+    except OSError as e:
+        summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
+        return
     if export.kind == "zip" and not export.activities and not export.failed and not export.skipped:
         reason = "zip archive without activity files"
         _record_without_activities(store, athlete_id, c, digest, "skipped", reason, summary)

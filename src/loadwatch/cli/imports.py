@@ -44,14 +44,22 @@ def import_(
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--sport") from e
     bar: Any = None
+    total = done = 0
 
     def on_total(n: int) -> None:
-        nonlocal bar
-        if n > PROGRESS_MIN_FILES and not as_json and sys.stderr.isatty():
-            bar = click.progressbar(length=n, label="importing", file=sys.stderr)
+        # Called again as each archive's directory is read: its members join the bar.
+        nonlocal bar, total
+        total += n
+        if bar is not None:
+            bar.length = total
+        elif total > PROGRESS_MIN_FILES and not as_json and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="importing", file=sys.stderr)
             bar.__enter__()
+            bar.update(done)
 
     def on_progress(n: int) -> None:
+        nonlocal done
+        done += n
         if bar is not None:
             bar.update(n)
 

@@ -1,6 +1,7 @@
 """Whole account exports: a Strava bulk export or a Garmin Connect data export, as downloaded.
 
-Both are read in memory through SafeZip. The result is every activity with the device's totals
+Both are read through SafeZip, from disk, member by member: only `activities.csv`, `shoes.csv`, the
+summaries and the activity files are ever read, as the decoding processes free up. The result is every activity with the device's totals
 where a file exists (and the platform's summary where none does), the shoes the export declares,
 and, per activity, the gear it was recorded with, so shoe mileage is rebuilt from the runs.
 
@@ -20,14 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
 from . import ACTIVITY_SUFFIXES, content_hash, read_bytes
-from .archives import SafeZip
+from .archives import ArchiveRefused, SafeZip
 from .checks import check
 from .sports import declared
 from .strava_csv import parse_date, parse_number, read_activities, read_shoes
@@ -82,17 +84,32 @@ def detect(zf: SafeZip) -> str | None:
     return None
 
 
+@dataclass
+class Progress:
+    """How the caller hears of the work inside an archive: `more(n)` members are to be read,
+    `done(n)` were. Both do nothing by default."""
+
+    more: Callable[[int], None] = lambda n: None
+    done: Callable[[int], None] = lambda n: None
+
+
 def read_export(
-    data: bytes, label: str, mapper: Callable = map, limits: ArchiveLimits | None = None
+    source: bytes | str | os.PathLike[str],
+    label: str,
+    mapper: Callable = map,
+    limits: ArchiveLimits | None = None,
+    progress: Progress | None = None,
 ) -> ExportResult:
-    """An account export (or any zip of activity files) into activities, shoes and gear."""
-    zf = SafeZip(data, label, limits or ArchiveLimits())
-    kind = detect(zf)
-    if kind == "strava":
-        return _strava(zf, mapper)
-    if kind == "garmin":
-        return _garmin(zf, mapper)
-    return _plain_zip(zf, mapper)
+    """An account export (or any zip of activity files), from its path or its bytes, into
+    activities, shoes and gear."""
+    with SafeZip(source, label, limits or ArchiveLimits()) as zf:
+        kind = detect(zf)
+        progress = progress or Progress()
+        if kind == "strava":
+            return _strava(zf, mapper, progress)
+        if kind == "garmin":
+            return _garmin(zf, mapper, progress)
+        return _plain_zip(zf, mapper, progress)
 
 
 def _collect(result: ExportResult, outcome) -> list[Activity]:
@@ -105,24 +122,41 @@ def _collect(result: ExportResult, outcome) -> list[Activity]:
     return outcome
 
 
-def _members(zf: SafeZip, names: list[str], result: ExportResult):
-    """(bytes, label) of each member, a corrupt one reported and skipped."""
+def _members(
+    zf: SafeZip, names: Iterable[str], result: ExportResult
+) -> Iterator[tuple[bytes, str]]:
+    """(bytes, label) of each member, read when a worker is ready for it; a corrupt one is
+    reported and skipped, one beyond a cap refuses the archive."""
     for name in names:
         try:
             yield zf.read(name), f"{zf.label}!{name}"
+        except ArchiveRefused:
+            raise
         except UnreadableFile as e:
             result.failed.append(FileFailure(e.path, e.reason))
 
 
-def _plain_zip(zf: SafeZip, mapper, result: ExportResult | None = None) -> ExportResult:
+def _decoded(mapper, items: Iterable, progress: Progress) -> Iterator:
+    for outcome in mapper(decode_member, items):
+        yield outcome
+        progress.done(1)
+
+
+def _plain_zip(
+    zf: SafeZip, mapper, progress: Progress, result: ExportResult | None = None
+) -> ExportResult:
     """A zip of activity files (zips inside it are opened too, down to the depth cap)."""
     result = result or ExportResult("zip")
     names = [n for n in zf.names if n.lower().endswith(ACTIVITY_SUFFIXES)]
-    for _label, outcome in mapper(decode_member, _members(zf, names, result)):
+    progress.more(len(names))
+    for _label, outcome in _decoded(mapper, _members(zf, names, result), progress):
         result.activities += _collect(result, outcome)
     for name in (n for n in zf.names if n.lower().endswith(".zip")):
         try:
-            _plain_zip(zf.nested(name), mapper, result)
+            with zf.nested(name) as inner:
+                _plain_zip(inner, mapper, progress, result)
+        except ArchiveRefused:
+            raise
         except UnreadableFile as e:
             result.failed.append(FileFailure(e.path, e.reason))
     return result
@@ -156,7 +190,7 @@ def _strava_shoes(zf: SafeZip, prefix: str) -> list[ShoeDecl]:
     return out
 
 
-def _strava(zf: SafeZip, mapper) -> ExportResult:
+def _strava(zf: SafeZip, mapper, progress: Progress) -> ExportResult:
     result = ExportResult("strava", gear_authoritative=True)
     csv_name = next(n for n in zf.names if n.rsplit("/", 1)[-1] == "activities.csv")
     prefix = csv_name[: -len("activities.csv")]
@@ -184,7 +218,8 @@ def _strava(zf: SafeZip, mapper) -> ExportResult:
             FileFailure(f"{zf.label}!{missing}", "listed in activities.csv but not in the archive")
         )
     label_to_name = {f"{zf.label}!{n}": n for n in names}
-    for label, outcome in mapper(decode_member, _members(zf, names, result)):
+    progress.more(len(names))
+    for label, outcome in _decoded(mapper, _members(zf, names, result), progress):
         name = label_to_name[label]
         acts = _collect(result, outcome)
         result.activities += acts
@@ -261,7 +296,7 @@ def _strava_manual(row: dict, label: str) -> Activity | None:
 
 
 # -- Garmin --------------------------------------------------------------------------------------
-def _garmin(zf: SafeZip, mapper) -> ExportResult:
+def _garmin(zf: SafeZip, mapper, progress: Progress) -> ExportResult:
     result = ExportResult("garmin")
     summaries: list[dict] = []
     for name in sorted(zf.names):
@@ -277,19 +312,28 @@ def _garmin(zf: SafeZip, mapper) -> ExportResult:
                 summaries += (
                     block.get("summarizedActivitiesExport", []) if isinstance(block, dict) else []
                 )
-    files: list[tuple[bytes, str]] = []
-    for name in sorted(zf.names):
-        if "DI-Connect-Uploaded-Files/" in name and name.lower().endswith(".zip"):
+    uploads = sorted(n for n in zf.names if "DI-Connect-Uploaded-Files/" in n)
+    nested = [n for n in uploads if n.lower().endswith(".zip")]
+    loose = [n for n in uploads if n.lower().endswith(ACTIVITY_SUFFIXES)]
+    progress.more(len(loose))
+
+    def files() -> Iterator[tuple[bytes, str]]:
+        # One inner zip in memory at a time; its members read as the workers free up.
+        for name in nested:
             try:
                 inner = zf.nested(name)
+            except ArchiveRefused:
+                raise
             except UnreadableFile as e:
                 result.failed.append(FileFailure(e.path, e.reason))
                 continue
-            wanted = [n for n in inner.names if n.lower().endswith(ACTIVITY_SUFFIXES)]
-            files += list(_members(inner, wanted, result))
-        elif "DI-Connect-Uploaded-Files/" in name and name.lower().endswith(ACTIVITY_SUFFIXES):
-            files += list(_members(zf, [name], result))
-    for _label, outcome in mapper(decode_member, files):
+            with inner:
+                wanted = [n for n in inner.names if n.lower().endswith(ACTIVITY_SUFFIXES)]
+                progress.more(len(wanted))
+                yield from _members(inner, wanted, result)
+        yield from _members(zf, loose, result)
+
+    for _label, outcome in _decoded(mapper, files(), progress):
         result.activities += _collect(result, outcome)
     recorded = [a.start_utc for a in result.activities]
     for s in summaries:
