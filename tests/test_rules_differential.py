@@ -145,6 +145,10 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
             for m in mentions([(d, _band(runs, d, s), None) for d in sorted(want_jumps)])
         }
         assert got_mentions == want_mentions, (i, tz)
+        # The daily check asks only for alerts from the athlete's alert start: the same
+        # alerts, the earlier ones left out, episodes still keyed by their first day.
+        since = AS_OF - timedelta(days=10 + 7 * (i % 5))
+        assert evaluate(analysis, s, since) == [a for a in found if a.day >= since], i
         checked += 28
         spikes_seen += len(want_spikes)
         jumps_seen += len(want_jumps)

@@ -2,6 +2,9 @@
 
 A rule looks at one athlete's analysed history (runs, days, shoes) and returns every alert that
 history contains, old and new alike; the ledger decides what is new. Rules never send anything.
+With `since`, a rule still reads the whole history (an episode may have begun before) but writes
+only the alerts about days from then on: the daily check asks only for what the ledger could still
+send, and no longer words every alert of a runner's past each morning.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ POPULATION = "This is a population association, not a prediction for you."
 class Rule:
     name: str
     citation: str
-    evaluate: Callable[[Analysis, RuleSettings], list[Alert]]
+    evaluate: Callable[[Analysis, RuleSettings, date | None], list[Alert]]
 
 
 def registry() -> list[Rule]:
@@ -34,11 +37,12 @@ def registry() -> list[Rule]:
     return [spike.RULE, weekly_jump.RULE, acwr.RULE, shoe.RULE]
 
 
-def evaluate(analysis: Analysis, settings: RuleSettings) -> list[Alert]:
-    """Every alert of every rule, one per key (the earliest day wins), oldest first."""
+def evaluate(analysis: Analysis, settings: RuleSettings, since: date | None = None) -> list[Alert]:
+    """Every alert of every rule (about days from `since` on), one per key (the earliest day
+    wins), oldest first."""
     seen: dict[str, Alert] = {}
     for rule in registry():
-        for alert in rule.evaluate(analysis, settings):
+        for alert in rule.evaluate(analysis, settings, since):
             if alert.key not in seen or alert.day < seen[alert.key].day:
                 seen[alert.key] = alert
     return sorted(seen.values(), key=lambda a: (a.day, a.key))

@@ -10,6 +10,8 @@ break, which the ratio cannot judge). One alert per episode, again only when it 
 
 from __future__ import annotations
 
+from datetime import date
+
 from ..model import Alert
 from . import CLINICIAN, Rule, iso_week, nice_day
 from .episodes import mentions
@@ -26,7 +28,7 @@ def band(ratio: float, threshold: float) -> int:
     return 3 if ratio > threshold + 1.0 + EPSILON else 2 if ratio > threshold + 0.5 + EPSILON else 1
 
 
-def evaluate(analysis, settings) -> list[Alert]:
+def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if not settings.acwr_enabled:
         return []
     days = analysis.distance.days
@@ -46,6 +48,8 @@ def evaluate(analysis, settings) -> list[Alert]:
     aid, name = analysis.athlete.id, analysis.athlete.name
     out = []
     for m in mentions(hits):
+        if since is not None and m.day < since:
+            continue
         ts = m.detail
         r = float(ratio[ts])
         acute, chronic = float(days.at[ts, "acute_sum"]), float(chronic_week[ts])

@@ -31,7 +31,7 @@ def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> dat
     return pd.Timestamp(mine.loc[(total >= limit_km).idxmax(), "day"]).date()
 
 
-def evaluate(analysis, settings) -> list[Alert]:
+def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if not settings.shoe_alerts:
         return []
     name = analysis.athlete.name
@@ -42,7 +42,7 @@ def evaluate(analysis, settings) -> list[Alert]:
             continue
         for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km)):
             day = _crossing_day(shoe, runs, limit, analysis.load.as_of)
-            if day is None:
+            if day is None or (since is not None and day < since):
                 continue
             what = "its reminder distance" if level == "warn" else "its retirement distance"
             text = (

@@ -9,6 +9,8 @@ Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is n
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from ..load import HAZARD_CI, HAZARD_RATIO
@@ -24,8 +26,10 @@ BAND_WORDS = {
 RANK = {"none": 0, "small": 1, "moderate": 2, "large": 3}
 
 
-def evaluate(analysis, settings) -> list[Alert]:
+def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     runs = analysis.distance.runs
+    if since is not None and len(runs):
+        runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert
     if runs.empty:
         return []
     name = analysis.athlete.name

