@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO := demo
 LW = $(BIN)/loadwatch --db $(DEMO)/demo.db
 
-.PHONY: demo test lint bench samples clean
+.PHONY: demo test lint bench samples clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -q
+
+# The long mutation fuzz: 1,250 mutated corpus files in 5 batches (make test runs 240).
+fuzz: $(VENV)/.installed-test
+	LOADWATCH_FUZZ_FILES=$${LOADWATCH_FUZZ_FILES:-1250} $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/import_bench.py

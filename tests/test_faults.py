@@ -291,3 +291,32 @@ def test_a_file_changed_in_place_replaces_its_run_not_adds_a_second(ana, tmp_pat
     (after,) = ana.json("activities", "--all")
     assert after["distance_m"] == pytest.approx(3_600, rel=0.01)
     assert after["sport"] == "trail_running"  # the edit belongs to the outing
+
+
+GPX_SJIS = """<?xml version="1.0" encoding="Shift_JIS"?>
+<gpx version="1.1" creator="ランナー" xmlns="http://www.topografix.com/GPX/1/1">
+<trk><name>朝のジョギング</name><type>running</type><trkseg>
+<trkpt lat="35.6800" lon="139.7600"><time>2026-10-04T07:00:00Z</time></trkpt>
+<trkpt lat="35.6850" lon="139.7600"><time>2026-10-04T07:03:00Z</time></trkpt>
+<trkpt lat="35.6900" lon="139.7600"><time>2026-10-04T07:06:00Z</time></trkpt>
+</trkseg></trk></gpx>
+"""
+
+
+def test_xml_in_an_encoding_expat_cannot_read_is_decoded_or_one_line(ana, tmp_path: Path) -> None:
+    """Shift-JIS (a Japanese app's GPX) raised "multi-byte encodings are not supported" as an
+    internal error; a typo in the declared encoding raised LookupError."""
+    (tmp_path / "sjis.gpx").write_bytes(GPX_SJIS.encode("shift_jis"))
+    typo = (
+        GPX_SJIS.replace("Shift_JIS", "UTG-8")
+        .replace("ランナー", "x")
+        .replace("朝のジョギング", "y")
+    )
+    (tmp_path / "typo.gpx").write_bytes(typo.encode("ascii"))
+    summary = _import(ana, tmp_path)
+    assert summary["imported"] == 1 and summary["activities"] == 1
+    (failure,) = summary["failed"]
+    assert failure["path"].endswith("typo.gpx")
+    assert failure["reason"] == "XML declares an unknown encoding 'UTG-8'"
+    (run,) = ana.json("activities")
+    assert run["sport"] == "running" and 1100 < run["distance_m"] < 1120

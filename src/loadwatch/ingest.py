@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotAnActivity, UnreadableFile
-from .importers import MAX_FILE_BYTES, content_hash, is_activity_name, is_archive_name, read_stamped
+from .importers import (
+    FORMAT_LIMITS,
+    HEAVY_BYTES,
+    MAX_FILE_BYTES,
+    content_hash,
+    is_activity_name,
+    is_archive_name,
+    read_stamped,
+)
 from .importers.exports import Progress, read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
 from .store import Store
@@ -94,12 +102,17 @@ def _hash_file(path: str) -> str | None:
 def decode(candidate: Candidate) -> Decoded:
     """Runs in a worker: never raises, so one bad file cannot stop the batch."""
     path = candidate.path
-    if candidate.size > MAX_FILE_BYTES:
+    # Refused before a byte is read, by the cap of the format its name says (the bytes decide
+    # the format after reading, and their own cap applies then).
+    kind = path.lower().rsplit(".", 1)[-1]
+    limit = FORMAT_LIMITS.get(kind, MAX_FILE_BYTES)
+    if candidate.size > limit:
+        what = f"{kind.upper()} file" if kind in FORMAT_LIMITS else "file"
         return Decoded(
             candidate,
             "",
-            failed=f"file of {candidate.size / 2**20:.0f} MiB; refused (more than "
-            f"{MAX_FILE_BYTES // 2**20} MiB is no single activity)",
+            failed=f"{what} of {candidate.size / 2**20:.0f} MiB; refused (more than "
+            f"{limit // 2**20} MiB is no single activity)",
         )
     try:
         data = Path(candidate.opens).read_bytes()
@@ -291,14 +304,21 @@ class _Workers:
         pending: dict[Any, Any] = {}  # future -> item, in submission order
         it = iter(items)
         exhausted = False
+        held: Any = None  # a large item waiting for the large one in flight
         while True:
             broken: list[Any] = []  # in flight when the pool broke, in order
             unsent: list[Any] = []  # taken from `items` but refused by a broken pool
             while not exhausted and len(pending) < window:
-                try:
-                    item = next(it)
-                except StopIteration:
-                    exhausted = True
+                if held is not None:
+                    item, held = held, None
+                else:
+                    try:
+                        item = next(it)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                if _heavy(item) and any(_heavy(x) for x in pending.values()):
+                    held = item  # one large file at a time: two would pass the memory budget
                     break
                 try:
                     pending[self.pool.submit(func, item)] = item
@@ -323,6 +343,9 @@ class _Workers:
                         broken.append(item)
             if broken or unsent:
                 leftovers = [*broken, *pending.values(), *unsent]
+                if held is not None:
+                    leftovers.append(held)
+                    held = None
                 pending.clear()
                 self._restart()
                 for item in leftovers:
@@ -339,6 +362,16 @@ class _Workers:
         if self.pool is None:
             return map(func, items)
         return self._windowed(func, items, crashed or _member_crashed, ordered=True)
+
+
+def _heavy(item: Any) -> bool:
+    """A file or archive member large enough that decoding it takes a real share of memory."""
+    if isinstance(item, Candidate):
+        size, name = item.size, item.path
+    else:  # an archive member: (bytes, label)
+        size, name = len(item[0]), item[1]
+    # A gzipped file inflates (typically 3-8x) before it is decoded.
+    return size * (8 if name.lower().endswith(".gz") else 1) > HEAVY_BYTES
 
 
 def _member_crashed(item: tuple[bytes, str]) -> tuple[str, FileFailure]:

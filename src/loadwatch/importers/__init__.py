@@ -18,9 +18,13 @@ from ..model import Activity
 # File names the folder walk picks up; anything else in a folder is ignored.
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 # What a format may weigh before decoding it would cost more memory than an import may use
-# (under 300 MB for a whole batch): the largest real files are a few MB (a 24-hour FIT at 1 Hz is
-# about 5 MB, ten hours of GPX with heart rate about 7 MB). A larger file is refused with its size.
-FORMAT_LIMITS = {"fit": 64 * 2**20, "gpx": 16 * 2**20, "tcx": 24 * 2**20}
+# (under 300 MB for a whole batch). Measured peaks of one file at its cap: FIT 12 MiB about
+# 150 MB (fitdecode, streamed), GPX 6 MiB about 160 MB (gpxpy holds every point), TCX 16 MiB about
+# 105 MB. Real files are smaller: a 24-hour FIT at 1 Hz is about 5 MB, nine hours of GPX with heart
+# rate about 6 MB. A larger file is refused with its size.
+FORMAT_LIMITS = {"fit": 12 * 2**20, "gpx": 6 * 2**20, "tcx": 16 * 2**20}
+# Files above this are decoded one at a time (ingest.py): two at their caps would pass 300 MB.
+HEAVY_BYTES = 2**20
 MAX_FILE_BYTES = max(FORMAT_LIMITS.values())
 MAX_GUNZIP_BYTES = MAX_FILE_BYTES
 
@@ -53,10 +57,31 @@ def check_depth(data: bytes, path: str) -> None:
                 )
 
 
-def xml_start(data: bytes) -> bytes:
-    """XML from its first `<`: some exporters (a Polar V800's TCX) write whitespace or a byte
-    order mark before the declaration, which XML parsers refuse."""
-    return data.lstrip(b"\xef\xbb\xbf \t\r\n")
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# What expat reads itself; anything else (Shift-JIS from a Japanese app, a typo) is not.
+_EXPAT_ENCODINGS = {"utf8", "utf-8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
+
+
+def xml_start(data: bytes, path: str = "") -> bytes:
+    """XML from its first `<`, in an encoding the parser reads.
+
+    Some exporters (a Polar V800's TCX) write whitespace or a byte order mark before the
+    declaration, which XML parsers refuse. A file declared in an encoding expat cannot read
+    (multi-byte ones such as Shift-JIS) is decoded here and handed on as UTF-8; an encoding
+    nobody knows is the file's one-line failure."""
+    data = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    m = _DECLARED_ENCODING.match(data[:200])
+    if m is None or m.group(1).decode("ascii").lower() in _EXPAT_ENCODINGS:
+        return data
+    name = m.group(1).decode("ascii")
+    try:
+        text = data.decode(name)
+    except LookupError as e:
+        raise UnreadableFile(path, f"XML declares an unknown encoding {name!r}") from e
+    except UnicodeDecodeError as e:
+        raise UnreadableFile(path, f"XML is not the {name} it declares ({e.reason})") from e
+    start, end = m.span(1)
+    return (data[:start].decode("ascii") + "UTF-8" + text[end:]).encode("utf-8")
 
 
 def sniff(data: bytes) -> str | None:

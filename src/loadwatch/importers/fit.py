@@ -12,9 +12,16 @@ path; fitdecode is the fallback for what the native one does not do (component e
 from __future__ import annotations
 
 import io
+import os
+import sys
 import warnings
+from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
+from operator import itemgetter
 
 import fastcrc
 import fitdecode
@@ -284,17 +291,52 @@ def _decode_native(data: bytes) -> _Decoded:
     return out
 
 
+@contextmanager
+def _rust_panics_unprinted() -> Iterator[None]:
+    """A panic in the native decoder prints a Rust backtrace on stderr before Python sees it;
+    the user gets the file's one-line reason instead, so stderr is closed around the call."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+# The native decoder returns every message at once as dictionaries, about 100 times the file's
+# size in memory; above this size fitdecode streams the frames instead (12x), so a long recording
+# costs time, not memory. 512 KiB is about three hours of 1-second recording.
+NATIVE_MAX_BYTES = 512 * 2**10
+
+
 def _decode(data: bytes, path: str, decoder: str) -> _Decoded:
     """The native decoder where it can; fitdecode where it cannot or will not, with its reasons."""
-    if decoder != "fitdecode":
+    if decoder == "native" or (decoder == "auto" and len(data) <= NATIVE_MAX_BYTES):
         try:
-            return _decode_native(data)
+            with _rust_panics_unprinted():
+                return _decode_native(data)
         except _NeedsFitdecode:
             if decoder == "native":
                 raise
         except (ValueError, OverflowError):
             if decoder == "native":
                 raise
+        except BaseException as e:
+            # Hostile bytes behind a good CRC can make the Rust decoder panic (a division by
+            # zero in a field definition): pyo3 raises that as a BaseException. fitdecode
+            # then reads the file or says why, in one line.
+            if type(e).__name__ != "PanicException":
+                raise
+            if decoder == "native":
+                raise UnreadableFile(path, "corrupt FIT file (the native decoder gave up)") from e
             # Refused after a good CRC: fitdecode, more lenient (WARN), reads it or says why.
     try:
         with warnings.catch_warnings():
@@ -344,6 +386,10 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
 
     device = _device(file_id)
     starts = [_session_start(s, decoded) for s in sessions]
+    # In time order (recordings are, so this is usually a no-op), for slicing by session.
+    if any(a[0] > b[0] for a, b in zip(records, islice(records, 1, None), strict=False)):
+        records = sorted(records, key=itemgetter(0))
+    times = [r[0] for r in records]
     activities = []
     for index, (s, start) in enumerate(zip(sessions, starts, strict=True)):
         if start is None:
@@ -356,7 +402,8 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
         # The session's own records: from its start to the next session's (or the end).
         later = [t for t in starts[index + 1 :] if t is not None and t > start]
         until = min(later) if later else None
-        mine = [r for r in records if r[0] >= start and (until is None or r[0] < until)]
+        lo = bisect_left(times, start)
+        mine = records[lo : bisect_left(times, until, lo) if until is not None else None]
         activities.append(
             _activity(s, index, start, mine, decoded.laps, until, path, offset_s, device)
         )

@@ -42,7 +42,7 @@ SPIKE_MIN_DETOUR_M = 40.0
 
 
 def read_gpx(data: bytes, path: str = "") -> list[Activity]:
-    data = xml_start(data)
+    data = xml_start(data, path)
     check_depth(data, path)
     try:
         tree = SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees it

@@ -39,7 +39,7 @@ def _float(el, path: str) -> float | None:
 def read_tcx(data: bytes, path: str = "") -> list[Activity]:
     try:
         check_depth(data, path)
-        root = SafeET.fromstring(xml_start(data))
+        root = SafeET.fromstring(xml_start(data, path))
     except DefusedXmlException as e:
         raise UnreadableFile(
             path, f"TCX refused: XML entity or DTD tricks ({type(e).__name__})"
