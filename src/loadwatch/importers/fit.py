@@ -349,9 +349,12 @@ def _decode(data: bytes, path: str, decoder: str) -> _Decoded:
         raise UnreadableFile(path, f"truncated FIT file ({e})") from e
     except fitdecode.FitError as e:
         raise UnreadableFile(path, f"corrupt FIT file ({e})") from e
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError, UnicodeError) as e:
-        # fitdecode trusts the file's definitions; hostile bytes can make it fail anywhere.
-        raise UnreadableFile(path, f"corrupt FIT file ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        # fitdecode trusts the file's definitions; hostile bytes behind a good checksum can make
+        # it fail anywhere (IndexError, TypeError, even its own assertions).
+        raise UnreadableFile(
+            path, f"corrupt FIT file ({type(e).__name__}: {e})".replace("\n", " ")
+        ) from e
 
 
 def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activity]:
