@@ -417,3 +417,68 @@ def test_a_refused_cc_costs_only_that_address(db_url, smtp, tmp_path: Path) -> N
     assert len(smtp.messages) == 2
     (sent,) = [a for a in cli.json("alerts", "--athlete", "ana") if a["status"] == "sent"]
     assert "refused-carla@example.com" in sent["last_error"]
+
+
+def test_sigkill_while_sending_sends_each_alert_at_most_once_more(tmp_path: Path) -> None:
+    """kill -9 of a check after the server took a message but before the check heard "250":
+    that message stays pending and goes out once more (same Message-ID, so a server or client
+    that deduplicates drops it); nothing else is sent twice and nothing is lost."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from .smtp_server import Inbox
+
+    class SlowFirst(Inbox):
+        def __init__(self) -> None:
+            super().__init__()
+            self.took_first = threading.Event()
+
+        async def handle_DATA(self, server, session, envelope):
+            reply = await super().handle_DATA(server, session, envelope)
+            if not self.took_first.is_set():
+                self.took_first.set()
+                await asyncio.sleep(5)  # the check is killed while it waits for this "250"
+            return reply
+
+    server = SmtpServer(tmp_path)
+    server.inbox = SlowFirst()
+    server.controller.handler = server.inbox
+    server.start()
+    try:
+        cfg = write_config(tmp_path, server.config())
+        extra = "".join(
+            f'\n[[athletes]]\nname = "{n}"\nemail = "{n}@example.com"\ntz = "Europe/Berlin"\n'
+            f'inbox = "{tmp_path / "inbox"}"\n'
+            for n in ("ben", "cid")
+        )
+        cfg.write_text(cfg.read_text() + extra)
+        db = tmp_path / "lw.db"
+        cmd = [sys.executable, "-m", "loadwatch", "--db", str(db), "--config", str(cfg)]
+        cmd += ["check", "--as-of", "2026-10-25"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if not server.inbox.took_first.wait(120):
+            proc.kill()
+            raise AssertionError(f"the check sent nothing: {proc.communicate()[1]}")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        first = server.messages
+        assert len(first) == 1
+        again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr
+        quiet = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert quiet.returncode == 0, quiet.stderr
+    finally:
+        server.stop()
+    msgs = server.messages
+    by_to: dict[str, list[str]] = {}
+    for m in msgs:
+        by_to.setdefault(str(m["To"]), []).append(str(m["Message-ID"]))
+    assert set(by_to) == {"ana@example.com", "ben@example.com", "cid@example.com"}
+    killed = str(first[0]["To"])
+    assert by_to[killed] == [str(first[0]["Message-ID"])] * 2  # once more, the same message
+    assert all(len(ids) == 1 for to, ids in by_to.items() if to != killed)
+    assert len(msgs) == 4  # and the third check sent nothing

@@ -320,3 +320,65 @@ def test_xml_in_an_encoding_expat_cannot_read_is_decoded_or_one_line(ana, tmp_pa
     assert failure["reason"] == "XML declares an unknown encoding 'UTG-8'"
     (run,) = ana.json("activities")
     assert run["sport"] == "running" and 1100 < run["distance_m"] < 1120
+
+
+def _outings(db: Path) -> list[tuple]:
+    """What an import left, independent of row ids: every activity and every file's state."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        acts = conn.execute(
+            "SELECT a.source_path, a.session_index, a.start_utc, a.sport, a.distance_m, "
+            "a.content_hash, d.source_path, d.session_index, a.shoe_id IS NOT NULL "
+            "FROM activities a LEFT JOIN activities d ON d.id = a.duplicate_of"
+        ).fetchall()
+        files = conn.execute("SELECT path, status, content_hash FROM imported_files").fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    return sorted(map(tuple, acts)) + sorted(map(tuple, files))  # type: ignore[arg-type]
+
+
+def test_sigkill_of_an_import_at_random_points_then_again_gives_the_clean_result(
+    tmp_path: Path, run_files
+) -> None:
+    """One transaction per file: a killed import leaves whole files or nothing of them, and the
+    next import finishes the job to exactly what an uninterrupted one gives."""
+    import os
+    import random
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inbox = tmp_path / "inbox"
+    _runs(run_files, inbox)
+    for sub in ("fit", "gpx", "tcx"):
+        for f in sorted((CORPUS / sub).iterdir()):
+            shutil.copy(f, inbox / f"{sub}-{f.name}")
+
+    def run(db: Path, kill_after: float | None = None) -> float:
+        base = [sys.executable, "-m", "loadwatch", "--db", str(db)]
+        if not db.exists():
+            subprocess.run([*base, "athletes", "add", "ana"], check=True, capture_output=True)
+        t = time.monotonic()
+        proc = subprocess.Popen(
+            [*base, "import", str(inbox), "--json"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        if kill_after is not None:
+            time.sleep(kill_after)
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=300)
+        return time.monotonic() - t
+
+    clean_db = tmp_path / "clean.db"
+    took = run(clean_db)
+    clean = _outings(clean_db)
+    assert len(clean) > 100
+    rng = random.Random(1125)
+    kills = sorted(rng.uniform(0.15, took) for _ in range(5))
+    for n, at in enumerate(kills):
+        db = tmp_path / f"killed-{n}.db"
+        run(db, kill_after=at)
+        run(db)  # the next import, as the user (or cron) would run it
+        assert _outings(db) == clean, f"killed after {at:.2f} s"

@@ -57,10 +57,15 @@ def find_twin(act: Activity, candidates: Iterable[StoredRun]) -> StoredRun | Non
 
 
 def new_is_primary(act: Activity, twin: StoredRun | None) -> bool:
-    """The new copy counts when it has no twin or comes from a better source."""
+    """The new copy counts when it has no twin or comes from a better source.
+
+    Between two copies from equally good sources (a watch and a bike computer, both FIT), the one
+    with the smaller content hash counts: arbitrary, but the same files give the same result
+    whatever order they arrive in (a pool's, or an import killed and run again)."""
     if twin is None:
         return True
-    return SOURCE_RANK.get(act.source_format, 0) > SOURCE_RANK.get(twin.source_format, 0)
+    new, old = SOURCE_RANK.get(act.source_format, 0), SOURCE_RANK.get(twin.source_format, 0)
+    return new > old or (new == old and act.content_hash < twin.content_hash)
 
 
 def default_shoe(act: Activity, shoes: Sequence[Shoe]) -> int | None:
