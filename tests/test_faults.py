@@ -382,3 +382,43 @@ def test_sigkill_of_an_import_at_random_points_then_again_gives_the_clean_result
         run(db, kill_after=at)
         run(db)  # the next import, as the user (or cron) would run it
         assert _outings(db) == clean, f"killed after {at:.2f} s"
+
+
+def test_a_database_on_a_read_only_mount_is_read_and_refuses_writes_in_one_line(
+    sqlite_cli, tmp_path: Path
+) -> None:
+    """`activities` exited 1 on a read-only file or mount; now reading works and a write says
+    why. A real read-only bind mount (root ignores file modes), in a mount namespace of its own."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare here")
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("mount namespaces are not allowed here")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    cli = type(sqlite_cli)(folder / "lw.db")
+    cli("athletes", "add", "ana", "--tz", "Europe/Berlin")
+    cli("import", str(CORPUS / "fit" / "garmin-fenix-5-run.fit"))
+    lw = f"{sys.executable} -m loadwatch --db {folder / 'lw.db'}"
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} || exit 99\n"
+        f"touch {folder}/probe 2>/dev/null && exit 98\n"
+        f"{lw} activities --json > {tmp_path}/activities.json || exit 1\n"
+        f"{lw} report --json > {tmp_path}/report.json || exit 2\n"
+        f"{lw} athletes add bob 2> {tmp_path}/write.err; echo $? > {tmp_path}/write.code\n"
+    )
+    out = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if out.returncode == 99:
+        pytest.skip(f"cannot mount here: {out.stderr.strip()}")
+    assert out.returncode == 0, out.stderr
+    (run,) = json.loads((tmp_path / "activities.json").read_text())
+    assert run["sport"] == "running"
+    assert json.loads((tmp_path / "report.json").read_text())["athlete"] == "ana"
+    err = (tmp_path / "write.err").read_text()
+    assert (tmp_path / "write.code").read_text().strip() == "1"
+    assert err.count("\n") == 1 and "is read-only" in err and "Traceback" not in err
+    assert cli.json("athletes", "list") and len(cli.json("athletes", "list")) == 1

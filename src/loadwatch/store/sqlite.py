@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
 from .migrate import Migration, migrate, script
@@ -206,9 +207,17 @@ def _param(value: Any) -> Any:
 
 
 class SqliteDb(SqlDb):
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         super().__init__()
         self.path = path
+        self.read_only = read_only
+        if read_only:
+            # On a read-only mount SQLite cannot create the WAL's shared-memory file; immutable
+            # tells it that nothing can change the file there, so it reads without one.
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+            self.conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            self.conn.execute("PRAGMA query_only = ON")
+            return
         self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Switching a new file to WAL takes an exclusive lock and can answer "database is
@@ -233,14 +242,17 @@ class SqliteDb(SqlDb):
             text = str(e)
             if "disk is full" in text or "disk I/O error" in text:
                 raise StoreError(f"disk full: cannot write to {self.path} ({text})") from e
-            if "readonly" in text:
-                raise StoreError(f"the database {self.path} is read-only ({text})") from e
+            if "readonly" in text or "read-only" in text or "query_only" in text or self.read_only:
+                raise StoreError(
+                    f"the database {self.path} is read-only (a read-only file or mount): "
+                    "it can be read, not changed"
+                ) from e
             raise
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         # IMMEDIATE takes the write lock up front, so two writers never deadlock.
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
@@ -253,6 +265,16 @@ class SqliteDb(SqlDb):
         self.conn.close()
 
 
+def _cannot_write(path: Path) -> bool:
+    """The file or its folder refuses writes (mode, owner or a read-only mount)."""
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return True
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 class SqliteStore(SqlStore):
     """The default store: one file beside nothing."""
 
@@ -263,15 +285,36 @@ class SqliteStore(SqlStore):
             db = SqliteDb(self.path)
             migrate(db, MIGRATIONS)
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open database {self.path}: {e}") from e
+            if not (self.path.is_file() and _cannot_write(self.path)):
+                raise StoreError(f"cannot open database {self.path}: {e}") from e
+            db = self._read_only()
         super().__init__(db, f"sqlite:///{self.path}")
         self._held: set[str] = set()
+
+    def _read_only(self) -> SqliteDb:
+        """A database on a read-only file or mount still shows everything: reports, lists and
+        the web page work; anything that writes fails with one line saying why."""
+        try:
+            db = SqliteDb(self.path, read_only=True)
+            done = {r[0] for r in db.conn.execute("SELECT name FROM schema_migrations")}
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open database {self.path} (read-only): {e}") from e
+        if any(name not in done for name, _ in MIGRATIONS):
+            db.close()
+            raise StoreError(
+                f"the database {self.path} is read-only and was written by an older loadwatch: "
+                "open it once where it can be written, so it can be upgraded"
+            )
+        return db
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:
         """A file lock beside the database: the kernel drops it when the process dies."""
         lock_path = Path(f"{self.path}.lock" if name == "check" else f"{self.path}.{name}.lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise StoreError(f"cannot take the lock {lock_path}: {e.strerror or e}") from e
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
