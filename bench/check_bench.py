@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import tempfile
 from pathlib import Path
 
-from store_bench import AS_OF, build, timed_check
+from store_bench import AS_OF, build, smtp_sink, timed_check
 
 
 def main() -> None:
@@ -23,27 +22,9 @@ def main() -> None:
     ap.add_argument("--athletes", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--years", type=int, default=2)
     args = ap.parse_args()
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        count = 0
-
-        async def handle_DATA(self, server, session, envelope):
-            Sink.count += 1
-            return "250 OK"
-
     with tempfile.TemporaryDirectory(prefix="lw-check-bench-") as tmp:
         work = Path(tmp)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
-        smtp.start()
-        config = work / "loadwatch.toml"
-        config.write_text(
-            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            'from = "loadwatch <bench@club.test>"\n'
-        )
+        smtp, Sink, config = smtp_sink(work)
         try:
             print(f"check as of {AS_OF}, SQLite, {os.cpu_count()} cores")
             print(f"{'athletes':>9}{'first check':>13}{'emails':>8}{'nothing new':>13}{'ratio':>8}")

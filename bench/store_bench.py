@@ -111,6 +111,31 @@ def timed_check(url: str, config: Path, workers: int) -> tuple[float, list[int]]
     return elapsed, codes
 
 
+class _Sink:
+    count = 0  # messages accepted, for every instance
+
+    async def handle_DATA(self, server, session, envelope):
+        _Sink.count += 1
+        return "250 OK"
+
+
+def smtp_sink(work: Path):
+    """A local SMTP server that accepts and counts; the config file that sends to it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(_Sink(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    config = work / "loadwatch.toml"
+    config.write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        'from = "loadwatch <bench@club.test>"\n'
+    )
+    return smtp, _Sink, config
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--athletes", type=int, default=1000)
@@ -118,27 +143,10 @@ def main() -> None:
     args = ap.parse_args()
 
     import pgserver
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        count = 0
-
-        async def handle_DATA(self, server, session, envelope):
-            Sink.count += 1
-            return "250 OK"
 
     with tempfile.TemporaryDirectory(prefix="lw-store-bench-") as tmp:
         work = Path(tmp)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
-        smtp.start()
-        config = work / "loadwatch.toml"
-        config.write_text(
-            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            'from = "loadwatch <bench@club.test>"\n'
-        )
+        smtp, Sink, config = smtp_sink(work)
         server = pgserver.get_server(work / "pg", cleanup_mode="stop")
         try:
             pg_url = server.get_uri()
