@@ -1,6 +1,13 @@
 """The load engine: pure, vectorised functions from runs to daily, weekly and per-run numbers."""
 
-from .engine import AthleteLoad, HeartRateProfile, compute_daily, compute_many, run_loads
+from .engine import (
+    AthleteLoad,
+    HeartRateProfile,
+    compute_daily,
+    compute_many,
+    compute_runs_many,
+    run_loads,
+)
 from .metrics import REGISTRY, Metric, compute_metrics
 from .params import LOAD_BASES, LoadParams
 from .spikes import BANDS, HAZARD_CI, HAZARD_RATIO, run_spikes, spike_band
@@ -17,6 +24,7 @@ __all__ = [
     "Metric",
     "compute_daily",
     "compute_many",
+    "compute_runs_many",
     "compute_metrics",
     "run_loads",
     "run_spikes",

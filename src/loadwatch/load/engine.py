@@ -4,10 +4,11 @@ no clock; `as_of` and the time zone are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..model import decode_histogram
@@ -63,16 +64,41 @@ def run_loads(
     return runs.apply(one, axis=1).astype(float)
 
 
-@dataclass(frozen=True)
 class AthleteLoad:
-    """Everything the report and the rules need about one athlete on one day."""
+    """Everything the report and the rules need about one athlete on one day.
 
-    as_of: date
-    tz: str
-    params: LoadParams
-    days: pd.DataFrame  # one row per local day, first run day .. as_of
-    weeks: pd.DataFrame
-    runs: pd.DataFrame  # one row per run, with spike columns
+    `runs` (with the spike columns) is computed at once; the daily frame and the weeks when first
+    asked for: the daily check's rules read only the runs, so a check that finds nothing new
+    never computes a day's metrics (the report, an email's chart and a digest do)."""
+
+    def __init__(
+        self,
+        as_of: date,
+        tz: str,
+        params: LoadParams,
+        runs: pd.DataFrame,
+        frames: Callable[[], tuple[pd.DataFrame, pd.DataFrame]],
+    ):
+        self.as_of = as_of
+        self.tz = tz
+        self.params = params
+        self.runs = runs  # one row per run, with spike columns
+        self._frames = frames
+        self._computed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+
+    def _days_weeks(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._computed is None:
+            self._computed = self._frames()
+        return self._computed
+
+    @property
+    def days(self) -> pd.DataFrame:
+        """One row per local day, first run day .. as_of."""
+        return self._days_weeks()[0]
+
+    @property
+    def weeks(self) -> pd.DataFrame:
+        return self._days_weeks()[1]
 
     @property
     def unknown_load_runs(self) -> int:
@@ -87,6 +113,46 @@ class AthleteLoad:
 DAILY_COLUMNS = [name for name, metric in REGISTRY.items() if metric.default]
 
 
+def prepare_runs(
+    activities: pd.DataFrame, tz: str, params: LoadParams, hr: HeartRateProfile | None = None
+) -> pd.DataFrame:
+    """One athlete's counted runs with their load, local start and local day."""
+    runs = running_only(activities).copy()
+    runs["athlete"] = 0
+    runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
+    runs["start_local"] = (
+        runs["start_utc"].dt.tz_convert(tz).dt.tz_localize(None)
+        if len(runs)
+        else pd.Series(dtype="datetime64[ns]")
+    )
+    runs["day"] = runs["start_local"].dt.normalize()
+    return runs
+
+
+def athlete_load(
+    runs: pd.DataFrame,
+    spikes: pd.DataFrame,
+    as_of: date,
+    tz: str,
+    params: LoadParams = LoadParams(),
+    names=None,
+) -> AthleteLoad:
+    """An AthleteLoad from prepared runs (up to as_of) and their spikes; days and weeks lazily."""
+
+    def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+        grid = load_grid(runs, as_of, tz)
+        if grid.empty:
+            return pd.DataFrame(columns=list(names or DAILY_COLUMNS)), weekly(
+                pd.Series(dtype=float)
+            )
+        computed = compute_metrics(grid, params, names)
+        days = pd.DataFrame({name: f[0] for name, f in computed.items()}).iloc[1:]  # no seed row
+        days.index.name = "date"
+        return days, weekly(days["load"], spikes["day"], spikes["load"])
+
+    return AthleteLoad(as_of, tz, params, spikes, frames)
+
+
 def compute_daily(
     activities: pd.DataFrame,
     as_of: date,
@@ -98,28 +164,57 @@ def compute_daily(
     """One athlete: their activities (as the store gives them) in, daily frame, weeks and runs out.
 
     `names` picks metrics (default: the default set; comparison variants only when named)."""
-    runs = running_only(activities).copy()
-    runs["athlete"] = 0
-    runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
-    runs["start_local"] = (
-        runs["start_utc"].dt.tz_convert(tz).dt.tz_localize(None)
-        if len(runs)
-        else pd.Series(dtype="datetime64[ns]")
-    )
-    runs["day"] = runs["start_local"].dt.normalize()
+    runs = prepare_runs(activities, tz, params, hr)
     runs = runs[runs["day"] <= pd.Timestamp(as_of)]
-    grid = load_grid(runs, as_of, tz)
-    if grid.empty:
-        empty = pd.DataFrame(columns=list(names or DAILY_COLUMNS))
-        return AthleteLoad(
-            as_of, tz, params, empty, weekly(pd.Series(dtype=float)), run_spikes(runs)
-        )
-    frames = compute_metrics(grid, params, names)
-    days = pd.DataFrame({name: f[0] for name, f in frames.items()}).iloc[1:]  # drop the seed row
-    days.index.name = "date"
-    spikes = run_spikes(runs, params.spike_window_days)
-    weeks = weekly(days["load"], spikes["day"], spikes["load"])
-    return AthleteLoad(as_of, tz, params, days, weeks, spikes)
+    return athlete_load(runs, run_spikes(runs, params.spike_window_days), as_of, tz, params, names)
+
+
+def compute_runs_many(
+    activities: pd.DataFrame,
+    as_of: Mapping[int, date],
+    tz: Mapping[int, str],
+    params: LoadParams = LoadParams(),
+) -> dict[int, AthleteLoad]:
+    """Many athletes' runs and spikes in one vectorised pass: the daily check's path.
+
+    `activities`: every athlete's activities as the store gives them, with `athlete_id`, ordered
+    by athlete then start. Each athlete gets the AthleteLoad `compute_daily` would give (the
+    distance basis only: TRIMP needs each athlete's heart rates), its days computed lazily.
+    """
+    if params.load_basis != "distance":
+        raise ValueError("compute_runs_many computes the distance basis only")
+    runs = running_only(activities).copy()
+    ids = runs["athlete_id"].to_numpy()
+    runs["athlete"] = 0
+    runs["load"] = runs["distance_m"].astype(float) / 1000.0
+    zones = pd.Series(ids).map({a: tz[a] for a in as_of}).to_numpy()
+    unit = runs["start_utc"].dtype.unit if len(runs) else "ns"
+    local = np.empty(len(runs), dtype=f"datetime64[{unit}]")
+    for zone in pd.unique(zones):
+        mask = zones == zone
+        converted = runs["start_utc"][mask].dt.tz_convert(zone).dt.tz_localize(None)
+        local[mask] = converted.to_numpy(dtype=f"datetime64[{unit}]")
+    runs["start_local"] = pd.Series(local, index=runs.index)
+    runs["day"] = runs["start_local"].dt.normalize()
+    limit = pd.Series(ids).map({a: pd.Timestamp(d) for a, d in as_of.items()}).to_numpy()
+    keep = runs["day"].to_numpy() <= limit
+    runs, ids = runs[keep], ids[keep]
+    # One spike pass over everyone: `athlete` tells them apart, then each part says 0 again.
+    spikes = run_spikes(runs.assign(athlete=ids), params.spike_window_days)
+    spike_ids = spikes["athlete"].to_numpy()
+    spikes["athlete"] = 0
+    run_rows = pd.Series(np.arange(len(ids))).groupby(ids).indices if len(ids) else {}
+    spike_rows = pd.Series(np.arange(len(spike_ids))).groupby(spike_ids).indices if len(ids) else {}
+    empty = prepare_runs(activities.iloc[:0], "UTC", params)
+    out: dict[int, AthleteLoad] = {}
+    for a in as_of:
+        if a in run_rows:
+            mine = runs.iloc[run_rows[a]]
+            theirs = spikes.iloc[spike_rows[a]].reset_index(drop=True)
+        else:
+            mine, theirs = empty, run_spikes(empty, params.spike_window_days)
+        out[a] = athlete_load(mine, theirs, as_of[a], tz[a], params)
+    return out
 
 
 def compute_many(

@@ -347,6 +347,12 @@ ACTIVITY_COLUMNS = (
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
     "distance_source, rpe, edited_utc, name"
 )
+# What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
+# (Not the heart-rate histograms: a club's would fill memory.)
+CHECK_COLUMNS = (
+    "id, athlete_id, COALESCE(sport_edit, sport) AS sport, sub_sport, start_utc, "
+    "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id"
+)
 # Edits that move to the better copy when the same outing arrives from another source.
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
 
@@ -372,6 +378,24 @@ class SqlActivities:
             args.append(False)
         frame = self.db.frame(sql + " ORDER BY start_utc, id", args)
         frame["excluded"] = frame["excluded"].astype(bool)
+        start = frame["start_utc"]
+        frame["start_utc"] = (
+            pd.to_datetime(start, utc=True, format="ISO8601")
+            if start.dtype == object
+            else pd.to_datetime(start, utc=True)
+        )
+        return frame
+
+    def counted_all(self) -> pd.DataFrame:
+        """Every athlete's counted activities (primary, not excluded, not deleted), the columns
+        the daily check needs, ordered by athlete then start: one query for a whole club."""
+        import pandas as pd
+
+        sql = (
+            f"SELECT {CHECK_COLUMNS} FROM activities WHERE deleted = ? AND duplicate_of IS NULL "
+            "AND excluded = ? ORDER BY athlete_id, start_utc, id"
+        )
+        frame = self.db.frame(sql, [False, False])
         start = frame["start_utc"]
         frame["start_utc"] = (
             pd.to_datetime(start, utc=True, format="ISO8601")

@@ -1,0 +1,99 @@
+"""The daily check's one pass over every athlete gives each the analysis `analyse` gives alone.
+
+A club in a real SQLite file (random runs in four zones across a clock change, walks and rides,
+shoes, an excluded and an edited run); `analyse_many` over everyone must equal `analyse` of each
+athlete on what the check reads: runs with their spikes, days, weeks, shoe mileage, and the
+alerts the rules find.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from loadwatch.analysis import analyse, analyse_many
+from loadwatch.config import RuleSettings
+from loadwatch.model import Activity
+from loadwatch.rules import evaluate
+from loadwatch.store import open_store
+
+from .test_rules_differential import AS_OF, ZONES, random_runs
+
+RUN_COLUMNS = [
+    "id", "sport", "start_utc", "distance_m", "load", "start_local", "day",
+    "longest_prior_30d_m", "spike_pct", "spike_band", "full_30d_history",
+]  # fmt: skip
+
+
+def _club(path: Path, n: int = 16):
+    rng = random.Random(42)
+    store = open_store(path)
+    for i in range(n):
+        tz = ZONES[i % len(ZONES)]
+        a = store.athletes.add(f"a{i}", None, tz)
+        shoe = store.shoes.add(
+            a.id, "Road", start_m=rng.choice([0, 300_000, 700_000]), default_for="running"
+        )
+        acts = []
+        for k, (local, metres) in enumerate(random_runs(rng, habitual=i % 3 == 0)):
+            start = local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+            sport = "walking" if rng.random() < 0.05 else "running"
+            acts.append(
+                Activity(sport=sport, sub_sport=None, start_utc=start, distance_m=float(metres),
+                         moving_s=metres * 0.33, elapsed_s=metres * 0.35, source_format="fit",
+                         source_path=f"a{i}/{k}.fit", content_hash=f"{i}-{k}")
+            )  # fmt: skip
+        store.files.save(a.id, f"club://{i}", 1, 1, f"club-{i}", "imported", acts)
+        frame = store.activities.frame(a.id)
+        if len(frame) > 3:
+            store.activities.set_excluded(a.id, int(frame["id"].iloc[1]), True, "GPS glitch")
+            store.activities.edit(a.id, int(frame["id"].iloc[2]), distance_m=21_097.0)
+        assert shoe is not None
+    return store
+
+
+def test_one_pass_over_the_club_equals_each_athlete_alone(tmp_path: Path) -> None:
+    store = _club(tmp_path / "club.db")
+    athletes = store.athletes.all()
+    # Each athlete's own day (a zone ahead may already be on the next one).
+    days = {a.id: AS_OF + timedelta(days=a.id % 2) for a in athletes}
+    shoes = {a.id: store.shoes.all(a.id) for a in athletes}
+    many = analyse_many(athletes, store.activities.counted_all(), shoes, days)
+    settings = RuleSettings()
+    alerts = 0
+    for a in athletes:
+        alone = analyse(a, store.activities.frame(a.id), shoes[a.id], days[a.id])
+        one = many[a.id]
+        pd.testing.assert_frame_equal(
+            one.distance.runs[RUN_COLUMNS], alone.distance.runs[RUN_COLUMNS], check_dtype=False
+        )
+        pd.testing.assert_frame_equal(one.distance.days, alone.distance.days)
+        pd.testing.assert_frame_equal(one.distance.weeks, alone.distance.weeks)
+        assert one.shoes == alone.shoes
+        pd.testing.assert_frame_equal(
+            one.shoe_runs.reset_index(drop=True),
+            alone.shoe_runs.reset_index(drop=True),
+            check_dtype=False,
+        )
+        found = evaluate(one, settings)
+        assert found == evaluate(alone, settings), a.name
+        alerts += len(found)
+    assert alerts > 20  # the club exercised the rules, not just their silence
+    store.close()
+
+
+def test_an_athlete_without_runs_is_in_the_pass(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "empty.db")
+    a = store.athletes.add("new", None, "Europe/Berlin")
+    many = analyse_many([a], store.activities.counted_all(), {a.id: []}, {a.id: date(2026, 11, 6)})
+    alone = analyse(a, store.activities.frame(a.id), [], date(2026, 11, 6))
+    assert many[a.id].distance.runs.empty and alone.distance.runs.empty
+    assert evaluate(many[a.id], RuleSettings()) == [] and many[a.id].shoes == alone.shoes
+    store.close()
+
+
+_ = datetime  # the club's runs are built from local wall times
