@@ -131,11 +131,14 @@ def test_a_file_name_that_is_not_utf8_is_imported_and_shown_escaped(ana, tmp_pat
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(x) for x in text.split()]
+    """Children of every thread of a process (the daemon starts its pool from a job's thread)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
 
 
 def test_a_killed_worker_costs_no_file_and_the_import_finishes(
@@ -422,3 +425,48 @@ def test_a_database_on_a_read_only_mount_is_read_and_refuses_writes_in_one_line(
     assert (tmp_path / "write.code").read_text().strip() == "1"
     assert err.count("\n") == 1 and "is read-only" in err and "Traceback" not in err
     assert cli.json("athletes", "list") and len(cli.json("athletes", "list")) == 1
+
+
+def test_serve_stops_on_sigterm_while_its_workers_decode(tmp_path: Path, run_files) -> None:
+    """`serve` with a hostile file in an inbox hung and SIGTERM no longer stopped it (its pool
+    workers ran the daemon's SIGTERM handler). Now workers ignore SIGTERM, the daemon stops them
+    and exits within its stop timeout, and no worker is left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    inbox = tmp_path / "inbox"
+    _runs(run_files, inbox)
+    (inbox / "deep.gpx").write_text(_deep_gpx())
+    long_gpx = (CORPUS / "gpx" / "sweatpy-activity_4801048867.gpx").read_bytes()
+    for k in range(4):  # a few seconds of decoding each: the workers are busy when SIGTERM comes
+        (inbox / f"long-{k}.gpx").write_bytes(long_gpx.replace(b"<trkseg>", b"<trkseg>" + b" " * k))
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text(
+        f'[schedule]\ncheck_interval_s = 1\n[[athletes]]\nname = "ana"\ntz = "UTC"\ninbox = "{inbox}"\n'
+    )
+    cmd = [sys.executable, "-m", "loadwatch", "--db", str(tmp_path / "lw.db"), "--config", str(cfg)]
+    daemon = subprocess.Popen(
+        [*cmd, "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and daemon.poll() is None:
+            workers = [w for server in _children(daemon.pid) for w in _children(server)]
+            time.sleep(0.002)
+        assert workers, "the daemon's import used no pool"
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=30)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert "received SIGTERM" in err and "Traceback" not in err
+    gone = time.monotonic() + 5
+    while time.monotonic() < gone and any(os.path.exists(f"/proc/{w}") for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if os.path.exists(f"/proc/{w}/status")
+                and "zombie" not in open(f"/proc/{w}/status").read()]  # fmt: skip
