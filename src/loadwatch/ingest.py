@@ -224,32 +224,6 @@ def import_paths(
     return summary
 
 
-def _context() -> Any:
-    """A fork server: workers are forked from a clean, single-threaded process, not from this
-    one, whose pool threads may hold locks at the moment of a fork (a replacement pool could
-    deadlock), and whose open files (the check's lock) they would inherit."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        ctx.set_forkserver_preload(["__main__", "loadwatch.ingest", "loadwatch.importers.fit"])
-    return ctx
-
-
-def warm_up(paths: Iterable[Path | str]) -> None:
-    """Start the fork server now, when an import will likely want a pool (a folder, an archive
-    or many files): it loads its modules while this process opens the database and walks the
-    folders, instead of after (0.1 s of a command's start-up)."""
-    paths = list(paths)
-    likely = len(paths) >= POOL_MIN_FILES or any(
-        is_archive_name(str(p)) or Path(p).is_dir() for p in paths
-    )
-    if likely and "forkserver" in multiprocessing.get_all_start_methods():
-        from multiprocessing import forkserver
-
-        _context()
-        forkserver.ensure_running()
-
-
 def _nothing(n: int) -> None:
     pass
 
@@ -289,8 +263,15 @@ class _Workers:
         self.files = files
 
     def _start(self, n: int | None = None) -> ProcessPoolExecutor:
+        # A fork server: workers are forked from a clean, single-threaded process, not from this
+        # one, whose pool threads may hold locks at the moment of a fork (a replacement pool
+        # could deadlock), and whose open files (the check's lock) they would inherit.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            ctx.set_forkserver_preload(["__main__", "loadwatch.ingest", "loadwatch.importers.fit"])
         return ProcessPoolExecutor(
-            n or self.n, mp_context=_context(), initializer=_worker_init, initargs=(os.getpid(),)
+            n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
         )
 
     def _restart(self) -> None:

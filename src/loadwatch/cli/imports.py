@@ -36,9 +36,6 @@ def import_(
     sport: str | None,
 ) -> None:
     """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
-    from ..ingest import warm_up
-
-    warm_up(paths)
     app = obj.app
     who = app.athlete(athlete)
     if sport is not None:
