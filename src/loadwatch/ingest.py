@@ -235,6 +235,9 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()  # the preloaded modules are never garbage: keep the collector off them
+    from .importers import fit
+
+    fit.QUIET_WORKER = True
 
     def watch() -> None:
         while True:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 import warnings
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -291,10 +292,19 @@ def _decode_native(data: bytes) -> _Decoded:
     return out
 
 
+# Set in the import's worker processes, where nothing else writes to stderr.
+QUIET_WORKER = False
+
+
 @contextmanager
 def _rust_panics_unprinted() -> Iterator[None]:
     """A panic in the native decoder prints a Rust backtrace on stderr before Python sees it;
-    the user gets the file's one-line reason instead, so stderr is closed around the call."""
+    the user gets the file's one-line reason instead, so stderr is closed around the call. Only
+    where no other thread could be writing a line that would be lost (a daemon's log): in a
+    worker process, or in a process with a single thread."""
+    if not (QUIET_WORKER or threading.active_count() == 1):
+        yield
+        return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
