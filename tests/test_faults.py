@@ -162,11 +162,13 @@ def test_a_killed_worker_costs_no_file_and_the_import_finishes(
     killed = None
     deadline = time.monotonic() + 60
     while killed is None and proc.poll() is None and time.monotonic() < deadline:
-        kids = _children(proc.pid)
-        if kids:
-            os.kill(kids[0], signal.SIGKILL)
-            killed = kids[0]
-        time.sleep(0.005)
+        # The workers are the fork server's children (the import's other child, the resource
+        # tracker, has none).
+        workers = [w for child in _children(proc.pid) for w in _children(child)]
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        time.sleep(0.002)
     out, err = proc.communicate(timeout=120)
     assert killed is not None, "no worker to kill: the import used no pool"
     assert proc.returncode == 0, err

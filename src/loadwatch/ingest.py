@@ -250,6 +250,11 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+# What a future raises when its worker died: the pool says it broke, or (a race) the pipe the
+# work was being written to broke first. The decoders themselves never raise.
+_POOL_DIED = (BrokenProcessPool, BrokenPipeError, ConnectionError, EOFError)
+
+
 class _Workers:
     """A process pool when it pays (many files, or an archive of many members), else plain map.
 
@@ -278,7 +283,16 @@ class _Workers:
         )
 
     def _restart(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        old = self.pool
+        # A broken pool stops its surviving workers with SIGTERM, which they ignore (see
+        # _worker_init): left alive they would wait for work forever, and so would the pool's
+        # manager thread and the interpreter's exit. They are killed (their files are read again
+        # by the caller). Taken before shutdown(), which forgets them.
+        survivors = list((getattr(old, "_processes", None) or {}).values())
+        for proc in survivors:
+            if proc.is_alive():
+                proc.kill()
+        old.shutdown(wait=False, cancel_futures=True)
         self.pool = self._start()
 
     def __enter__(self) -> _Workers:
@@ -295,7 +309,7 @@ class _Workers:
         with self._start(1) as one:
             try:
                 return one.submit(func, item).result()
-            except BrokenProcessPool:
+            except _POOL_DIED:
                 return crashed(item)
 
     def _windowed(self, func, items: Iterable, crashed, ordered: bool) -> Iterator:
@@ -341,9 +355,11 @@ class _Workers:
                 for fut in done_now:
                     item = pending.pop(fut)
                     try:
-                        yield fut.result()
-                    except BrokenProcessPool:
+                        result = fut.result()
+                    except _POOL_DIED:
                         broken.append(item)
+                    else:
+                        yield result
             if broken or unsent:
                 leftovers = [*broken, *pending.values(), *unsent]
                 if held is not None:
