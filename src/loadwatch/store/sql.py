@@ -357,6 +357,19 @@ CHECK_COLUMNS = (
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
 
 
+def _aware_starts(frame: pd.DataFrame) -> pd.DataFrame:
+    """`start_utc` as aware UTC timestamps: SQLite gives ISO text, PostgreSQL datetimes."""
+    import pandas as pd
+
+    start = frame["start_utc"]
+    frame["start_utc"] = (
+        pd.to_datetime(start, utc=True, format="ISO8601")
+        if start.dtype == object
+        else pd.to_datetime(start, utc=True)
+    )
+    return frame
+
+
 class SqlActivities:
     def __init__(self, db: SqlDb):
         self.db = db
@@ -367,7 +380,6 @@ class SqlActivities:
         """The athlete's activities, edits applied, with an aware UTC `start_utc` column.
 
         By default what counts: primary copies, not excluded; deleted runs never appear."""
-        import pandas as pd
 
         sql = f"SELECT {ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = ? AND deleted = ?"
         args: list[Any] = [athlete_id, False]
@@ -378,31 +390,18 @@ class SqlActivities:
             args.append(False)
         frame = self.db.frame(sql + " ORDER BY start_utc, id", args)
         frame["excluded"] = frame["excluded"].astype(bool)
-        start = frame["start_utc"]
-        frame["start_utc"] = (
-            pd.to_datetime(start, utc=True, format="ISO8601")
-            if start.dtype == object
-            else pd.to_datetime(start, utc=True)
-        )
-        return frame
+        return _aware_starts(frame)
 
     def counted_all(self) -> pd.DataFrame:
         """Every athlete's counted activities (primary, not excluded, not deleted), the columns
         the daily check needs, ordered by athlete then start: one query for a whole club."""
-        import pandas as pd
 
         sql = (
             f"SELECT {CHECK_COLUMNS} FROM activities WHERE deleted = ? AND duplicate_of IS NULL "
             "AND excluded = ? ORDER BY athlete_id, start_utc, id"
         )
         frame = self.db.frame(sql, [False, False])
-        start = frame["start_utc"]
-        frame["start_utc"] = (
-            pd.to_datetime(start, utc=True, format="ISO8601")
-            if start.dtype == object
-            else pd.to_datetime(start, utc=True)
-        )
-        return frame
+        return _aware_starts(frame)
 
     def needing_sport(self, athlete_id: int) -> list[tuple[int, str]]:
         """(id, source path) of the counted runs whose file did not say their sport."""
