@@ -105,3 +105,18 @@ def test_only_their_owners_import_these_libraries() -> None:
         for lib, owner in OWNERS.items():
             if lib in _imports(path):
                 assert rel.startswith(owner), f"{rel} imports {lib}; only {owner} may"
+
+
+def test_every_command_module_is_named_for_lazy_loading() -> None:
+    """`main.COMMAND_MODULES` says where each command lives; a command added to a module but
+    not named there would never load."""
+    import importlib
+    import pkgutil
+
+    import loadwatch.cli as cli_package
+    from loadwatch.cli.main import COMMAND_MODULES
+
+    for module in pkgutil.iter_modules(cli_package.__path__):
+        importlib.import_module(f"loadwatch.cli.{module.name}")
+    defined = {n: c.callback.__module__.rsplit(".", 1)[-1] for n, c in main.commands.items()}
+    assert {n: m for n, m in defined.items() if m != "main"} == COMMAND_MODULES

@@ -149,11 +149,9 @@ def check_athlete(
     outcome = AthleteOutcome(athlete.name, day, imported)
     result.athletes.append(outcome)
     # After the first check, alerts about days before the athlete's alert start can only be
-    # history: they are not worded again every morning. The first check words them all, so
-    # the ledger knows the past.
-    fixed = store.athletes.alerts_since(athlete.id, None)
-    since = ledger.cutoff(store, athlete.id, day, settings.rules.lookback_days) if fixed else None
-    found = rules.evaluate(analysis, settings.rules, since)
+    # history: they are not worded again every morning. The first check (no start yet) words
+    # them all, so the ledger knows the past.
+    found = rules.evaluate(analysis, settings.rules, store.athletes.alerts_since(athlete.id))
     if options.dry_run:
         limit = ledger.cutoff(store, athlete.id, day, settings.rules.lookback_days)
         to_send = [x for x in ledger.unseen(store, found) if x.day >= limit]
