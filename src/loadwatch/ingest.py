@@ -278,9 +278,18 @@ class _Workers:
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
             ctx.set_forkserver_preload(["__main__", "loadwatch.ingest", "loadwatch.importers.fit"])
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
         )
+        # Every worker now, before any work: left to itself the pool starts one on a submit, and
+        # a submit racing the pool's breakage (a worker killed) pickles a queue whose pipe the
+        # pool's manager thread is closing: the fork server then reads a half-sent request and
+        # dies with a traceback on the user's terminal, and the files retried after it are lost
+        # (CPython's terminate_broken closes the call queue's reader without the submit lock).
+        launch = getattr(pool, "_launch_processes", None)
+        if launch is not None:
+            launch()
+        return pool
 
     def _restart(self) -> None:
         old = self.pool
