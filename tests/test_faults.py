@@ -201,6 +201,16 @@ def test_no_worker_is_started_once_files_are_in_flight(monkeypatch) -> None:
     assert at_start == 2 and len(started) == 2, started
 
 
+def test_a_pool_never_given_a_file_leaves_no_worker_behind() -> None:
+    """Started with the pool, workers waited forever when no file came (every file unchanged):
+    they ignore SIGTERM, so `serve` kept them, and the interpreter's exit, joining them, hung."""
+    from loadwatch.ingest import _Workers
+
+    with _Workers(2, files=100, archives=False) as workers:
+        procs = list(workers.pool._processes.values())
+    assert len(procs) == 2 and not any(p.is_alive() for p in procs)
+
+
 def test_kill_9_of_a_check_leaves_no_worker_holding_the_lock(tmp_path: Path, run_files) -> None:
     """Workers inherited the check's lock file and kept it for minutes after kill -9 of the
     check (175 s measured); now they die with their parent and the next check runs at once."""

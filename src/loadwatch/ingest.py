@@ -289,6 +289,10 @@ class _Workers:
         launch = getattr(pool, "_launch_processes", None)
         if launch is not None:
             launch()
+            # A first (empty) task starts the manager thread, which alone tells the workers to
+            # exit at shutdown: a pool never given a file would keep them waiting (they ignore
+            # SIGTERM), and the interpreter's exit joins them.
+            pool.submit(_nothing, 0)
         return pool
 
     def _restart(self) -> None:
