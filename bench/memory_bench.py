@@ -2,9 +2,9 @@
 
     python bench/memory_bench.py
 
-A folder of files at (just under) their format's cap, FIT 12 MiB (chained runs), GPX 6 MiB, TCX
-16 MiB, three of each, plus 500 KiB FIT files (the native decoder's largest) and a hundred ordinary
-runs; then the real `loadwatch import`, its whole process tree sampled every 20 ms.
+A folder of files at (just under) their format's cap, FIT 12 MiB (chained runs), GPX 48 MiB
+(streamed), TCX 16 MiB, three of each, plus 500 KiB FIT files (the native decoder's largest) and a
+hundred ordinary runs; then the real `loadwatch import`, its whole process tree sampled every 20 ms.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import io
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -24,6 +25,8 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 from defusedxml import DefusedXmlException
+from gpxpy.geo import calculate_uphill_downhill
+from gpxpy.gpxfield import gpx_fields_from_xml
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
@@ -41,15 +44,36 @@ SPIKE_DETOUR_FACTOR = 3.0
 SPIKE_MIN_DETOUR_M = 40.0
 
 
-def read_gpx(data: bytes, path: str = "") -> list[Activity]:
+# gpxpy holds every point as objects, about 30 times the file in memory (a 6 MiB file: 186 MB).
+# Above this size the points are streamed: each is parsed by gpxpy's own field definitions as it
+# ends in the XML, then let go; gpxpy then reads what is left (tracks' names, metadata).
+GPXPY_MAX_BYTES = 2 * 2**20
+
+
+@dataclass
+class _Parsed:
+    """A GPX reduced to what the summary needs, whichever way it was read."""
+
+    segments: list[list[tuple]]  # per track segment: (epoch or None, lat, lon, ele, hr) points
+    gpx: gpxpy.gpx.GPX  # tracks' names and types, name, creator, routes (points may be gone)
+    waypoints: bool
+    dropped: int  # track points without a position
+
+
+def read_gpx(data: bytes, path: str = "", *, stream: bool | None = None) -> list[Activity]:
+    """`stream` (default: by size) reads the points one by one instead of as a gpxpy tree."""
     data = xml_start(data, path)
     check_depth(data, path)
+    if stream is None:
+        stream = len(data) > GPXPY_MAX_BYTES
+    return [_summary(_streamed(data, path) if stream else _tree(data, path), path)]
+
+
+def _tree(data: bytes, path: str) -> _Parsed:
     try:
         tree = SafeET.fromstring(data)  # refuses DTD entities before gpxpy (and maybe lxml) sees it
     except DefusedXmlException as e:
-        raise UnreadableFile(
-            path, f"GPX refused: XML entity or DTD tricks ({type(e).__name__})"
-        ) from e
+        raise _refused(path, e) from e
     except SafeET.ParseError as e:
         raise UnreadableFile(path, f"not well-formed XML ({e})") from e
     try:
@@ -59,19 +83,113 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     # A point without a position (an eTrex writes one now and then) would fail the whole file in
     # gpxpy: it is dropped, and said so.
     text, dropped = _TRKPT_WITHOUT_POSITION.subn("", text)
-    heart_rates = _heart_rates(tree)
+    heart_rates = _heart_rates(tree, _default_namespace(data))
     try:
         gpx = gpxpy.parse(io.StringIO(text))
     except Exception as e:  # gpxpy raises GPXException, but also ValueError from bad numbers
-        raise UnreadableFile(path, f"invalid GPX ({_one_line(e)})") from e
+        raise _invalid(path, e) from e
+    # Heart rate from the XML itself, point by point in document order: gpxpy drops the
+    # extensions of a file that says version="1.0" but uses the GPX 1.1 namespace.
+    all_points = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
+    if len(heart_rates) != len(all_points):
+        heart_rates = [0] * len(all_points)
+    hr = iter(heart_rates)
+    segments = [[_point(p, next(hr)) for p in seg.points] for t in gpx.tracks for seg in t.segments]
+    return _Parsed(segments, gpx, bool(gpx.waypoints), dropped)
 
-    segments = [seg for trk in gpx.tracks for seg in trk.segments if seg.points]
+
+def _streamed(data: bytes, path: str) -> _Parsed:
+    """The same reading as `_tree`, in memory that does not grow with the points.
+
+    Every track, route and waypoint point is handed to gpxpy's own parser for its kind as soon
+    as it is complete (so a bad value refuses the file as gpxpy would), then removed from the
+    tree; the skeleton left (tracks without points, metadata) is parsed by gpxpy at the end. As
+    gpxpy does, elements are read in the document's default namespace."""
+    prefix = _default_namespace(data)
+    open_: list = []  # the elements open around the current one, outermost first
+    version = ""  # gpxpy reads 1.1 as 1.1 and anything else as 1.0
+    segments: list[list[tuple]] = []
+    waypoints = False
+    dropped = 0
+    try:
+        for event, el in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
+            if prefix and el.tag.startswith(prefix):
+                el.tag = el.tag[len(prefix) :]
+            if event == "start":
+                if not open_:
+                    version = el.get("version", "")
+                elif el.tag == "trkseg" and len(open_) == 2 and open_[1].tag == "trk":
+                    segments.append([])
+                open_.append(el)
+                continue
+            open_.pop()
+            if el.tag == "trkpt" and [e.tag for e in open_[1:]] == ["trk", "trkseg"]:
+                if el.get("lat") is None and el.get("lon") is None:
+                    dropped += 1
+                else:
+                    p = gpx_fields_from_xml(gpxpy.gpx.GPXTrackPoint, el, version)
+                    segments[-1].append(_point(p, _point_hr(el)))
+                open_[-1].remove(el)  # by identity: the parser may have read further ahead
+            elif el.tag == "rtept" and [e.tag for e in open_[1:]] == ["rte"]:
+                gpx_fields_from_xml(gpxpy.gpx.GPXRoutePoint, el, version)
+                open_[-1].remove(el)
+            elif len(open_) == 1 and el.tag == "wpt":
+                gpx_fields_from_xml(gpxpy.gpx.GPXWaypoint, el, version)
+                waypoints = True
+                open_[-1].remove(el)
+            elif not open_:
+                gpx = gpx_fields_from_xml(gpxpy.gpx.GPX, el, version)
+    except DefusedXmlException as e:
+        raise _refused(path, e) from e
+    except SafeET.ParseError as e:
+        raise UnreadableFile(path, f"not well-formed XML ({e})") from e
+    except Exception as e:  # gpxpy's own errors, as `_tree` reports them
+        raise _invalid(path, e) from e
+    return _Parsed(segments, gpx, waypoints, dropped)
+
+
+def _point(p: gpxpy.gpx.GPXTrackPoint, hr: int) -> tuple:
+    return (
+        _epoch(p.time) if p.time is not None else None,
+        p.latitude,
+        p.longitude,
+        p.elevation,
+        hr,
+    )
+
+
+def _default_namespace(data: bytes) -> str:
+    """'{uri}' of the namespace gpxpy reads elements in (the first default one), or ''."""
+    m = _DEFAULT_NAMESPACE.search(data)
+    return "{" + m.group(2).decode("utf-8", "replace") + "}" if m else ""
+
+
+def _gain(segments: list[list[tuple]]) -> float | None:
+    """Climb as gpxpy counts it (after its 3-point smoothing), segment by segment."""
+    try:
+        up = sum(calculate_uphill_downhill([p[3] for p in seg])[0] or 0 for seg in segments)
+    except Exception:  # elevation is optional context; a track without it still counts
+        return None
+    return float(up) if up else None
+
+
+def _refused(path: str, e: Exception) -> UnreadableFile:
+    return UnreadableFile(path, f"GPX refused: XML entity or DTD tricks ({type(e).__name__})")
+
+
+def _invalid(path: str, e: Exception) -> UnreadableFile:
+    return UnreadableFile(path, f"invalid GPX ({_one_line(e)})")
+
+
+def _summary(parsed: _Parsed, path: str) -> Activity:
+    gpx = parsed.gpx
+    segments = [seg for seg in parsed.segments if seg]
     if not segments:
-        what = "a route" if gpx.routes else ("only waypoints" if gpx.waypoints else "no points")
+        what = "a route" if gpx.routes else ("only waypoints" if parsed.waypoints else "no points")
         raise NotAnActivity(path, f"not an activity: GPX track has {what}")
 
-    total_points = sum(len(s.points) for s in segments)
-    timed = sum(1 for s in segments for p in s.points if p.time is not None)
+    total_points = sum(len(s) for s in segments)
+    timed = sum(1 for s in segments for p in s if p[0] is not None)
     if timed == 0:
         raise UnreadableFile(path, "GPX track has no timestamps, so it cannot be placed on a day")
     if timed * 2 < total_points:
@@ -80,20 +198,12 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
             f"only {timed} of {total_points} GPX points have a time; the track is not a recording",
         )
 
-    # Heart rate from the XML itself, point by point in document order: gpxpy drops the
-    # extensions of a file that says version="1.0" but uses the GPX 1.1 namespace.
-    all_points = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
-    hr_of = (
-        {id(p): hr for p, hr in zip(all_points, heart_rates, strict=True)}
-        if len(heart_rates) == len(all_points)
-        else {}
-    )
     distance = moving = 0.0
     hist: Counter[int] = Counter()
     hr_values: list[int] = []
     starts, ends = [], []
     for seg in segments:
-        t, lat, lon, ele, hr = _clean(seg.points, hr_of)
+        t, lat, lon, hr = _clean(seg)
         if len(t) == 0:
             continue
         starts.append(t[0])
@@ -122,34 +232,27 @@ def read_gpx(data: bytes, path: str = "") -> list[Activity]:
     sport, sub_sport = infer(
         trk_type, name or gpx.name, gpx.creator, distance / moving if moving else None
     )
-    gain = None
-    try:
-        up, _down = gpx.get_uphill_downhill()
-        gain = float(up) if up else None
-    except Exception:  # elevation is optional context; a track without it still counts
-        gain = None
-    return [
-        Activity(
-            sport=sport,
-            sub_sport=sub_sport,
-            start_utc=datetime.fromtimestamp(start_ts, UTC),
-            distance_m=distance,
-            moving_s=moving,
-            elapsed_s=end_ts - start_ts,
-            source_format="gpx",
-            source_path=path,
-            avg_hr=mean_hr(dict(hist)),
-            max_hr=float(max(hr_values)) if hr_values else None,
-            elevation_gain_m=gain,
-            hr_histogram_s=dict(sorted(hist.items())),
-            distance_source="gps",
-            name=name,
-            notes=(f"{dropped} point{'s' if dropped > 1 else ''} without a position dropped",)
-            if dropped
-            else (),
-            device=(gpx.creator or None),
-        )
-    ]
+    dropped = parsed.dropped
+    return Activity(
+        sport=sport,
+        sub_sport=sub_sport,
+        start_utc=datetime.fromtimestamp(start_ts, UTC),
+        distance_m=distance,
+        moving_s=moving,
+        elapsed_s=end_ts - start_ts,
+        source_format="gpx",
+        source_path=path,
+        avg_hr=mean_hr(dict(hist)),
+        max_hr=float(max(hr_values)) if hr_values else None,
+        elevation_gain_m=_gain(parsed.segments),
+        hr_histogram_s=dict(sorted(hist.items())),
+        distance_source="gps",
+        name=name,
+        notes=(f"{dropped} point{'s' if dropped > 1 else ''} without a position dropped",)
+        if dropped
+        else (),
+        device=(gpx.creator or None),
+    )
 
 
 def _one_line(e: Exception) -> str:
@@ -163,60 +266,65 @@ def _epoch(dt: datetime) -> float:
     return dt.timestamp()
 
 
+_DEFAULT_NAMESPACE = re.compile(rb"""\sxmlns=(['"])([^'"]+)\1""")  # as gpxpy finds it
 _TRKPT_WITHOUT_POSITION = re.compile(
     r"<(?:\w+:)?trkpt(?![^>]*\blat=)(?![^>]*\blon=)[^>]*?(?:/>|>.*?</(?:\w+:)?trkpt>)", re.S
 )
 
 
-def _heart_rates(tree) -> list[int]:
-    """Each positioned track point's heart rate (0 where none), in document order."""
-    out = []
-    for el in tree.iter():
-        if el.tag.rsplit("}", 1)[-1] != "trkpt" or el.get("lat") is None or el.get("lon") is None:
-            continue
-        hr = 0
-        for child in el.iter():
-            tag = child.tag.rsplit("}", 1)[-1].lower()
-            if tag in ("hr", "heartrate") and child.text:
-                try:
-                    hr = int(float(child.text))
-                except ValueError:
-                    hr = 0
-                break
-        out.append(hr)
-    return out
+def _heart_rates(tree, ns: str) -> list[int]:
+    """Heart rate (0 where none) of each positioned track point gpxpy reads, in its order."""
+    return [
+        _point_hr(pt)
+        for trk in tree
+        if trk.tag in ("trk", ns + "trk")
+        for seg in trk
+        if seg.tag in ("trkseg", ns + "trkseg")
+        for pt in seg
+        if pt.tag in ("trkpt", ns + "trkpt")
+        and pt.get("lat") is not None
+        and pt.get("lon") is not None
+    ]
 
 
-def _clean(points, hr_of: dict[int, int]):
+def _point_hr(el) -> int:
+    """The first heart rate an extension of the point gives, 0 if none."""
+    for child in el.iter():
+        tag = child.tag.rsplit("}", 1)[-1].lower()
+        if tag in ("hr", "heartrate") and child.text:
+            try:
+                return int(float(child.text))
+            except ValueError:
+                return 0
+    return 0
+
+
+def _clean(points: list[tuple]):
     """Timed points in time order, with glitches (time backwards, impossible jumps) dropped."""
     t_out: list[float] = []
     lat_out: list[float] = []
     lon_out: list[float] = []
-    ele_out: list[float | None] = []
     hr_out: list[int] = []
-    for p in points:
-        if p.time is None or p.latitude is None or p.longitude is None:
+    for ts, lat, lon, _ele, hr in points:
+        if ts is None or lat is None or lon is None:
             continue
-        if not (-90 <= p.latitude <= 90 and -180 <= p.longitude <= 180):
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             continue
-        ts = _epoch(p.time)
         if t_out:
             dt = ts - t_out[-1]
             if dt <= 0:
                 continue
-            jump = _haversine_scalar(lat_out[-1], lon_out[-1], p.latitude, p.longitude)
+            jump = _haversine_scalar(lat_out[-1], lon_out[-1], lat, lon)
             if jump / dt > MAX_SPEED_MS:
                 continue
         t_out.append(ts)
-        lat_out.append(p.latitude)
-        lon_out.append(p.longitude)
-        ele_out.append(p.elevation if p.elevation is not None else np.nan)
-        hr_out.append(hr_of.get(id(p), 0))
+        lat_out.append(lat)
+        lon_out.append(lon)
+        hr_out.append(hr)
     return (
         np.asarray(t_out, dtype=float),
         np.asarray(lat_out, dtype=float),
         np.asarray(lon_out, dtype=float),
-        np.asarray(ele_out, dtype=float),
         np.asarray(hr_out, dtype=int),
     )
 
