@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,11 +51,31 @@ SPIKE_MIN_DETOUR_M = 40.0
 GPXPY_MAX_BYTES = 2 * 2**20
 
 
+class _Segment:
+    """One track segment's points as columns of doubles, NaN where a point has no value (8 bytes
+    a value: a long ultra's points as Python tuples took 40 MB)."""
+
+    __slots__ = ("t", "lat", "lon", "ele", "hr")
+
+    def __init__(self) -> None:
+        self.t, self.lat, self.lon, self.ele, self.hr = (array("d") for _ in range(5))
+
+    def add(self, p: gpxpy.gpx.GPXTrackPoint, hr: int) -> None:
+        self.t.append(_epoch(p.time) if p.time is not None else math.nan)
+        self.lat.append(p.latitude)
+        self.lon.append(p.longitude)
+        self.ele.append(p.elevation if p.elevation is not None else math.nan)
+        self.hr.append(hr)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
 @dataclass
 class _Parsed:
     """A GPX reduced to what the summary needs, whichever way it was read."""
 
-    segments: list[list[tuple]]  # per track segment: (epoch or None, lat, lon, ele, hr) points
+    segments: list[_Segment]
     gpx: gpxpy.gpx.GPX  # tracks' names and types, name, creator, routes (points may be gone)
     waypoints: bool
     dropped: int  # track points without a position
@@ -94,7 +115,12 @@ def _tree(data: bytes, path: str) -> _Parsed:
     if len(heart_rates) != len(all_points):
         heart_rates = [0] * len(all_points)
     hr = iter(heart_rates)
-    segments = [[_point(p, next(hr)) for p in seg.points] for t in gpx.tracks for seg in t.segments]
+    segments = []
+    for trk in gpx.tracks:
+        for seg in trk.segments:
+            segments.append(_Segment())
+            for p in seg.points:
+                segments[-1].add(p, next(hr))
     return _Parsed(segments, gpx, bool(gpx.waypoints), dropped)
 
 
@@ -108,7 +134,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
     prefix = _default_namespace(data)
     open_: list = []  # the elements open around the current one, outermost first
     version = ""  # gpxpy reads 1.1 as 1.1 and anything else as 1.0
-    segments: list[list[tuple]] = []
+    segments: list[_Segment] = []
     waypoints = False
     dropped = 0
     try:
@@ -119,7 +145,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
                 if not open_:
                     version = el.get("version", "")
                 elif el.tag == "trkseg" and len(open_) == 2 and open_[1].tag == "trk":
-                    segments.append([])
+                    segments.append(_Segment())
                 open_.append(el)
                 continue
             open_.pop()
@@ -128,7 +154,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
                     dropped += 1
                 else:
                     p = gpx_fields_from_xml(gpxpy.gpx.GPXTrackPoint, el, version)
-                    segments[-1].append(_point(p, _point_hr(el)))
+                    segments[-1].add(p, _point_hr(el))
                 open_[-1].remove(el)  # by identity: the parser may have read further ahead
             elif el.tag == "rtept" and [e.tag for e in open_[1:]] == ["rte"]:
                 gpx_fields_from_xml(gpxpy.gpx.GPXRoutePoint, el, version)
@@ -148,26 +174,19 @@ def _streamed(data: bytes, path: str) -> _Parsed:
     return _Parsed(segments, gpx, waypoints, dropped)
 
 
-def _point(p: gpxpy.gpx.GPXTrackPoint, hr: int) -> tuple:
-    return (
-        _epoch(p.time) if p.time is not None else None,
-        p.latitude,
-        p.longitude,
-        p.elevation,
-        hr,
-    )
-
-
 def _default_namespace(data: bytes) -> str:
     """'{uri}' of the namespace gpxpy reads elements in (the first default one), or ''."""
     m = _DEFAULT_NAMESPACE.search(data)
     return "{" + m.group(2).decode("utf-8", "replace") + "}" if m else ""
 
 
-def _gain(segments: list[list[tuple]]) -> float | None:
+def _gain(segments: list[_Segment]) -> float | None:
     """Climb as gpxpy counts it (after its 3-point smoothing), segment by segment."""
     try:
-        up = sum(calculate_uphill_downhill([p[3] for p in seg])[0] or 0 for seg in segments)
+        up = sum(
+            calculate_uphill_downhill([None if math.isnan(e) else e for e in seg.ele])[0] or 0
+            for seg in segments
+        )
     except Exception:  # elevation is optional context; a track without it still counts
         return None
     return float(up) if up else None
@@ -189,7 +208,7 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         raise NotAnActivity(path, f"not an activity: GPX track has {what}")
 
     total_points = sum(len(s) for s in segments)
-    timed = sum(1 for s in segments for p in s if p[0] is not None)
+    timed = sum(int(np.count_nonzero(~np.isnan(np.frombuffer(s.t)))) for s in segments)
     if timed == 0:
         raise UnreadableFile(path, "GPX track has no timestamps, so it cannot be placed on a day")
     if timed * 2 < total_points:
@@ -299,16 +318,11 @@ def _point_hr(el) -> int:
     return 0
 
 
-def _clean(points: list[tuple]):
+def _clean(seg: _Segment):
     """Timed points in time order, with glitches (time backwards, impossible jumps) dropped."""
-    t_out: list[float] = []
-    lat_out: list[float] = []
-    lon_out: list[float] = []
-    hr_out: list[int] = []
-    for ts, lat, lon, _ele, hr in points:
-        if ts is None or lat is None or lon is None:
-            continue
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    t_out, lat_out, lon_out, hr_out = (array("d") for _ in range(4))
+    for ts, lat, lon, hr in zip(seg.t, seg.lat, seg.lon, seg.hr, strict=True):
+        if math.isnan(ts) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             continue
         if t_out:
             dt = ts - t_out[-1]
@@ -322,10 +336,10 @@ def _clean(points: list[tuple]):
         lon_out.append(lon)
         hr_out.append(hr)
     return (
-        np.asarray(t_out, dtype=float),
-        np.asarray(lat_out, dtype=float),
-        np.asarray(lon_out, dtype=float),
-        np.asarray(hr_out, dtype=int),
+        np.frombuffer(t_out),
+        np.frombuffer(lat_out),
+        np.frombuffer(lon_out),
+        np.frombuffer(hr_out).astype(int),
     )
 
 
