@@ -265,11 +265,69 @@ def test_a_day_outside_any_history_is_one_line_not_minutes_of_cpu(ana, day: str)
 
 def test_a_file_too_large_for_its_format_is_refused_with_its_size(ana, tmp_path: Path) -> None:
     big = tmp_path / "huge.tcx"
-    big.write_bytes(tcx().encode() + b" " * (25 * 2**20))
+    big.write_bytes(tcx().encode() + b" " * (50 * 2**20))
     (tmp_path / "good.tcx").write_text(tcx(start="2026-10-05T07:00:00Z"))
     summary = _import(ana, tmp_path)
     assert summary["imported"] == 1
-    assert "TCX file of 25 MiB; refused" in summary["failed"][0]["reason"]
+    assert "TCX file of 50 MiB; refused" in summary["failed"][0]["reason"]
+
+
+def _day_long_gpx(hours: int) -> str:
+    points = "".join(
+        f'<trkpt lat="{46 + i * 0.00002:.6f}" lon="14.5"><ele>{300 + i % 500 * 0.2:.1f}</ele>'
+        f"<time>2026-10-03T{6 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z</time><extensions>"
+        f"<gpxtpx:TrackPointExtension><gpxtpx:hr>{130 + i % 20}</gpxtpx:hr><gpxtpx:cad>88"
+        f"</gpxtpx:cad></gpxtpx:TrackPointExtension></extensions></trkpt>\n"
+        for i in range(hours * 3600)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="Test" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+        f"<trk><name>Ultra</name><type>running</type><trkseg>{points}</trkseg></trk></gpx>"
+    )
+
+
+def _day_long_tcx(hours: int) -> str:
+    n = hours * 3600
+    points = "".join(
+        f"<Trackpoint><Time>2026-10-04T{6 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z</Time>"
+        f"<Position><LatitudeDegrees>{46 + i * 0.00002:.6f}</LatitudeDegrees><LongitudeDegrees>"
+        f"14.5</LongitudeDegrees></Position><AltitudeMeters>{300 + i % 500 * 0.2:.1f}"
+        f"</AltitudeMeters><DistanceMeters>{i * 2.2:.1f}</DistanceMeters><HeartRateBpm><Value>"
+        f"{130 + i % 20}</Value></HeartRateBpm><Cadence>88</Cadence></Trackpoint>\n"
+        for i in range(n)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase xmlns='
+        '"http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities><Activity '
+        'Sport="Running"><Id>2026-10-04T06:00:00Z</Id><Lap StartTime="2026-10-04T06:00:00Z">'
+        f"<TotalTimeSeconds>{n - 1}</TotalTimeSeconds><DistanceMeters>{(n - 1) * 2.2:.1f}"
+        f"</DistanceMeters><Track>{points}</Track></Lap></Activity></Activities>"
+        "</TrainingCenterDatabase>"
+    )
+
+
+def test_an_ultras_gpx_and_tcx_are_imported_not_refused(sqlite_cli, tmp_path: Path) -> None:
+    """A 10-hour GPX (8 MB) and a 16-hour TCX (18 MB) were refused as too large (caps of 6 and
+    16 MiB, set by what a whole tree of their points cost); both are now read as streams. (The
+    readers' business: one store is enough.)"""
+    ana = sqlite_cli
+    ana("athletes", "add", "ana")
+    folder = tmp_path / "ultra"
+    folder.mkdir()
+    (folder / "ultra.gpx").write_text(_day_long_gpx(10))
+    (folder / "ultra.tcx").write_text(_day_long_tcx(16))
+    assert (folder / "ultra.gpx").stat().st_size > 6 * 2**20
+    assert (folder / "ultra.tcx").stat().st_size > 16 * 2**20
+    summary = _import(ana, folder)
+    assert summary["failed"] == [] and summary["imported"] == 2
+    gpx, tcx_run = sorted(ana.json("activities"), key=lambda a: a["source"])
+    assert gpx["elapsed_s"] == gpx["moving_s"] == 10 * 3600 - 1
+    assert gpx["distance_m"] == pytest.approx((10 * 3600 - 1) * 2.2239, rel=1e-3)  # 0.00002 deg
+    assert gpx["avg_hr"] == pytest.approx(139.5, abs=0.01) and gpx["name"] == "Ultra"
+    assert tcx_run["distance_m"] == pytest.approx((16 * 3600 - 1) * 2.2)
+    assert tcx_run["elapsed_s"] == 16 * 3600 - 1 and tcx_run["elevation_gain_m"] > 0
 
 
 def test_eight_processes_creating_one_database_at_once(tmp_path: Path) -> None:

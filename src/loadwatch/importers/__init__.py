@@ -19,10 +19,10 @@ from ..model import Activity
 ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 # What a format may weigh before decoding it would cost more memory than an import may use
 # (under 300 MB for a whole batch). Measured peaks of one file at its cap: FIT 12 MiB about
-# 150 MB (fitdecode, streamed), GPX 48 MiB about 180 MB (points streamed above 2 MiB, see gpx.py),
-# TCX 16 MiB about 105 MB. Real files are smaller: a 24-hour FIT at 1 Hz is about 5 MB, 24 hours
-# of GPX with heart rate and cadence about 19 MB. A larger file is refused with its size.
-FORMAT_LIMITS = {"fit": 12 * 2**20, "gpx": 48 * 2**20, "tcx": 16 * 2**20}
+# 150 MB (fitdecode, streamed), GPX 48 MiB about 140 MB and TCX 48 MiB about 80 MB (both read as
+# streams). Real files are smaller: a 24-hour FIT at 1 Hz is about 5 MB, the same day as GPX with
+# heart rate and cadence about 20 MB, as TCX about 34 MB. A larger file is refused with its size.
+FORMAT_LIMITS = {"fit": 12 * 2**20, "gpx": 48 * 2**20, "tcx": 48 * 2**20}
 # Files above this are decoded one at a time (ingest.py): two at their caps would pass 300 MB.
 HEAVY_BYTES = 2**20
 MAX_FILE_BYTES = max(FORMAT_LIMITS.values())

@@ -1,7 +1,13 @@
-"""TCX (Garmin Training Center) files: lap totals are the device's own, trackpoints give heart rate."""
+"""TCX (Garmin Training Center) files: lap totals are the device's own, trackpoints give heart rate.
+
+Read as a stream (standard-library XML behind defusedxml): each trackpoint is reduced to its time,
+heart rate and altitude as it ends and then let go, so a day-long recording (about 34 MB) costs
+its laps, not a tree of every point (a whole tree took five times the file)."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -39,78 +45,119 @@ def _float(el, path: str) -> float | None:
 def read_tcx(data: bytes, path: str = "") -> list[Activity]:
     try:
         check_depth(data, path)
-        root = SafeET.fromstring(xml_start(data, path))
+        return _read(xml_start(data, path), path)
     except DefusedXmlException as e:
         raise UnreadableFile(
             path, f"TCX refused: XML entity or DTD tricks ({type(e).__name__})"
         ) from e
     except SafeET.ParseError as e:
         raise UnreadableFile(path, f"not well-formed XML ({e})") from e
-    if not root.tag.endswith("TrainingCenterDatabase"):
-        raise UnreadableFile(path, f"not a TCX file (root element {root.tag!r})")
 
+
+@dataclass
+class _Points:
+    """What an activity's trackpoints say, in document order."""
+
+    hr: list[tuple[float, int]] = field(default_factory=list)  # (epoch, bpm)
+    altitudes: list[float] = field(default_factory=list)
+    last: float | None = None  # the latest trackpoint time
+
+
+def _read(data: bytes, path: str) -> list[Activity]:
     activities = []
-    for index, act in enumerate(root.iter(f"{NS}Activity")):
-        laps = act.findall(f"{NS}Lap")
-        if not laps:
+    open_: list = []  # the elements open around the current one, outermost first
+    points = _Points()
+    index = -1
+    for event, el in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":
+            if not open_ and not el.tag.endswith("TrainingCenterDatabase"):
+                raise UnreadableFile(path, f"not a TCX file (root element {el.tag!r})")
+            if el.tag == f"{NS}Activity":
+                index += 1
+                points = _Points()
+            open_.append(el)
             continue
-        start = _time(act.findtext(f"{NS}Id")) or _time(laps[0].get("StartTime"))
-        if start is None:
-            raise UnreadableFile(path, f"TCX activity {index} has no start time")
-        distance = moving = 0.0
-        hr_weighted = hr_time = 0.0
-        max_hr = None
-        points: list[tuple[float, int]] = []
-        altitudes: list[float] = []
-        last_end = start.timestamp()
-        for lap in laps:
-            lap_s = _float(lap, f"{NS}TotalTimeSeconds") or 0.0
-            distance += _float(lap, f"{NS}DistanceMeters") or 0.0
-            moving += lap_s
-            avg = _float(lap, f"{NS}AverageHeartRateBpm/{NS}Value")
-            if avg:
-                hr_weighted += avg * lap_s
-                hr_time += lap_s
-            mx = _float(lap, f"{NS}MaximumHeartRateBpm/{NS}Value")
-            if mx:
-                max_hr = max(max_hr or 0.0, mx)
-            lap_start = _time(lap.get("StartTime"))
-            if lap_start:
-                last_end = max(last_end, lap_start.timestamp() + lap_s)
-            for tp in lap.iter(f"{NS}Trackpoint"):
-                t = _time(tp.findtext(f"{NS}Time"))
-                if t is None:
-                    continue
-                last_end = max(last_end, t.timestamp())
-                hr = _float(tp, f"{NS}HeartRateBpm/{NS}Value")
-                if hr:
-                    points.append((t.timestamp(), int(hr)))
-                alt = _float(tp, f"{NS}AltitudeMeters")
-                if alt is not None:
-                    altitudes.append(alt)
-        sport_attr = (act.get("Sport") or "other").lower()
-        activities.append(
-            Activity(
-                sport=_SPORTS.get(sport_attr, sport_attr),
-                sub_sport=None,
-                start_utc=start,
-                distance_m=distance,
-                moving_s=moving,
-                elapsed_s=max(last_end - start.timestamp(), moving),
-                source_format="tcx",
-                source_path=path,
-                session_index=index,
-                avg_hr=(hr_weighted / hr_time) if hr_time else None,
-                max_hr=max_hr,
-                elevation_gain_m=_gain(altitudes),
-                hr_histogram_s=hr_histogram(points),
-                distance_source="laps",  # TCX totals are the sum of the laps' DistanceMeters
-                device=_creator(act),
-            )
-        )
+        open_.pop()
+        if el.tag == f"{NS}Trackpoint":
+            if _in_lap(open_):
+                _add(points, el)
+            if open_:
+                open_[-1].remove(el)  # by identity: the parser may have read further ahead
+        elif el.tag == f"{NS}Activity":
+            act = _activity(el, index, points, path)
+            if act is not None:
+                activities.append(act)
     if not activities:
         raise NotAnActivity(path, "not an activity: TCX file has no activity with laps (a course?)")
     return activities
+
+
+def _in_lap(open_: list) -> bool:
+    """Inside a lap of an activity (where a tree reader's `activity/Lap//Trackpoint` looks)."""
+    pairs = zip(open_, open_[1:], strict=False)
+    return any(a.tag == f"{NS}Activity" and b.tag == f"{NS}Lap" for a, b in pairs)
+
+
+def _add(points: _Points, tp) -> None:
+    t = _time(tp.findtext(f"{NS}Time"))
+    if t is None:
+        return
+    ts = t.timestamp()
+    points.last = ts if points.last is None else max(points.last, ts)
+    hr = _float(tp, f"{NS}HeartRateBpm/{NS}Value")
+    if hr:
+        points.hr.append((ts, int(hr)))
+    alt = _float(tp, f"{NS}AltitudeMeters")
+    if alt is not None:
+        points.altitudes.append(alt)
+
+
+def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
+    """An activity from its laps' totals (the device's own) and its trackpoints."""
+    laps = act.findall(f"{NS}Lap")
+    if not laps:
+        return None
+    start = _time(act.findtext(f"{NS}Id")) or _time(laps[0].get("StartTime"))
+    if start is None:
+        raise UnreadableFile(path, f"TCX activity {index} has no start time")
+    distance = moving = 0.0
+    hr_weighted = hr_time = 0.0
+    max_hr = None
+    last_end = start.timestamp()
+    if points.last is not None:
+        last_end = max(last_end, points.last)
+    for lap in laps:
+        lap_s = _float(lap, f"{NS}TotalTimeSeconds") or 0.0
+        distance += _float(lap, f"{NS}DistanceMeters") or 0.0
+        moving += lap_s
+        avg = _float(lap, f"{NS}AverageHeartRateBpm/{NS}Value")
+        if avg:
+            hr_weighted += avg * lap_s
+            hr_time += lap_s
+        mx = _float(lap, f"{NS}MaximumHeartRateBpm/{NS}Value")
+        if mx:
+            max_hr = max(max_hr or 0.0, mx)
+        lap_start = _time(lap.get("StartTime"))
+        if lap_start:
+            last_end = max(last_end, lap_start.timestamp() + lap_s)
+    sport_attr = (act.get("Sport") or "other").lower()
+    return Activity(
+        sport=_SPORTS.get(sport_attr, sport_attr),
+        sub_sport=None,
+        start_utc=start,
+        distance_m=distance,
+        moving_s=moving,
+        elapsed_s=max(last_end - start.timestamp(), moving),
+        source_format="tcx",
+        source_path=path,
+        session_index=index,
+        avg_hr=(hr_weighted / hr_time) if hr_time else None,
+        max_hr=max_hr,
+        elevation_gain_m=_gain(points.altitudes),
+        hr_histogram_s=hr_histogram(points.hr),
+        distance_source="laps",  # TCX totals are the sum of the laps' DistanceMeters
+        device=_creator(act),
+    )
 
 
 def _creator(act) -> str | None:
