@@ -128,6 +128,43 @@ def test_same_outing_from_two_sources_is_kept_once_preferring_the_device(store) 
     assert (again.primary, again.duplicates) == (0, 1)
 
 
+@pytest.mark.parametrize("second", ["the same bytes", "another file of the outing"])
+def test_two_imports_saving_one_outing_at_once_keep_it_once(db_url: str, store, second) -> None:
+    """Two imports at once (a cron check and the user's import; two PostgreSQL workers): each
+    looked for the outing before the other committed, so on PostgreSQL both stored it as primary
+    (its distance counted twice: a false spike) or the second failed on the unique key. A save
+    now waits for any other save of the same athlete (SQLite's single writer always did)."""
+    import threading
+
+    a = store.athletes.add("ana")
+    other_run = (
+        run(T0, 10.0, digest="f", fmt="fit")
+        if second == "the same bytes"
+        else run(T0 + timedelta(seconds=30), 10.1, digest="g", fmt="gpx")
+    )
+    outcome: list = []
+
+    def second_import() -> None:  # another process's connection (SQLite's stay in their thread)
+        try:
+            with open_store(db_url) as other:
+                path = "/watch/" + other_run.content_hash
+                outcome.append(save(other, a.id, other_run, path=path))
+        except Exception as e:  # the failure is the finding
+            outcome.append(e)
+
+    thread = threading.Thread(target=second_import)
+    with store.transaction():
+        save(store, a.id, run(T0, 10.0, digest="f", fmt="fit"), path="/export/f")
+        thread.start()
+        thread.join(timeout=1.0)  # it must wait for this save, not decide without it
+    thread.join()
+    assert not isinstance(outcome[0], Exception), outcome[0]
+    assert (outcome[0].primary, outcome[0].duplicates) == (0, 1)
+    assert len(store.activities.frame(a.id)) == 1
+    everything = store.activities.frame(a.id, include_duplicates=True)
+    assert len(everything) == (1 if second == "the same bytes" else 2)
+
+
 def test_shoes_defaults_assign_retire(store) -> None:
     a = store.athletes.add("ana", tz="Europe/Berlin")
     road = store.shoes.add(a.id, "Road", 50_000, default_for="running")

@@ -17,8 +17,10 @@ from ..errors import LockBusy, StoreError
 from .migrate import Migration, migrate, script
 from .sql import SqlDb, SqlStore
 
-# Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name).
+# Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
+# (ATHLETE_LOCK_SPACE, athlete id) while a transaction stores an athlete's runs.
 LOCK_SPACE = 0x6C77  # "lw"
+ATHLETE_LOCK_SPACE = 0x6C78
 
 
 def _m0001_initial(db: SqlDb) -> None:
@@ -187,6 +189,10 @@ class PostgresDb(SqlDb):
 
     def close(self) -> None:
         self.conn.close()
+
+    def hold_athlete(self, athlete_id: int) -> None:
+        # Released at commit or rollback, also when the connection dies.
+        self.execute("SELECT pg_advisory_xact_lock(?, ?)", (ATHLETE_LOCK_SPACE, athlete_id))
 
 
 class PostgresStore(SqlStore):

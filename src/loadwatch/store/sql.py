@@ -77,6 +77,14 @@ class SqlDb(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def hold_athlete(self, athlete_id: int) -> None:
+        """Inside a transaction: wait until no other transaction is storing runs of this athlete.
+
+        Whether an outing is new or a twin is decided by reading what is stored; two imports at
+        once (a cron check and the user) must not both decide before either has written. SQLite
+        has one writer at a time already; PostgreSQL takes a lock."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A write transaction; a nested call joins the one already open."""
@@ -584,6 +592,7 @@ class SqlActivities:
         """A run without a file; the same outing from a file later takes over (and keeps any
         edit). Returns the new id."""
         with self.db.transaction():
+            self.db.hold_athlete(athlete_id)
             self.insert(athlete_id, None, act, shoes)
             return int(
                 self.db.scalar(
@@ -725,6 +734,7 @@ class SqlFiles:
         primary = duplicates = 0
         gear = gear or {}
         with self.db.transaction():
+            self.db.hold_athlete(athlete_id)
             before = self.db.one(
                 "SELECT id, content_hash, status FROM imported_files WHERE athlete_id = ? AND path = ?",
                 (athlete_id, path),

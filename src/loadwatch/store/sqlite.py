@@ -264,6 +264,9 @@ class SqliteDb(SqlDb):
     def close(self) -> None:
         self.conn.close()
 
+    def hold_athlete(self, athlete_id: int) -> None:
+        pass  # BEGIN IMMEDIATE: no other transaction writes until this one ends
+
 
 def _cannot_write(path: Path) -> bool:
     """The file or its folder refuses writes (mode, owner or a read-only mount)."""
