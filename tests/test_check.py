@@ -275,6 +275,10 @@ def test_workers_share_the_athletes_and_send_each_alert_exactly_once(
         f'inbox = "{tmp_path / "inbox"}"\n'
         for n in names
     )
+    everyone = ", ".join(f'"{n}"' for n in ["ana", *names])
+    extra += (
+        f'\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\nathletes = [{everyone}]\n'
+    )
     cfg = write_config(tmp_path, smtp.config(), extra)
     cmd = [
         *(sys.executable, "-m", "loadwatch", "--db", db_url, "--config", str(cfg)),
@@ -292,7 +296,11 @@ def test_workers_share_the_athletes_and_send_each_alert_exactly_once(
     subprocess.run(cmd, env=env, check=True, timeout=120)  # a straggler finds nothing new
     time.sleep(0.5)
     recipients = sorted(r for _, rcpt in smtp.inbox.envelopes for r in rcpt)
-    assert recipients == sorted(f"{n}@example.com" for n in ["ana", *names])
+    assert recipients == sorted(f"{n}@example.com" for n in ["ana", *names, "carla"])
+    # One digest, built once every worker was done: it saw all six alerts (the first worker out
+    # of athletes used to send it while the others were still importing theirs).
+    (digest,) = [m for m in smtp.messages if m["To"] == "carla@example.com"]
+    assert digest["Subject"] == "loadwatch daily digest: 6 of 6 athletes need a look"
     ledger = _ledger(db_url)
     sent = sorted(k.split(":")[1] for k, v in ledger.items() if v == ("sent", 1))
     assert len(sent) == 6 and len(set(sent)) == 6  # one spike alert per athlete, sent once

@@ -296,3 +296,34 @@ def test_workers_share_the_athletes_each_exactly_once(db_url: str, store) -> Non
     assert claimed == ids and out.empty()
     # A later run (started after these checks) hands every athlete out again.
     assert sorted(store.claim_athletes(ids, datetime.now(UTC) + timedelta(seconds=1))) == ids
+
+
+@pytest.mark.parametrize("first_worker", ["finishes", "dies"])
+def test_a_worker_waits_for_the_athlete_another_is_checking(db_url, store, first_worker) -> None:
+    """Before a coach's digest, a worker that ran out of athletes waits for those other workers
+    are still checking (a digest sent meanwhile showed them as of yesterday); an athlete a dead
+    worker let go comes back to be checked."""
+    import threading
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one worker: the check lock's holder takes every athlete")
+    athlete = store.athletes.add("ana").id
+    started = datetime.now(UTC)
+    claims = store.claim_athletes([athlete], started)
+    assert next(claims) == athlete  # this worker is checking ana
+    waited: list = []
+
+    def other_worker() -> None:
+        with open_store(db_url) as other:
+            waited.append(other.wait_for_claims([athlete], started))
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    thread.join(timeout=1.0)
+    assert thread.is_alive() and waited == []  # it cannot know yet: ana is being checked
+    if first_worker == "finishes":
+        assert list(claims) == []  # ana checked, nobody left
+    else:
+        claims.close()  # killed while checking ana: the claim is let go, ana unchecked
+    thread.join(timeout=30)
+    assert waited == ([[]] if first_worker == "finishes" else [[athlete]])

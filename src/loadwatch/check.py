@@ -333,9 +333,18 @@ def run_check(
         if worker or athlete is not None:
             # A worker claims one athlete at a time (imported, checked and mailed under its
             # claim), and one athlete is one: each the old way.
-            for athlete_id in store.claim_athletes(list(by_id), now):
-                a = by_id[athlete_id]
-                analyses[a.name] = check_athlete(store, settings, a, now, options, mailer, result)
+            digests = worker and with_digests and athlete is None and bool(settings.coaches)
+            while True:
+                for athlete_id in store.claim_athletes(list(by_id), now):
+                    a = by_id[athlete_id]
+                    analyses[a.name] = check_athlete(
+                        store, settings, a, now, options, mailer, result
+                    )
+                # A digest must see every athlete checked: wait for those other workers are on
+                # (a digest sent meanwhile showed them as of yesterday); any a dead worker let
+                # go are checked here.
+                if not digests or not store.wait_for_claims(list(by_id), now):
+                    break
         else:
             # The whole club under the check lock: every inbox first, then one vectorised pass
             # over everyone's runs, then each athlete's rules, ledger and email.

@@ -161,4 +161,9 @@ class Store(Protocol):
         not again to a worker once checked after `started_utc`."""
         ...
 
+    def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]:
+        """Wait until no other worker is checking any of these athletes; those still not checked
+        since `started_utc` (let go by a worker that died) are returned, to be claimed."""
+        ...
+
     def close(self) -> None: ...

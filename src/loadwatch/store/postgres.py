@@ -248,3 +248,13 @@ class PostgresStore(SqlStore):
                     )
         finally:
             claims.close()
+
+    def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]:
+        # FOR SHARE waits for each claim row another worker holds; once it is let go the row
+        # is read again, and a checked athlete no longer matches.
+        rows = self.db.rows(
+            "SELECT athlete_id FROM check_claims WHERE athlete_id = ANY(?) "
+            "AND (checked_utc IS NULL OR checked_utc < ?) ORDER BY athlete_id FOR SHARE",
+            (list(athlete_ids), started_utc),
+        )
+        return [int(r[0]) for r in rows]

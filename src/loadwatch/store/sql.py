@@ -965,6 +965,9 @@ class SqlStore(ABC):
         self, athlete_ids: Sequence[int], started_utc: datetime
     ) -> Iterator[int]: ...
 
+    @abstractmethod
+    def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]: ...
+
     def close(self) -> None:
         self.db.close()
 

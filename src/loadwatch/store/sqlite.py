@@ -337,3 +337,6 @@ class SqliteStore(SqlStore):
             return
         with self.lock("check"):
             yield from athlete_ids
+
+    def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]:
+        return []  # the one worker that held the check lock took every athlete
