@@ -111,9 +111,9 @@ def _tree(data: bytes, path: str) -> _Parsed:
         raise _invalid(path, e) from e
     # Heart rate from the XML itself, point by point in document order: gpxpy drops the
     # extensions of a file that says version="1.0" but uses the GPX 1.1 namespace.
-    all_points = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
-    if len(heart_rates) != len(all_points):
-        heart_rates = [0] * len(all_points)
+    points = sum(len(seg.points) for trk in gpx.tracks for seg in trk.segments)
+    if len(heart_rates) != points:
+        heart_rates = [0] * points
     hr = iter(heart_rates)
     segments = []
     for trk in gpx.tracks:
