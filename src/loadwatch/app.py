@@ -77,9 +77,13 @@ class App:
         config: str | None = None,
         clock: Clock = utc_now,
         settings: Settings | None = None,
+        locations: Locations | None = None,
     ) -> App:
-        """Open the database the flags, environment or config name, with the config synced."""
-        locations = resolve(db, config)
+        """Open the database the flags, environment or config name, with the config synced.
+
+        `locations` (as the CLI resolved them) keep where the database came from: a default path
+        passed as `db` would read as --db and hide the config's `store.database`."""
+        locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
         app = cls(open_store(database_url(locations, settings)), settings, clock)
         if settings.athletes:

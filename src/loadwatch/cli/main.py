@@ -44,8 +44,7 @@ class Context:
         if self._app is None:
             from ..app import App
 
-            loc = self.locations
-            self._app = App.open(loc.database, str(loc.config), settings=self.settings)
+            self._app = App.open(settings=self.settings, locations=self.locations)
         return self._app
 
     def close(self) -> None:
@@ -166,8 +165,12 @@ def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) ->
 @pass_context
 def paths(obj: Context) -> None:
     """Show where the database and the config file live."""
+    from ..app import database_url
+
     loc = obj.locations
-    click.echo(f"database: {loc.database}  ({loc.database_from})")
+    database = database_url(loc, obj.settings)
+    origin = loc.database_from if database == loc.database else "config store.database"
+    click.echo(f"database: {database}  ({origin})")
     click.echo(
         f"config:   {loc.config}  ({loc.config_from}{'' if loc.config.exists() else ', not present'})"
     )
