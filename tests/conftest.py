@@ -87,6 +87,20 @@ def sqlite_cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "lw.db")
 
 
+# The environment variable the test configs name for the SMTP password (see smtp_server.py).
+ENV = "LW_TEST_SMTP_PASSWORD"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path):
+    """A real SMTP server (aiosmtpd, STARTTLS and AUTH) on 127.0.0.1 for one test."""
+    from .smtp_server import SmtpServer
+
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def ana(cli: Cli) -> Cli:
     cli("athletes", "add", "ana", "--email", "ana@example.com", "--tz", "Europe/Berlin")

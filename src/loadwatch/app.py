@@ -30,6 +30,7 @@ from .model import (
     Shoe,
     sport_name,
 )
+from .names import email_problem, name_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
 
@@ -55,6 +56,11 @@ def read_settings(locations: Locations) -> Settings:
             "", f"no config file at {locations.config} (from {locations.config_from})"
         )
     return load_settings(locations.config)
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise UsageError(problem)
 
 
 def database_url(locations: Locations, settings: Settings) -> str:
@@ -154,6 +160,9 @@ class App:
         sex: str | None = None,
         update: bool = False,
     ) -> Athlete:
+        _refuse(name_problem(name, "athlete's name"))
+        if email is not None:
+            _refuse(email_problem(email))
         return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update)
 
     def today(self, athlete: Athlete) -> date:
@@ -293,6 +302,8 @@ class App:
         name: str | None = None,
     ) -> int:
         """A run without a file (a treadmill session, a watch left at home)."""
+        if name is not None:
+            _refuse(name_problem(name, "run's name"))
         local = datetime.combine(day, start, ZoneInfo(athlete.tz))
         offset = local.utcoffset()
         act = Activity(
@@ -359,7 +370,7 @@ class App:
         day = as_of or self.today(athlete)
         found = rules.evaluate(self.analysis(athlete, day), self.settings.rules)
         limit = ledger.cutoff(self.store, athlete.id, day, self.settings.rules.lookback_days)
-        new = [x for x in ledger.unseen(self.store, found) if x.day >= limit]
+        new = [x for x in ledger.unseen(self.store, found) if ledger.is_news(x, limit)]
         return ledger.pending(self.store, athlete.id) + new
 
     # -- shoes ------------------------------------------------------------------------------
@@ -373,6 +384,7 @@ class App:
         default_for: str | None = None,
         update: bool = False,
     ) -> Shoe:
+        _refuse(name_problem(name, "shoe's name"))
         return self.store.shoes.add(
             athlete.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, default_for, update
         )

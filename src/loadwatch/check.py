@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from . import ledger, rules
 from .analysis import Analysis, analyse, analyse_many
 from .config import CoachConfig, Settings
-from .errors import SendFailed, SmtpRefusesUs, SmtpUnavailable
+from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
 from .model import Alert, Athlete, ImportSummary
@@ -154,7 +154,7 @@ def check_athlete(
     found = rules.evaluate(analysis, settings.rules, store.athletes.alerts_since(athlete.id))
     if options.dry_run:
         limit = ledger.cutoff(store, athlete.id, day, settings.rules.lookback_days)
-        to_send = [x for x in ledger.unseen(store, found) if x.day >= limit]
+        to_send = [x for x in ledger.unseen(store, found) if ledger.is_news(x, limit)]
         outcome.new_alerts = len(to_send)
     else:
         recorded = ledger.record(store, athlete.id, found, day, settings.rules.lookback_days)
@@ -337,9 +337,10 @@ def run_check(
             while True:
                 for athlete_id in store.claim_athletes(list(by_id), now):
                     a = by_id[athlete_id]
-                    analyses[a.name] = check_athlete(
-                        store, settings, a, now, options, mailer, result
-                    )
+                    with _on_its_own(a.name, result):
+                        analyses[a.name] = check_athlete(
+                            store, settings, a, now, options, mailer, result
+                        )
                 # A digest must see every athlete checked: wait for those other workers are on
                 # (a digest sent meanwhile showed them as of yesterday); any a dead worker let
                 # go are checked here.
@@ -355,17 +356,36 @@ def run_check(
             passed = analyse_all(store, athletes, now, options)
             for athlete_id in store.claim_athletes(list(by_id), now):
                 a = by_id[athlete_id]
-                analyses[a.name] = check_athlete(
-                    store, settings, a, now, options, mailer, result, passed[a.id], imported[a.id]
-                )
+                with _on_its_own(a.name, result):
+                    analyses[a.name] = check_athlete(
+                        store, settings, a, now, options, mailer, result, passed[a.id],
+                        imported[a.id],
+                    )  # fmt: skip
         if with_digests and athlete is None and not result.temporary_failure:
             for coach in settings.coaches:
-                with _digest_claim(store, coach.name, worker) as mine:
+                with (
+                    _digest_claim(store, coach.name, worker) as mine,
+                    _on_its_own(f"digest for {coach.name}", result),
+                ):
                     if mine:
                         send_digest(store, settings, coach, now, options, mailer, result, analyses)
                 if result.temporary_failure:
                     break
     return result
+
+
+@contextmanager
+def _on_its_own(who: str, result: CheckResult) -> Iterator[None]:
+    """One athlete's (or digest's) unexpected failure is reported and the others go on: a name
+    that broke an email header once stopped every alert of the club, every morning. loadwatch's
+    own errors concern the whole check (the config, the SMTP server refusing loadwatch itself)
+    and still end it."""
+    try:
+        yield
+    except LoadwatchError:
+        raise
+    except Exception as e:
+        result.problems.append(f"{who}: unexpected {type(e).__name__}: {e}")
 
 
 @contextmanager

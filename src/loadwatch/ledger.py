@@ -32,6 +32,12 @@ def cutoff(
     return store.athletes.alerts_since(athlete_id, first if fix else None) or first
 
 
+def is_news(alert: Alert, limit: date) -> bool:
+    """An event from the athlete's alert start on, or a state that still holds: a shoe that
+    came in at 963 of 800 km is worn out today, however long ago it crossed the distance."""
+    return alert.day >= limit or alert.ongoing
+
+
 def _known(store: Store, alerts: list[Alert]) -> set[str]:
     keys = [k for a in alerts for k in (a.key, *a.aliases)]
     return store.ledger.known_keys(keys) if keys else set()
@@ -54,7 +60,7 @@ def record(
     limit = cutoff(store, athlete_id, as_of, lookback_days, fix=True)
     known = _known(store, alerts)
     rows = [
-        (a, "pending" if a.day >= limit and not known.intersection(a.aliases) else "known")
+        (a, "pending" if is_news(a, limit) and not known.intersection(a.aliases) else "known")
         for a in alerts
     ]
     inserted = store.ledger.insert(athlete_id, rows)

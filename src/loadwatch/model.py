@@ -221,6 +221,9 @@ class Alert:
     numbers: dict = field(default_factory=dict)
     # Keys an earlier loadwatch gave the same alert: if the ledger knows one, this one is history.
     aliases: tuple[str, ...] = ()
+    # A state that holds today (a worn-out shoe), not an event of a past day: news on the first
+    # check even when it began before the lookback (see ledger.is_news).
+    ongoing: bool = False
 
 
 @dataclass(frozen=True)

@@ -417,12 +417,14 @@ def digest_row(
         for s in analysis.shoes
         if not s.retired and s.km >= 0.9 * s.warn_km
     ]
+    # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
+    worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
     flags = sorted(
         {
             FLAG_RULES.get(e.alert.rule, "shoe" if e.alert.rule.startswith("shoe") else "")
             for e in open_alerts
         }
-        - {""}
+        | ({"shoe"} if worn else set()) - {""}
     )
     weeks = d.weeks.tail(12)
     h = headroom_for(analysis, rules)

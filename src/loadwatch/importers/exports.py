@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
+from ..names import cleaned
 from . import ACTIVITY_SUFFIXES, content_hash, read_bytes
 from .archives import ArchiveRefused, SafeZip
 from .checks import check
@@ -169,8 +170,10 @@ def _strava_shoes(zf: SafeZip, prefix: str) -> list[ShoeDecl]:
         return []
     out = []
     for row in read_shoes(zf.read(name).decode("utf-8-sig")):
-        brand, model = row.get("Shoe Brand", "").strip(), row.get("Shoe Model", "").strip()
-        nick = row.get("Shoe Name", "").strip()
+        # A shoe's name reaches email headers: control characters become spaces (names.py).
+        brand, model, nick = (
+            cleaned(row.get(k, "")).strip() for k in ("Shoe Brand", "Shoe Model", "Shoe Name")
+        )
         base = f"{brand} {model}".strip()
         full = f"{base} {nick}".strip()
         display = full  # what Activity Gear says: "Brand Model" or "Brand Model Name"
@@ -224,7 +227,7 @@ def _strava(zf: SafeZip, mapper, progress: Progress) -> ExportResult:
         acts = _collect(result, outcome)
         result.activities += acts
         for row in by_file[name]:
-            gear = alias.get(row.get("Activity Gear", "").strip().lower())
+            gear = alias.get(cleaned(row.get("Activity Gear", "")).strip().lower())
             act = _match(acts, row)
             if gear and act is not None:
                 result.gear[(act.content_hash, act.session_index)] = gear
@@ -242,7 +245,7 @@ def _strava(zf: SafeZip, mapper, progress: Progress) -> ExportResult:
         if act is None:
             continue
         result.activities.append(act)
-        gear = alias.get(row.get("Activity Gear", "").strip().lower())
+        gear = alias.get(cleaned(row.get("Activity Gear", "")).strip().lower())
         if gear:
             result.gear[(act.content_hash, 0)] = gear
     if rows and not result.activities:

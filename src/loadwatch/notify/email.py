@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from ..model import Alert
+from ..names import cleaned
 from ..views import DigestRow
 
 DIGEST_FOOTER = (
@@ -56,14 +57,14 @@ def compose_alerts(
     first = alerts[0]
     chart_png, chart_alt = chart if chart else (None, "")
     more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
-    msg["Subject"] = f"loadwatch: {first.title}{more}"
-    msg["From"] = sender
-    msg["To"] = ", ".join(to)
+    msg["Subject"] = cleaned(f"loadwatch: {first.title}{more}")
+    msg["From"] = cleaned(sender)
+    msg["To"] = cleaned(", ".join(to))
     if cc:
-        msg["Cc"] = ", ".join(cc)
+        msg["Cc"] = cleaned(", ".join(cc))
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(keys, _domain(sender))
-    msg["X-Loadwatch-Alerts"] = ", ".join(keys)
+    msg["X-Loadwatch-Alerts"] = cleaned(", ".join(keys))
 
     plain = [
         f"Hello {athlete},",
@@ -141,8 +142,8 @@ def compose_digest(
     msg = EmailMessage()
     attention = sum(1 for r in rows if r.open_alerts)
     msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
-    msg["From"] = sender
-    msg["To"] = to
+    msg["From"] = cleaned(sender)
+    msg["To"] = cleaned(to)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id([key], _domain(sender))
     lines = [

@@ -32,6 +32,12 @@ def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> dat
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
+    """The strongest level each shoe has passed, as a state that holds today (`ongoing`).
+
+    Only the strongest: a shoe that came in at 700 km and now has 1,220 km is past its
+    retirement distance, and saying it passed 640 km would be wrong. Never filtered by `since`:
+    a state is news on the first check however long ago it began (one line per worn shoe, and
+    the ledger's unique key sends it once)."""
     if not settings.shoe_alerts:
         return []
     name = analysis.athlete.name
@@ -40,34 +46,42 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     for shoe in analysis.shoes:
         if shoe.retired:
             continue
-        for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km)):
-            day = _crossing_day(shoe, runs, limit, analysis.load.as_of)
-            if day is None or (since is not None and day < since):
-                continue
-            what = "its reminder distance" if level == "warn" else "its retirement distance"
-            text = (
-                f"Your shoe {shoe.name} has {shoe.km:.0f} km on it and passed {what} of {limit:.0f} km on "
-                f"{nice_day(day)}. Replacing running shoes at 480-800 km is common guidance, not a proven "
-                f"injury threshold; if the cushioning feels flat, consider a new pair, and rotating two pairs "
-                f"was associated with fewer injuries in one study."
+        passed = [
+            (level, limit)
+            for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km))
+            if shoe.km >= limit
+        ]
+        if not passed:
+            continue
+        level, limit = max(passed, key=lambda p: p[1])
+        day = _crossing_day(shoe, runs, limit, analysis.load.as_of)
+        if day is None:
+            continue
+        what = "its reminder distance" if level == "warn" else "its retirement distance"
+        text = (
+            f"Your shoe {shoe.name} has {shoe.km:.0f} km on it and passed {what} of {limit:.0f} km on "
+            f"{nice_day(day)}. Replacing running shoes at 480-800 km is common guidance, not a proven "
+            f"injury threshold; if the cushioning feels flat, consider a new pair, and rotating two pairs "
+            f"was associated with fewer injuries in one study."
+        )
+        out.append(
+            Alert(
+                key=f"shoe:{analysis.athlete.id}:{shoe.id}:{level}",
+                athlete=name,
+                rule=f"shoe_{level}",
+                day=day,
+                title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
+                text=text,
+                citation=CITATION,
+                numbers={
+                    "shoe": shoe.name,
+                    "km": round(shoe.km, 1),
+                    "limit_km": limit,
+                    "level": level,
+                },
+                ongoing=True,
             )
-            out.append(
-                Alert(
-                    key=f"shoe:{analysis.athlete.id}:{shoe.id}:{level}",
-                    athlete=name,
-                    rule=f"shoe_{level}",
-                    day=day,
-                    title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
-                    text=text,
-                    citation=CITATION,
-                    numbers={
-                        "shoe": shoe.name,
-                        "km": round(shoe.km, 1),
-                        "limit_km": limit,
-                        "level": level,
-                    },
-                )
-            )
+        )
     return out
 
 
