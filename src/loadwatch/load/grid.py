@@ -49,11 +49,15 @@ def local_starts(
     values = start_utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().copy()
     values[~home] += own[~home].astype(np.int64).astype("timedelta64[s]")
     # Positional, one conversion per distinct zone: index labels may repeat across athletes.
-    zones = np.full(len(start_utc), tz, dtype=object) if isinstance(tz, str) else tz.to_numpy()
-    for zone in pd.unique(zones[home]):
-        mask = home & (zones == zone)
-        local = start_utc[mask].dt.tz_convert(zone).dt.tz_localize(None)
-        values[mask] = local.to_numpy(dtype=values.dtype)
+    if isinstance(tz, str):
+        codes, zones = np.zeros(len(start_utc), dtype=np.int64), [tz]
+    else:
+        codes, zones = pd.factorize(tz.to_numpy())
+    for code, zone in enumerate(zones):
+        mask = (codes == code) & home
+        if mask.any():
+            local = start_utc[mask].dt.tz_convert(zone).dt.tz_localize(None)
+            values[mask] = local.to_numpy(dtype=values.dtype)
     return pd.Series(values, index=start_utc.index)
 
 
@@ -72,7 +76,8 @@ def load_grid(
 ) -> pd.DataFrame:
     """Daily load per athlete from each one's first run day to `as_of` (inclusive).
 
-    `runs` needs columns `athlete`, `start_utc` (aware) and `load_column`. Runs after `as_of`
+    `runs` needs columns `athlete`, `start_utc` (aware) and `load_column`, and may have each
+    run's own `utc_offset_s` (see local_starts). Runs after `as_of`
     are left out: the engine never looks into the future of the day it describes.
     """
     if isinstance(tz_by_athlete, str):
