@@ -29,6 +29,10 @@ RUN_COLUMNS = [
 ]  # fmt: skip
 
 
+# Auckland in summer, Honolulu, Kathmandu, Chatham Islands, Baker Island.
+TRIP_OFFSETS = [13 * 3600, -10 * 3600, 20_700, 45_900, -12 * 3600]
+
+
 def _club(path: Path, n: int = 16):
     rng = random.Random(42)
     store = open_store(path)
@@ -39,13 +43,17 @@ def _club(path: Path, n: int = 16):
             a.id, "Road", start_m=rng.choice([0, 300_000, 700_000]), default_for="running"
         )
         acts = []
+        trips = random.Random(i)  # its own stream: the club's runs stay what they were
         for k, (local, metres) in enumerate(random_runs(rng, habitual=i % 3 == 0)):
             start = local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
             sport = "walking" if rng.random() < 0.05 else "running"
+            # Some runs abroad, with the file's own offset (across the date line too).
+            offset = trips.choice(TRIP_OFFSETS) if i % 2 and trips.random() < 0.3 else None
             acts.append(
                 Activity(sport=sport, sub_sport=None, start_utc=start, distance_m=float(metres),
                          moving_s=metres * 0.33, elapsed_s=metres * 0.35, source_format="fit",
-                         source_path=f"a{i}/{k}.fit", content_hash=f"{i}-{k}")
+                         source_path=f"a{i}/{k}.fit", content_hash=f"{i}-{k}",
+                         utc_offset_s=offset)
             )  # fmt: skip
         store.files.save(a.id, f"club://{i}", 1, 1, f"club-{i}", "imported", acts)
         frame = store.activities.frame(a.id)
@@ -83,6 +91,36 @@ def test_one_pass_over_the_club_equals_each_athlete_alone(tmp_path: Path) -> Non
         assert found == evaluate(alone, settings), a.name
         alerts += len(found)
     assert alerts > 20  # the club exercised the rules, not just their silence
+    store.close()
+
+
+def test_a_run_abroad_is_on_its_own_day_in_the_pass_and_alone(tmp_path: Path) -> None:
+    """A London runner's 07:00 in Auckland (18:00 the evening before in London) counts on the
+    Auckland date in the check's one pass as in the report's analysis, shoe mileage included."""
+    store = open_store(tmp_path / "trip.db")
+    a = store.athletes.add("lea", None, "Europe/London")
+    store.shoes.add(a.id, "Road", default_for="running")
+    base = dict(sport="running", sub_sport=None, moving_s=1800.0, elapsed_s=1800.0,
+                source_format="fit")  # fmt: skip
+    home = Activity(start_utc=datetime(2026, 11, 7, 8, 0, tzinfo=UTC), distance_m=5000.0,
+                    content_hash="home", **base)  # fmt: skip
+    auckland = Activity(start_utc=datetime(2026, 11, 8, 18, 0, tzinfo=UTC), distance_m=6000.0,
+                        content_hash="akl", utc_offset_s=13 * 3600, **base)  # fmt: skip
+    store.files.save(a.id, "trip://1", 1, 1, "trip", "imported", [home, auckland])
+    shoes = {a.id: store.shoes.all(a.id)}
+    for as_of in (date(2026, 11, 8), date(2026, 11, 9)):
+        many = analyse_many([a], store.activities.counted_all(), shoes, {a.id: as_of})[a.id]
+        alone = analyse(a, store.activities.frame(a.id), shoes[a.id], as_of)
+        for one in (many, alone):
+            days = one.distance.days["load"]
+            assert days.index[-1] == pd.Timestamp(as_of)
+            assert days.get(pd.Timestamp("2026-11-08"), 0.0) == 0.0  # not London's evening
+            assert list(one.distance.runs["day"].dt.date.astype(str)) == (
+                ["2026-11-07"] if as_of.day == 8 else ["2026-11-07", "2026-11-09"]
+            )
+            assert (one.shoes[0].km, one.shoes[0].runs) == (
+                (5.0, 1) if as_of.day == 8 else (11.0, 2)
+            )
     store.close()
 
 

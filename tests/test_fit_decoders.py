@@ -7,6 +7,7 @@ the same one-line reasons whichever decoder would have read them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from loadwatch.errors import LoadwatchError
 from loadwatch.importers import fit
 from loadwatch.importers.fit import read_fit
+from loadwatch.synth import SyntheticRun, write_run
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 FIT_FILES = sorted(CORPUS.rglob("*.fit"))
@@ -68,3 +70,27 @@ def test_the_crc_is_the_fit_crc():
     data[40] ^= 0x01
     with pytest.raises(LoadwatchError, match="checksum mismatch"):
         read_fit(bytes(data), "flipped.fit")
+
+
+@pytest.mark.parametrize(
+    ("offset", "kept"),
+    [
+        (3600, 3600),  # Berlin in winter
+        (13 * 3600, 13 * 3600),  # Auckland in summer
+        (-10 * 3600, -10 * 3600),  # Honolulu
+        (12 * 3600 + 2700, 12 * 3600 + 2700),  # Chatham Islands, +12:45
+        (0, 0),
+        (None, None),  # no local_timestamp
+        (3600 + 420, None),  # not a whole quarter hour: a device's bug
+        (15 * 3600, None),  # no clock is 15 h from UTC
+    ],
+)
+def test_both_decoders_read_the_same_local_offset(tmp_path: Path, offset, kept) -> None:
+    start = datetime(2026, 11, 8, 5, 30, tzinfo=UTC)
+    path = write_run(
+        SyntheticRun(start, 3000.0, utc_offset_s=offset, record_interval_s=10), tmp_path / "r.fit"
+    )
+    data = path.read_bytes()
+    (fast,) = read_fit(data, str(path), decoder="native")
+    assert fast == _outcome(data, str(path), "fitdecode")[0]
+    assert fast.utc_offset_s == kept

@@ -6,8 +6,10 @@ A backend that does not pass all of them is not done (APScheduler's jobstore tes
 from __future__ import annotations
 
 import multiprocessing
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from loadwatch.errors import LockBusy, NotFound, StoreError
@@ -92,6 +94,20 @@ def test_activities_round_trip_with_utc_times_and_histogram(store) -> None:
     assert store.activities.owner(int(frame["id"].iloc[0])) == a.id
     with pytest.raises(NotFound):
         store.activities.owner(999_999)
+
+
+def test_a_runs_own_utc_offset_is_kept_beside_its_utc_start(store) -> None:
+    """Times are stored in UTC; the run's own offset (a run abroad) beside it, None where the
+    file recorded no local time; the check's one frame for the club carries it too."""
+    a = store.athletes.add("ana", None, "America/Denver")
+    abroad = replace(run(T0, 10.0), utc_offset_s=13 * 3600)
+    home = replace(run(T0 + timedelta(days=1), 8.0, digest="b"), utc_offset_s=None)
+    behind = replace(run(T0 + timedelta(days=2), 6.0, digest="c"), utc_offset_s=-36_000)
+    save(store, a.id, abroad, home, behind)
+    for frame in (store.activities.frame(a.id), store.activities.counted_all()):
+        offsets = [None if pd.isna(v) else int(v) for v in frame["utc_offset_s"]]
+        assert offsets == [46_800, None, -36_000]
+        assert frame["start_utc"].iloc[0].isoformat() == "2026-03-01T07:00:00+00:00"
 
 
 def test_files_known_unchanged_hashes_and_failures(store) -> None:

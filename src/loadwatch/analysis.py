@@ -44,7 +44,8 @@ def analyse(
         else compute_daily(activities, as_of, athlete.tz, params, hr)
     )
     # Shoe mileage counts what happened up to the day described, like everything else here.
-    activities = activities.assign(day=local_days(activities["start_utc"], athlete.tz))
+    days = local_days(activities["start_utc"], athlete.tz, activities.get("utc_offset_s"))
+    activities = activities.assign(day=days)
     upto = activities[activities["day"] <= pd.Timestamp(as_of)]
     statuses = shoe_status(shoes, upto)
     return Analysis(
@@ -68,7 +69,7 @@ def analyse_many(
     activities = activities[activities["athlete_id"].isin(tz)]
     loads = compute_runs_many(activities, as_of, tz)
     ids = activities["athlete_id"]
-    days = local_days(activities["start_utc"], ids.map(tz))
+    days = local_days(activities["start_utc"], ids.map(tz), activities.get("utc_offset_s"))
     upto = activities.assign(day=days)[
         days.to_numpy() <= ids.map({a: pd.Timestamp(d) for a, d in as_of.items()}).to_numpy()
     ]

@@ -37,6 +37,20 @@ def sport_name(text: str) -> str:
     return name
 
 
+# A file's own UTC offset decides the day of a run abroad; real offsets are whole quarter hours
+# from UTC-12 to UTC+14 (Chatham's +12:45, Nepal's +5:45 included).
+MAX_UTC_OFFSET_S = 14 * 3600
+
+
+def plausible_offset_s(seconds: object) -> int | None:
+    """A UTC offset a clock can show, else None (a device's bug: the athlete's zone decides)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    if seconds != seconds or abs(seconds) > MAX_UTC_OFFSET_S or seconds % 900:
+        return None
+    return int(seconds)
+
+
 # Shoe reminders: 640 km (400 mi) and 800 km (500 mi). Retail and podiatry convention, not outcome
 # evidence; every layer (CLI, config, store) takes its defaults from here.
 SHOE_WARN_M = 640_000.0
@@ -61,6 +75,8 @@ class Activity:
     source_path: str = ""
     content_hash: str = ""
     session_index: int = 0
+    # The run's own UTC offset where the file records its local time (FIT local_timestamp, an
+    # offset on GPX/TCX times): its day is the local day where it was run. None: the athlete's zone.
     utc_offset_s: int | None = None
     avg_hr: float | None = None
     max_hr: float | None = None

@@ -26,7 +26,7 @@ class SyntheticRun:
     sport: str = "running"
     sub_sport: str = "generic"
     hr_mean: float = 145.0
-    utc_offset_s: int = 3600
+    utc_offset_s: int | None = 3600  # None: no local_timestamp (the file says no local time)
     lat0: float = 52.52
     lon0: float = 13.40
     seed: int = 0
@@ -167,8 +167,9 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
     act.timestamp = end_ms
     act.total_timer_time = float(duration)
     act.num_sessions = 1
-    # local_timestamp is raw FIT time (seconds since 1989-12-31), which fit-tool does not convert.
-    act.local_timestamp = end_ms // 1000 + run.utc_offset_s - FIT_EPOCH_UNIX_S
+    if run.utc_offset_s is not None:
+        # Raw FIT time (seconds since 1989-12-31), which fit-tool does not convert.
+        act.local_timestamp = end_ms // 1000 + run.utc_offset_s - FIT_EPOCH_UNIX_S
     builder.add(act)
 
     out = Path(path)

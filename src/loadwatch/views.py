@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 from .analysis import Analysis
 from .config import RuleSettings
 from .load.headroom import Headroom, headroom
-from .model import LedgerEntry
+from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number is defined, named wherever it is shown.
@@ -246,6 +246,13 @@ class ActivityRow:
     recorded_distance_m: float | None = None
     rpe: int | None = None
     name: str | None = None
+    # The run's own offset as text ("UTC+01:00") where it differs from the athlete's zone then.
+    away: str | None = None
+
+    @property
+    def day(self) -> date:
+        """The local day the run counts on."""
+        return self.local_start.date()
 
     @property
     def edited(self) -> bool:
@@ -270,41 +277,67 @@ def _opt_str(v: object) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def _offset_text(seconds: int) -> str:
+    sign, seconds = ("+" if seconds >= 0 else "-"), abs(seconds)
+    return f"UTC{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def clock_start(
+    start_utc: datetime, offset_s: object, zone: ZoneInfo
+) -> tuple[datetime, str | None]:
+    """Where and when a run started on the clock: at the file's own offset if it recorded one
+    (as the engine counts its day), else in the athlete's zone; and that offset as text when
+    it is not the athlete's zone's at that moment (a run abroad)."""
+    home = start_utc.astimezone(zone)
+    own = plausible_offset_s(_opt(offset_s))
+    if own is None:
+        return home, None
+    there = start_utc.astimezone(timezone(timedelta(seconds=own)))
+    return there, None if home.utcoffset() == there.utcoffset() else _offset_text(own)
+
+
 def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
     zone = ZoneInfo(tz)
-    return [
-        ActivityRow(
-            id=int(r.id),
-            start_utc=r.start_utc.to_pydatetime(),
-            local_start=r.start_utc.tz_convert(zone).to_pydatetime(),
-            utc_offset_s=_opt_int(r.utc_offset_s),
-            sport=r.sport,
-            sub_sport=_opt_str(r.sub_sport),
-            distance_m=float(r.distance_m),
-            moving_s=_opt_float(r.moving_s),
-            elapsed_s=_opt_float(r.elapsed_s),
-            avg_hr=_opt_float(r.avg_hr),
-            max_hr=_opt_float(r.max_hr),
-            elevation_gain_m=_opt_float(r.elevation_gain_m),
-            device=_opt_str(r.device),
-            source=r.source_format,
-            source_path=r.source_path or "",
-            duplicate_of=_opt_int(r.duplicate_of),
-            shoe_id=_opt_int(r.shoe_id),
-            distance_source=_opt_str(getattr(r, "distance_source", None)),
-            excluded=bool(getattr(r, "excluded", False)),
-            exclude_reason=_opt_str(getattr(r, "exclude_reason", None)),
-            recorded_sport=r.recorded_sport if _opt_str(getattr(r, "sport_edit", None)) else None,
-            recorded_distance_m=(
-                float(r.recorded_distance_m)
-                if _opt_float(getattr(r, "distance_edit_m", None)) is not None
-                else None
-            ),
-            rpe=_opt_int(getattr(r, "rpe", None)),
-            name=_opt_str(getattr(r, "name", None)),
-        )
-        for r in frame.itertuples()
-    ]
+    rows = []
+    for r in frame.itertuples():
+        start = r.start_utc.to_pydatetime()
+        local, away = clock_start(start, r.utc_offset_s, zone)
+        rows.append(_activity_row(r, start, local, away))
+    return rows
+
+
+def _activity_row(r, start: datetime, local: datetime, away: str | None) -> ActivityRow:
+    return ActivityRow(
+        id=int(r.id),
+        start_utc=start,
+        local_start=local,
+        utc_offset_s=_opt_int(r.utc_offset_s),
+        sport=r.sport,
+        sub_sport=_opt_str(r.sub_sport),
+        distance_m=float(r.distance_m),
+        moving_s=_opt_float(r.moving_s),
+        elapsed_s=_opt_float(r.elapsed_s),
+        avg_hr=_opt_float(r.avg_hr),
+        max_hr=_opt_float(r.max_hr),
+        elevation_gain_m=_opt_float(r.elevation_gain_m),
+        device=_opt_str(r.device),
+        source=r.source_format,
+        source_path=r.source_path or "",
+        duplicate_of=_opt_int(r.duplicate_of),
+        shoe_id=_opt_int(r.shoe_id),
+        distance_source=_opt_str(getattr(r, "distance_source", None)),
+        excluded=bool(getattr(r, "excluded", False)),
+        exclude_reason=_opt_str(getattr(r, "exclude_reason", None)),
+        recorded_sport=r.recorded_sport if _opt_str(getattr(r, "sport_edit", None)) else None,
+        recorded_distance_m=(
+            float(r.recorded_distance_m)
+            if _opt_float(getattr(r, "distance_edit_m", None)) is not None
+            else None
+        ),
+        rpe=_opt_int(getattr(r, "rpe", None)),
+        name=_opt_str(getattr(r, "name", None)),
+        away=away,
+    )
 
 
 def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[LedgerEntry]:

@@ -30,7 +30,7 @@ import pyfitparsernative
 from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
-from ..model import Activity
+from ..model import Activity, plausible_offset_s
 from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
@@ -392,10 +392,8 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
     offset_s = None
     ts, local = activity_msg.get("timestamp"), activity_msg.get("local_timestamp")
     if isinstance(ts, int) and isinstance(local, int) and ts >= FIT_DATETIME_MIN:
-        candidate = local - ts
-        # Real offsets are whole quarter hours within ±14 h; anything else is a device bug.
-        if abs(candidate) <= 14 * 3600:
-            offset_s = int(round(candidate / 900.0) * 900)
+        # The watch's local clock at the activity's end: its offset decides the run's day.
+        offset_s = plausible_offset_s(local - ts)
 
     device = _device(file_id)
     starts = [_session_start(s, decoded) for s in sessions]

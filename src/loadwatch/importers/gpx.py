@@ -18,7 +18,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
@@ -33,6 +33,7 @@ from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
 from .hr import hr_histogram, mean_hr
+from .localtime import gpx_offset_s
 from .sports import infer
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -87,7 +88,8 @@ def read_gpx(data: bytes, path: str = "", *, stream: bool | None = None) -> list
     check_depth(data, path)
     if stream is None:
         stream = len(data) > GPXPY_MAX_BYTES
-    return [_summary(_streamed(data, path) if stream else _tree(data, path), path)]
+    act = _summary(_streamed(data, path) if stream else _tree(data, path), path)
+    return [replace(act, utc_offset_s=gpx_offset_s(data))]
 
 
 def _tree(data: bytes, path: str) -> _Parsed:

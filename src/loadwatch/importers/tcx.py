@@ -17,6 +17,7 @@ from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
 from .hr import hr_histogram
+from .localtime import text_offset_s
 
 NS = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
 _SPORTS = {"running": "running", "biking": "cycling", "other": "generic"}
@@ -117,7 +118,10 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
     laps = act.findall(f"{NS}Lap")
     if not laps:
         return None
-    start = _time(act.findtext(f"{NS}Id")) or _time(laps[0].get("StartTime"))
+    start_text = act.findtext(f"{NS}Id")
+    if _time(start_text) is None:
+        start_text = laps[0].get("StartTime")
+    start = _time(start_text)
     if start is None:
         raise UnreadableFile(path, f"TCX activity {index} has no start time")
     distance = moving = 0.0
@@ -151,6 +155,7 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
         source_format="tcx",
         source_path=path,
         session_index=index,
+        utc_offset_s=text_offset_s(start_text),
         avg_hr=(hr_weighted / hr_time) if hr_time else None,
         max_hr=max_hr,
         elevation_gain_m=_gain(points.altitudes),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import decode_histogram
-from .grid import load_grid, running_only
+from .grid import load_grid, local_starts, running_only
 from .metrics import REGISTRY, compute_metrics
 from .params import LoadParams
 from .spikes import run_spikes
@@ -121,7 +121,7 @@ def prepare_runs(
     runs["athlete"] = 0
     runs["load"] = run_loads(runs, params, hr) if len(runs) else pd.Series(dtype=float)
     runs["start_local"] = (
-        runs["start_utc"].dt.tz_convert(tz).dt.tz_localize(None)
+        local_starts(runs["start_utc"], tz, runs.get("utc_offset_s"))
         if len(runs)
         else pd.Series(dtype="datetime64[ns]")
     )
@@ -187,14 +187,8 @@ def compute_runs_many(
     ids = runs["athlete_id"].to_numpy()
     runs["athlete"] = 0
     runs["load"] = runs["distance_m"].astype(float) / 1000.0
-    zones = pd.Series(ids).map({a: tz[a] for a in as_of}).to_numpy()
-    unit = runs["start_utc"].dtype.unit if len(runs) else "ns"
-    local = np.empty(len(runs), dtype=f"datetime64[{unit}]")
-    for zone in pd.unique(zones):
-        mask = zones == zone
-        converted = runs["start_utc"][mask].dt.tz_convert(zone).dt.tz_localize(None)
-        local[mask] = converted.to_numpy(dtype=f"datetime64[{unit}]")
-    runs["start_local"] = pd.Series(local, index=runs.index)
+    zones = pd.Series(ids, index=runs.index).map({a: tz[a] for a in as_of})
+    runs["start_local"] = local_starts(runs["start_utc"], zones, runs.get("utc_offset_s"))
     runs["day"] = runs["start_local"].dt.normalize()
     limit = pd.Series(ids).map({a: pd.Timestamp(d) for a, d in as_of.items()}).to_numpy()
     keep = runs["day"].to_numpy() <= limit

@@ -70,8 +70,8 @@ def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     `full_30d_history` added. Vectorised over all athletes: the window of each run is found by
     binary search on (athlete, start), and its maximum from a sparse table (see _range_max).
 
-    With a `start_local` column (the athlete's wall-clock time) the 30 days are calendar days
-    where the athlete lives, as a runner counts them: a run at 07:00 compares with runs since
+    With a `start_local` column (each run's wall clock where it was run) the 30 days are calendar
+    days, as a runner counts them: a run at 07:00 compares with runs since
     07:00 thirty days earlier, also across a clock change (720 elapsed hours would drop a run
     of exactly 30 calendar days ago in autumn and keep one of 30 days and 1 hour in spring).
     """

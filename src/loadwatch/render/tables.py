@@ -36,6 +36,8 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
             dup += f"  (excluded: {r.exclude_reason or 'no reason given'})"
         if r.edited:
             dup += "  (edited)"
+        if r.away:
+            dup += f"  (local time {r.away})"
         out.append(
             f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {r.distance_m / 1000:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
@@ -49,6 +51,9 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "id": r.id,
         "start_utc": _z(r.start_utc),
         "utc_offset_s": r.utc_offset_s,
+        # Where it was run, on its own offset if the file recorded one, and the day it counts on.
+        "local_start": r.local_start.isoformat(),
+        "day": r.day.isoformat(),
         "sport": r.sport,
         "sub_sport": r.sub_sport,
         "distance_m": r.distance_m,

@@ -358,7 +358,7 @@ ACTIVITY_COLUMNS = (
 # What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
 # (Not the heart-rate histograms: a club's would fill memory.)
 CHECK_COLUMNS = (
-    "id, athlete_id, COALESCE(sport_edit, sport) AS sport, sub_sport, start_utc, "
+    "id, athlete_id, COALESCE(sport_edit, sport) AS sport, sub_sport, start_utc, utc_offset_s, "
     "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id"
 )
 # Edits that move to the better copy when the same outing arrives from another source.
