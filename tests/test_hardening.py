@@ -248,3 +248,21 @@ def test_the_first_check_sends_a_shoes_strongest_state_once(
     with App.open(db_url) as app:
         (ana_row, ben_row) = sorted(app.team(as_of=date(2026, 11, 20)), key=lambda r: r.athlete)
     assert "shoe" in ana_row.flags and "shoe" not in ben_row.flags
+
+
+# -- item 5: a missing inbox ----------------------------------------------------------------------
+def test_a_missing_inbox_is_said_on_every_check(sqlite_cli, tmp_path: Path) -> None:
+    config = tmp_path / "etc" / "loadwatch.toml"
+    config.parent.mkdir()
+    (tmp_path / "etc" / "here").mkdir()
+    config.write_text(
+        '[[athletes]]\nname = "ana"\ntz = "UTC"\ninbox = ["here", "runs/inbox", "/nowhere/at/all"]\n'
+    )
+    for args in (["check"], ["check", "--dry-run", "-v"], ["check"]):
+        result = sqlite_cli("--config", str(config), *args)
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning")]
+        note = f" (relative inbox paths start at the config file's folder, {config.parent})"
+        assert warnings == [
+            f"warning: inbox of ana: no folder {tmp_path / 'etc' / 'runs' / 'inbox'}{note}",
+            f"warning: inbox of ana: no folder /nowhere/at/all{note}",
+        ]

@@ -81,18 +81,27 @@ def read_analysis(
 
 
 def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSummary | None:
-    """New files from the athlete's inbox folders; a broken file is reported once, not daily."""
+    """New files from the athlete's inbox folders; a broken file is reported once, not daily,
+    and a folder that does not exist on every check (it once imported nothing, silently)."""
     config = next((a for a in settings.athletes if a.name == athlete.name), None)
     if config is None or not config.inbox:
         return None
-    return import_paths(
+    summary = import_paths(
         store,
         athlete,
-        [p for p in config.inbox if p.exists()],
+        [p for p in config.inbox if p.is_dir()],
         workers=settings.imports.workers,
         archive_limits=settings.imports.archive_limits,
         retry_failed=False,
     )
+    summary.missing_inboxes = [str(p) for p in config.inbox if not p.is_dir()]
+    return summary
+
+
+def missing_inbox_warning(athlete: str, folder: str, config: Path | None) -> str:
+    """One line for an inbox folder that is not there, saying where relative paths start."""
+    where = f" (relative inbox paths start at the config file's folder, {config.parent})"
+    return f"warning: inbox of {athlete}: no folder {folder}" + (where if config else "")
 
 
 class Mailer:

@@ -202,6 +202,8 @@ class ImportSummary:
     notes: list[FileFailure] = field(default_factory=list)  # what a reader mended
     # Activities whose file did not say what sport they are: (id, path), to set by hand.
     needs_sport: list[tuple[int, str]] = field(default_factory=list)
+    # Configured inbox folders that do not exist: said on every check, never silently empty.
+    missing_inboxes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -216,6 +218,7 @@ class ImportSummary:
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
             "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
             "needs_sport": [{"id": i, "path": p} for i, p in self.needs_sport],
+            "missing_inboxes": self.missing_inboxes,
         }
 
 

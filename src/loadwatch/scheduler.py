@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .app import App
-from .check import CheckResult
+from .check import CheckResult, missing_inbox_warning
 from .config import Settings
 from .errors import LoadwatchError
 from .store import open_store
@@ -28,13 +28,15 @@ log = logging.getLogger("loadwatch.serve")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
-def _log_result(result: CheckResult) -> None:
+def _log_result(result: CheckResult, settings: Settings) -> None:
     for o in result.athletes:
         if o.sent_alerts:
             log.info("%s: sent %d alerts (%s)", o.athlete, o.sent_alerts, o.message_id)
         if o.imported:
             for f in o.imported.failed:
                 log.warning("inbox %s: failed: %s: %s", o.athlete, f.path, f.reason)
+            for folder in o.imported.missing_inboxes:
+                log.warning("%s", missing_inbox_warning(o.athlete, folder, settings.source))
     for key in result.digests_sent:
         log.info("digest sent: %s", key)
     for p in result.problems:
@@ -58,10 +60,12 @@ def _job(url: str, settings: Settings, what: str, name: str | None = None) -> No
                         )
                     for f in summary.failed:
                         log.warning("inbox %s: failed: %s: %s", athlete, f.path, f.reason)
+                    for folder in summary.missing_inboxes:
+                        log.warning("%s", missing_inbox_warning(athlete, folder, settings.source))
             elif what == "digest" and name is not None:
-                _log_result(app.digest(name))
+                _log_result(app.digest(name), settings)
             else:  # "check" of one athlete, or of everyone ("catch-up", "check-all")
-                _log_result(app.check(athlete=name, with_digests=name is None))
+                _log_result(app.check(athlete=name, with_digests=name is None), settings)
     except LoadwatchError as e:
         log.error("%s job%s: %s", what, f" {name}" if name else "", e)
     except Exception:  # a bug in one job must not stop the daemon

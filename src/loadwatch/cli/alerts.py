@@ -94,6 +94,8 @@ def check(
     Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
     alerts stay pending and the next run sends them).
     """
+    from ..check import missing_inbox_warning
+
     if outbox and not dry_run:
         raise click.UsageError("--outbox goes with --dry-run")
     result = obj.app.check(
@@ -104,9 +106,11 @@ def check(
         worker=worker,
     )
     for o in result.athletes:
-        if o.imported and o.imported.failed:
+        if o.imported:
             for f in o.imported.failed:
                 click.echo(f"failed: {f.path}: {f.reason}", err=True)
+            for folder in o.imported.missing_inboxes:
+                click.echo(missing_inbox_warning(o.athlete, folder, obj.settings.source), err=True)
         if verbose or dry_run:
             where = f" -> {o.outbox_file}" if o.outbox_file else ""
             verb = "would send" if dry_run else "sent"
