@@ -100,8 +100,10 @@ def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSu
 
 def missing_inbox_warning(athlete: str, folder: str, config: Path | None) -> str:
     """One line for an inbox folder that is not there, saying where relative paths start."""
-    where = f" (relative inbox paths start at the config file's folder, {config.parent})"
-    return f"warning: inbox of {athlete}: no folder {folder}" + (where if config else "")
+    line = f"warning: inbox of {athlete}: no folder {folder}"
+    if config is None:
+        return line
+    return f"{line} (relative inbox paths start at the config file's folder, {config.parent})"
 
 
 class Mailer:
