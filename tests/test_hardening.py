@@ -266,3 +266,52 @@ def test_a_missing_inbox_is_said_on_every_check(sqlite_cli, tmp_path: Path) -> N
             f"warning: inbox of ana: no folder {tmp_path / 'etc' / 'runs' / 'inbox'}{note}",
             f"warning: inbox of ana: no folder /nowhere/at/all{note}",
         ]
+
+
+# -- item 13: the config's people and shoes are typed settings -----------------------------------
+def test_config_people_and_shoes_are_checked_all_at_once_one_per_line(
+    sqlite_cli, tmp_path: Path
+) -> None:
+    config = tmp_path / "lw.toml"
+    config.write_text(
+        '[[athletes]]\nname = "ana"\nemail = 5\nresting_hr = "sixty"\ninbox = "gone"\n'
+        '  [[athletes.shoes]]\n  name = "Peg"\n  start_km = "abc"\n'
+        '[[athletes]]\nname = "ben\\r\\nBcc: x@example.com"\nemail = "ben at home"\nmax_hr = 300\n'
+        '[[athletes]]\nemail = "eve@example.com"\n'
+        '[[coaches]]\nname = "carla"\nemail = "carla@example.com"\nathletes = ["ana", "bob"]\n'
+    )
+    for args in (["config", "check"], ["athletes", "list"], ["check", "--dry-run"]):
+        result = sqlite_cli("--config", str(config), *args, code=2)
+        assert "unexpected" not in result.stderr and "Traceback" not in result.output
+        lines = result.stderr.splitlines()
+        expected = [
+            "athletes[0].email: expected str, got 5",
+            "athletes[0].resting_hr: expected int, got 'sixty'",
+            "athletes[0].shoes[0].start_km: expected int or float, got 'abc'",
+            "athletes[1].name: the name 'ben\\r\\nBcc: x@example.com' holds a control character (U+000D); use plain text",
+            "athletes[1].email: 'ben at home' is not an email address like ana@example.com",
+            "athletes[1].max_hr: must be at most 240, not 300",
+            "athletes[2].name: missing (required)",
+            "coaches[0].athletes: no [[athletes]] entry named 'bob'",
+        ]
+        if args == ["config", "check"]:  # and what this machine cannot do, in the same run
+            expected += [
+                f"athletes[0].inbox: no folder '{tmp_path / 'gone'}'",
+                "smtp.host: not set, but carla should get email",
+            ]
+        assert lines[0] == f"error: config: {len(expected)} problems in {config}:"
+        assert lines[1:] == [f"error: config: {e}" for e in expected]
+
+
+def test_relative_paths_in_the_config_start_at_its_folder(tmp_path: Path, monkeypatch) -> None:
+    _home(tmp_path, monkeypatch)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "loadwatch.toml").write_text('[store]\ndatabase = "club.db"\n')
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(etc / "loadwatch.toml"), "athletes", "list"])
+    assert result.exit_code == 0, result.output
+    assert (etc / "club.db").exists() and not (elsewhere / "club.db").exists()

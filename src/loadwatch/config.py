@@ -12,12 +12,14 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .model import SHOE_RETIRE_M, SHOE_WARN_M, ArchiveLimits
+from .names import email_problem, name_problem
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -30,6 +32,44 @@ def _hhmm(text: str) -> time:
     return time(int(hh), int(mm))
 
 
+def _zone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(
+            f"unknown time zone {text!r} (use an IANA name such as Europe/Berlin)"
+        ) from e
+    return text
+
+
+def _name(text: str) -> str:
+    problem = name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _email(text: str) -> str:
+    problem = email_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _names(items: list) -> tuple[str, ...]:
+    if not all(isinstance(x, str) for x in items):
+        raise ValueError(f"expected a list of names, got {items!r}")
+    return tuple(_name(x) for x in items)
+
+
+def _folders(value: str | list) -> tuple[Path, ...]:
+    """Expanded here; made absolute against the config file's folder by `parse`."""
+    items = [value] if isinstance(value, str) else value
+    if not all(isinstance(x, str) and x for x in items):
+        raise ValueError(f"expected a folder or a list of folders, got {value!r}")
+    return tuple(Path(x).expanduser() for x in items)
+
+
 def setting(
     default: Any,
     help: str,
@@ -38,16 +78,19 @@ def setting(
     kind: type | tuple[type, ...] | None = None,
     key: str | None = None,
     minimum: float | None = None,
+    maximum: float | None = None,
     positive: bool = False,
     choices: tuple[str, ...] = (),
     convert: Callable[[Any], Any] | None = None,
     documented: Any = MISSING,
+    expected: str | None = None,
 ) -> Any:
     """A settings field and its documentation in one place: the key is written only here.
 
     `key` is the TOML name where it differs from the field's; `convert` turns the TOML value into
-    the field's type (raising ValueError when it cannot); `documented` is the default as written
-    in the config file where it differs from the field's default.
+    the field's type (raising ValueError, whose text is the reason, when it cannot); `documented`
+    is the default as written in the config file where it differs from the field's default. A
+    `default` of MISSING makes the key required (give `kind` then).
     """
     inferred = kind or (
         NUMBER
@@ -60,11 +103,15 @@ def setting(
         "kind": inferred,
         "key": key,
         "minimum": minimum,
+        "maximum": maximum,
         "positive": positive,
         "choices": choices,
         "convert": convert,
+        "expected": expected,
         "documented": default if documented is MISSING else documented,
     }
+    if default is MISSING:
+        return field(metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -273,43 +320,102 @@ SETTINGS: list[Setting] = [
     for f in fields(cls)
 ]
 SETTING_KEYS = {s.key: s for s in SETTINGS}
-ATHLETE_KEYS = {"name", "email", "tz", "inbox", "resting_hr", "max_hr", "sex", "shoes"}
-SHOE_KEYS = {"name", "start_km", "warn_km", "retire_km", "default_for", "retired"}
-COACH_KEYS = {"name", "email", "athletes", "digest", "tz", "cc_alerts"}
-SECTIONS = {*SECTION_TYPES, "athletes", "coaches"}
+SHOE_CITATION = "convention (480-800 km), not outcome evidence"
 
 
 @dataclass(frozen=True)
 class ShoeConfig:
-    name: str
-    start_km: float = 0.0
-    warn_km: float = SHOE_WARN_M / 1000
-    retire_km: float = SHOE_RETIRE_M / 1000
-    default_for: str | None = None
-    retired: bool = False
+    name: str = setting(
+        MISSING, "The shoe's name, as runs and reminders show it.", kind=str, convert=_name
+    )
+    start_km: float = setting(
+        0.0, "Distance already on the shoe when loadwatch started counting it (km).", minimum=0
+    )
+    warn_km: float = setting(
+        SHOE_WARN_M / 1000, "First reminder at this distance (km).", SHOE_CITATION, positive=True
+    )
+    retire_km: float = setting(
+        SHOE_RETIRE_M / 1000, "Retirement reminder at this distance (km).", SHOE_CITATION,
+        positive=True,
+    )  # fmt: skip
+    default_for: str | None = setting(
+        None, 'New runs of this kind get this shoe ("running", "trail", "treadmill").', kind=str
+    )
+    retired: bool = setting(False, "Retired: kept for its history, no new runs, no reminders.")
 
 
 @dataclass(frozen=True)
 class AthleteConfig:
-    name: str
-    email: str | None = None
-    tz: str = "UTC"
-    inbox: tuple[Path, ...] = ()
-    resting_hr: int | None = None
-    max_hr: int | None = None
-    sex: str | None = None
-    shoes: tuple[ShoeConfig, ...] = ()
+    name: str = setting(
+        MISSING, "The athlete's name, as commands and emails name them.", kind=str, convert=_name
+    )
+    email: str | None = setting(None, "Where their alerts go.", kind=str, convert=_email)
+    tz: str = setting(
+        "UTC", "IANA time zone: their days, weeks and daily check are counted in it.",
+        convert=_zone,
+    )  # fmt: skip
+    inbox: tuple[Path, ...] = setting(
+        (),
+        "A folder or a list of folders every check imports; a relative path starts at the "
+        "config file's folder.",
+        kind=(str, list),
+        convert=_folders,
+        documented=[],
+        expected="a folder or a list of folders",
+    )
+    resting_hr: int | None = setting(
+        None, "Resting heart rate (for TRIMP).", kind=int, minimum=20, maximum=120
+    )
+    max_hr: int | None = setting(
+        None, "Maximum heart rate (for TRIMP).", kind=int, minimum=100, maximum=240
+    )
+    sex: str | None = setting(
+        None, '"female" or "male": selects the Banister TRIMP weighting.', kind=str,
+        choices=("female", "male"),
+    )  # fmt: skip
+    shoes: tuple[ShoeConfig, ...] = setting(
+        (), "Their shoes, as [[athletes.shoes]] tables.", kind=list, documented=[]
+    )
 
 
 @dataclass(frozen=True)
 class CoachConfig:
-    name: str
-    email: str
-    athletes: tuple[str, ...]
-    digest: str = "daily"  # "daily", "weekly" or "none"
-    tz: str = "UTC"
-    # Copied on each athlete alert; by default only a coach without a digest is.
-    cc_alerts: bool = False
+    name: str = setting(MISSING, "The coach's name.", kind=str, convert=_name)
+    email: str = setting(MISSING, "Where their digest goes.", kind=str, convert=_email)
+    athletes: tuple[str, ...] = setting(
+        (), "Their athletes, by the names of [[athletes]] entries.", kind=list, convert=_names,
+        documented=[],
+    )  # fmt: skip
+    digest: str = setting(
+        "daily", 'How often their digest comes: "daily", "weekly" or "none".',
+        choices=("daily", "weekly", "none"),
+    )  # fmt: skip
+    tz: str = setting("UTC", "IANA time zone of their digest's day.", convert=_zone)
+    cc_alerts: bool = setting(
+        False,
+        'Copied on each athlete alert (default: only when their digest is "none").',
+        documented='digest = "none"',
+    )
+
+
+# The tables of people and shoes, and their keys, documented like the sections' settings.
+TABLE_TYPES: dict[str, type] = {
+    "athletes": AthleteConfig,
+    "athletes.shoes": ShoeConfig,
+    "coaches": CoachConfig,
+}
+TABLE_SETTINGS: list[Setting] = [
+    Setting(
+        f"{table}.{_toml_name(f)}",
+        f.metadata["documented"],
+        f.metadata["help"],
+        f.metadata["citation"],
+        f.metadata["kind"],
+    )
+    for table, cls in TABLE_TYPES.items()
+    for f in fields(cls)
+]
+SECTIONS = {*SECTION_TYPES, "athletes", "coaches"}
 
 
 @dataclass(frozen=True)
@@ -332,16 +438,8 @@ class _Errors:
         self.items.append((key, msg))
 
     def raise_if_any(self, path: Path | None) -> None:
-        if not self.items:
-            return
-        where = f"{path}: " if path else ""
-        if len(self.items) == 1:
-            key, msg = self.items[0]
-            raise ConfigError(key, f"{msg} ({where.rstrip(': ')})" if where else msg)
-        text = "; ".join(f"{k}: {m}" for k, m in self.items)
-        raise ConfigError(
-            "", f"{len(self.items)} problems in {where.rstrip(': ') or 'the config'}: {text}"
-        )
+        if self.items:
+            raise ConfigError.many(self.items, path)
 
 
 def _unknown(errors: _Errors, prefix: str, keys, known) -> None:
@@ -352,40 +450,28 @@ def _unknown(errors: _Errors, prefix: str, keys, known) -> None:
             errors.add(f"{prefix}{key}", f"unknown key{hint}")
 
 
-def _typed(errors: _Errors, key: str, value: Any, kind) -> Any:
+def _typed(errors: _Errors, key: str, value: Any, kind, expected: str | None = None) -> Any:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) and bool not in kinds:
-        errors.add(key, f"expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
-        return None
-    if not isinstance(value, kinds):
-        errors.add(key, f"expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        what = expected or " or ".join(k.__name__ for k in kinds)
+        errors.add(key, f"expected {what}, got {value!r}")
         return None
     return value
 
 
-def _tz(errors: _Errors, key: str, value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors.add(key, f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)")
-    return value
-
-
-def _section(errors: _Errors, section: str, table: Any) -> Any:
-    """One TOML table -> its settings dataclass: types, ranges and choices checked per key."""
-    cls = SECTION_TYPES[section]
-    if not isinstance(table, dict):
-        errors.add(section, "expected a table")
-        return cls()
+def _values(errors: _Errors, prefix: str, cls: type, table: dict) -> dict[str, Any]:
+    """One TOML table's keys -> the dataclass's field values: types, ranges, choices and
+    conversions checked per key, every problem collected. Keys of kind list of tables (shoes)
+    are left to the caller."""
     by_name = {_toml_name(f): f for f in fields(cls)}
-    _unknown(errors, f"{section}.", table, by_name)
+    _unknown(errors, prefix, table, by_name)
     values: dict[str, Any] = {}
     for name, raw in table.items():
         f = by_name.get(name)
-        if f is None:
+        if f is None or f.name == "shoes":
             continue
-        key, m = f"{section}.{name}", f.metadata
-        value = _typed(errors, key, raw, m["kind"])
+        key, m = f"{prefix}{name}", f.metadata
+        value = _typed(errors, key, raw, m["kind"], m["expected"])
         if value is None:
             continue
         if m["choices"] and value not in m["choices"]:
@@ -398,18 +484,75 @@ def _section(errors: _Errors, section: str, table: Any) -> Any:
         if m["minimum"] is not None and value < m["minimum"]:
             errors.add(key, f"must be at least {m['minimum']}, not {value!r}")
             continue
+        if m["maximum"] is not None and value > m["maximum"]:
+            errors.add(key, f"must be at most {m['maximum']}, not {value!r}")
+            continue
         if m["convert"] is not None:
             try:
                 value = m["convert"](value)
-            except ValueError:
-                errors.add(key, f"cannot read {value!r} (expected {m['help']})")
+            except ValueError as e:
+                errors.add(key, str(e) or f"cannot read {value!r} (expected {m['help']})")
                 continue
         values[f.name] = value
-    return cls(**values)
+    return values
+
+
+def _required(errors: _Errors, prefix: str, cls: type, table: dict, values: dict[str, Any]) -> bool:
+    """Whether every required key has a good value; a key left out is said here (a bad value
+    was said already)."""
+    required = [f for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    for f in required:
+        if _toml_name(f) not in table:
+            errors.add(f"{prefix}{_toml_name(f)}", "missing (required)")
+    return all(f.name in values for f in required)
+
+
+def _section(errors: _Errors, section: str, table: Any) -> Any:
+    """One TOML section -> its settings dataclass."""
+    cls = SECTION_TYPES[section]
+    if not isinstance(table, dict):
+        errors.add(section, "expected a table")
+        return cls()
+    return cls(**_values(errors, f"{section}.", cls, table))
+
+
+def _tables(errors: _Errors, key: str, items: Any) -> list[tuple[str, dict]]:
+    """A TOML array of tables ([[athletes]]) as (key prefix, table) pairs."""
+    if not isinstance(items, list):
+        errors.add(key, f"expected [[{key}]] tables")
+        return []
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.add(f"{key}[{i}]", "expected a table")
+            continue
+        out.append((f"{key}[{i}].", item))
+    return out
 
 
 def parse(text: str, path: Path | None = None) -> Settings:
     """Parse config text; every problem is collected and reported at once."""
+    settings, errors = _parse(text, path)
+    errors.raise_if_any(path)
+    return settings
+
+
+def problems(path: Path, environ: dict[str, str]) -> list[tuple[str, str]]:
+    """Everything wrong with a config file, in one list: what it says (types, ranges, names,
+    addresses) and what this machine cannot do (a missing inbox, no SMTP host for the people
+    to mail, an unset password variable). `config check` prints them all in one run."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        return [("", f"cannot read {path}: {e.strerror}")]
+    try:
+        settings, errors = _parse(text, path)
+    except ConfigError as e:  # not TOML at all: nothing more to say
+        return list(e.problems)
+    return errors.items + environment_problems(settings, environ)
+
+
+def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -427,114 +570,60 @@ def parse(text: str, path: Path | None = None) -> Settings:
         )
     if smtp.port is not None and smtp.port > 65535:
         errors.add("smtp.port", f"must be a port from 1 to 65535, not {smtp.port}")
+    if smtp.sender and email_problem(parseaddr(smtp.sender)[1]):
+        errors.add("smtp.from", f"{smtp.sender!r} has no email address like loadwatch@example.com")
+    # Relative paths in the file start at its folder, whatever the command's working directory.
     ca = smtp.ca_file
     if ca is not None:
-        ca = ca.expanduser()
-        if path and not ca.is_absolute():
-            ca = path.parent / ca
+        ca = _beside(ca.expanduser(), path)
         if not ca.exists():
             errors.add("smtp.ca_file", f"no such file {str(ca)!r}")
     smtp = replace(smtp, ca_file=ca)
     if store.database and "://" not in store.database:
-        store = replace(store, database=str(Path(store.database).expanduser()))
+        store = replace(store, database=str(_beside(Path(store.database).expanduser(), path)))
     athletes = _athletes(raw.get("athletes", []), errors, path)
-    names = {a.name for a in athletes}
-    coaches = _coaches(raw.get("coaches", []), errors, names)
-    errors.raise_if_any(path)
-    return Settings(smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path)
+    names = [a.name for a in athletes]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        errors.add("athletes", f"{name!r} is declared more than once")
+    coaches = _coaches(raw.get("coaches", []), errors, set(names))
+    settings = Settings(
+        smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path
+    )
+    return settings, errors
 
 
-def _athletes(items, errors: _Errors, path: Path | None) -> list[AthleteConfig]:
+def _beside(p: Path, config: Path | None) -> Path:
+    return config.parent / p if config is not None and not p.is_absolute() else p
+
+
+def _athletes(items: Any, errors: _Errors, path: Path | None) -> list[AthleteConfig]:
     out: list[AthleteConfig] = []
-    if not isinstance(items, list):
-        errors.add("athletes", "expected [[athletes]] tables")
-        return out
-    for i, a in enumerate(items):
-        prefix = f"athletes[{i}]."
-        if not isinstance(a, dict) or not isinstance(a.get("name"), str) or not a.get("name"):
-            errors.add(f"athletes[{i}].name", "every athlete needs a name")
-            continue
-        _unknown(errors, prefix, a, ATHLETE_KEYS)
-        inbox = a.get("inbox", [])
-        if isinstance(inbox, str):
-            inbox = [inbox]
-        if not isinstance(inbox, list) or not all(isinstance(x, str) for x in inbox):
-            errors.add(f"{prefix}inbox", f"expected a folder or a list of folders, got {inbox!r}")
-            inbox = []
-        folders = []
-        for folder in inbox:
-            p = Path(folder).expanduser()
-            if path and not p.is_absolute():
-                p = path.parent / p
-            folders.append(p)
+    for prefix, table in _tables(errors, "athletes", items):
+        values = _values(errors, prefix, AthleteConfig, table)
+        values["inbox"] = tuple(_beside(p, path) for p in values.get("inbox", ()))
         shoes = []
-        for j, s in enumerate(a.get("shoes", [])):
-            sp = f"{prefix}shoes[{j}]."
-            if not isinstance(s, dict) or not s.get("name"):
-                errors.add(f"{sp}name", "every shoe needs a name")
-                continue
-            _unknown(errors, sp, s, SHOE_KEYS)
-            shoes.append(
-                ShoeConfig(
-                    str(s["name"]),
-                    float(s.get("start_km", 0.0)),
-                    float(s.get("warn_km", SHOE_WARN_M / 1000)),
-                    float(s.get("retire_km", SHOE_RETIRE_M / 1000)),
-                    s.get("default_for"),
-                    bool(s.get("retired", False)),
-                )
-            )
-        sex = a.get("sex")
-        if sex not in (None, "female", "male"):
-            errors.add(
-                f"{prefix}sex", f'"female" or "male" (selects the TRIMP weighting), not {sex!r}'
-            )
-        out.append(
-            AthleteConfig(
-                a["name"],
-                a.get("email"),
-                _tz(errors, f"{prefix}tz", a.get("tz", "UTC")),
-                tuple(folders),
-                a.get("resting_hr"),
-                a.get("max_hr"),
-                sex,
-                tuple(shoes),
-            )
-        )
+        for sp, shoe in _tables(errors, f"{prefix}shoes", table.get("shoes", [])):
+            shoe_values = _values(errors, sp, ShoeConfig, shoe)
+            if _required(errors, sp, ShoeConfig, shoe, shoe_values):
+                shoes.append(ShoeConfig(**shoe_values))
+        if _required(errors, prefix, AthleteConfig, table, values):
+            out.append(AthleteConfig(**values, shoes=tuple(shoes)))
     return out
 
 
-def _coaches(items, errors: _Errors, athlete_names: set[str]) -> list[CoachConfig]:
+def _coaches(items: Any, errors: _Errors, athlete_names: set[str]) -> list[CoachConfig]:
     out: list[CoachConfig] = []
-    for i, c in enumerate(items if isinstance(items, list) else []):
-        prefix = f"coaches[{i}]."
-        if not isinstance(c, dict) or not c.get("name") or not c.get("email"):
-            errors.add(f"coaches[{i}]", "every coach needs a name and an email")
-            continue
-        _unknown(errors, prefix, c, COACH_KEYS)
-        digest = c.get("digest", "daily")
-        if digest not in ("daily", "weekly", "none"):
-            errors.add(f"{prefix}digest", f'"daily", "weekly" or "none", not {digest!r}')
-        cc_alerts = c.get("cc_alerts", digest == "none")
-        if not isinstance(cc_alerts, bool):
-            errors.add(f"{prefix}cc_alerts", f"expected true or false, got {cc_alerts!r}")
-            cc_alerts = False
-        athletes = tuple(c.get("athletes", []))
-        for name in athletes:
+    for prefix, table in _tables(errors, "coaches", items):
+        values = _values(errors, prefix, CoachConfig, table)
+        if "cc_alerts" not in table:
+            values["cc_alerts"] = values.get("digest", "daily") == "none"
+        for name in values.get("athletes", ()):
             if athlete_names and name not in athlete_names:
                 close = difflib.get_close_matches(name, list(athlete_names), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 errors.add(f"{prefix}athletes", f"no [[athletes]] entry named {name!r}{hint}")
-        out.append(
-            CoachConfig(
-                c["name"],
-                c["email"],
-                athletes,
-                digest,
-                _tz(errors, f"{prefix}tz", c.get("tz", "UTC")),
-                cc_alerts,
-            )
-        )
+        if _required(errors, prefix, CoachConfig, table, values):
+            out.append(CoachConfig(**values))
     return out
 
 

@@ -36,13 +36,24 @@ class ConfigError(LoadwatchError):
 
     exit_code = 2
 
-    def __init__(self, key: str, message: str):
+    def __init__(self, key: str, message: str, problems: tuple[tuple[str, str], ...] = ()):
         self.key = key
         self.message = message
+        self.problems = problems or ((key, message),)
         super().__init__(f"config: {key}: {message}" if key else f"config: {message}")
 
+    @classmethod
+    def many(cls, problems: list[tuple[str, str]], path: Path | None) -> ConfigError:
+        """Every problem of a config at once, one per line (the CLI prefixes each line)."""
+        where = str(path) if path else "the config"
+        if len(problems) == 1:
+            key, msg = problems[0]
+            return cls(key, f"{msg} ({where})" if path else msg)
+        lines = "\n".join(f"config: {k}: {m}" for k, m in problems)
+        return cls("", f"{len(problems)} problems in {where}:\n{lines}", tuple(problems))
+
     def __reduce__(self):
-        return (type(self), (self.key, self.message))
+        return (type(self), (self.key, self.message, self.problems))
 
 
 class NotFound(LoadwatchError):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from ..config import environment_problems
+from ..config import problems
+from ..errors import ConfigError
 from ..render.tables import ledger_json, ledger_table
 from .main import Context, athlete_option, json_option, main, parse_day, pass_context
 
@@ -41,15 +42,20 @@ def config_group() -> None:
 @pass_context
 def config_check(obj: Context) -> None:
     """Parse the config and say what it declares (errors name their key)."""
-    s = obj.settings
-    if s.source is None:
-        click.echo(f"no config file at {obj.locations.config}: defaults apply")
+    path = obj.locations.config
+    if not path.exists():
+        if obj.locations.config_from != "default":
+            raise ConfigError("", f"no config file at {path} (from {obj.locations.config_from})")
+        click.echo(f"no config file at {path}: defaults apply")
         return
-    problems = environment_problems(s, dict(os.environ))
-    if problems:
-        for key, msg in problems:
-            click.echo(f"error: config: {key}: {msg}", err=True)
+    found = problems(path, dict(os.environ))
+    if found:
+        if len(found) > 1:
+            click.echo(f"error: config: {len(found)} problems in {path}:", err=True)
+        for key, msg in found:
+            click.echo(f"error: config: {key}: {msg}" if key else f"error: config: {msg}", err=True)
         raise SystemExit(2)
+    s = obj.settings
     click.echo(f"{s.source}: ok")
     click.echo(
         f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port_number} {s.smtp.security}"

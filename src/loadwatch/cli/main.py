@@ -89,7 +89,8 @@ class LoadwatchGroup(click.Group):
         except LoadwatchError as e:
             if _debug(ctx):
                 traceback.print_exc()
-            click.echo(f"error: {e}", err=True)
+            for line in str(e).splitlines():  # several problems: one line each
+                click.echo(f"error: {line}", err=True)
             ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
