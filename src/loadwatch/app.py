@@ -77,12 +77,15 @@ class App:
         config: str | None = None,
         clock: Clock = utc_now,
         settings: Settings | None = None,
+        read_only: bool = False,
     ) -> App:
-        """Open the database the flags, environment or config name, with the config synced."""
+        """Open the database the flags, environment or config name, with the config synced;
+        `read_only`: an existing database as it is, nothing synced, migrated or created."""
         locations = resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
-        app = cls(open_store(database_url(locations, settings)), settings, clock)
-        if settings.athletes:
+        url = database_url(locations, settings)
+        app = cls(open_store(url, read_only=read_only), settings, clock)
+        if settings.athletes and not read_only:
             app.sync_config()
         return app
 
