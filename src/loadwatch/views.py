@@ -108,9 +108,32 @@ class ReportView:
         return self.days[-1] if self.days else None
 
     @property
+    def days_since_run(self) -> int | None:
+        runs = self.analysis.distance.runs
+        if not len(runs):
+            return None
+        return (self.as_of - pd.Timestamp(runs["day"].max()).date()).days
+
+    @property
+    def ratio_missing(self) -> str:
+        """Why today has no ratio, in the words every surface uses."""
+        return ratio_missing(self.headroom.run.history_days, self.days_since_run)
+
+    @property
     def latest_spike(self) -> RunRow | None:
         spikes = [r for r in self.runs if r.spike_band not in (None, "none") and r.full_30d_history]
         return spikes[-1] if spikes else None
+
+
+def ratio_missing(history_days: int, days_since_run: int | None) -> str:
+    """Why there is no acute:chronic ratio: a break says so, not a lack of history."""
+    if days_since_run is not None and days_since_run >= 28:
+        return "no run in 28 days"
+    if history_days == 0:
+        return "no runs yet"
+    if history_days < 28:
+        return f"from 28 days of history ({history_days} so far)"
+    return "n/a"
 
 
 def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
@@ -359,13 +382,7 @@ class DigestRow:
     def ratio_text(self) -> str:
         if self.acwr is not None:
             return f"{self.acwr:.2f}"
-        if self.days_since_run is not None and self.days_since_run >= 28:
-            return "no run in 28 days"
-        if self.history_days == 0:
-            return "no runs yet"
-        if self.history_days < 28:
-            return f"n/a ({self.history_days} days of history)"
-        return "n/a"
+        return ratio_missing(self.history_days, self.days_since_run)
 
     @property
     def spike_text(self) -> str:

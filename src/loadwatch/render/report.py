@@ -118,7 +118,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     out.append(line)
     out.append(f"  28-day weekly average: {_fmt(today.chronic28_km, '.1f')} km")
     if today.acwr_rolling_coupled is None:
-        out.append("  acute:chronic ratios: not shown before 28 days of history")
+        out.append(f"  acute:chronic ratios: {view.ratio_missing}")
     else:
         out.append(
             f"  acute:chronic 7:28 rolling, coupled:   {today.acwr_rolling_coupled:.2f}"
@@ -234,7 +234,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
          + (f" (the 7 before: {prev7:.1f} km, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
         ("28-day weekly average", f"{_fmt(today.chronic28_km, '.1f')} km"),
         ("acute:chronic 7:28 rolling, coupled",
-         _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else "not shown before 28 days"),
+         _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else view.ratio_missing),
         ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
         ("acute:chronic EWMA 7:28, coupled", _fmt(today.acwr_ewma)),
         ("fitness / fatigue / form (PMC on km, τ 42/7)",
