@@ -366,7 +366,9 @@ class DigestRow:
     shoes_near_limit: list[str]
     open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
     flags: list[str]  # "spike", "jump", "ratio", "shoe"
-    weeks_km: list[float]  # the last 12 Monday-to-Sunday weeks, oldest first
+    # The last 12 weeks as rolling 7-day totals ending today, 7 days before, ..., oldest first:
+    # a calendar week just begun would look like a drop (a jump in progress most of all).
+    weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
 
@@ -441,7 +443,8 @@ def digest_row(
         }
         - {""}
     )
-    weeks = d.weeks.tail(12)
+    ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
+    weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
     h = headroom_for(analysis, rules)
     short = []
     if h.run.max_run_m is not None:
@@ -461,7 +464,7 @@ def digest_row(
         shoes_near_limit=near,
         open_alerts=[e.alert.title for e in open_alerts],
         flags=flags,
-        weeks_km=[float(x) for x in weeks["total"]],
+        weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
         athlete_id=analysis.athlete.id,
     )

@@ -46,13 +46,21 @@ form.inline { display: inline-flex; gap: 4px; align-items: center; margin: 2px 0
 input, select, button { font-size: 0.95rem; padding: 3px 6px; }
 .readonly { background: #fff8e1; padding: 6px 10px; border-radius: 4px; }
 body { max-width: 1400px; }
+/* Text columns wrap, so the team table fits a 1400 px page and an alert is never cut. */
+#team th { white-space: normal; vertical-align: bottom; }
+#team td.wrap { white-space: normal; min-width: 7em; }
+table.alerts th, table.alerts td { white-space: normal; text-align: left; vertical-align: top;
+                                   overflow-wrap: anywhere; }
+table.alerts td.day { white-space: nowrap; }
 @media (max-width: 760px) {
   /* The team table as one card per athlete: every number readable without scrolling. */
   table.cards thead { display: none; }
   table.cards tr { display: block; border-bottom: 1px solid #cbd2d9; padding: 6px 0; }
   table.cards td { display: flex; justify-content: space-between; gap: 12px; border: 0;
                    padding: 2px 0; white-space: normal; text-align: right; }
-  table.cards td::before { content: attr(data-label); color: #52606d; text-align: left; }
+  table.cards td::before { content: attr(data-label); color: #52606d; text-align: left;
+                           font-family: system-ui, sans-serif;
+                           flex: none; }
 }
 """
 
