@@ -88,9 +88,20 @@ def test_terminal_report_names_variants_and_sources(demo) -> None:
 
 def test_ratios_withheld_before_28_days(demo) -> None:
     out = demo("report", "--as-of", "2026-09-20").stdout
-    assert "not shown before 28 days of history" in out
+    assert "acute:chronic ratios: from 28 days of history (20 so far)\n" in out
     doc = demo.json("report", "--as-of", "2026-09-20")
     assert all(d["acwr_rolling_coupled"] is None and d["acwr_ewma"] is None for d in doc["days"])
+
+
+def test_a_break_is_named_as_a_break_not_as_missing_history(demo, tmp_path: Path) -> None:
+    """Ten weeks of runs, then none for 42 days: the ratio is missing because of the break, as the
+    team page and the digest say, not for want of 28 days of history."""
+    out = demo("report", "--as-of", "2026-12-20").stdout
+    assert "acute:chronic ratios: no run in 28 days\n" in out
+    assert "28 days of history" not in out
+    page = tmp_path / "r.html"
+    demo("report", "--as-of", "2026-12-20", "--html", str(page))
+    assert "<dd>no run in 28 days</dd>" in page.read_text()
 
 
 def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:

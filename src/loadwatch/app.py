@@ -84,15 +84,18 @@ class App:
         clock: Clock = utc_now,
         settings: Settings | None = None,
         locations: Locations | None = None,
+        read_only: bool = False,
     ) -> App:
-        """Open the database the flags, environment or config name, with the config synced.
+        """Open the database the flags, environment or config name, with the config synced;
+        `read_only`: an existing database as it is, nothing synced, migrated or created.
 
         `locations` (as the CLI resolved them) keep where the database came from: a default path
         passed as `db` would read as --db and hide the config's `store.database`."""
         locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
-        app = cls(open_store(database_url(locations, settings)), settings, clock)
-        if settings.athletes:
+        url = database_url(locations, settings)
+        app = cls(open_store(url, read_only=read_only), settings, clock)
+        if settings.athletes and not read_only:
             app.sync_config()
         return app
 
@@ -342,8 +345,8 @@ class App:
         self, coach: str | None = None, as_of: date | None = None, open_days: int = 7
     ) -> list[DigestRow]:
         """Every athlete (or a coach's), those needing attention first: the digest's rows, with
-        the alerts pending or sent in the last `open_days` days as open."""
-        from . import ledger
+        the alerts a check would send now (as the alerts page lists them: pending, of any age,
+        and new) and those sent in the last `open_days` days as open."""
         from .views import digest_row, rank
 
         names = None
@@ -358,20 +361,28 @@ class App:
             if names is not None and a.name not in names:
                 continue
             analysis = self.analysis(a, as_of)
-            rows.append(
-                digest_row(analysis, ledger.recent(self.store, a.id, since), self.settings.rules)
-            )
+            entries = self.store.ledger.entries(a.id, ["pending", "sent"])
+            open_ = [e for e in entries if e.status == "pending" or e.created_utc >= since]
+            open_ += [LedgerEntry(x, "new", self.clock()) for x in self._new_alerts(a, analysis)]
+            rows.append(digest_row(analysis, open_, self.settings.rules))
         return rank(rows)
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
+        from . import ledger
+
+        new = self._new_alerts(athlete, self.analysis(athlete, as_of or self.today(athlete)))
+        return ledger.pending(self.store, athlete.id) + new
+
+    def _new_alerts(self, athlete: Athlete, analysis: Analysis) -> list[Alert]:
+        """The alerts a check on the analysis's day would record as pending (not yet in the
+        ledger, about a day from the athlete's alert start on)."""
         from . import ledger, rules
 
-        day = as_of or self.today(athlete)
-        found = rules.evaluate(self.analysis(athlete, day), self.settings.rules)
+        day = analysis.distance.as_of
+        found = rules.evaluate(analysis, self.settings.rules)
         limit = ledger.cutoff(self.store, athlete.id, day, self.settings.rules.lookback_days)
-        new = [x for x in ledger.unseen(self.store, found) if ledger.is_news(x, limit)]
-        return ledger.pending(self.store, athlete.id) + new
+        return [x for x in ledger.unseen(self.store, found) if ledger.is_news(x, limit)]
 
     # -- shoes ------------------------------------------------------------------------------
     def add_shoe(

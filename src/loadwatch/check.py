@@ -22,7 +22,7 @@ from .model import Alert, Athlete, ImportSummary
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, write_outbox
 from .store import Store
-from .views import digest_row, headroom_for, headroom_text, rank
+from .views import digest_row, headroom_for, rank
 
 PRIORITY = {"run_spike": 0, "weekly_jump": 1, "acwr": 2, "shoe_retire": 3, "shoe_warn": 4}
 
@@ -188,7 +188,7 @@ def check_athlete(
     d = analysis.distance
     shown = latest_per_episode(to_send)
     chart = charts.alert_chart(shown[0].rule, d.days, d.weeks, d.runs, analysis.shoes)
-    guidance = headroom_text(headroom_for(analysis, settings.rules))
+    guidance = headroom_for(analysis, settings.rules)
     msg = compose_alerts(
         athlete.name,
         to,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, script
+from .migrate import Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -196,14 +196,29 @@ class PostgresDb(SqlDb):
 
 
 class PostgresStore(SqlStore):
-    def __init__(self, url: str):
+    def __init__(self, url: str, read_only: bool = False):
+        """`read_only`: every transaction of the session is read-only; nothing is migrated."""
         db = PostgresDb(url)
-        # Many processes may start on an empty database at once: one migrates, the rest wait.
-        db.execute("SELECT pg_advisory_lock(?, 0)", (LOCK_SPACE,))
-        try:
-            migrate(db, MIGRATIONS)
-        finally:
-            db.execute("SELECT pg_advisory_unlock(?, 0)", (LOCK_SPACE,))
+        if read_only:
+            try:
+                db.execute("SET default_transaction_read_only = on")
+                exists = db.scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
+                done = (
+                    {r[0] for r in db.rows("SELECT name FROM schema_migrations")}
+                    if exists
+                    else set()
+                )
+                require_current(done, MIGRATIONS, _safe(url))
+            except BaseException:
+                db.close()
+                raise
+        else:
+            # Many processes may start on an empty database at once: one migrates, the rest wait.
+            db.execute("SELECT pg_advisory_lock(?, 0)", (LOCK_SPACE,))
+            try:
+                migrate(db, MIGRATIONS)
+            finally:
+                db.execute("SELECT pg_advisory_unlock(?, 0)", (LOCK_SPACE,))
         super().__init__(db, url)
         self._claims: Any = None
 
