@@ -13,7 +13,7 @@ import pytest
 from loadwatch.render import charts
 
 from .conftest import SAMPLES, Cli
-from .test_check import ConfiguredCli, password, smtp, write_config  # noqa: F401 (fixtures)
+from .test_check import ConfiguredCli, password, write_config  # noqa: F401 (fixtures)
 from .test_web import Server, _ids
 
 AS_OF = "2026-11-10"  # a Tuesday: the calendar week has just begun
