@@ -201,3 +201,74 @@ def test_database_from_the_environment(tmp_path: Path, monkeypatch) -> None:
     other = tmp_path / "flag.db"
     assert runner.invoke(main, ["--db", str(other), "athletes", "list"]).exit_code == 0
     assert other.exists()
+
+
+def _gpx(times: list[str]) -> str:
+    points = "".join(
+        f'<trkpt lat="{52.5 + i * 0.0001:.5f}" lon="13.4"><time>{t}</time></trkpt>'
+        for i, t in enumerate(times)
+    )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><type>running</type>'
+        f"<trkseg>{points}</trkseg></trk></gpx>"
+    )
+
+
+def test_a_failure_message_shows_numbers_plainly(ana, tmp_path: Path) -> None:
+    """A GPX lasting 111 days failed as "impossible elapsed time np.float64(9612991.0)": the
+    number a reader computed with numpy reached the message as its repr."""
+    (tmp_path / "long.gpx").write_text(
+        _gpx(["2026-06-01T07:00:00Z", "2026-06-01T07:00:10Z", "2026-09-20T13:16:31Z"])
+    )
+    summary = ana.json("import", str(tmp_path / "long.gpx"), code=3)
+    (failure,) = summary["failed"]
+    assert failure["reason"] == "impossible elapsed time 9612991 s (more than 7 days)"
+
+
+PIPED_COMMANDS = [
+    ("headroom", "--as-of", "2026-10-25"),
+    ("report", "--as-of", "2026-10-25"),
+    ("activities",),
+    ("athletes", "list"),
+    ("alerts",),
+    ("paths",),
+    ("--help",),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    db = tmp_path_factory.mktemp("piped") / "lw.db"
+    runner = CliRunner()
+    for args in (
+        ["athletes", "add", "ana", "--tz", "Europe/Berlin"],
+        ["import", str(SAMPLES / "demo-runner")],
+    ):
+        assert runner.invoke(main, ["--db", str(db), *args]).exit_code == 0
+    return db
+
+
+@pytest.mark.parametrize("args", PIPED_COMMANDS, ids=" ".join)
+def test_a_reader_that_left_ends_the_command_quietly(demo_db: Path, args) -> None:
+    """`loadwatch headroom | head -1` exited 1 with "unexpected BrokenPipeError": a closed
+    stdout is the reader's choice, not an error. The pipe's reading end is closed before the
+    command starts, so every write meets it."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "loadwatch", "--db", str(demo_db), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert proc.stderr == "" and proc.returncode == 141, (proc.returncode, proc.stderr)

@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 EXIT_SOME_FAILED = 3
+EXIT_READER_LEFT = 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
 
 
 class Context:
@@ -101,9 +102,7 @@ class LoadwatchGroup(click.Group):
             if not _stdout_gone():
                 click.echo(f"error: unexpected BrokenPipeError: {e}", err=True)
                 ctx.exit(1)
-            # `loadwatch report | head`: the reader left; say nothing more (stdout is gone).
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(141)
+            _reader_left()
         except Exception as e:
             if _debug(ctx):
                 raise
@@ -113,13 +112,44 @@ class LoadwatchGroup(click.Group):
             )
             ctx.exit(1)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Also what is still buffered when a command ends goes to a reader that may have left
+        (`loadwatch report | head -1`): the interpreter's own last flush would print "Exception
+        ignored ... BrokenPipeError" and exit 120."""
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if _stdout_gone():
+                _reader_left()
+
 
 def _stdout_gone() -> bool:
+    """The reader of stdout has left: a flush fails, or the pipe reports an error (a write that
+    failed already dropped its buffer, so the flush alone may succeed)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         return True
-    return False
+    except (OSError, ValueError):
+        return False
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False  # not a real file (a test runner's buffer)
+    import select
+
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+
+
+def _reader_left() -> NoReturn:
+    """`loadwatch headroom | head -1`: the reader left, which is its right; end quietly with the
+    shell's code for it (128 + SIGPIPE), sending whatever is still buffered nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(EXIT_READER_LEFT)
 
 
 def _debug(ctx: click.Context) -> bool:
