@@ -328,8 +328,7 @@ class App:
     ) -> list[DigestRow]:
         """Every athlete (or a coach's), those needing attention first: the digest's rows, with
         the alerts pending or sent in the last `open_days` days as open."""
-        from . import ledger
-        from .views import digest_row, rank
+        from . import check as checks
 
         names = None
         if coach:
@@ -337,16 +336,11 @@ class App:
             if config is None:
                 raise NotFound(f"no coach named {coach!r} in the config")
             names = set(config.athletes)
+        athletes = [a for a in self.store.athletes.all() if names is None or a.name in names]
         since = self.clock() - timedelta(days=open_days)
-        rows = []
-        for a in self.store.athletes.all():
-            if names is not None and a.name not in names:
-                continue
-            analysis = self.analysis(a, as_of)
-            rows.append(
-                digest_row(analysis, ledger.recent(self.store, a.id, since), self.settings.rules)
-            )
-        return rank(rows)
+        return checks.digest_rows(
+            self.store, self.settings, athletes, lambda a: self.analysis(a, as_of), since
+        )
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
@@ -411,6 +405,7 @@ class App:
         worker: bool = False,
         with_digests: bool = True,
         import_inboxes: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> CheckResult:
         """Import, evaluate, record and send, for one athlete or everyone, then the digests."""
         from . import check as checks
@@ -421,7 +416,7 @@ class App:
         if as_of is not None:
             for a in [one] if one else self.store.athletes.all():
                 self.day(a, as_of)
-        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
+        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes, progress)
         return checks.run_check(
             self.store,
             self.settings,

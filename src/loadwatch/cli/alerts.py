@@ -12,7 +12,15 @@ import click
 
 from ..config import environment_problems
 from ..render.tables import ledger_json, ledger_table
-from .main import Context, athlete_option, json_option, main, parse_day, pass_context
+from .main import (
+    Context,
+    athlete_option,
+    json_option,
+    main,
+    parse_day,
+    pass_context,
+    plural,
+)
 
 
 @main.command()
@@ -96,13 +104,19 @@ def check(
     """
     if outbox and not dry_run:
         raise click.UsageError("--outbox goes with --dry-run")
-    result = obj.app.check(
-        athlete=athlete,
-        as_of=as_of,
-        dry_run=dry_run,
-        outbox=Path(outbox) if outbox else None,
-        worker=worker,
-    )
+    status = StatusLine() if sys.stderr.isatty() else None
+    try:
+        result = obj.app.check(
+            athlete=athlete,
+            as_of=as_of,
+            dry_run=dry_run,
+            outbox=Path(outbox) if outbox else None,
+            worker=worker,
+            progress=status.show if status else None,
+        )
+    finally:
+        if status:
+            status.clear()
     for o in result.athletes:
         if o.imported and o.imported.failed:
             for f in o.imported.failed:
@@ -110,8 +124,9 @@ def check(
         if verbose or dry_run:
             where = f" -> {o.outbox_file}" if o.outbox_file else ""
             verb = "would send" if dry_run else "sent"
-            n = o.new_alerts if dry_run else o.sent_alerts
-            click.echo(f"{o.athlete} ({o.as_of}): {o.new_alerts} new alerts, {verb} {n}{where}")
+            n = o.would_send if dry_run else o.sent_alerts
+            new = plural(o.new_alerts, "new alert")
+            click.echo(f"{o.athlete} ({o.as_of}): {new}, {verb} {n}{where}")
         if dry_run and o.preview and not outbox:
             click.echo(o.preview)
     for key in result.digests_sent if verbose else []:
@@ -125,6 +140,17 @@ def check(
         sys.exit(75)
     if result.problems:
         sys.exit(1)
+
+
+class StatusLine:
+    """One line on the terminal saying what a long check is doing, rewritten in place and
+    cleared at the end (only on a terminal: cron mails whatever a check prints)."""
+
+    def show(self, text: str) -> None:
+        click.echo(f"\r\x1b[K{text} ...", nl=False, err=True)
+
+    def clear(self) -> None:
+        click.echo("\r\x1b[K", nl=False, err=True)
 
 
 @main.command()

@@ -166,6 +166,11 @@ def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from e
 
 
+def plural(n: int, thing: str) -> str:
+    """ "1 new alert", "2 new alerts": a count with its noun."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def athlete_option(what: str = "Whose") -> Any:
     return click.option("--athlete", "-a", help=f"{what} (optional when there is one athlete).")
 
