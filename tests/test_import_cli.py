@@ -272,3 +272,32 @@ def test_a_reader_that_left_ends_the_command_quietly(demo_db: Path, args) -> Non
     finally:
         os.close(write)
     assert proc.stderr == "" and proc.returncode == 141, (proc.returncode, proc.stderr)
+
+
+TWINS = ["2013-02-06-12-11-14", "activity-small-fenix2-run", "developer-types-sample"]
+
+
+def test_the_import_summary_is_the_same_whatever_order_files_arrive_in(cli, tmp_path: Path) -> None:
+    """The same folder into fresh athletes said 82/83/84 files and 17/16/15 duplicates for the
+    same end state: a file whose run a better copy (the watch's FIT against its GPX) took over
+    later in the same import was counted as imported. The summary now counts what the import
+    left in the store, and its activities are what `activities` lists."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for stem in [*TWINS, "sample_mulitple_header", "garmin-fenix-5-run", "Activity"]:
+        shutil.copy(CORPUS / "fit" / f"{stem}.fit", folder)
+    for gpx in (CORPUS / "paired").glob("*.gpx"):
+        if not gpx.name.startswith("activity-large"):
+            shutil.copy(gpx, folder)
+    shutil.copy(CORPUS / "fit" / "Activity.fit", folder / "Activity-copy.fit")  # same bytes
+    summaries = []
+    for i in range(5):
+        cli("athletes", "add", f"a{i}")
+        summary = cli.json("import", str(folder), "--athlete", f"a{i}", "--workers", "2")
+        listed = cli.json("activities", "--athlete", f"a{i}")
+        assert summary["activities"] == len(listed)
+        summary["needs_sport"] = [n["path"] for n in summary["needs_sport"]]
+        summaries.append(summary)
+    assert all(s == summaries[0] for s in summaries), summaries
+    # Each twin is one run kept once, from the FIT: its GPX is a duplicate, as is the copy.
+    assert summaries[0]["duplicates"] == len(TWINS) + 2 and summaries[0]["imported"] == 6
