@@ -611,3 +611,44 @@ def test_a_check_on_a_terminal_says_what_it_is_doing(tmp_path: Path, smtp) -> No
     assert "Carla's digest" in shown
     assert shown.endswith("\r\x1b[K")  # the line is cleared before the summary
     assert "checking" not in out.decode()
+
+
+def test_alerts_without_an_athlete_lists_everyone_with_an_athlete_column(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """`alerts` without --athlete failed with several athletes ("choose one"); it lists them
+    all, each line naming its athlete. Counts are worded in the singular where they are one."""
+    cli = ConfiguredCli(db_url, _club(tmp_path, smtp))
+    cli("check", "--as-of", "2026-10-25")
+    listed = cli("alerts", "--status", "sent").stdout.splitlines()
+    assert [line.split()[0] for line in listed[:-1]] == ["ana", "ben", "cem", "dee"]
+    assert "24.0 km run, 60% over the 30-day longest" in listed[0]
+    assert listed[-1] == "4 alerts"
+    rows = cli.json("alerts", "--status", "sent")
+    assert [r["athlete"] for r in rows] == ["ana", "ben", "cem", "dee"]
+    one = cli("alerts", "--athlete", "ana", "--status", "sent").stdout.splitlines()
+    assert one[-1] == "1 alert" and not one[0].startswith("ana")
+    dry = cli("check", "--as-of", "2026-10-26", "--dry-run", "--athlete", "ana")
+    assert dry.stdout.startswith("ana (2026-10-26): 0 new alerts, would send 0")
+
+
+def test_a_subject_that_needs_folding_starts_on_its_own_line(db_url, smtp, tmp_path: Path) -> None:
+    """A Subject of 70 to 77 characters was folded as a bare "Subject:" and the whole text on
+    the next line (Python's folding moves a value that fits one continuation line there)."""
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
+    start = datetime(2026, 11, 8, 16, 0, tzinfo=UTC)  # a large spike, and a weekly jump
+    write_run(
+        SyntheticRun(start, 50_000.0, seed=8, record_interval_s=10),
+        tmp_path / "inbox" / "extra.fit",
+    )
+    outbox = tmp_path / "outbox"
+    cli("check", "--as-of", "2026-11-08", "--dry-run", "--outbox", str(outbox))
+    (eml,) = outbox.glob("*.eml")
+    head = eml.read_bytes().split(b"\n\n")[0].decode()
+    subject = "loadwatch: 50.0 km run, 108% over the 30-day longest (large spike) (+2 more)"
+    assert 70 <= len(subject) <= 77
+    assert f"\nSubject: {subject}\n" in "\n" + head, head
+    assert not re.search(r"^[\w-]+:\n", head, re.M), head  # no header starts empty
+    cli("check", "--as-of", "2026-11-08")
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    assert smtp.messages[0]["Subject"] == subject

@@ -31,13 +31,19 @@ from .main import (
 @json_option
 @pass_context
 def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool) -> None:
-    """The alert ledger: what was sent, what is pending (and why), what is known history."""
+    """The alert ledger: what was sent, what is pending (and why), what is known history.
+
+    Without --athlete, every athlete's alerts, each line naming its athlete.
+    """
     app = obj.app
-    rows = app.ledger(app.athlete(athlete), status)
+    everyone = app.athletes()
+    who = [app.athlete(athlete)] if athlete or len(everyone) <= 1 else everyone
+    rows = [(a.name, e) for a in who for e in app.ledger(a, status)]
+    entries = [e for _, e in rows]
     if as_json:
-        click.echo(json.dumps([ledger_json(e) for e in rows], indent=2))
+        click.echo(json.dumps([ledger_json(e, name) for name, e in rows], indent=2))
     else:
-        click.echo(ledger_table(rows))
+        click.echo(ledger_table(entries, [n for n, _ in rows] if len(who) > 1 else None))
 
 
 @main.group("config")
