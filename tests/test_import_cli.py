@@ -301,3 +301,9 @@ def test_the_import_summary_is_the_same_whatever_order_files_arrive_in(cli, tmp_
     assert all(s == summaries[0] for s in summaries), summaries
     # Each twin is one run kept once, from the FIT: its GPX is a duplicate, as is the copy.
     assert summaries[0]["duplicates"] == len(TWINS) + 2 and summaries[0]["imported"] == 6
+
+
+def test_a_file_named_directly_that_is_no_activity_says_so(ana, tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# my runs\n")
+    (failure,) = ana.json("import", str(tmp_path / "notes.md"), code=3)["failed"]
+    assert failure["reason"] == "not an activity file (FIT, GPX or TCX): unrecognised content"

@@ -34,6 +34,10 @@ def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool)
     """The alert ledger: what was sent, what is pending (and why), what is known history.
 
     Without --athlete, every athlete's alerts, each line naming its athlete.
+
+    \b
+    Example:
+      loadwatch alerts --status pending
     """
     app = obj.app
     everyone = app.athletes()
@@ -48,13 +52,23 @@ def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool)
 
 @main.group("config")
 def config_group() -> None:
-    """Check the config file."""
+    """Check the config file.
+
+    \b
+    Example:
+      loadwatch config check
+    """
 
 
 @config_group.command("check")
 @pass_context
 def config_check(obj: Context) -> None:
-    """Parse the config and say what it declares (errors name their key)."""
+    """Parse the config and say what it declares (errors name their key).
+
+    \b
+    Example:
+      LOADWATCH_CONFIG=club.toml loadwatch config check
+    """
     s = obj.settings
     if s.source is None:
         click.echo(f"no config file at {obj.locations.config}: defaults apply")
@@ -107,6 +121,10 @@ def check(
 
     Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
     alerts stay pending and the next run sends them).
+
+    \b
+    Example:
+      loadwatch check --dry-run --outbox outbox/
     """
     if outbox and not dry_run:
         raise click.UsageError("--outbox goes with --dry-run")
@@ -162,7 +180,12 @@ class StatusLine:
 @main.command()
 @pass_context
 def serve(obj: Context) -> None:
-    """Run as a daemon: inbox sync, daily checks at each athlete's local time, coach digests."""
+    """Run as a daemon: inbox sync, daily checks at each athlete's local time, coach digests.
+
+    \b
+    Example:
+      loadwatch serve
+    """
     from ..scheduler import serve as run_daemon
 
     run_daemon(obj.app.store.url, obj.settings)

@@ -179,7 +179,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(cls=LoadwatchGroup)
+# -h as well as --help, for every command (subcommands inherit the group's context settings).
+@click.group(cls=LoadwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     help="Database: a SQLite file, sqlite:///PATH or postgresql://... (env LOADWATCH_DB).",
@@ -200,7 +201,12 @@ def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) ->
 @main.command()
 @pass_context
 def paths(obj: Context) -> None:
-    """Show where the database and the config file live."""
+    """Show where the database and the config file live.
+
+    \b
+    Example:
+      loadwatch paths
+    """
     loc = obj.locations
     click.echo(f"database: {loc.database}  ({loc.database_from})")
     click.echo(
