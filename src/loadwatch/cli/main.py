@@ -126,6 +126,8 @@ class LoadwatchGroup(click.Group):
 def _stdout_gone() -> bool:
     """The reader of stdout has left: a flush fails, or the pipe reports an error (a write that
     failed already dropped its buffer, so the flush alone may succeed)."""
+    if sys.stdout is None:
+        return False
     try:
         sys.stdout.flush()
     except BrokenPipeError:
