@@ -347,7 +347,7 @@ class App:
         """Every athlete (or a coach's), those needing attention first: the digest's rows, with
         the alerts a check would send now (as the alerts page lists them: pending, of any age,
         and new) and those sent in the last `open_days` days as open."""
-        from .views import digest_row, rank
+        from . import check as checks
 
         names = None
         if coach:
@@ -355,17 +355,17 @@ class App:
             if config is None:
                 raise NotFound(f"no coach named {coach!r} in the config")
             names = set(config.athletes)
+        athletes = [a for a in self.store.athletes.all() if names is None or a.name in names]
         since = self.clock() - timedelta(days=open_days)
-        rows = []
-        for a in self.store.athletes.all():
-            if names is not None and a.name not in names:
-                continue
-            analysis = self.analysis(a, as_of)
-            entries = self.store.ledger.entries(a.id, ["pending", "sent"])
-            open_ = [e for e in entries if e.status == "pending" or e.created_utc >= since]
-            open_ += [LedgerEntry(x, "new", self.clock()) for x in self._new_alerts(a, analysis)]
-            rows.append(digest_row(analysis, open_, self.settings.rules))
-        return rank(rows)
+        analyses = {a.name: self.analysis(a, as_of) for a in athletes}
+        new = {
+            name: [LedgerEntry(x, "new", self.clock()) for x in self._new_alerts(a, analyses[name])]
+            for a in athletes
+            for name in [a.name]
+        }
+        return checks.digest_rows(
+            self.store, self.settings, athletes, lambda a: analyses[a.name], since, new
+        )
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
@@ -438,6 +438,7 @@ class App:
         worker: bool = False,
         with_digests: bool = True,
         import_inboxes: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> CheckResult:
         """Import, evaluate, record and send, for one athlete or everyone, then the digests."""
         from . import check as checks
@@ -448,7 +449,7 @@ class App:
         if as_of is not None:
             for a in [one] if one else self.store.athletes.all():
                 self.day(a, as_of)
-        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
+        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes, progress)
         return checks.run_check(
             self.store,
             self.settings,

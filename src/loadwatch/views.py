@@ -445,9 +445,10 @@ class DigestRow:
 
 
 def digest_row(
-    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings = RuleSettings()
+    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
 ) -> DigestRow:
-    """One athlete's line in a coach digest."""
+    """One athlete's line in a coach digest, its headroom with the thresholds of the athlete's
+    alerts (no default: a digest built with the defaults once contradicted `headroom`)."""
     d = analysis.distance
     days = d.days
     last7 = prev7 = 0.0

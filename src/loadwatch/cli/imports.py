@@ -35,7 +35,12 @@ def import_(
     verbose: bool,
     sport: str | None,
 ) -> None:
-    """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
+    """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip).
+
+    \b
+    Example:
+      loadwatch import ~/Garmin/Activities --athlete ana
+    """
     app = obj.app
     who = app.athlete(athlete)
     if sport is not None:

@@ -17,7 +17,12 @@ from .main import Context, main, pass_context
 @click.option("--read-only", is_flag=True, help="Refuse every edit (sport, exclude, include).")
 @pass_context
 def web(obj: Context, host: str, port: int, read_only: bool) -> None:
-    """Serve the dashboard; on another address than this machine's it needs $LOADWATCH_WEB_TOKEN."""
+    """Serve the dashboard; on another address than this machine's it needs $LOADWATCH_WEB_TOKEN.
+
+    \b
+    Example:
+      loadwatch web --port 8470
+    """
     import uvicorn
 
     from ..app import App

@@ -37,15 +37,15 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                 f"{what}start {a.start_utc:%Y-%m-%d} is outside {EARLIEST:%Y} to "
                 f"{latest:%Y-%m-%d}: a clock or a file error",
             )
-        for label, value, limit in (
-            ("distance", a.distance_m, MAX_DISTANCE_M),
-            ("moving time", a.moving_s, MAX_DURATION_S),
-            ("elapsed time", a.elapsed_s, MAX_DURATION_S),
+        for label, value, limit, unit, most in (
+            ("distance", a.distance_m, MAX_DISTANCE_M, "m", "more than 1,000 km"),
+            ("moving time", a.moving_s, MAX_DURATION_S, "s", "more than 7 days"),
+            ("elapsed time", a.elapsed_s, MAX_DURATION_S, "s", "more than 7 days"),
         ):
             if value is None:
                 continue
             if not math.isfinite(value) or value < 0 or value > limit:
-                raise UnreadableFile(path, f"{what}impossible {label} {value!r}")
+                raise UnreadableFile(path, f"{what}impossible {label} {_plain(value, unit, most)}")
         hist = {
             hr: s
             for hr, s in a.hr_histogram_s.items()
@@ -61,6 +61,18 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
             )
         )
     return out
+
+
+def _plain(value: float, unit: str, most: str) -> str:
+    """A number as a person writes it: a reader's numpy scalar once showed as
+    `np.float64(9612991.0)`."""
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "infinite" if v > 0 else "minus infinity"
+    text = f"{v:.0f}" if v == round(v) or abs(v) >= 100 else f"{v:.1f}"
+    return f"{text} {unit} ({'negative' if v < 0 else most})"
 
 
 def _plausible_hr(hr: float | None) -> float | None:

@@ -10,6 +10,7 @@ import hashlib
 import html
 from datetime import date, datetime
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import format_datetime, make_msgid
 
 from ..load.headroom import Headroom
@@ -27,6 +28,12 @@ FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
     "is a diagnosis or a personal prediction. If something hurts, reduce load and see a clinician."
 )
+
+
+# Headers are folded only past RFC 5322's hard limit of 998 characters: folding at 78 put a
+# Subject of 70 to 77 characters on a line of its own below an empty "Subject:" (Python moves a
+# value that fits one continuation line there), and some clients show that as no subject.
+POLICY = default.clone(max_line_length=998)
 
 
 def message_id(keys: list[str], domain: str = "loadwatch.invalid") -> str:
@@ -54,7 +61,7 @@ def compose_alerts(
     """`chart` is (PNG, alt text), embedded inline by Content-ID. `keys` are every ledger key
     the message settles (default: the alerts shown); `guidance` is the headroom on the day."""
     keys = keys or [a.key for a in alerts]
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     first = alerts[0]
     chart_png, chart_alt = chart if chart else (None, "")
     more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
@@ -160,7 +167,7 @@ def compose_digest(
     now: datetime,
 ) -> EmailMessage:
     """`rows`: one per athlete, already ranked (see views.rank)."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     attention = sum(1 for r in rows if r.open_alerts)
     msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
     msg["From"] = cleaned(sender)

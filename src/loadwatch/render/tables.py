@@ -93,19 +93,23 @@ def shoes_table(shoes: Sequence[ShoeStatus]) -> str:
     return "\n".join(out)
 
 
-def ledger_table(entries: Sequence[LedgerEntry]) -> str:
+def ledger_table(entries: Sequence[LedgerEntry], athletes: Sequence[str] | None = None) -> str:
+    """One line per alert; with `athletes` (each entry's athlete), an athlete column first."""
+    width = max((len(a) for a in athletes or ()), default=0)
     out = []
-    for e in entries:
+    for i, e in enumerate(entries):
         when = f"sent {_z(e.sent_utc)}" if e.status == "sent" else e.status
         if e.status == "pending" and e.last_error:
             when += f" ({e.attempts} tries; last: {e.last_error})"
-        out.append(f"{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
-    out.append(f"{len(entries)} alerts")
+        who = f"{athletes[i]:<{width}}  " if athletes is not None else ""
+        out.append(f"{who}{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
+    out.append(f"{len(entries)} alert{'' if len(entries) == 1 else 's'}")
     return "\n".join(out)
 
 
-def ledger_json(e: LedgerEntry) -> dict[str, Any]:
+def ledger_json(e: LedgerEntry, athlete: str | None = None) -> dict[str, Any]:
     return {
+        **({"athlete": athlete} if athlete is not None else {}),
         "key": e.alert.key,
         "rule": e.alert.rule,
         "status": e.status,
