@@ -242,3 +242,35 @@ def test_strava_numbers_with_either_decimal_mark(text: str, value: float) -> Non
     from loadwatch.importers.strava_csv import parse_number
 
     assert parse_number(text) == value
+
+
+# -- issue 22: real files from other projects ---------------------------------------------------
+FIDELITY = Path(__file__).parent / "data" / "fidelity"
+
+
+@pytest.mark.parametrize(
+    "number,sport,sub_sport",
+    [
+        ("17", "cycling", "virtual_activity"),  # VirtualRide: was stored as a sport called "17"
+        ("16", "swimming", None),  # Swim: was "16"
+        ("2", "alpine_skiing", None),  # AlpineSki: was read as swimming
+        ("9", "running", None),
+        ("57", "unknown", "strava_type_57"),  # a number Strava may add: unknown, number kept
+    ],
+)
+def test_strava_numeric_gpx_types(tmp_path: Path, number: str, sport: str, sub_sport) -> None:
+    """A Strava GPX export (togeojson's sample) with its numeric <type>."""
+    text = (FIDELITY / "strava-type-17.gpx").read_text()
+    path = tmp_path / f"strava-{number}.gpx"
+    path.write_text(text.replace("<type>17</type>", f"<type>{number}</type>"))
+    (act,) = read_file(path)
+    assert (act.sport, act.sub_sport) == (sport, sub_sport)
+
+
+def test_an_unknown_strava_number_needs_a_sport_and_keeps_its_number(ana, tmp_path: Path) -> None:
+    text = (FIDELITY / "strava-type-17.gpx").read_text()
+    (tmp_path / "s.gpx").write_text(text.replace("<type>17</type>", "<type>57</type>"))
+    result = ana("import", str(tmp_path / "s.gpx"))
+    (act,) = ana.json("activities")
+    assert (act["sport"], act["sub_sport"]) == ("unknown", "strava_type_57")
+    assert f"needs a sport: {tmp_path / 's.gpx'}: loadwatch activities edit" in result.stderr
