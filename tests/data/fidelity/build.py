@@ -1,0 +1,62 @@
+"""Writes the issue-22 test files in this folder: `python tests/data/fidelity/build.py`.
+
+The FIT files are written with fit-tool (the `test` extra), the GPX files as text. Every value a
+test expects is set here, so the expected figures can be read off this script by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def hr_gpx(cycle: list[int], point, ns: str, creator: str, n: int = 120) -> str:
+    """n+1 points 5 s apart at 11 km/h; heart rate repeats `cycle`. Each reading holds until the
+    next, so the average is the mean of the first n readings: the mean of `cycle`."""
+    start = datetime(2021, 5, 2, 8, 30, tzinfo=UTC)
+    pts = []
+    for i in range(n + 1):
+        t = (start + timedelta(seconds=5 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lat = f"{47.0 + i * 5 * (11 / 3.6) / 111_320:.7f}"
+        pts.append(point(lat, t, cycle[i % len(cycle)]))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<gpx version="1.1" creator="{creator}" xmlns="http://www.topografix.com/GPX/1/1" {ns}>\n'
+        "<trk><name>Lauf</name><type>running</type><trkseg>\n"
+        + "\n".join(pts)
+        + "\n</trkseg></trk></gpx>\n"
+    )
+
+
+def gpx_files() -> None:
+    # Heart rate as an attribute of the point's extension element: average 112 by hand.
+    (HERE / "hr-attribute.gpx").write_text(
+        hr_gpx(
+            [108, 110, 112, 114, 116],
+            lambda lat, t, hr: (
+                f'<trkpt lat="{lat}" lon="8.5000000"><ele>410</ele><time>{t}</time>'
+                f'<extensions><st:sample st:hr="{hr}" st:cad="84"/></extensions></trkpt>'
+            ),
+            'xmlns:st="urn:example:sportswatch-desktop:1"',
+            "Sportswatch Desktop 3.2",
+        )
+    )
+    # Heart rate TCX-style inside the extensions: average 106 by hand.
+    (HERE / "hr-heartratebpm.gpx").write_text(
+        hr_gpx(
+            [100, 104, 106, 108, 112],
+            lambda lat, t, hr: (
+                f'<trkpt lat="{lat}" lon="8.5000000"><ele>410</ele><time>{t}</time>'
+                f"<extensions><HeartRateBpm><Value>{hr}</Value></HeartRateBpm>"
+                "<pulse_quality>good</pulse_quality></extensions></trkpt>"
+            ),
+            "",
+            "Sportswatch Desktop 3.2",
+        )
+    )
+
+
+if __name__ == "__main__":
+    gpx_files()
