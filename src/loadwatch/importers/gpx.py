@@ -351,7 +351,8 @@ class _Channels:
             )
         if self.unknown:
             names = ", ".join(
-                f"{n} ({c} point{'s' if c > 1 else ''})" for n, c in sorted(self.unknown.items())[:5]
+                f"{n} ({c} point{'s' if c > 1 else ''})"
+                for n, c in sorted(self.unknown.items())[:5]
             )
             out.append(f"point data loadwatch could not read: {names}")
         return tuple(out)
