@@ -367,3 +367,23 @@ def test_verbose_import_names_a_channel_it_could_not_read(ana, tmp_path: Path) -
     assert want in out.stderr
     (act,) = ana.json("activities")
     assert act["avg_hr"] == 106.0
+
+
+def test_laps_that_stop_long_before_the_records_give_way_to_the_records() -> None:
+    """No session distance; the laps stop at 12.7 km, the records run on for 15 minutes to
+    15.2 km, and the session's timer (5,472 s) covers them: the records' distance counts."""
+    (act,) = read_file(FIDELITY / "lost-final-lap-no-session-distance.fit")
+    assert (act.distance_m, act.distance_source) == (15_200.0, "records")
+    assert (act.moving_s, act.elapsed_s) == (5_472.0, 5_472.0)  # the session's own times
+
+
+def test_laps_and_session_both_short_of_the_records_take_the_records_time(tmp_path: Path) -> None:
+    run = replace(RUN, distance_m=15_200.0, session_distance=False, missing_final_s=900)
+    (act,) = read_file(write_run(run, tmp_path / "short.fit"))
+    assert (act.distance_m, act.distance_source) == (pytest.approx(15_200.0), "records")
+    assert act.elapsed_s == act.moving_s == pytest.approx(15_200 * 0.330, abs=5)
+
+
+def test_laps_a_few_seconds_short_of_the_records_still_count(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_distance=False, lost_laps_s=30))
+    assert act.distance_source == "laps"

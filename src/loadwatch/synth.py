@@ -40,6 +40,7 @@ class SyntheticRun:
     session_hr: bool = True  # False: no avg/max heart rate in the session
     heart_rate: bool = True  # False: a strap that sent only zeros
     missing_final_s: int = 0  # the session and its laps stop this long before the records do
+    lost_laps_s: int = 0  # only the laps stop this long before the records (the session does not)
 
 
 def _ms(dt: datetime) -> int:
@@ -135,13 +136,14 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
 
     sport = Sport[run.sport.upper()]
     sub = SubSport[run.sub_sport.upper()]
+    lap_s = duration - run.lost_laps_s
     lap = LapMessage()
-    lap.timestamp = end_ms
+    lap.timestamp = start_ms + lap_s * 1000
     lap.start_time = start_ms
-    lap.total_elapsed_time = float(duration)
-    lap.total_timer_time = float(duration)
+    lap.total_elapsed_time = float(lap_s)
+    lap.total_timer_time = float(lap_s)
     if run.lap_distance:
-        lap.total_distance = dist
+        lap.total_distance = dist * lap_s / duration
     lap.sport = sport
     builder.add(lap)
 

@@ -490,19 +490,37 @@ def _activity(
     distance = _num(s.get("total_distance")) or 0.0
     source = "session"
     last_record = mine[-1][0] if mine else None
+
+    def stops_short(value_m: float, end: float | None) -> bool:
+        """Ends more than a minute before the records and 2% short of their distance."""
+        return (
+            last_record is not None
+            and end is not None
+            and record_m is not None
+            and last_record - end > MISSING_LAP_S
+            and record_m > value_m * (1 + MISSING_LAP_FRACTION)
+        )
+
     if distance <= 0:
+        laps_end = max((_lap_end(lap) for lap in in_span), default=None)
         for value, name in ((lap_m, "laps"), (record_m, "records"), (None, "gps")):
             if name == "gps":
                 value = _path_m(mine)  # the costly one, only when nothing else says
+            if name == "laps" and value and stops_short(value, laps_end):
+                continue  # the laps stop well before the records (a lost final lap)
             if value:
                 distance, source = float(value), name
                 break
-    elif (
-        last_record is not None
-        and record_m is not None
-        and last_record - session_end > MISSING_LAP_S
-        and record_m > distance * (1 + MISSING_LAP_FRACTION)
-    ):
+        if (
+            source == "records"
+            and lap_m
+            and last_record is not None
+            and last_record - session_end > MISSING_LAP_S
+        ):
+            # Neither the laps nor the session reach the end of the records: their time wins.
+            elapsed = timer = float(last_record - start)
+            session_end = last_record
+    elif record_m is not None and last_record is not None and stops_short(distance, session_end):
         # The session stops well before its own records (a lost final lap): the records cover
         # the whole outing, so their distance and time win.
         distance, source = record_m, "records"
@@ -537,6 +555,15 @@ def _activity(
         device=device,
         distance_source=source,
     )
+
+
+def _lap_end(lap: dict) -> float | None:
+    """When a lap ended: its timestamp, else its start plus its elapsed time."""
+    end = lap.get("timestamp")
+    if isinstance(end, int):
+        return float(end)
+    begin, took = lap.get("start_time"), _num(lap.get("total_elapsed_time"))
+    return float(begin) + took if isinstance(begin, int) and took is not None else None
 
 
 def _num(value) -> float | None:

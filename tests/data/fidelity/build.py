@@ -58,5 +58,24 @@ def gpx_files() -> None:
     )
 
 
+def fit_files() -> None:
+    from loadwatch.synth import SyntheticRun, write_run
+
+    # 1. No session total_distance; the laps stop at 12.7 km, 15 min before the records end at
+    # 15.2 km (the session's timer, 5,472 s, covers them all).
+    write_run(
+        SyntheticRun(
+            datetime(2024, 3, 9, 7, 30, tzinfo=UTC),
+            15_200.0,
+            pace_s_per_km=360.0,
+            record_interval_s=4,
+            session_distance=False,
+            lost_laps_s=900,
+        ),
+        HERE / "lost-final-lap-no-session-distance.fit",
+    )
+
+
 if __name__ == "__main__":
     gpx_files()
+    fit_files()
