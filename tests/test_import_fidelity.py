@@ -387,3 +387,15 @@ def test_laps_and_session_both_short_of_the_records_take_the_records_time(tmp_pa
 def test_laps_a_few_seconds_short_of_the_records_still_count(tmp_path: Path) -> None:
     (act,) = read_file(fit(tmp_path, session_distance=False, lost_laps_s=30))
     assert act.distance_source == "laps"
+
+
+def test_each_leg_of_a_chained_file_keeps_its_own_laps() -> None:
+    """A pool swim and a run chained into one file, both stamped with the same start: by time
+    each leg took both legs' laps (4,057 m on each); by message order each keeps its own."""
+    swim, run = read_file(FIDELITY / "chained-swim-and-run.fit")
+    assert (swim.sport, swim.sub_sport, swim.distance_m) == ("swimming", "lap_swimming", 457.0)
+    assert (run.sport, run.distance_m) == ("running", 3_600.0)
+    assert swim.distance_source == run.distance_source == "laps"
+    # Each leg's heart rate from its own records: the swim's 594 s, the run's 1,188 s.
+    assert sum(swim.hr_histogram_s.values()) == 590.0
+    assert sum(run.hr_histogram_s.values()) == 1_185.0

@@ -75,6 +75,31 @@ def fit_files() -> None:
         HERE / "lost-final-lap-no-session-distance.fit",
     )
 
+    # 2. A chained file: a pool swim and a run recorded back to back into one file, each its own
+    # FIT file with its own session (without totals), both stamped with the same start.
+    same_start = datetime(2023, 6, 17, 6, 45, tzinfo=UTC)
+    swim = write_run(
+        SyntheticRun(
+            same_start,
+            457.0,
+            pace_s_per_km=1300.0,
+            sport="swimming",
+            sub_sport="lap_swimming",
+            hr_mean=128.0,
+            record_interval_s=5,
+            session_distance=False,
+            seed=2,
+        ),
+        HERE / "swim.part",
+    )
+    run = write_run(
+        SyntheticRun(same_start, 3_600.0, record_interval_s=5, session_distance=False, seed=3),
+        HERE / "run.part",
+    )
+    (HERE / "chained-swim-and-run.fit").write_bytes(swim.read_bytes() + run.read_bytes())
+    swim.unlink()
+    run.unlink()
+
 
 if __name__ == "__main__":
     gpx_files()
