@@ -17,7 +17,7 @@ import sys
 import threading
 import warnings
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -412,8 +412,8 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
     if legs is not None:
         # Each leg's fallbacks (laps, records, timer starts) from its own messages.
         activities = []
-        for index, (s, (mine, laps, starts)) in enumerate(zip(sessions, legs, strict=True)):
-            start = _session_start(s, starts, mine)
+        for index, (s, (mine, laps, own_starts)) in enumerate(zip(sessions, legs, strict=True)):
+            start = _session_start(s, own_starts, mine)
             if start is None:
                 raise _no_clock(path, index, s)
             mine = sorted(mine, key=itemgetter(0)) if _unordered(mine) else mine
@@ -456,7 +456,7 @@ def _unordered(records: list) -> bool:
     return any(a[0] > b[0] for a, b in zip(records, islice(records, 1, None), strict=False))
 
 
-def _apart_in_time(sessions: list[dict], starts: list[int | None]) -> bool:
+def _apart_in_time(sessions: list[dict], starts: Sequence[int | None]) -> bool:
     """Whether each session starts after the one before it has ended (within a second), so
     that time alone tells whose a record or lap is."""
     for prev, start, s in zip(starts, islice(starts, 1, None), sessions, strict=False):
@@ -491,7 +491,7 @@ def _legs_by_order(decoded: _Decoded) -> list[tuple[list, list[dict], list[int]]
     return legs
 
 
-def _session_start(s: dict, starts: list[int], records: list) -> int | None:
+def _session_start(s: dict, starts: Sequence[int], records: list) -> int | None:
     """The session's start_time; without one (or with a device-relative one), the first
     timer-start event, else the first record, when they carry real clock time."""
     start = s.get("start_time")
@@ -562,7 +562,8 @@ def _activity(
         )
 
     if distance <= 0:
-        laps_end = max((_lap_end(lap) for lap in in_span), default=None)
+        ends = [end for end in map(_lap_end, in_span) if end is not None]
+        laps_end = max(ends) if ends else None
         for value, name in ((lap_m, "laps"), (record_m, "records"), (None, "gps")):
             if name == "gps":
                 value = _path_m(mine)  # the costly one, only when nothing else says
