@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from loadwatch.errors import UnreadableFile
 from loadwatch.importers import read_file
 from loadwatch.synth import SyntheticRun, write_run
 
@@ -399,3 +400,43 @@ def test_each_leg_of_a_chained_file_keeps_its_own_laps() -> None:
     # Each leg's heart rate from its own records: the swim's 594 s, the run's 1,188 s.
     assert sum(swim.hr_histogram_s.values()) == 590.0
     assert sum(run.hr_histogram_s.values()) == 1_185.0
+
+
+def test_a_watch_left_recording_for_a_month_is_kept_counted_and_flagged() -> None:
+    """Paused at the end of a 10 km run and saved 31 days later: refused before as an
+    impossible elapsed time; the timer (3,300 s) and distance are a run's."""
+    (act,) = read_file(FIDELITY / "left-recording-31-days.fit")
+    assert (act.distance_m, act.moving_s, act.elapsed_s) == (10_000.0, 3_300.0, 2_681_700.0)
+    assert act.start_utc == datetime(2022, 1, 8, 9, 0, tzinfo=UTC)
+    assert act.look == (
+        "elapsed 31 days 0 h for 55 min of timer time: a watch left recording? "
+        "Counted on its start day with its timer time and distance"
+    )
+
+
+def test_a_month_long_gpx_is_still_refused(tmp_path: Path) -> None:
+    """GPX has no device timer: its moving time comes from the points that span the month."""
+    text = gpx_text(minutes=10).replace(
+        "</trkseg>",
+        '<trkpt lat="52.6" lon="13.4"><time>2026-11-20T07:00:00Z</time></trkpt></trkseg>',
+    )
+    (tmp_path / "month.gpx").write_text(text)
+    with pytest.raises(UnreadableFile, match="impossible elapsed time"):
+        read_file(tmp_path / "month.gpx")
+
+
+def test_a_month_long_recording_is_listed_until_seen(ana, tmp_path: Path) -> None:
+    path = tmp_path / "left.fit"
+    path.write_bytes((FIDELITY / "left-recording-31-days.fit").read_bytes())
+    result = ana("import", str(path))
+    (act,) = ana.json("activities")
+    assert act["look"].startswith("elapsed 31 days 0 h for 55 min of timer time")
+    assert f"needs a look: {path}: activity {act['id']}: elapsed 31 days" in result.stderr
+    report = ana.json("report", "--as-of", "2022-01-09")
+    (day,) = [d for d in report["days"] if d["date"] == "2022-01-08"]  # its start day, counted
+    assert day["distance_km"] == 10.0
+    summary = ana.json("import", str(tmp_path))
+    assert summary["needs_look"] == [{"id": act["id"], "path": str(path), "reason": act["look"]}]
+    ana("activities", "seen", str(act["id"]))
+    assert "needs a look" not in ana("import", str(tmp_path)).stderr
+    assert ana.json("activities")[0]["look"] is None

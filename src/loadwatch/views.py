@@ -246,6 +246,7 @@ class ActivityRow:
     recorded_distance_m: float | None = None
     rpe: int | None = None
     name: str | None = None
+    look: str | None = None  # why a person should look at it
 
     @property
     def edited(self) -> bool:
@@ -302,6 +303,7 @@ def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
             ),
             rpe=_opt_int(getattr(r, "rpe", None)),
             name=_opt_str(getattr(r, "name", None)),
+            look=_opt_str(getattr(r, "look", None)),
         )
         for r in frame.itertuples()
     ]

@@ -353,7 +353,7 @@ ACTIVITY_COLUMNS = (
     "elapsed_s, avg_hr, max_hr, elevation_gain_m, hr_histogram, device, source_format, "
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
-    "distance_source, rpe, edited_utc, name"
+    "distance_source, rpe, edited_utc, name, look"
 )
 # What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
 # (Not the heart-rate histograms: a club's would fill memory.)
@@ -421,6 +421,43 @@ class SqlActivities:
         )
         return [(int(i), str(p or "")) for i, p in rows]
 
+    def needing_look(self, athlete_id: int) -> list[tuple[int, str, str]]:
+        """(id, source path, reason) of the stored runs a person should look at."""
+        rows = self.db.rows(
+            "SELECT id, source_path, look FROM activities WHERE athlete_id = ? AND deleted = ? "
+            "AND look IS NOT NULL ORDER BY start_utc, id",
+            (athlete_id, False),
+        )
+        return [(int(i), str(p or ""), str(r)) for i, p, r in rows]
+
+    def seen(self, athlete_id: int, activity_id: int) -> None:
+        """Looked at: no longer listed as needing a look (nothing else changes)."""
+        self._row(athlete_id, activity_id)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET look = NULL, edited_utc = ? WHERE id = ?",
+                (now_utc(), activity_id),
+            )
+
+    def separate(self, athlete_id: int, activity_id: int) -> None:
+        """A copy kept as a duplicate is its own run after all: it counts, and is not listed."""
+        self._row(athlete_id, activity_id)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = NULL, look = NULL, edited_utc = ? "
+                "WHERE id = ?",
+                (now_utc(), activity_id),
+            )
+
+    def _row(self, athlete_id: int, activity_id: int) -> None:
+        if not self.db.one(
+            "SELECT 1 FROM activities WHERE id = ? AND athlete_id = ? AND deleted = ?",
+            (activity_id, athlete_id, False),
+        ):
+            raise NotFound(
+                f"no activity {activity_id} for this athlete (see 'loadwatch activities --all')"
+            )
+
     def owner(self, activity_id: int) -> int:
         athlete_id = self.db.scalar(
             "SELECT athlete_id FROM activities WHERE id = ?", (activity_id,)
@@ -462,8 +499,8 @@ class SqlActivities:
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
-            "distance_source, rpe, name) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "distance_source, rpe, name, look) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 athlete_id,
@@ -489,6 +526,7 @@ class SqlActivities:
                 act.distance_source,
                 act.rpe,
                 act.name,
+                act.look,
             ),
         )
         if twin is not None and not primary:

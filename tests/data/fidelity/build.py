@@ -100,6 +100,18 @@ def fit_files() -> None:
     swim.unlink()
     run.unlink()
 
+    # 3. A 10 km run, paused at its end and saved 31 days later (a watch left recording).
+    write_run(
+        SyntheticRun(
+            datetime(2022, 1, 8, 9, 0, tzinfo=UTC),
+            10_000.0,
+            record_interval_s=5,
+            left_recording_s=31 * 86_400,
+            seed=4,
+        ),
+        HERE / "left-recording-31-days.fit",
+    )
+
 
 if __name__ == "__main__":
     gpx_files()
