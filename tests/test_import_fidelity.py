@@ -440,3 +440,50 @@ def test_a_month_long_recording_is_listed_until_seen(ana, tmp_path: Path) -> Non
     ana("activities", "seen", str(act["id"]))
     assert "needs a look" not in ana("import", str(tmp_path)).stderr
     assert ana.json("activities")[0]["look"] is None
+
+
+def _copy(tmp_path: Path, *names: str) -> list[Path]:
+    out = []
+    for name in names:
+        (tmp_path / name).write_bytes((FIDELITY / name).read_bytes())
+        out.append(tmp_path / name)
+    return out
+
+
+def test_a_file_resaved_with_its_clock_shifted_is_counted_once(ana, tmp_path: Path) -> None:
+    """The same 8 km FIT re-saved by a desktop program with its clock 2 h on: same distance,
+    same duration to the second. Kept once; the other copy listed to look at, and undoable."""
+    _copy(tmp_path, "resaved-original.fit", "resaved-clock-plus-2h.fit")
+    result = ana("import", str(tmp_path))
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 8.0
+    both = ana.json("activities", "--all")
+    (kept,) = [a for a in both if a["duplicate_of"] is None]
+    (copy,) = [a for a in both if a["duplicate_of"] is not None]
+    assert copy["duplicate_of"] == kept["id"] and kept["look"] is None
+    assert copy["look"] == (
+        f"likely the same run as activity {kept['id']} re-saved with its clock 2 h off (same "
+        f"distance, same duration to the second): counted once; if it is a run of its own: "
+        f"loadwatch activities separate {copy['id']}"
+    )
+    assert f"needs a look: {copy['source_path']}: activity {copy['id']}:" in result.stderr
+    ana("activities", "separate", str(copy["id"]))  # the undo
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 16.0
+    assert "needs a look" not in ana("import", str(tmp_path)).stderr
+
+
+def test_the_resaved_copy_is_found_in_either_order(ana, tmp_path: Path) -> None:
+    first, second = _copy(tmp_path, "resaved-clock-plus-2h.fit", "resaved-original.fit")
+    ana("import", str(first))
+    ana("import", str(second))
+    both = ana.json("activities", "--all")
+    assert len(both) == 2 and sum(a["duplicate_of"] is None for a in both) == 1
+    assert [a["look"] is not None for a in both if a["duplicate_of"] is not None] == [True]
+
+
+def test_two_real_runs_of_one_length_on_one_day_both_count(ana, tmp_path: Path) -> None:
+    """8 km in 44:00 twice, 2 h apart (a treadmill program), at another heart rate: two runs."""
+    _copy(tmp_path, "resaved-original.fit", "same-day-second-run.fit")
+    result = ana("import", str(tmp_path))
+    assert [a["duplicate_of"] for a in ana.json("activities", "--all")] == [None, None]
+    assert "needs a look" not in result.stderr
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 16.0

@@ -475,6 +475,16 @@ class SqlActivities:
         )
         return [dedupe.StoredRun(r[0], utc(r[1]), float(r[2]), r[3], r[4]) for r in rows]
 
+    def _shifted_near(self, athlete_id: int, act: Activity) -> list[dedupe.StoredRun]:
+        lo, hi = dedupe.shifted_window(act)
+        rows = self.db.rows(
+            "SELECT id, start_utc, distance_m, source_format, content_hash, moving_s, elapsed_s, "
+            "avg_hr, max_hr FROM activities WHERE athlete_id = ? AND duplicate_of IS NULL "
+            "AND start_utc BETWEEN ? AND ? AND distance_m BETWEEN ? AND ?",
+            (athlete_id, lo, hi, act.distance_m - 1.0, act.distance_m + 1.0),
+        )
+        return [dedupe.StoredRun(r[0], utc(r[1]), float(r[2]), r[3], r[4], *r[5:]) for r in rows]
+
     def insert(
         self,
         athlete_id: int,
@@ -489,6 +499,9 @@ class SqlActivities:
         Returns True when the new activity is the primary copy.
         """
         twin = dedupe.find_twin(act, self._primaries_near(athlete_id, act))
+        shifted = None
+        if twin is None:
+            twin = shifted = dedupe.find_shifted_copy(act, self._shifted_near(athlete_id, act))
         primary = dedupe.new_is_primary(act, twin)
         shoe_id: int | None
         if gear_shoe is not None and act.is_run:
@@ -560,6 +573,14 @@ class SqlActivities:
                 "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
                 "WHERE id = ? OR duplicate_of = ?",
                 (new_id, twin.id, twin.id),
+            )
+        if shifted is not None:
+            # Only likely the same run: the copy not counted is listed, to be looked at.
+            hours = round((act.start_utc - shifted.start_utc).total_seconds() / 3600)
+            copy_id, kept_id = (shifted.id, new_id) if primary else (new_id, shifted.id)
+            self.db.execute(
+                "UPDATE activities SET look = ? WHERE id = ?",
+                (dedupe.shifted_look(copy_id, kept_id, hours), copy_id),
             )
         return primary
 

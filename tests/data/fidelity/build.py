@@ -6,6 +6,7 @@ test expects is set here, so the expected figures can be read off this script by
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,6 +111,17 @@ def fit_files() -> None:
             seed=4,
         ),
         HERE / "left-recording-31-days.fit",
+    )
+
+    # 6. One 8 km run, and the same file re-saved by a desktop program with its clock 2 h on;
+    # and a real second run that day, 2 h later, of the same length and time to the second
+    # (a treadmill program) at another heart rate.
+    morning = SyntheticRun(datetime(2025, 4, 12, 7, 0, tzinfo=UTC), 8_000.0, record_interval_s=5)
+    write_run(morning, HERE / "resaved-original.fit")
+    later = datetime(2025, 4, 12, 9, 0, tzinfo=UTC)
+    write_run(replace(morning, start_utc=later), HERE / "resaved-clock-plus-2h.fit")
+    write_run(
+        replace(morning, start_utc=later, hr_mean=156.0, seed=6), HERE / "same-day-second-run.fit"
     )
 
 
