@@ -63,6 +63,7 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
         "skipped_files": [],
         "notes": [],
         "needs_sport": [],
+        "needs_look": [],
     }
     second = ana.json("import", str(inbox), "--athlete", "ana")
     assert second["unchanged"] == n and second["imported"] == 0
