@@ -63,6 +63,7 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
         "skipped_files": [],
         "notes": [],
         "needs_sport": [],
+        "needs_look": [],
     }
     second = ana.json("import", str(inbox), "--athlete", "ana")
     assert second["unchanged"] == n and second["imported"] == 0
@@ -166,6 +167,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0005_alert_keys_by_id",
             "0006_activity_edits",
             "0007_alerts_by_athlete",
+            "0008_needs_a_look",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):

@@ -194,6 +194,8 @@ class App:
         )
         # Every run whose sport is unknown is listed, so it is not left out of the load unseen.
         summary.needs_sport = self.store.activities.needing_sport(athlete.id)
+        # And every run stored with a reason to look at it, until it is marked seen.
+        summary.needs_look = self.store.activities.needing_look(athlete.id)
         return summary
 
     def sync_inboxes(self) -> dict[str, ImportSummary]:
@@ -286,6 +288,18 @@ class App:
     ) -> Athlete:
         athlete = self.activity_athlete(activity_id)
         self.store.activities.set_excluded(athlete.id, activity_id, excluded, reason)
+        return athlete
+
+    def seen_activity(self, activity_id: int) -> Athlete:
+        """A run that needed a look was looked at: no longer listed."""
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.seen(athlete.id, activity_id)
+        return athlete
+
+    def separate_activity(self, activity_id: int) -> Athlete:
+        """A copy kept as a (likely) duplicate is its own run: it counts again."""
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.separate(athlete.id, activity_id)
         return athlete
 
     def delete_activity(self, activity_id: int) -> Athlete:

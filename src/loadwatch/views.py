@@ -277,6 +277,8 @@ class ActivityRow:
         """The local day the run counts on."""
         return self.local_start.date()
 
+    look: str | None = None  # why a person should look at it
+
     @property
     def edited(self) -> bool:
         return self.recorded_sport is not None or self.recorded_distance_m is not None
@@ -360,6 +362,7 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         rpe=_opt_int(getattr(r, "rpe", None)),
         name=_opt_str(getattr(r, "name", None)),
         away=away,
+        look=_opt_str(getattr(r, "look", None)),
     )
 
 

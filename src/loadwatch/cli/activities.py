@@ -105,6 +105,24 @@ def activities_include(obj: Context, activity_id: int) -> None:
     click.echo(f"activity {activity_id} counts again")
 
 
+@activities.command("seen")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_seen(obj: Context, activity_id: int) -> None:
+    """A run listed as needing a look was looked at: no longer listed."""
+    obj.app.seen_activity(activity_id)
+    click.echo(f"activity {activity_id} looked at")
+
+
+@activities.command("separate")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_separate(obj: Context, activity_id: int) -> None:
+    """A copy kept as a duplicate is a run of its own after all: count it."""
+    obj.app.separate_activity(activity_id)
+    click.echo(f"activity {activity_id} counts as a run of its own")
+
+
 @activities.command("add")
 @athlete_option("Whose run")
 @click.option("--date", "day", required=True, callback=parse_day, help="Local day of the run.")

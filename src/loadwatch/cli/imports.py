@@ -97,6 +97,8 @@ def import_(
                 f"needs a sport: {path}: loadwatch activities edit {activity_id} --sport running",
                 err=True,
             )
+        for activity_id, path, reason in summary.needs_look:
+            click.echo(f"needs a look: {path}: activity {activity_id}: {reason}", err=True)
         for f in summary.failed:
             click.echo(f"failed: {f.path}: {f.reason}", err=True)
     if summary.failed:

@@ -38,6 +38,8 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
             dup += "  (edited)"
         if r.away:
             dup += f"  (local time {r.away})"
+        if r.look:
+            dup += f"  (needs a look: {r.look})"
         out.append(
             f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {r.distance_m / 1000:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
@@ -72,6 +74,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "exclude_reason": r.exclude_reason,
         "rpe": r.rpe,
         "name": r.name,
+        "look": r.look,
         "edit": (
             {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
             if r.edited

@@ -148,9 +148,15 @@ def _m0002_activity_edits(db: SqlDb) -> None:
     )
 
 
+def _m0003_needs_a_look(db: SqlDb) -> None:
+    # Why a stored run needs a person's eye (see store/sqlite.py, 0008).
+    db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
+    ("0003_needs_a_look", _m0003_needs_a_look),
 ]
 
 

@@ -184,6 +184,11 @@ def _m0007_alerts_by_athlete(db: SqlDb) -> None:
     script(db, "CREATE INDEX alerts_by_athlete ON alerts (athlete_id, status);")
 
 
+def _m0008_needs_a_look(db: SqlDb) -> None:
+    # Why a stored run needs a person's eye (a month-long recording, a likely re-saved copy).
+    db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -192,6 +197,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_alert_keys_by_id", _m0005_alert_keys_by_id),
     ("0006_activity_edits", _m0006_activity_edits),
     ("0007_alerts_by_athlete", _m0007_alerts_by_athlete),
+    ("0008_needs_a_look", _m0008_needs_a_look),
 ]
 
 
