@@ -459,8 +459,12 @@ class SqlActivities:
             )
 
     def owner(self, activity_id: int) -> int:
-        athlete_id = self.db.scalar(
-            "SELECT athlete_id FROM activities WHERE id = ?", (activity_id,)
+        # An id beyond 64 bits is no activity (the drivers raise OverflowError on it).
+        in_range = 0 < activity_id < 2**63
+        athlete_id = (
+            self.db.scalar("SELECT athlete_id FROM activities WHERE id = ?", (activity_id,))
+            if in_range
+            else None
         )
         if athlete_id is None:
             raise NotFound(f"no activity {activity_id} (see 'loadwatch activities')")
