@@ -109,7 +109,12 @@ def activities_include(obj: Context, activity_id: int) -> None:
 @click.argument("activity_id", type=int)
 @pass_context
 def activities_seen(obj: Context, activity_id: int) -> None:
-    """A run listed as needing a look was looked at: no longer listed."""
+    """A run listed as needing a look was looked at: no longer listed.
+
+    \b
+    Example:
+      loadwatch activities seen 42
+    """
     obj.app.seen_activity(activity_id)
     click.echo(f"activity {activity_id} looked at")
 
@@ -118,7 +123,12 @@ def activities_seen(obj: Context, activity_id: int) -> None:
 @click.argument("activity_id", type=int)
 @pass_context
 def activities_separate(obj: Context, activity_id: int) -> None:
-    """A copy kept as a duplicate is a run of its own after all: count it."""
+    """A copy kept as a duplicate is a run of its own after all: count it.
+
+    \b
+    Example:
+      loadwatch activities separate 42
+    """
     obj.app.separate_activity(activity_id)
     click.echo(f"activity {activity_id} counts as a run of its own")
 
