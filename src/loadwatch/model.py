@@ -223,7 +223,6 @@ class ImportSummary:
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
             "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
             "needs_sport": [{"id": i, "path": p} for i, p in self.needs_sport],
-            "missing_inboxes": self.missing_inboxes,
             "needs_look": [{"id": i, "path": p, "reason": r} for i, p, r in self.needs_look],
         }
 
