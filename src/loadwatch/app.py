@@ -193,13 +193,14 @@ class App:
         summary.needs_sport = self.store.activities.needing_sport(athlete.id)
         return summary
 
-    def sync_inboxes(self) -> dict[str, ImportSummary]:
-        """Every configured inbox, for the daemon's inbox job."""
+    def sync_inboxes(self, settled_s: float = 0.0) -> dict[str, ImportSummary]:
+        """Every configured inbox, for the daemon's inbox job (which leaves files modified in
+        the last `settled_s` seconds for later: they may still be being copied)."""
         from . import check as checks
 
         out = {}
         for athlete in self.store.athletes.all():
-            summary = checks.import_inbox(self.store, self.settings, athlete)
+            summary = checks.import_inbox(self.store, self.settings, athlete, settled_s)
             if summary is not None:
                 out[athlete.name] = summary
         return out

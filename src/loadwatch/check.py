@@ -80,9 +80,12 @@ def read_analysis(
     )
 
 
-def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSummary | None:
+def import_inbox(
+    store: Store, settings: Settings, athlete: Athlete, settled_s: float = 0.0
+) -> ImportSummary | None:
     """New files from the athlete's inbox folders; a broken file is reported once, not daily,
-    and a folder that does not exist on every check (it once imported nothing, silently)."""
+    and a folder that does not exist on every check (it once imported nothing, silently).
+    `settled_s`: files younger than that are left for later (see ingest.import_paths)."""
     config = next((a for a in settings.athletes if a.name == athlete.name), None)
     if config is None or not config.inbox:
         return None
@@ -93,6 +96,7 @@ def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSu
         workers=settings.imports.workers,
         archive_limits=settings.imports.archive_limits,
         retry_failed=False,
+        settled_s=settled_s,
     )
     summary.missing_inboxes = [str(p) for p in config.inbox if not p.is_dir()]
     return summary

@@ -228,6 +228,19 @@ class ScheduleSettings:
     inbox_interval_minutes: float = setting(
         15, "How often `serve` imports new files from the inboxes.", positive=True
     )
+    inbox_watch: str = setting(
+        "events",
+        '`serve` imports a file within seconds of its arrival: "events" (the kernel says when '
+        'a folder changes), "polling" (network mounts, which say nothing) or "off" (only the '
+        "interval import).",
+        choices=("events", "polling", "off"),
+    )
+    inbox_settle_s: float = setting(
+        2,
+        "A new inbox file is imported once its size has not changed for this many seconds "
+        "(a file still being copied is not read).",
+        positive=True,
+    )
     digest_weekday: str = setting(
         "mon", "Weekday of weekly coach digests (mon..sun).", choices=WEEKDAYS
     )
