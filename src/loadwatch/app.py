@@ -28,6 +28,7 @@ from .model import (
     ImportSummary,
     LedgerEntry,
     Shoe,
+    SourceOutcome,
     sport_name,
 )
 from .names import email_problem, name_problem
@@ -203,6 +204,48 @@ class App:
             summary = checks.import_inbox(self.store, self.settings, athlete, settled_s)
             if summary is not None:
                 out[athlete.name] = summary
+        return out
+
+    def sync_devices(self, athlete: str | None = None) -> list[SourceOutcome]:
+        """Every watch mounted now, imported for its owner: the athlete whose config names its
+        folder, else the athlete it was synced for before (by serial number), else the only
+        athlete; `athlete` claims the unknown ones (and leaves the others' watches alone). An
+        unknown watch among several athletes is a problem that asks for --athlete; the other
+        watches still sync."""
+        from .devices import default_roots, find_watches
+
+        roots = self.settings.sync.mount_roots or default_roots()
+        configured = {a.name: a.devices for a in self.settings.athletes if a.devices}
+        chosen = self.athlete(athlete) if athlete else None
+        everyone = self.store.athletes.all()
+        out = []
+        for watch in find_watches(roots, configured):
+            source = str(watch.folder)
+            owner: Athlete | None = None
+            if watch.configured_for is not None:
+                owner = self.store.athletes.named(watch.configured_for)
+            elif watch.serial is not None:
+                owner_id = self.store.sources.device_owner(watch.serial)
+                owner = self.store.athletes.get(owner_id) if owner_id is not None else None
+            if chosen is not None:
+                if owner is not None and owner.id != chosen.id:
+                    continue  # another athlete's watch: not what was asked for
+                owner = chosen
+            if owner is None and len(everyone) == 1:
+                owner = everyone[0]
+            if owner is None:
+                names = ", ".join(a.name for a in everyone)
+                serial = f"serial {watch.serial}" if watch.serial else "no serial number"
+                problem = (
+                    f"unknown watch ({serial}) at {source}: say whose it is with "
+                    f"'loadwatch sync --athlete NAME' ({names}); it is remembered after that"
+                )
+                out.append(SourceOutcome(source, None, serial=watch.serial, problem=problem))
+                continue
+            summary = self.import_paths(owner, [watch.folder])
+            if watch.serial is not None:
+                self.store.sources.remember_device(owner.id, watch.serial)
+            out.append(SourceOutcome(source, owner.name, summary, serial=watch.serial))
         return out
 
     # -- views ------------------------------------------------------------------------------

@@ -296,6 +296,18 @@ class ImportSettings:
         )
 
 
+@dataclass(frozen=True)
+class SyncSettings:
+    mount_roots: tuple[Path, ...] | None = setting(
+        None,
+        "Folders `loadwatch sync` searches (a few levels deep) for a watch's GARMIN/Activity "
+        "(default: /media, /run/media, /mnt, /Volumes and the desktop's gvfs MTP mounts).",
+        kind=(str, list),
+        convert=_folders,
+        expected="a folder or a list of folders",
+    )
+
+
 # The TOML sections and the settings they hold.
 SECTION_TYPES: dict[str, type] = {
     "smtp": SmtpSettings,
@@ -303,6 +315,7 @@ SECTION_TYPES: dict[str, type] = {
     "schedule": ScheduleSettings,
     "store": StoreSettings,
     "import": ImportSettings,
+    "sync": SyncSettings,
 }
 
 
@@ -386,6 +399,16 @@ class AthleteConfig:
         None, '"female" or "male": selects the Banister TRIMP weighting.', kind=str,
         choices=("female", "male"),
     )  # fmt: skip
+    devices: tuple[Path, ...] = setting(
+        (),
+        "Where their watch shows up when plugged in, for `loadwatch sync` (a mount point holding "
+        "GARMIN/Activity, or the folder of activity files itself); a relative path starts at "
+        "the config file's folder.",
+        kind=(str, list),
+        convert=_folders,
+        documented=[],
+        expected="a folder or a list of folders",
+    )
     shoes: tuple[ShoeConfig, ...] = setting(
         (), "Their shoes, as [[athletes.shoes]] tables.", kind=list, documented=[]
     )
@@ -441,6 +464,7 @@ class Settings:
     athletes: tuple[AthleteConfig, ...] = ()
     coaches: tuple[CoachConfig, ...] = ()
     source: Path | None = None
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
 
 class _Errors:
@@ -572,9 +596,11 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    smtp, rules, schedule, store, imports = (
+    smtp, rules, schedule, store, imports, sync = (
         _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
     )
+    if sync.mount_roots is not None:
+        sync = replace(sync, mount_roots=tuple(_beside(p, path) for p in sync.mount_roots))
     # What one key means for another.
     if smtp.security == "none" and smtp.host and smtp.host not in LOCAL_HOSTS:
         errors.add(
@@ -600,7 +626,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         errors.add("athletes", f"{name!r} is declared more than once")
     coaches = _coaches(raw.get("coaches", []), errors, set(names))
     settings = Settings(
-        smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path
+        smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path, sync
     )
     return settings, errors
 
@@ -614,6 +640,7 @@ def _athletes(items: Any, errors: _Errors, path: Path | None) -> list[AthleteCon
     for prefix, table in _tables(errors, "athletes", items):
         values = _values(errors, prefix, AthleteConfig, table)
         values["inbox"] = tuple(_beside(p, path) for p in values.get("inbox", ()))
+        values["devices"] = tuple(_beside(p, path) for p in values.get("devices", ()))
         shoes = []
         for sp, shoe in _tables(errors, f"{prefix}shoes", table.get("shoes", [])):
             shoe_values = _values(errors, sp, ShoeConfig, shoe)

@@ -66,6 +66,7 @@ COMMAND_MODULES = {
     "report": "report",
     "headroom": "report",
     "shoes": "shoes",
+    "sync": "sources",
     "web": "web",
 }
 

@@ -148,9 +148,31 @@ def _m0002_activity_edits(db: SqlDb) -> None:
     )
 
 
+def _m0003_devices_and_sources(db: SqlDb) -> None:
+    # Watches by serial number and account cursors (see store/sqlite.py, 0008).
+    script(
+        db,
+        """
+        CREATE TABLE devices (
+            serial TEXT PRIMARY KEY,
+            athlete_id BIGINT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            last_sync_utc TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE source_cursors (
+            athlete_id BIGINT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            cursor TEXT NOT NULL,
+            updated_utc TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (athlete_id, source)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
+    ("0003_devices_and_sources", _m0003_devices_and_sources),
 ]
 
 
