@@ -8,8 +8,9 @@ call, for whom, and on which day.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -204,6 +205,25 @@ class App:
             summary = checks.import_inbox(self.store, self.settings, athlete, settled_s)
             if summary is not None:
                 out[athlete.name] = summary
+        return out
+
+    def pull(
+        self,
+        athlete: str | None = None,
+        since: date | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> list[SourceOutcome]:
+        """New runs from every account source of the configured athletes (or of one)."""
+        from .pull import pull_source
+
+        env = os.environ if environ is None else environ
+        out = []
+        for config in self.settings.athletes:
+            if not config.sources or (athlete is not None and config.name != athlete):
+                continue
+            who = self.store.athletes.named(config.name)
+            for source in config.sources:
+                out.append(pull_source(self.store, who, source, env, self.today(who), since))
         return out
 
     def sync_devices(self, athlete: str | None = None) -> list[SourceOutcome]:
@@ -482,7 +502,10 @@ class App:
             for a in [one] if one else self.store.athletes.all():
                 self.day(a, as_of)
         options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
-        return checks.run_check(
+        # The accounts first, like the inboxes (workers leave it to a plain check: two pulling
+        # the same account at once would only fetch the same files twice).
+        pulled = self.pull(athlete) if import_inboxes and not worker else []
+        result = checks.run_check(
             self.store,
             self.settings,
             self.clock(),
@@ -491,6 +514,8 @@ class App:
             with_digests=with_digests,
             worker=worker,
         )
+        result.pulled = pulled
+        return result
 
     def digest(self, coach: str) -> CheckResult:
         """One coach's digest, for the scheduler's per-coach job."""

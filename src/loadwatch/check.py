@@ -18,7 +18,7 @@ from .config import CoachConfig, Settings
 from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
-from .model import Alert, Athlete, ImportSummary
+from .model import Alert, Athlete, ImportSummary, SourceOutcome
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, write_outbox
 from .store import Store
@@ -47,6 +47,7 @@ class CheckResult:
     digests_sent: list[str] = field(default_factory=list)
     temporary_failure: str | None = None  # SMTP unavailable: alerts pending, exit 75
     problems: list[str] = field(default_factory=list)
+    pulled: list[SourceOutcome] = field(default_factory=list)  # the accounts, before the check
 
 
 @dataclass(frozen=True)

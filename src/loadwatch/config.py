@@ -371,6 +371,26 @@ class ShoeConfig:
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    type: str = setting(
+        MISSING, 'The account: "intervals.icu".', kind=str, choices=("intervals.icu",)
+    )
+    athlete_id: str = setting(
+        MISSING, 'Their athlete id on that service ("i123456"; "0": the key\'s own athlete).',
+        kind=str,
+    )  # fmt: skip
+    api_key_env: str = setting(
+        MISSING, "Environment variable holding their API key (never the key itself).", kind=str
+    )
+    base_url: str = setting(
+        "https://intervals.icu", "The service's address (tests and proxies point it elsewhere)."
+    )
+    history_days: int = setting(
+        90, "How far back the first pull reaches (days).", kind=int, positive=True
+    )
+
+
+@dataclass(frozen=True)
 class AthleteConfig:
     name: str = setting(
         MISSING, "The athlete's name, as commands and emails name them.", kind=str, convert=_name
@@ -412,6 +432,13 @@ class AthleteConfig:
     shoes: tuple[ShoeConfig, ...] = setting(
         (), "Their shoes, as [[athletes.shoes]] tables.", kind=list, documented=[]
     )
+    sources: tuple[SourceConfig, ...] = setting(
+        (),
+        "Their accounts `pull`, `check` and `serve` fetch new runs from, as [[athletes.sources]] "
+        "tables.",
+        kind=list,
+        documented=[],
+    )
 
 
 @dataclass(frozen=True)
@@ -438,6 +465,7 @@ class CoachConfig:
 TABLE_TYPES: dict[str, type] = {
     "athletes": AthleteConfig,
     "athletes.shoes": ShoeConfig,
+    "athletes.sources": SourceConfig,
     "coaches": CoachConfig,
 }
 TABLE_SETTINGS: list[Setting] = [
@@ -505,7 +533,7 @@ def _values(errors: _Errors, prefix: str, cls: type, table: dict) -> dict[str, A
     values: dict[str, Any] = {}
     for name, raw in table.items():
         f = by_name.get(name)
-        if f is None or f.name == "shoes":
+        if f is None or f.name in ("shoes", "sources"):
             continue
         key, m = f"{prefix}{name}", f.metadata
         value = _typed(errors, key, raw, m["kind"], m["expected"])
@@ -646,8 +674,13 @@ def _athletes(items: Any, errors: _Errors, path: Path | None) -> list[AthleteCon
             shoe_values = _values(errors, sp, ShoeConfig, shoe)
             if _required(errors, sp, ShoeConfig, shoe, shoe_values):
                 shoes.append(ShoeConfig(**shoe_values))
+        sources = []
+        for sp, src in _tables(errors, f"{prefix}sources", table.get("sources", [])):
+            src_values = _values(errors, sp, SourceConfig, src)
+            if _required(errors, sp, SourceConfig, src, src_values):
+                sources.append(SourceConfig(**src_values))
         if _required(errors, prefix, AthleteConfig, table, values):
-            out.append(AthleteConfig(**values, shoes=tuple(shoes)))
+            out.append(AthleteConfig(**values, shoes=tuple(shoes), sources=tuple(sources)))
     return out
 
 
@@ -688,6 +721,15 @@ def environment_problems(settings: Settings, environ: dict[str, str]) -> list[tu
     mailed = [a.name for a in settings.athletes if a.email] + [c.name for c in settings.coaches]
     if mailed and not settings.smtp.host:
         out.append(("smtp.host", f"not set, but {', '.join(mailed)} should get email"))
+    for i, a in enumerate(settings.athletes):
+        for j, src in enumerate(a.sources):
+            if not environ.get(src.api_key_env):
+                out.append(
+                    (
+                        f"athletes[{i}].sources[{j}].api_key_env",
+                        f"environment variable {src.api_key_env} is not set",
+                    )
+                )
     if settings.smtp.username and not environ.get(settings.smtp.password_env):
         out.append(
             ("smtp.password_env", f"environment variable {settings.smtp.password_env} is not set")

@@ -34,6 +34,11 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600
 
 
 def _log_result(result: CheckResult, settings: Settings) -> None:
+    for pulled in result.pulled:
+        if pulled.imported.activities:
+            log.info("%s: %d activities pulled", pulled.source, pulled.imported.activities)
+        if pulled.problem:
+            log.warning("%s", pulled.problem)
     for o in result.athletes:
         if o.sent_alerts:
             log.info("%s: sent %d alerts (%s)", o.athlete, o.sent_alerts, o.message_id)

@@ -111,6 +111,11 @@ def check(
         outbox=Path(outbox) if outbox else None,
         worker=worker,
     )
+    for pulled in result.pulled:  # an account that failed: one line, the check went on
+        if pulled.problem:
+            click.echo(f"warning: {pulled.problem}", err=True)
+        for f in pulled.imported.failed:
+            click.echo(f"failed: {f.path}: {f.reason}", err=True)
     for o in result.athletes:
         if o.imported:
             for f in o.imported.failed:

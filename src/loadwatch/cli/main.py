@@ -67,6 +67,7 @@ COMMAND_MODULES = {
     "headroom": "report",
     "shoes": "shoes",
     "sync": "sources",
+    "pull": "sources",
     "web": "web",
 }
 
