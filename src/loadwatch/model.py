@@ -227,6 +227,27 @@ class ImportSummary:
         }
 
 
+@dataclass
+class SourceOutcome:
+    """What one watch (`sync`) or one account source (`pull`) brought in for an athlete; a
+    `problem` is one line saying why it brought nothing (the rest still went on)."""
+
+    source: str  # the watch's folder, or "intervals.icu:i123456"
+    athlete: str | None
+    imported: ImportSummary = field(default_factory=ImportSummary)
+    serial: str | None = None  # a watch's serial number
+    problem: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "source": self.source,
+            "athlete": self.athlete,
+            "serial": self.serial,
+            "problem": self.problem,
+            **self.imported.as_json(),
+        }
+
+
 @dataclass(frozen=True)
 class Alert:
     """One warning about one thing (a run, a week, a shoe level), with its numbers and its study.

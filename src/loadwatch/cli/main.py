@@ -67,6 +67,8 @@ COMMAND_MODULES = {
     "report": "report",
     "headroom": "report",
     "shoes": "shoes",
+    "sync": "sources",
+    "pull": "sources",
     "web": "web",
 }
 
