@@ -65,7 +65,12 @@ def _report(
 @json_option
 @pass_context
 def sync(obj: Context, athlete: str | None, as_json: bool) -> None:
-    """Import new runs from watches plugged in as USB storage (GARMIN/Activity, MTP, devices)."""
+    """Import new runs from watches plugged in as USB storage (GARMIN/Activity, MTP, devices).
+
+    \b
+    Example:
+      loadwatch sync --athlete ana
+    """
     outcomes = obj.app.sync_devices(athlete)
     if not outcomes:
         roots = obj.settings.sync.mount_roots
@@ -99,7 +104,12 @@ def pull(obj: Context, athlete: str | None, since: date | None, as_json: bool) -
 
     A source that fails (network, refused key, rate limit, server error, a broken answer) is
     one warning line and exit 1; what came before the failure is kept, and the next pull goes
-    on from there."""
+    on from there.
+
+    \b
+    Example:
+      loadwatch pull --athlete ana --since 2026-11-01
+    """
     if athlete is not None:
         obj.app.athlete(athlete)  # an unknown name is an error, not an empty pull
     outcomes = obj.app.pull(athlete, since)
