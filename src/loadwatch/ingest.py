@@ -22,13 +22,13 @@ from typing import Any
 from . import procs
 from .errors import NotAnActivity, UnreadableFile
 from .importers import (
-    FORMAT_LIMITS,
     HEAVY_BYTES,
-    MAX_FILE_BYTES,
     content_hash,
     is_activity_name,
     is_archive_name,
     read_stamped,
+    refused_size,
+    size_cap,
 )
 from .importers.exports import Progress, read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
@@ -103,16 +103,9 @@ def decode(candidate: Candidate) -> Decoded:
     path = candidate.path
     # Refused before a byte is read, by the cap of the format its name says (the bytes decide
     # the format after reading, and their own cap applies then).
-    kind = path.lower().rsplit(".", 1)[-1]
-    limit = FORMAT_LIMITS.get(kind, MAX_FILE_BYTES)
+    kind, limit = size_cap(path)
     if candidate.size > limit:
-        what = f"{kind.upper()} file" if kind in FORMAT_LIMITS else "file"
-        return Decoded(
-            candidate,
-            "",
-            failed=f"{what} of {candidate.size / 2**20:.0f} MiB; refused (more than "
-            f"{limit // 2**20} MiB is no single activity)",
-        )
+        return Decoded(candidate, "", failed=refused_size(kind, candidate.size, limit))
     try:
         data = Path(candidate.opens).read_bytes()
     except OSError as e:

@@ -32,7 +32,7 @@ from gpxpy.gpxfield import gpx_fields_from_xml
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
-from .hr import hr_histogram, mean_hr
+from .hr import hr_histogram, mean_hr, reading
 from .sports import infer
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -312,7 +312,7 @@ def _point_hr(el) -> int:
         tag = child.tag.rsplit("}", 1)[-1].lower()
         if tag in ("hr", "heartrate") and child.text:
             try:
-                return int(float(child.text))
+                return reading(float(child.text))
             except ValueError:
                 return 0
     return 0
