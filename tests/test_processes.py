@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from .test_faults import RUNS, _children
-from .test_faults import run_files as _run_files_fixture  # noqa: F401 (registers it here)
+from .test_faults import (
+    RUNS,
+    _children,
+    run_files,  # noqa: F401 (the fixture, shared)
+)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -93,12 +96,14 @@ def _workers(proc: subprocess.Popen) -> list[int]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_killed_import_ends_its_output_at_once_and_leaves_no_process(
-    tmp_path: Path, run_files: list[Path], sig: signal.Signals
+    tmp_path: Path, request: pytest.FixtureRequest, sig: signal.Signals
 ) -> None:
     """The fork server, its workers and the resource tracker lived on for minutes, holding the
     caller's pipe. The killed import is not reaped before the end of output (as a caller that
     reads everything, then waits, does not): nothing may depend on its reaping."""
-    proc, out = _start_import(tmp_path, _inbox(run_files, tmp_path / "inbox", 4))
+    proc, out = _start_import(
+        tmp_path, _inbox(request.getfixturevalue("run_files"), tmp_path / "inbox", 4)
+    )
     try:
         _workers(proc)
         family = _descendants(proc.pid)
@@ -120,18 +125,21 @@ def test_a_killed_import_ends_its_output_at_once_and_leaves_no_process(
 
 
 def test_a_worker_killed_mid_import_costs_nothing_and_the_output_ends_with_the_import(
-    tmp_path: Path, run_files: list[Path]
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """After kill -9 of one worker the import finished, but the end of its output came 120 s
     later: a process of the broken pool held the pipe."""
-    proc, out = _start_import(tmp_path, _inbox(run_files, tmp_path / "inbox", 3))
+    proc, out = _start_import(
+        tmp_path, _inbox(request.getfixturevalue("run_files"), tmp_path / "inbox", 3)
+    )
     try:
         workers = _workers(proc)
         family = _descendants(proc.pid)
         os.kill(workers[0], signal.SIGKILL)
         text, eof, exited = _read_to_eof(out, timeout=120, proc=proc)
-        assert eof is not None and exited is not None, f"no end of output: {text[-300:]!r}"
-        assert proc.returncode == 0, text
+        assert eof is not None, f"no end of output: {text[-300:]!r}"
+        assert proc.wait(timeout=10) == 0, text
+        exited = exited or time.monotonic()  # (the output may end a moment before the exit)
         assert f"imported {RUNS} files ({RUNS} activities), {2 * RUNS} duplicates" in text
         assert "0 failed" in text
         assert eof - exited < 3, f"the end of output came {eof - exited:.1f} s after the import"

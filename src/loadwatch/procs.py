@@ -80,6 +80,16 @@ def watch_parents(*pids: int, every_s: float = 0.2) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+# How long a SIGTERM'd command may take to roll back and stop its workers before it just exits.
+STOP_GRACE_S = 2.0
+
+
+def _exit_after(seconds: float) -> None:
+    time.sleep(seconds)
+    sys.stderr.write("terminated\n")
+    os._exit(143)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: raised in the main thread so that transactions roll back, pools are
     stopped and their workers killed on the way out. Not an Exception, so that no handler meant
@@ -95,6 +105,9 @@ def sigterm_raises() -> Iterator[None]:
         return
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        # An exception raised where Python cannot propagate it (a finaliser, a weakref callback)
+        # is printed and dropped: the process then ends anyway, a little later.
+        threading.Thread(target=_exit_after, args=(STOP_GRACE_S,), daemon=True).start()
         raise Terminated
 
     before = signal.signal(signal.SIGTERM, on_sigterm)
