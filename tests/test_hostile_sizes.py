@@ -98,7 +98,7 @@ def test_a_fit_too_dense_to_be_a_run_is_refused(sqlite_cli, tmp_path: Path) -> N
     summary = _import(sqlite_cli, tmp_path)
     assert summary["imported"] == 1
     reason = _failed(summary)["dense.fit"]
-    assert reason == "more than 500,000 records (nearly six days at one a second); refused"
+    assert reason == "more than 1,000,000 records (eleven days at one a second); refused"
 
 
 def test_an_archive_member_over_its_format_cap_is_refused_by_its_declared_size(
