@@ -42,8 +42,28 @@ def pg_server(tmp_path_factory):
     import pgserver
 
     server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
-    yield server
-    server.cleanup()
+    watchdog = _pg_watchdog(server.get_pid())
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        watchdog.stdin.close()  # type: ignore[union-attr]
+        watchdog.wait(timeout=30)
+
+
+def _pg_watchdog(postmaster: int | None):
+    """A process that stops the server when pytest ends, however it ends (see pg_watchdog.py)."""
+    import subprocess
+    import sys
+
+    assert postmaster is not None, "pgserver started no postmaster"
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("pg_watchdog.py")), str(postmaster)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def new_pg_database(server) -> str:

@@ -12,7 +12,6 @@ import hashlib
 import multiprocessing
 import os
 import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,15 +21,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import procs
 from .errors import NotAnActivity, UnreadableFile
 from .importers import (
-    FORMAT_LIMITS,
     HEAVY_BYTES,
-    MAX_FILE_BYTES,
     content_hash,
     is_activity_name,
     is_archive_name,
     read_stamped,
+    refused_size,
+    size_cap,
 )
 from .importers.exports import Progress, read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
@@ -105,16 +105,9 @@ def decode(candidate: Candidate) -> Decoded:
     path = candidate.path
     # Refused before a byte is read, by the cap of the format its name says (the bytes decide
     # the format after reading, and their own cap applies then).
-    kind = path.lower().rsplit(".", 1)[-1]
-    limit = FORMAT_LIMITS.get(kind, MAX_FILE_BYTES)
+    kind, limit = size_cap(path)
     if candidate.size > limit:
-        what = f"{kind.upper()} file" if kind in FORMAT_LIMITS else "file"
-        return Decoded(
-            candidate,
-            "",
-            failed=f"{what} of {candidate.size / 2**20:.0f} MiB; refused (more than "
-            f"{limit // 2**20} MiB is no single activity)",
-        )
+        return Decoded(candidate, "", failed=refused_size(kind, candidate.size, limit))
     try:
         data = Path(candidate.opens).read_bytes()
     except OSError as e:
@@ -278,24 +271,38 @@ def _nothing(n: int) -> None:
 
 def _worker_init(parent: int) -> None:
     """In each decoding process: leave stopping to the parent (the daemon's SIGTERM handler must
-    not run in a worker), and exit within half a second of the parent's death, so a killed
-    `check` leaves no process behind."""
+    not run in a worker), and die with it, however it ends, holding none of its files.
+
+    A worker is the fork server's child, and the fork server exits when the import does (its
+    liveness pipe ends): the kernel's death signal then takes the worker at once. Each worker
+    was handed a copy of that pipe's write end, which kept the fork server, and so every worker,
+    alive after a killed import; it is closed here. The caller's stdin, stdout and stderr are let
+    go, so `loadwatch import DIR | cat` ends when loadwatch does. A watch thread is the fallback
+    where the kernel's signal is not to be had."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    server = os.getppid()
+    procs.die_with_parent()
+    _close_forkserver_alive_fd()
+    procs.let_go_of_std_streams()
     gc.freeze()  # the preloaded modules are never garbage: keep the collector off them
     from .importers import fit
 
     fit.QUIET_WORKER = True
+    procs.watch_parents(parent, server)
 
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(0)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+def _close_forkserver_alive_fd() -> None:
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
 
 
 # What a future raises when its worker died: the pool says it broke, or (a race) the pipe the
@@ -325,7 +332,14 @@ class _Workers:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            ctx.set_forkserver_preload(["__main__", "loadwatch.ingest", "loadwatch.importers.fit"])
+            ctx.set_forkserver_preload(
+                [
+                    "loadwatch.forkserver_init",  # first: see its docstring
+                    "__main__",
+                    "loadwatch.ingest",
+                    "loadwatch.importers.fit",
+                ]
+            )
         pool = ProcessPoolExecutor(
             n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
         )
@@ -343,16 +357,20 @@ class _Workers:
             pool.submit(_nothing, 0)
         return pool
 
-    def _restart(self) -> None:
-        old = self.pool
-        # A broken pool stops its surviving workers with SIGTERM, which they ignore (see
-        # _worker_init): left alive they would wait for work forever, and so would the pool's
-        # manager thread and the interpreter's exit. They are killed (their files are read again
-        # by the caller). Taken before shutdown(), which forgets them.
-        survivors = list((getattr(old, "_processes", None) or {}).values())
-        for proc in survivors:
+    @staticmethod
+    def _kill(pool: Any) -> None:
+        """Kill a pool's workers: they ignore SIGTERM (see _worker_init). Taken before
+        shutdown(), which forgets them."""
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             if proc.is_alive():
                 proc.kill()
+
+    def _restart(self) -> None:
+        old = self.pool
+        # A broken pool stops its surviving workers with SIGTERM, which they ignore: left alive
+        # they would wait for work forever, and so would the pool's manager thread and the
+        # interpreter's exit. They are killed (their files are read again by the caller).
+        self._kill(old)
         old.shutdown(wait=False, cancel_futures=True)
         self.pool = self._start()
 
@@ -362,8 +380,15 @@ class _Workers:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=bool(exc[0]))
+        if self.pool is None:
+            return
+        if exc[0] is not None:
+            # Stopped (SIGTERM, Ctrl-C, an error): what the workers decode is wanted no more,
+            # and waiting for a large file would keep the caller waiting too.
+            self._kill(self.pool)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self.pool.shutdown(wait=True)
 
     def _isolated(self, func, item, crashed):
         """One item in a pool of its own: its result, or `crashed(item)` if it kills the worker."""

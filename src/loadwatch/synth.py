@@ -179,3 +179,30 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     builder.build().to_file(str(out))
     return out
+
+
+def dense_fit(records: int) -> bytes:
+    """A valid FIT activity (CRCs right) whose records are two bytes each, a heart rate under a
+    compressed-timestamp header: a hostile file for the importers' memory and time caps. A
+    thousand such records gzip to about a byte."""
+    import struct
+
+    import fastcrc
+
+    def fit_crc(data: bytes) -> int:
+        return fastcrc.crc16.arc(data)  # the FIT protocol's CRC-16
+
+    def define(local: int, number: int, fields: list[tuple[int, int, int]]) -> bytes:
+        out = bytes([0x40 | local, 0, 0]) + struct.pack("<HB", number, len(fields))
+        return out + b"".join(bytes(f) for f in fields)
+
+    t0 = 1_100_000_000  # 2024-11-09, in FIT seconds
+    body = define(0, 0, [(0, 1, 0x00)]) + bytes([0x00, 4])  # file_id: an activity
+    session = [(2, 4, 0x86), (253, 4, 0x86), (7, 4, 0x86), (8, 4, 0x86), (9, 4, 0x86), (5, 1, 0)]
+    body += define(1, 18, session)
+    body += bytes([0x01]) + struct.pack("<IIIIIB", t0, t0 + 3600, 3600000, 3600000, 1000000, 1)
+    body += define(2, 20, [(253, 4, 0x86)]) + bytes([0x02]) + struct.pack("<I", t0)
+    body += define(2, 20, [(3, 1, 0x02)]) + bytes([0x80 | 2 << 5, 150]) * records
+    head = struct.pack("<BBHI4s", 14, 0x20, 2140, len(body), b".FIT")
+    data = head + struct.pack("<H", fit_crc(head)) + body
+    return data + struct.pack("<H", fit_crc(data))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .. import __version__
+from .. import __version__, procs
 from ..errors import LoadwatchError
 from ..paths import Locations, resolve
 
@@ -88,7 +88,8 @@ class LoadwatchGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with procs.sigterm_raises():
+                return super().invoke(ctx)
         except LoadwatchError as e:
             if _debug(ctx):
                 traceback.print_exc()
@@ -100,6 +101,11 @@ class LoadwatchGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except procs.Terminated:
+            # Transactions rolled back, workers killed on the way out: a killed import is
+            # finished by the next one.
+            click.echo("terminated", err=True)
+            ctx.exit(143)
         except BrokenPipeError as e:
             if not _stdout_gone():
                 click.echo(f"error: unexpected BrokenPipeError: {e}", err=True)

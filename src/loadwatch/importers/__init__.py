@@ -27,6 +27,28 @@ FORMAT_LIMITS = {"fit": 12 * 2**20, "gpx": 48 * 2**20, "tcx": 48 * 2**20}
 HEAVY_BYTES = 2**20
 MAX_FILE_BYTES = max(FORMAT_LIMITS.values())
 MAX_GUNZIP_BYTES = MAX_FILE_BYTES
+# What a gzip may inflate to beyond its format's cap: this many times its size (as an archive
+# member may, `import.max_compression_ratio`), plus a little for tiny files. Real activity files
+# gzip 2 to 15 times; a 2.8 KB hostile .fit.gz inflated to a 2.8 MB FIT that took 425 MiB.
+GZIP_MAX_RATIO = 100
+GZIP_SLACK_BYTES = 64 * 2**10
+
+
+def size_cap(name: str) -> tuple[str, int]:
+    """What a file or archive member of this name may weigh, by the format its name says
+    (`.fit.gz` is a FIT once inflated): (the format, or "" for none, and its cap in bytes)."""
+    lower = name.lower()
+    lower = lower[:-3] if lower.endswith(".gz") else lower
+    kind = lower.rsplit(".", 1)[-1]
+    return (kind, FORMAT_LIMITS[kind]) if kind in FORMAT_LIMITS else ("", MAX_FILE_BYTES)
+
+
+def refused_size(kind: str, size: int, limit: int) -> str:
+    what = f"{kind.upper()} file" if kind else "file"
+    return (
+        f"{what} of {size / 2**20:.0f} MiB; refused (more than {limit // 2**20} MiB is no "
+        f"single activity)"
+    )
 
 
 def is_activity_name(path: Path | str) -> bool:
@@ -55,6 +77,34 @@ def check_depth(data: bytes, path: str) -> None:
                 raise UnreadableFile(
                     path, f"XML nested deeper than {MAX_XML_DEPTH} levels; refused"
                 )
+
+
+MAX_XML_NODE_BYTES = 2**20  # real GPX and TCX text runs to a few kilobytes (a description)
+
+
+def check_node_sizes(data: bytes, path: str) -> None:
+    """Refuse an attribute or a text of a megabyte or more before any parser reads it: one
+    20 MB attribute in a GPX took 30 s to import.
+
+    Both are runs of bytes between two angle brackets. Any run of MAX_XML_NODE_BYTES holds a whole
+    window of half that, aligned; windows without a bracket are few (none in a real file), and
+    only around those is the run measured, so this costs a few searches per half megabyte."""
+    window = MAX_XML_NODE_BYTES // 2
+    start = 0
+    while start < len(data):
+        end = min(start + window, len(data))
+        if data.find(b"<", start, end) >= 0 or data.find(b">", start, end) >= 0:
+            start = end
+            continue
+        before = max(data.rfind(b"<", 0, start), data.rfind(b">", 0, start))
+        lt, gt = data.find(b"<", end), data.find(b">", end)
+        after = min(x for x in (lt, gt, len(data)) if x >= 0)
+        if after - before - 1 >= MAX_XML_NODE_BYTES:
+            raise UnreadableFile(
+                path,
+                f"an XML attribute or text of {MAX_XML_NODE_BYTES // 2**20} MiB or more; refused",
+            )
+        start = after
 
 
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -101,15 +151,22 @@ def sniff(data: bytes) -> str | None:
 
 
 def gunzip(data: bytes, path: str, limit: int = MAX_GUNZIP_BYTES) -> bytes:
-    """Decompress with a cap on the bytes actually produced, so a gzip bomb costs no memory."""
+    """Decompress with a cap on the bytes actually produced, so a gzip bomb costs no memory:
+    `limit` (the format's cap), and no more than GZIP_MAX_RATIO times the gzip's size."""
     if not data:
         raise UnreadableFile(path, "empty .gz file")
+    ratio_cap = GZIP_MAX_RATIO * len(data) + GZIP_SLACK_BYTES
+    cap = min(limit, ratio_cap)
     d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        out = d.decompress(data, limit + 1)
+        out = d.decompress(data, cap + 1)
     except zlib.error as e:
         raise UnreadableFile(path, f"corrupt gzip data ({e})") from e
-    if len(out) > limit:
+    if len(out) > cap:
+        if cap == ratio_cap:
+            raise UnreadableFile(
+                path, f"gzip inflates more than {GZIP_MAX_RATIO} times (a gzip bomb?); refused"
+            )
         raise UnreadableFile(path, f"gzip member inflates beyond {limit // 2**20} MiB; refused")
     if not d.eof:
         raise UnreadableFile(path, "truncated gzip file")
@@ -139,17 +196,15 @@ def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity
     """Activities from a file's bytes; `name` (default: path) decides only whether to gunzip."""
     name = (name or path).lower()
     if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
-        data = gunzip(data, path)
+        data = gunzip(data, path, size_cap(name)[1])
         name = name[:-3] if name.endswith(".gz") else name
     if not data:
         raise UnreadableFile(path, "empty file")
     kind = sniff(data)
     if kind in FORMAT_LIMITS and len(data) > FORMAT_LIMITS[kind]:
-        raise UnreadableFile(
-            path,
-            f"{kind.upper()} file of {len(data) / 2**20:.0f} MiB; refused (more than "
-            f"{FORMAT_LIMITS[kind] // 2**20} MiB is no single activity)",
-        )
+        raise UnreadableFile(path, refused_size(kind, len(data), FORMAT_LIMITS[kind]))
+    if kind in ("gpx", "tcx"):
+        check_node_sizes(data, path)
     if kind in ("fit", "gpx", "tcx"):
         from .checks import check
 

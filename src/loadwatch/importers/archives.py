@@ -105,6 +105,12 @@ class SafeZip:
         if info.file_size > self.budget[0]:
             raise ArchiveRefused(label, self._over_total())
 
+    def admit(self, name: str) -> int:
+        """A member's declared size, once it passes the archive's caps (else ArchiveRefused)."""
+        info = self.names[name]
+        self._admit(info)
+        return info.file_size
+
     def _over_total(self) -> str:
         cap = self.limits.max_total_bytes
         return (

@@ -64,6 +64,15 @@ SEMICIRCLE_DEG = 180.0 / 2**31
 # A session whose records go on this much longer (and further) is missing its final lap(s).
 MISSING_LAP_S = 60.0
 MISSING_LAP_FRACTION = 0.02
+# Records one file may hold: over eleven days at one a second. A real file that large is over the
+# 12 MiB FIT cap anyway (the chained synthetic runs of bench/memory_bench.py, 21 bytes a record,
+# hold 600,000); a hostile one of two-byte records (a heart rate under a compressed timestamp)
+# is 1.4 million records in 2.8 MB, which took 425 MiB.
+MAX_RECORDS = 1_000_000
+
+
+class _TooManyRecords(Exception):
+    pass
 
 
 def _fit_time(raw: int) -> datetime:
@@ -163,6 +172,8 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                 ts = frame.get_value("timestamp", fallback=None)
                 if not isinstance(ts, int):
                     continue
+                if len(out.records) >= MAX_RECORDS:
+                    raise _TooManyRecords
                 hr = frame.get_value("heart_rate", fallback=None)
                 dist = frame.get_value("distance", fallback=None)
                 lat = frame.get_value("position_lat", fallback=None)
@@ -362,6 +373,8 @@ def _decode(data: bytes, path: str, decoder: str) -> _Decoded:
             # fitdecode warns about what it recovered from; that is not the user's business.
             warnings.simplefilter("ignore")
             return _decode_fitdecode(data)
+    except _TooManyRecords as e:
+        raise UnreadableFile(path, _too_many_records()) from e
     except fitdecode.FitHeaderError as e:
         raise UnreadableFile(path, f"not a FIT file or corrupt header ({e})") from e
     except fitdecode.FitEOFError as e:
@@ -376,6 +389,10 @@ def _decode(data: bytes, path: str, decoder: str) -> _Decoded:
         ) from e
 
 
+def _too_many_records() -> str:
+    return f"more than {MAX_RECORDS:,} records (eleven days at one a second); refused"
+
+
 def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activity]:
     """Decode a FIT file (possibly chained) into its sessions.
 
@@ -385,6 +402,8 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
     """
     check_crc(data, path)
     decoded = _decode(data, path, decoder)
+    if len(decoded.records) > MAX_RECORDS:  # the native decoder's (its input is small)
+        raise UnreadableFile(path, _too_many_records())
     sessions, records, file_types = decoded.sessions, decoded.records, decoded.file_types
     file_id, activity_msg = decoded.file_id, decoded.activity
 

@@ -32,7 +32,7 @@ from gpxpy.gpxfield import gpx_fields_from_xml
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
-from .hr import hr_histogram, mean_hr
+from .hr import hr_histogram, mean_hr, reading
 from .localtime import gpx_offset_s
 from .sports import infer
 
@@ -367,7 +367,7 @@ def _bpm(text: str | None, channels: _Channels | None) -> int:
             channels.bad_hr += 1
             channels.bad_example = channels.bad_example or text.strip()
         return 0
-    return int(float(m.group(1).replace(",", ".")))
+    return reading(float(m.group(1).replace(",", ".")))
 
 
 def _point_hr(el, channels: _Channels | None = None) -> int:

@@ -11,6 +11,14 @@ from itertools import islice
 
 # A sample holds until the next one, but not across a longer gap (a pause or a dropout).
 MAX_HR_SAMPLE_GAP_S = 10.0
+# No heart beats faster; a reading above it (or infinite, or not a number) is no reading.
+MAX_READING_BPM = 300
+
+
+def reading(value: float) -> int:
+    """A heart-rate reading of an XML file as whole bpm, 0 (no reading) where no heart could
+    have beaten so: `inf` once failed its whole file ("OverflowError")."""
+    return int(value) if 0 < value <= MAX_READING_BPM else 0  # NaN fails both comparisons
 
 
 def hr_histogram(samples: Iterable[tuple[float, float | None]]) -> dict[int, float]:

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
-from .hr import hr_histogram
+from .hr import hr_histogram, reading
 from .localtime import text_offset_s
 
 NS = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
@@ -106,8 +106,9 @@ def _add(points: _Points, tp) -> None:
     ts = t.timestamp()
     points.last = ts if points.last is None else max(points.last, ts)
     hr = _float(tp, f"{NS}HeartRateBpm/{NS}Value")
-    if hr:
-        points.hr.append((ts, int(hr)))
+    bpm = reading(hr) if hr is not None else 0
+    if bpm:
+        points.hr.append((ts, bpm))
     alt = _float(tp, f"{NS}AltitudeMeters")
     if alt is not None:
         points.altitudes.append(alt)
