@@ -15,20 +15,31 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
+from .load import REGISTRY
 from .load.headroom import Headroom, headroom
+from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
 
-# How each number is defined, named wherever it is shown.
+# How each number of a day row is defined, named wherever it is shown: the metric registry's own
+# words, so they cannot drift from what the engine computes.
+SHOWN_METRICS = (
+    "chronic_weekly",
+    "acwr_rolling_coupled",
+    "acwr_rolling_uncoupled",
+    "acwr_ewma",
+    "week_over_week_pct",
+    "ctl",
+    "atl",
+    "tsb",
+    "monotony",
+)
 VARIANTS = {
-    "acwr_rolling_coupled": "7:28 rolling, coupled (Hulin 2016)",
-    "acwr_rolling_uncoupled": "7:21 rolling, uncoupled (Windt & Gabbett 2019)",
-    "acwr_ewma": "EWMA 7:28, coupled, lambda 2/(N+1), seeded with the first day (Williams 2017)",
-    "ctl_atl": "Performance Manager, TrainingPeaks form, tau 42/7, seeded at 0; TSB of the previous day",
-    "monotony": "7-day mean / population SD (Foster 1998)",
-    "spike": "run vs longest run started in the previous 30 days, whole metres (Frandsen 2025)",
+    **{n: f"{REGISTRY[n].variant} ({REGISTRY[n].citation})" for n in SHOWN_METRICS},
+    "spike": SPIKE_VARIANT,
 }
 
 
@@ -158,7 +169,7 @@ def report_view(
     cols = {
         "distance_km": d["load"],
         "acute7_km": d["acute_sum"],
-        "chronic28_km": d["chronic_sum"] / 4.0,
+        "chronic28_km": d["chronic_weekly"],
         "load": b["load"],
         **{
             c: b[c]
@@ -346,7 +357,6 @@ def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[L
 
 
 SPARK = "▁▂▃▄▅▆▇█"
-FLAG_RULES = {"run_spike": "spike", "weekly_jump": "jump", "acwr": "ratio"}
 
 
 def sparkline(values: list[float]) -> str:
@@ -375,7 +385,7 @@ class DigestRow:
     latest_spike_band: str | None
     shoes_near_limit: list[str]
     open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
-    flags: list[str]  # "spike", "jump", "ratio", "shoe"
+    flags: list[str]  # the flag words of the rules with open alerts ("spike", "jump", ...)
     weeks_km: list[float]  # the last 12 Monday-to-Sunday weeks, oldest first
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
@@ -452,13 +462,10 @@ def digest_row(
     ]
     # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
     worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
-    flags = sorted(
-        {
-            FLAG_RULES.get(e.alert.rule, "shoe" if e.alert.rule.startswith("shoe") else "")
-            for e in open_alerts
-        }
-        | ({"shoe"} if worn else set()) - {""}
-    )
+    flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
+    if worn:
+        flagged.add(rule_registry.flag_of("shoe_retire"))
+    flags = sorted(flagged - {""})
     weeks = d.weeks.tail(12)
     h = headroom_for(analysis, rules)
     short = []
