@@ -122,9 +122,7 @@ def test_a_jump_is_one_episode_across_a_monday_and_a_second_episode_is_mailed() 
     assert starts[0] == "2026-10-09" and len(starts) == 2
     first_episode = [a for a in jumps if a.numbers.episode_started == starts[0]]
     assert all(a.day <= date(2026, 10, 13) for a in first_episode)  # crossed Mon 12 Oct: no repeat
-    assert [a.numbers.band for a in first_episode] == sorted(
-        a.numbers.band for a in first_episode
-    )
+    assert [a.numbers.band for a in first_episode] == sorted(a.numbers.band for a in first_episode)
 
 
 def test_episodes_start_escalate_and_end() -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from loadwatch.errors import LockBusy, NotFound, StoreError
 from loadwatch.model import SHOE_RETIRE_M, SHOE_WARN_M, Activity, Alert, ShoeDecl
-from loadwatch.store import open_store
 from loadwatch.rules.spike import SpikeNumbers
+from loadwatch.store import open_store
 
 T0 = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
 
