@@ -84,3 +84,14 @@ def test_rule_registry_has_no_clashes() -> None:
     assert sorted(kinds, key=priority) == [
         "run_spike", "weekly_jump", "acwr", "shoe_retire", "shoe_warn"
     ]  # fmt: skip
+
+
+def test_report_variants_are_the_metric_registrys_words() -> None:
+    """Every number of a report's day rows is described, in the registry's words (one source)."""
+    from loadwatch.views import SHOWN_METRICS, VARIANTS, DayRow
+
+    columns = {f.name for f in dataclasses.fields(DayRow)} - {"date", "distance_km"}
+    assert columns == set(SHOWN_METRICS)
+    for column, metric in SHOWN_METRICS.items():
+        assert VARIANTS[column].startswith(REGISTRY[metric].variant), column
+        assert REGISTRY[metric].citation in VARIANTS[column], column

@@ -6,6 +6,8 @@ any age read back as their rule's numbers."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -210,3 +212,15 @@ def test_stored_dict_numbers_read_back_as_their_rules_type(
     else:
         assert numbers == typed and type(numbers) is type(typed)
         assert {k: v for k, v in numbers.as_dict().items() if v is not None} == stored
+
+
+@pytest.mark.parametrize("command", [["athletes", "list"], ["config", "check"]])
+def test_a_fresh_program_knows_the_rules_settings(tmp_path: Path, command: list[str]) -> None:
+    """The rules declare the [rules] keys; a command that reads the config before anything else
+    imported the rules must still know them (a fresh interpreter, as cron runs it)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[rules]\nspike_pct = 12\nacwr_enabled = true\n")
+    args = [sys.executable, "-m", "loadwatch", "--db", str(tmp_path / "lw.db"), "--config"]
+    done = subprocess.run([*args, str(cfg), *command], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr

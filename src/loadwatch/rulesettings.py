@@ -7,8 +7,13 @@ Instead the declarations are plain data registered in this bottom-layer module w
 registers (`rules.register`), and `RuleSettings` is an immutable mapping typed by them: the
 config validates `[rules]` against the same declarations, the README table and the example config
 are generated from them, and a new rule's keys need no edit of `config.py`. The built-in rules
-register when `loadwatch.rules` is imported; reading the declarations before that is a
-programming error and says so (`declared`), never a silent "unknown key".
+register when `loadwatch.rules` is imported, which the program does before it reads a config
+(`app.read_settings`, `config check`); reading the declarations before that is a programming
+error and says so (`declared`), never a silent "unknown key".
+
+(The other way, the keys of every rule listed in one low module, would make adding a rule an
+edit of two modules; and the config cannot move above the rules, since the import sources below
+the rules are configured too.)
 """
 
 from __future__ import annotations

@@ -25,20 +25,29 @@ from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
-# words, so they cannot drift from what the engine computes.
-SHOWN_METRICS = (
-    "chronic_weekly",
-    "acwr_rolling_coupled",
-    "acwr_rolling_uncoupled",
-    "acwr_ewma",
-    "week_over_week_pct",
-    "ctl",
-    "atl",
-    "tsb",
-    "monotony",
-)
+# words, so they cannot drift from what the engine computes. Day-row column -> metric.
+SHOWN_METRICS = {
+    "load": "load",
+    "acute7_km": "acute_sum",
+    "chronic28_km": "chronic_weekly",
+    "acwr_rolling_coupled": "acwr_rolling_coupled",
+    "acwr_rolling_uncoupled": "acwr_rolling_uncoupled",
+    "acwr_ewma": "acwr_ewma",
+    "week_over_week_pct": "week_over_week_pct",
+    "ctl": "ctl",
+    "atl": "atl",
+    "tsb": "tsb",
+    "monotony": "monotony",
+}
+
+
+def _described(metric: str) -> str:
+    m = REGISTRY[metric]
+    return f"{m.variant} ({m.citation})" if m.citation else m.variant
+
+
 VARIANTS = {
-    **{n: f"{REGISTRY[n].variant} ({REGISTRY[n].citation})" for n in SHOWN_METRICS},
+    **{column: _described(metric) for column, metric in SHOWN_METRICS.items()},
     "spike": SPIKE_VARIANT,
 }
 
