@@ -11,9 +11,9 @@ register when `loadwatch.rules` is imported, which the program does before it re
 (`app.read_settings`, `config check`); reading the declarations before that is a programming
 error and says so (`declared`), never a silent "unknown key".
 
-(The other way, the keys of every rule listed in one low module, would make adding a rule an
-edit of two modules; and the config cannot move above the rules, since the import sources below
-the rules are configured too.)
+(Listing every rule's keys in one low module instead would make adding a rule an edit of two
+modules; moving the config above the rules would break the layers' promise that the config is
+parsed once, low, and passed down to whatever it configures.)
 """
 
 from __future__ import annotations
