@@ -140,6 +140,8 @@ class RuleSettings(Mapping[str, Any]):
         return declared()
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probing for hooks
+            raise AttributeError(name)
         try:
             return self[name]
         except KeyError:
