@@ -22,6 +22,13 @@ def expected_rows() -> list[dict]:
         return list(csv.DictReader(f))
 
 
+@pytest.fixture(autouse=True)
+def machine_zone_utc(monkeypatch) -> None:
+    """`athletes add` without --tz takes this machine's zone: the tests' machine is in UTC
+    wherever they run (a test that needs another zone sets TZ itself)."""
+    monkeypatch.setenv("TZ", "UTC")
+
+
 BACKENDS = ["sqlite", "postgres"]
 _databases = itertools.count(1)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -482,3 +486,161 @@ def test_sigkill_while_sending_sends_each_alert_at_most_once_more(tmp_path: Path
     assert by_to[killed] == [str(first[0]["Message-ID"])] * 2  # once more, the same message
     assert all(len(ids) == 1 for to, ids in by_to.items() if to != killed)
     assert len(msgs) == 4  # and the third check sent nothing
+
+
+def test_the_digest_and_the_team_page_use_the_configured_thresholds(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """With `rules.spike_pct = 25`, `headroom` offered a run up to 30.0 km and the digest "up to
+    26.4 km" (the 10% default): the digest's rows were built without the settings' rules."""
+    from .test_web import Server
+
+    cfg = write_config(tmp_path, smtp.config(), "\n[rules]\nspike_pct = 25\n", coach=True)
+    cli = ConfiguredCli(db_url, cfg)
+    cli("check", "--as-of", "2026-10-25")
+    assert _wait_for(lambda: len(smtp.messages) == 2)
+    offered = cli.json("headroom", "--athlete", "ana", "--as-of", "2026-10-25")["run"]
+    assert offered["max_run_m"] == 30_000
+    digest = next(m for m in smtp.messages if m["To"] == "carla@example.com")
+    flat = " ".join(digest.get_body(("plain",)).get_content().split())
+    assert "headroom: run up to 30.0 km" in flat and "26.4 km" not in flat
+    server = Server(str(db_url), env={"LOADWATCH_CONFIG": str(cfg)})
+    try:
+        with urllib.request.urlopen(f"{server.base}/?as_of=2026-10-25") as page:
+            team = page.read().decode()
+    finally:
+        server.stop()
+    assert "run up to 30.0 km" in team and "26.4 km" not in team
+
+
+def _club(tmp_path: Path, smtp: SmtpServer) -> Path:
+    """Five athletes of one coach: four with the demo runner's spike, one without runs."""
+    extra = "".join(
+        f'\n[[athletes]]\nname = "{n}"\nemail = "{n}@example.com"\ntz = "Europe/Berlin"\n'
+        + (f'inbox = "{tmp_path / "inbox"}"\n' if n != "eve" else "")
+        for n in ("ben", "cem", "dee", "eve")
+    )
+    extra += (
+        '\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\n'
+        'athletes = ["ana", "ben", "cem", "dee", "eve"]\ndigest = "daily"\n'
+    )
+    return write_config(tmp_path, smtp.config(), extra)
+
+
+def test_a_dry_run_shows_the_digest_the_check_sends(db_url, smtp, tmp_path: Path) -> None:
+    """The dry run's digest said "0 of 5 athletes need a look" with every flag "-" while the
+    real check's said 4 of 5: the alerts a dry run leaves out of the ledger were left out of
+    its digest too. Its outbox files were named by hash; now athlete, day and rule."""
+    cli = ConfiguredCli(db_url, _club(tmp_path, smtp))
+    outbox = tmp_path / "outbox"
+    cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(outbox))
+    assert _ledger(cli.db) == {} and smtp.messages == []
+    names = sorted(p.name for p in outbox.iterdir())
+    assert names == [
+        "Carla-2026-10-25-digest.eml",
+        *(f"{n}-2026-10-25-run_spike.eml" for n in ("ana", "ben", "cem", "dee")),
+    ]
+    with open(outbox / "Carla-2026-10-25-digest.eml", "rb") as f:
+        dry = email.message_from_binary_file(f, policy=email.policy.default)
+    cli("check", "--as-of", "2026-10-25")
+    assert _wait_for(lambda: len(smtp.messages) == 5)
+    real = next(m for m in smtp.messages if m["To"] == "carla@example.com")
+    assert real["Subject"] == "loadwatch daily digest: 4 of 5 athletes need a look"
+    assert dry["Subject"] == real["Subject"]
+    text = dry.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == real.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "* ana [spike]" in text
+
+
+def test_outbox_names_are_readable_unique_and_safe(db_url, smtp, tmp_path: Path) -> None:
+    extra = "".join(
+        f'\n[[athletes]]\nname = "{n}"\nemail = "x{i}@example.com"\ntz = "Europe/Berlin"\n'
+        f'inbox = "{tmp_path / "inbox"}"\n'
+        for i, n in enumerate(["../ben", "ben?", "zoë"])
+    )
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config(), extra))
+    outbox = tmp_path / "outbox"
+    cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(outbox))
+    names = sorted(p.name for p in outbox.iterdir())
+    assert len(names) == 4 and "ana-2026-10-25-run_spike.eml" in names
+    for name in set(names) - {"ana-2026-10-25-run_spike.eml"}:
+        assert re.fullmatch(
+            r"[A-Za-z0-9_][A-Za-z0-9._-]*-2026-10-25-run_spike-[0-9a-f]{8}\.eml", name
+        )
+    assert all(p.parent == outbox for p in outbox.iterdir())
+
+
+def test_a_check_on_a_terminal_says_what_it_is_doing(tmp_path: Path, smtp) -> None:
+    """`check --dry-run` was silent for 10-19 s: on a terminal, a progress line on stderr (and
+    nothing on a pipe, so cron still mails nothing when all is well)."""
+    import pty
+    import select
+
+    cfg = _club(tmp_path, smtp)
+    db = tmp_path / "lw.db"
+    cmd = [sys.executable, "-m", "loadwatch", "--db", str(db), "--config", str(cfg)]
+    cmd += ["check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(tmp_path / "out")]
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the last writer closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    shown = seen.decode()
+    assert "importing ana's inbox (1/5)" in shown and "checking eve (5/5)" in shown
+    assert "Carla's digest" in shown
+    assert shown.endswith("\r\x1b[K")  # the line is cleared before the summary
+    assert "checking" not in out.decode()
+
+
+def test_alerts_without_an_athlete_lists_everyone_with_an_athlete_column(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """`alerts` without --athlete failed with several athletes ("choose one"); it lists them
+    all, each line naming its athlete. Counts are worded in the singular where they are one."""
+    cli = ConfiguredCli(db_url, _club(tmp_path, smtp))
+    cli("check", "--as-of", "2026-10-25")
+    listed = cli("alerts", "--status", "sent").stdout.splitlines()
+    assert [line.split()[0] for line in listed[:-1]] == ["ana", "ben", "cem", "dee"]
+    assert "24.0 km run, 60% over the 30-day longest" in listed[0]
+    assert listed[-1] == "4 alerts"
+    rows = cli.json("alerts", "--status", "sent")
+    assert [r["athlete"] for r in rows] == ["ana", "ben", "cem", "dee"]
+    one = cli("alerts", "--athlete", "ana", "--status", "sent").stdout.splitlines()
+    assert one[-1] == "1 alert" and not one[0].startswith("ana")
+    dry = cli("check", "--as-of", "2026-10-26", "--dry-run", "--athlete", "ana")
+    assert dry.stdout.startswith("ana (2026-10-26): 0 new alerts, would send 0")
+
+
+def test_a_subject_that_needs_folding_starts_on_its_own_line(db_url, smtp, tmp_path: Path) -> None:
+    """A Subject of 70 to 77 characters was folded as a bare "Subject:" and the whole text on
+    the next line (Python's folding moves a value that fits one continuation line there)."""
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
+    start = datetime(2026, 11, 8, 16, 0, tzinfo=UTC)  # a large spike, and a weekly jump
+    write_run(
+        SyntheticRun(start, 50_000.0, seed=8, record_interval_s=10),
+        tmp_path / "inbox" / "extra.fit",
+    )
+    outbox = tmp_path / "outbox"
+    cli("check", "--as-of", "2026-11-08", "--dry-run", "--outbox", str(outbox))
+    (eml,) = outbox.glob("*.eml")
+    head = eml.read_bytes().split(b"\n\n")[0].decode()
+    subject = "loadwatch: 50.0 km run, 108% over the 30-day longest (large spike) (+2 more)"
+    assert 70 <= len(subject) <= 77
+    assert f"\nSubject: {subject}\n" in "\n" + head, head
+    assert not re.search(r"^[\w-]+:\n", head, re.M), head  # no header starts empty
+    cli("check", "--as-of", "2026-11-08")
+    assert _wait_for(lambda: len(smtp.messages) == 1)
+    assert smtp.messages[0]["Subject"] == subject

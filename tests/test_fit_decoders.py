@@ -18,7 +18,8 @@ from loadwatch.importers.fit import read_fit
 from loadwatch.synth import SyntheticRun, write_run
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
-FIT_FILES = sorted(CORPUS.rglob("*.fit"))
+# The corpus, and the files built for issue 22 (a chained file, a lost lap, a re-saved copy...).
+FIT_FILES = sorted(CORPUS.rglob("*.fit")) + sorted((CORPUS.parent / "fidelity").glob("*.fit"))
 # The one corpus file whose records hold `compressed_speed_distance`, a component field only
 # fitdecode expands; the native path hands it over whole.
 NEEDS_FITDECODE = {"compressed-speed-distance.fit"}

@@ -70,6 +70,16 @@ CASES = {
     "a foreign default namespace": gpx(RUN, ns="urn:other"),
     "a point nested in an extension": gpx(pt(0) + f"<extensions>{pt(2)}</extensions>" + pt(4)),
     "two tracks, the first unnamed": gpx(RUN).replace(b"<trk>", b"<trk><trkseg/></trk><trk>", 1),
+    "heart rate as an attribute": gpx(RUN.replace("<gpxtpx:hr>", '<x hr="99"/><gpxtpx:hr>')),
+    "heart rate TCX-style": gpx(
+        RUN.replace(
+            "<gpxtpx:TrackPointExtension>", "<HeartRateBpm><Value>101</Value></HeartRateBpm>"
+        )
+        .replace("</gpxtpx:TrackPointExtension>", "")
+        .replace("<gpxtpx:hr>", "<pulse>")
+        .replace("</gpxtpx:hr>", "</pulse>")
+    ),
+    "unreadable heart rate": gpx(RUN.replace("<gpxtpx:hr>12", "<gpxtpx:hr>n/a")),
 }
 
 

@@ -315,3 +315,17 @@ def test_relative_paths_in_the_config_start_at_its_folder(tmp_path: Path, monkey
     result = runner.invoke(main, ["--config", str(etc / "loadwatch.toml"), "athletes", "list"])
     assert result.exit_code == 0, result.output
     assert (etc / "club.db").exists() and not (elsewhere / "club.db").exists()
+
+
+def test_an_activity_id_beyond_64_bits_is_not_found(cli) -> None:
+    """The web answered 404 (item 10); the CLI said "unexpected OverflowError"."""
+    cli("athletes", "add", "ana", "--tz", "UTC")
+    huge = "99999999999999999999999"
+    for args in (
+        ["activities", "exclude", huge],
+        ["activities", "edit", huge, "--sport", "running"],
+        ["activities", "delete", huge],
+        ["shoes", "assign", huge, "Peg"],
+    ):
+        result = cli(*args, code=2)
+        assert result.stderr == f"error: no activity {huge} (see 'loadwatch activities')\n"

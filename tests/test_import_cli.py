@@ -63,6 +63,7 @@ def test_import_then_unchanged_then_touched(ana, tmp_path: Path) -> None:
         "skipped_files": [],
         "notes": [],
         "needs_sport": [],
+        "needs_look": [],
     }
     second = ana.json("import", str(inbox), "--athlete", "ana")
     assert second["unchanged"] == n and second["imported"] == 0
@@ -166,6 +167,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0005_alert_keys_by_id",
             "0006_activity_edits",
             "0007_alerts_by_athlete",
+            "0008_needs_a_look",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):
@@ -201,3 +203,109 @@ def test_database_from_the_environment(tmp_path: Path, monkeypatch) -> None:
     other = tmp_path / "flag.db"
     assert runner.invoke(main, ["--db", str(other), "athletes", "list"]).exit_code == 0
     assert other.exists()
+
+
+def _gpx(times: list[str]) -> str:
+    points = "".join(
+        f'<trkpt lat="{52.5 + i * 0.0001:.5f}" lon="13.4"><time>{t}</time></trkpt>'
+        for i, t in enumerate(times)
+    )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><type>running</type>'
+        f"<trkseg>{points}</trkseg></trk></gpx>"
+    )
+
+
+def test_a_failure_message_shows_numbers_plainly(ana, tmp_path: Path) -> None:
+    """A GPX lasting 111 days failed as "impossible elapsed time np.float64(9612991.0)": the
+    number a reader computed with numpy reached the message as its repr."""
+    (tmp_path / "long.gpx").write_text(
+        _gpx(["2026-06-01T07:00:00Z", "2026-06-01T07:00:10Z", "2026-09-20T13:16:31Z"])
+    )
+    summary = ana.json("import", str(tmp_path / "long.gpx"), code=3)
+    (failure,) = summary["failed"]
+    assert failure["reason"] == "impossible elapsed time 9612991 s (more than 7 days)"
+
+
+PIPED_COMMANDS = [
+    ("headroom", "--as-of", "2026-10-25"),
+    ("report", "--as-of", "2026-10-25"),
+    ("activities",),
+    ("athletes", "list"),
+    ("alerts",),
+    ("paths",),
+    ("--help",),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    db = tmp_path_factory.mktemp("piped") / "lw.db"
+    runner = CliRunner()
+    for args in (
+        ["athletes", "add", "ana", "--tz", "Europe/Berlin"],
+        ["import", str(SAMPLES / "demo-runner")],
+    ):
+        assert runner.invoke(main, ["--db", str(db), *args]).exit_code == 0
+    return db
+
+
+@pytest.mark.parametrize("args", PIPED_COMMANDS, ids=" ".join)
+def test_a_reader_that_left_ends_the_command_quietly(demo_db: Path, args) -> None:
+    """`loadwatch headroom | head -1` exited 1 with "unexpected BrokenPipeError": a closed
+    stdout is the reader's choice, not an error. The pipe's reading end is closed before the
+    command starts, so every write meets it."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "loadwatch", "--db", str(demo_db), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert proc.stderr == "" and proc.returncode == 141, (proc.returncode, proc.stderr)
+
+
+TWINS = ["2013-02-06-12-11-14", "activity-small-fenix2-run", "developer-types-sample"]
+
+
+def test_the_import_summary_is_the_same_whatever_order_files_arrive_in(cli, tmp_path: Path) -> None:
+    """The same folder into fresh athletes said 82/83/84 files and 17/16/15 duplicates for the
+    same end state: a file whose run a better copy (the watch's FIT against its GPX) took over
+    later in the same import was counted as imported. The summary now counts what the import
+    left in the store, and its activities are what `activities` lists."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for stem in [*TWINS, "sample_mulitple_header", "garmin-fenix-5-run", "Activity"]:
+        shutil.copy(CORPUS / "fit" / f"{stem}.fit", folder)
+    for gpx in (CORPUS / "paired").glob("*.gpx"):
+        if not gpx.name.startswith("activity-large"):
+            shutil.copy(gpx, folder)
+    shutil.copy(CORPUS / "fit" / "Activity.fit", folder / "Activity-copy.fit")  # same bytes
+    summaries = []
+    for i in range(5):
+        cli("athletes", "add", f"a{i}")
+        summary = cli.json("import", str(folder), "--athlete", f"a{i}", "--workers", "2")
+        listed = cli.json("activities", "--athlete", f"a{i}")
+        assert summary["activities"] == len(listed)
+        summary["needs_sport"] = [n["path"] for n in summary["needs_sport"]]
+        summaries.append(summary)
+    assert all(s == summaries[0] for s in summaries), summaries
+    # Each twin is one run kept once, from the FIT: its GPX is a duplicate, as is the copy.
+    assert summaries[0]["duplicates"] == len(TWINS) + 2 and summaries[0]["imported"] == 6
+
+
+def test_a_file_named_directly_that_is_no_activity_says_so(ana, tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# my runs\n")
+    (failure,) = ana.json("import", str(tmp_path / "notes.md"), code=3)["failed"]
+    assert failure["reason"] == "not an activity file (FIT, GPX or TCX): unrecognised content"

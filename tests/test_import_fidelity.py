@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from loadwatch.errors import UnreadableFile
 from loadwatch.importers import read_file
 from loadwatch.synth import SyntheticRun, write_run
 
@@ -242,3 +243,247 @@ def test_strava_numbers_with_either_decimal_mark(text: str, value: float) -> Non
     from loadwatch.importers.strava_csv import parse_number
 
     assert parse_number(text) == value
+
+
+# -- issue 22: real files from other projects ---------------------------------------------------
+FIDELITY = Path(__file__).parent / "data" / "fidelity"
+
+
+@pytest.mark.parametrize(
+    "number,sport,sub_sport",
+    [
+        ("17", "cycling", "virtual_activity"),  # VirtualRide: was stored as a sport called "17"
+        ("16", "swimming", None),  # Swim: was "16"
+        ("2", "alpine_skiing", None),  # AlpineSki: was read as swimming
+        ("9", "running", None),
+        ("57", "unknown", "strava_type_57"),  # a number Strava may add: unknown, number kept
+    ],
+)
+def test_strava_numeric_gpx_types(tmp_path: Path, number: str, sport: str, sub_sport) -> None:
+    """A Strava GPX export (togeojson's sample) with its numeric <type>."""
+    text = (FIDELITY / "strava-type-17.gpx").read_text()
+    path = tmp_path / f"strava-{number}.gpx"
+    path.write_text(text.replace("<type>17</type>", f"<type>{number}</type>"))
+    (act,) = read_file(path)
+    assert (act.sport, act.sub_sport) == (sport, sub_sport)
+
+
+def test_an_unknown_strava_number_needs_a_sport_and_keeps_its_number(ana, tmp_path: Path) -> None:
+    text = (FIDELITY / "strava-type-17.gpx").read_text()
+    (tmp_path / "s.gpx").write_text(text.replace("<type>17</type>", "<type>57</type>"))
+    result = ana("import", str(tmp_path / "s.gpx"))
+    (act,) = ana.json("activities")
+    assert (act["sport"], act["sub_sport"]) == ("unknown", "strava_type_57")
+    assert f"needs a sport: {tmp_path / 's.gpx'}: loadwatch activities edit" in result.stderr
+
+
+HR_FORMS = {
+    "Garmin TrackPointExtension v1": (
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"',
+        "<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{hr}</gpxtpx:hr>"
+        "</gpxtpx:TrackPointExtension></extensions>",
+    ),
+    "Garmin TrackPointExtension v2 as ns3": (
+        'xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v2"',
+        "<extensions><ns3:TrackPointExtension><ns3:hr>{hr}</ns3:hr>"
+        "</ns3:TrackPointExtension></extensions>",
+    ),
+    "plain hr": ("", "<extensions><hr>{hr}</hr></extensions>"),
+    "plain heartrate": ("", "<extensions><heartrate>{hr}</heartrate></extensions>"),
+    "ClueTrust gpxdata:hr": (
+        'xmlns:gpxdata="http://www.cluetrust.com/XML/GPXDATA/1/0"',
+        "<extensions><gpxdata:hr>{hr}</gpxdata:hr></extensions>",
+    ),
+    "an attribute of the extension": (
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"',
+        '<extensions><gpxtpx:TrackPointExtension gpxtpx:hr="{hr}"/></extensions>',
+    ),
+    "an attribute of the point": ("", ""),
+    "TCX-style HeartRateBpm": (
+        "",
+        "<extensions><HeartRateBpm><Value>{hr}</Value></HeartRateBpm></extensions>",
+    ),
+    "heart_rate with a unit": ("", "<extensions><heart_rate>{hr} bpm</heart_rate></extensions>"),
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["tree", "streamed"])
+@pytest.mark.parametrize("form", HR_FORMS)
+def test_gpx_heart_rate_in_every_extension_form(form: str, stream: bool) -> None:
+    """The same 10 minutes, heart rate 130-138 (average 134 by hand), in each way exporters write it."""
+    from loadwatch.importers.gpx import read_gpx as read_gpx_bytes
+
+    ns, ext = HR_FORMS[form]
+    cycle = [130, 132, 134, 136, 138]
+    points = []
+    for i in range(121):
+        hr = cycle[i % 5]
+        t = (START + timedelta(seconds=5 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        attr = f' hr="{hr}"' if form == "an attribute of the point" else ""
+        points.append(
+            f'<trkpt lat="{52.5 + i * 15 / 111_320:.7f}" lon="13.4"{attr}><time>{t}</time>'
+            f"{ext.format(hr=hr)}</trkpt>"
+        )
+    data = (
+        f'<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1" {ns}><trk><trkseg>{"".join(points)}'
+        "</trkseg></trk></gpx>"
+    ).encode()
+    (act,) = read_gpx_bytes(data, "x.gpx", stream=stream)
+    assert (act.avg_hr, act.max_hr) == (134.0, 138.0)
+    assert sum(act.hr_histogram_s.values()) == 600.0
+    assert act.notes == ()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["tree", "streamed"])
+@pytest.mark.parametrize(
+    "name,avg,note",
+    [
+        ("hr-attribute.gpx", 112.0, None),
+        (
+            "hr-heartratebpm.gpx",
+            106.0,
+            "point data loadwatch could not read: pulse_quality (121 points)",
+        ),
+    ],
+)
+def test_a_desktop_programs_gpx_heart_rate(name: str, avg: float, note, stream: bool) -> None:
+    """Two files as a sports-watch desktop program writes them; the averages read by hand from
+    the points (each reading holds until the next: the mean of the first 120)."""
+    from loadwatch.importers.gpx import read_gpx as read_gpx_bytes
+
+    (act,) = read_gpx_bytes((FIDELITY / name).read_bytes(), name, stream=stream)
+    assert act.avg_hr == avg and sum(act.hr_histogram_s.values()) == 600.0
+    assert act.notes == ((note,) if note else ())
+
+
+def test_verbose_import_names_a_channel_it_could_not_read(ana, tmp_path: Path) -> None:
+    path = tmp_path / "desktop.gpx"
+    path.write_bytes((FIDELITY / "hr-heartratebpm.gpx").read_bytes())
+    quiet = ana("import", str(path))
+    assert "could not read" not in quiet.stderr
+    path.write_bytes(path.read_bytes().replace(b"good", b"fine"))  # new bytes: read again
+    out = ana("import", str(path), "-v")
+    want = f"note: {path}: point data loadwatch could not read: pulse_quality (121 points)"
+    assert want in out.stderr
+    (act,) = ana.json("activities")
+    assert act["avg_hr"] == 106.0
+
+
+def test_laps_that_stop_long_before_the_records_give_way_to_the_records() -> None:
+    """No session distance; the laps stop at 12.7 km, the records run on for 15 minutes to
+    15.2 km, and the session's timer (5,472 s) covers them: the records' distance counts."""
+    (act,) = read_file(FIDELITY / "lost-final-lap-no-session-distance.fit")
+    assert (act.distance_m, act.distance_source) == (15_200.0, "records")
+    assert (act.moving_s, act.elapsed_s) == (5_472.0, 5_472.0)  # the session's own times
+
+
+def test_laps_and_session_both_short_of_the_records_take_the_records_time(tmp_path: Path) -> None:
+    run = replace(RUN, distance_m=15_200.0, session_distance=False, missing_final_s=900)
+    (act,) = read_file(write_run(run, tmp_path / "short.fit"))
+    assert (act.distance_m, act.distance_source) == (pytest.approx(15_200.0), "records")
+    assert act.elapsed_s == act.moving_s == pytest.approx(15_200 * 0.330, abs=5)
+
+
+def test_laps_a_few_seconds_short_of_the_records_still_count(tmp_path: Path) -> None:
+    (act,) = read_file(fit(tmp_path, session_distance=False, lost_laps_s=30))
+    assert act.distance_source == "laps"
+
+
+def test_each_leg_of_a_chained_file_keeps_its_own_laps() -> None:
+    """A pool swim and a run chained into one file, both stamped with the same start: by time
+    each leg took both legs' laps (4,057 m on each); by message order each keeps its own."""
+    swim, run = read_file(FIDELITY / "chained-swim-and-run.fit")
+    assert (swim.sport, swim.sub_sport, swim.distance_m) == ("swimming", "lap_swimming", 457.0)
+    assert (run.sport, run.distance_m) == ("running", 3_600.0)
+    assert swim.distance_source == run.distance_source == "laps"
+    # Each leg's heart rate from its own records: the swim's 594 s, the run's 1,188 s.
+    assert sum(swim.hr_histogram_s.values()) == 590.0
+    assert sum(run.hr_histogram_s.values()) == 1_185.0
+
+
+def test_a_watch_left_recording_for_a_month_is_kept_counted_and_flagged() -> None:
+    """Paused at the end of a 10 km run and saved 31 days later: refused before as an
+    impossible elapsed time; the timer (3,300 s) and distance are a run's."""
+    (act,) = read_file(FIDELITY / "left-recording-31-days.fit")
+    assert (act.distance_m, act.moving_s, act.elapsed_s) == (10_000.0, 3_300.0, 2_681_700.0)
+    assert act.start_utc == datetime(2022, 1, 8, 9, 0, tzinfo=UTC)
+    assert act.look == (
+        "elapsed 31 days 0 h for 55 min of timer time: a watch left recording? "
+        "Counted on its start day with its timer time and distance"
+    )
+
+
+def test_a_month_long_gpx_is_still_refused(tmp_path: Path) -> None:
+    """GPX has no device timer: its moving time comes from the points that span the month."""
+    text = gpx_text(minutes=10).replace(
+        "</trkseg>",
+        '<trkpt lat="52.6" lon="13.4"><time>2026-11-20T07:00:00Z</time></trkpt></trkseg>',
+    )
+    (tmp_path / "month.gpx").write_text(text)
+    with pytest.raises(UnreadableFile, match="impossible elapsed time"):
+        read_file(tmp_path / "month.gpx")
+
+
+def test_a_month_long_recording_is_listed_until_seen(ana, tmp_path: Path) -> None:
+    path = tmp_path / "left.fit"
+    path.write_bytes((FIDELITY / "left-recording-31-days.fit").read_bytes())
+    result = ana("import", str(path))
+    (act,) = ana.json("activities")
+    assert act["look"].startswith("elapsed 31 days 0 h for 55 min of timer time")
+    assert f"needs a look: {path}: activity {act['id']}: elapsed 31 days" in result.stderr
+    report = ana.json("report", "--as-of", "2022-01-09")
+    (day,) = [d for d in report["days"] if d["date"] == "2022-01-08"]  # its start day, counted
+    assert day["distance_km"] == 10.0
+    summary = ana.json("import", str(tmp_path))
+    assert summary["needs_look"] == [{"id": act["id"], "path": str(path), "reason": act["look"]}]
+    ana("activities", "seen", str(act["id"]))
+    assert "needs a look" not in ana("import", str(tmp_path)).stderr
+    assert ana.json("activities")[0]["look"] is None
+
+
+def _copy(tmp_path: Path, *names: str) -> list[Path]:
+    out = []
+    for name in names:
+        (tmp_path / name).write_bytes((FIDELITY / name).read_bytes())
+        out.append(tmp_path / name)
+    return out
+
+
+def test_a_file_resaved_with_its_clock_shifted_is_counted_once(ana, tmp_path: Path) -> None:
+    """The same 8 km FIT re-saved by a desktop program with its clock 2 h on: same distance,
+    same duration to the second. Kept once; the other copy listed to look at, and undoable."""
+    _copy(tmp_path, "resaved-original.fit", "resaved-clock-plus-2h.fit")
+    result = ana("import", str(tmp_path))
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 8.0
+    both = ana.json("activities", "--all")
+    (kept,) = [a for a in both if a["duplicate_of"] is None]
+    (copy,) = [a for a in both if a["duplicate_of"] is not None]
+    assert copy["duplicate_of"] == kept["id"] and kept["look"] is None
+    assert copy["look"] == (
+        f"likely the same run as activity {kept['id']} re-saved with its clock 2 h off (same "
+        f"distance, same duration to the second): counted once; if it is a run of its own: "
+        f"loadwatch activities separate {copy['id']}"
+    )
+    assert f"needs a look: {copy['source_path']}: activity {copy['id']}:" in result.stderr
+    ana("activities", "separate", str(copy["id"]))  # the undo
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 16.0
+    assert "needs a look" not in ana("import", str(tmp_path)).stderr
+
+
+def test_the_resaved_copy_is_found_in_either_order(ana, tmp_path: Path) -> None:
+    first, second = _copy(tmp_path, "resaved-clock-plus-2h.fit", "resaved-original.fit")
+    ana("import", str(first))
+    ana("import", str(second))
+    both = ana.json("activities", "--all")
+    assert len(both) == 2 and sum(a["duplicate_of"] is None for a in both) == 1
+    assert [a["look"] is not None for a in both if a["duplicate_of"] is not None] == [True]
+
+
+def test_two_real_runs_of_one_length_on_one_day_both_count(ana, tmp_path: Path) -> None:
+    """8 km in 44:00 twice, 2 h apart (a treadmill program), at another heart rate: two runs."""
+    _copy(tmp_path, "resaved-original.fit", "same-day-second-run.fit")
+    result = ana("import", str(tmp_path))
+    assert [a["duplicate_of"] for a in ana.json("activities", "--all")] == [None, None]
+    assert "needs a look" not in result.stderr
+    assert ana.json("report", "--as-of", "2025-04-12")["days"][-1]["distance_km"] == 16.0

@@ -88,9 +88,20 @@ def test_terminal_report_names_variants_and_sources(demo) -> None:
 
 def test_ratios_withheld_before_28_days(demo) -> None:
     out = demo("report", "--as-of", "2026-09-20").stdout
-    assert "not shown before 28 days of history" in out
+    assert "acute:chronic ratios: from 28 days of history (20 so far)\n" in out
     doc = demo.json("report", "--as-of", "2026-09-20")
     assert all(d["acwr_rolling_coupled"] is None and d["acwr_ewma"] is None for d in doc["days"])
+
+
+def test_a_break_is_named_as_a_break_not_as_missing_history(demo, tmp_path: Path) -> None:
+    """Ten weeks of runs, then none for 42 days: the ratio is missing because of the break, as the
+    team page and the digest say, not for want of 28 days of history."""
+    out = demo("report", "--as-of", "2026-12-20").stdout
+    assert "acute:chronic ratios: no run in 28 days\n" in out
+    assert "28 days of history" not in out
+    page = tmp_path / "r.html"
+    demo("report", "--as-of", "2026-12-20", "--html", str(page))
+    assert "<dd>no run in 28 days</dd>" in page.read_text()
 
 
 def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
@@ -298,3 +309,47 @@ def test_a_text_report_does_not_load_the_chart_library(demo) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.split() == ["False", "True"]
+
+
+def test_html_report_to_stdout(demo, tmp_path: Path, monkeypatch) -> None:
+    """`report --html -` wrote a file named "-": it is the page on stdout, as for --json."""
+    monkeypatch.chdir(tmp_path)
+    out = demo("report", "--as-of", "2026-11-08", "--html", "-").stdout
+    assert out.lower().startswith("<!doctype html>") and out.rstrip().endswith("</html>")
+    assert out.count("<svg") == 5 and not (tmp_path / "-").exists()
+    both = demo("report", "--html", "-", "--json", code=2)
+    assert "--html - and --json both write to stdout" in both.stderr
+
+
+def test_an_athlete_without_tz_gets_this_machines_zone_and_is_told(cli, monkeypatch) -> None:
+    """`athletes add` without --tz used UTC without a word: a Denver runner's evening runs
+    landed on the next day."""
+    monkeypatch.setenv("TZ", "America/Denver")
+    out = cli("athletes", "add", "ana")
+    assert out.stdout == "athlete ana (America/Denver)\n"
+    assert out.stderr == (
+        "note: no --tz given: America/Denver, this machine's time zone "
+        "(another: loadwatch athletes add ana --update --tz ZONE)\n"
+    )
+    cli("athletes", "add", "ana", "--update", "--email", "ana@example.com")
+    (ana,) = cli.json("athletes", "list")
+    assert ana["tz"] == "America/Denver"  # an update without --tz keeps the zone
+
+
+def test_a_default_shoe_added_after_the_runs_says_how_to_put_them_on_it(ana) -> None:
+    """Adding the default shoe after the import left every run shoeless, without a hint."""
+    ana("import", str(SAMPLES / "demo-runner"))
+    runs = [a for a in ana.json("activities") if a["sport"] == "running"]
+    assert (
+        len(runs) == 40
+        and runs[0]["start_utc"] < "2026-09-02" < "2026-11-08" < runs[-1]["start_utc"]
+    )
+    out = ana("shoes", "add", "Pegasus 40", "--default")
+    assert out.stdout == "shoe Pegasus 40 for ana (default for running runs)\n"
+    assert out.stderr == (
+        "note: 40 runs from 2026-09-01 to 2026-11-08 have no shoe: "
+        "loadwatch shoes assign 'Pegasus 40' --from 2026-09-01 --to 2026-11-08\n"
+    )
+    ana("shoes", "assign", "Pegasus 40", "--from", "2026-09-01", "--to", "2026-11-08")
+    again = ana("shoes", "add", "Speedgoat", "--default-for", "trail")
+    assert again.stderr == ""

@@ -4,12 +4,15 @@ Debian's Chromium through Playwright, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,10 +31,18 @@ SCRIPT = "<script>window.pwned=1</script>"
 
 
 class Server:
-    def __init__(self, db: str, *extra: str, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        db: str,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        config: Path | None = None,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "loadwatch", "--db", db, "web", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "loadwatch", "--db", db]
+        cmd += ["--config", str(config)] if config else []
+        cmd += ["web", "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [*cmd, *extra],
             env=dict(os.environ, **(env or {})),
@@ -50,9 +61,10 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("loadwatch web did not start")
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stops the server; what it wrote on stderr."""
         self.proc.terminate()
-        self.proc.wait(timeout=15)
+        return self.proc.communicate(timeout=15)[1]
 
 
 @pytest.fixture
@@ -222,3 +234,223 @@ def test_edits_need_the_csrf_token_and_read_only_refuses_them(club: Cli, browser
         page.close()
         server.stop()
     assert not any(a["excluded"] for a in club.json("activities", "--athlete", "zoe"))
+
+
+def _request(
+    url: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """(status, body) of a GET, or of a form POST with `data`; redirects are not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    req = urllib.request.Request(url, data=body, headers=headers or {})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(req) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _csrf(page_html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page_html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def test_a_page_for_another_host_name_is_refused(server: Server, club: Cli) -> None:
+    """DNS rebinding: a page served as evil.example (pointed at 127.0.0.1) must not get the
+    dashboard, nor its CSRF token; the loopback names and the bound address still work."""
+    zoe = _ids(club)["zoe"]
+    page = f"{server.base}/athletes/{zoe}"
+    status, body = _request(page, headers={"Host": f"evil.example:{server.port}"})
+    assert status == 400 and "evil.example" in body and 'name="csrf"' not in body
+    assert _request(page, headers={"Host": "evil.example"})[0] == 400
+    for host in ("127.0.0.1", "localhost", "[::1]"):
+        assert _request(page, headers={"Host": f"{host}:{server.port}"})[0] == 200, host
+
+
+def test_a_change_from_another_origin_is_refused(server: Server, club: Cli) -> None:
+    """A POST carrying a valid CSRF token still needs this dashboard's own Origin (or Referer)."""
+    zoe = _ids(club)["zoe"]
+    (run, *_) = club.json("activities", "--athlete", "zoe")
+    token = _csrf(_request(f"{server.base}/athletes/{zoe}")[1])
+    url = f"{server.base}/activities/{run['id']}/exclude"
+    form = {"csrf": token, "reason": "forged"}
+    assert _request(url, form, {"Origin": "http://evil.example"})[0] == 403
+    assert _request(url, form, {"Origin": "null"})[0] == 403
+    assert _request(url, form, {"Referer": "http://evil.example/page"})[0] == 403
+    assert _request(url, form)[0] == 403  # neither header: not from a page of this dashboard
+    rebound = {"Host": "evil.example", "Origin": "http://evil.example"}
+    assert _request(url, form, rebound)[0] == 400
+    assert not any(a["excluded"] for a in club.json("activities", "--athlete", "zoe"))
+    own = {"Origin": server.base}
+    assert _request(url, form | {"reason": "own page"}, own)[0] == 303
+    (after, *_) = club.json("activities", "--athlete", "zoe")
+    assert after["excluded"]
+
+
+def test_the_public_url_is_the_one_more_name(club: Cli, tmp_path: Path) -> None:
+    """Behind a proxy (https://coach.example.org) that passes the Host on or not: both work."""
+    config = tmp_path / "lw.toml"
+    config.write_text('[web]\npublic_url = "https://Coach.Example.org/"\n')
+    zoe = _ids(club)["zoe"]
+    (run, *_) = club.json("activities", "--athlete", "zoe")
+    server = Server(str(club.db), config=config)
+    try:
+        page = f"{server.base}/athletes/{zoe}"
+        status, body = _request(page, headers={"Host": "coach.example.org"})
+        assert status == 200
+        assert _request(page, headers={"Host": "other.example.org"})[0] == 400
+        url = f"{server.base}/activities/{run['id']}/exclude"
+        form = {"csrf": _csrf(body), "reason": "proxied"}
+        assert _request(url, form, {"Origin": "https://coach.example.org.evil"})[0] == 403
+        assert _request(url, form, {"Origin": "https://coach.example.org"})[0] == 303
+    finally:
+        server.stop()
+
+
+def test_out_of_range_ids_are_not_found(server: Server, club: Cli) -> None:
+    """Ids beyond 64 bits overflowed the database driver: a 500 with a traceback in the log."""
+    huge = "99999999999999999999999"
+    zoe = _ids(club)["zoe"]
+    token = _csrf(_request(f"{server.base}/athletes/{zoe}")[1])
+    own = {"Origin": server.base}
+    try:
+        for path in (f"/athletes/{huge}", f"/athletes/{2**63}", f"/athletes/{2**63 - 1}"):
+            status, body = _request(server.base + path)
+            assert status == 404 and "Internal Server Error" not in body, path
+        for action in ("exclude", "sport"):
+            url = f"{server.base}/activities/{huge}/{action}"
+            assert _request(url, {"csrf": token, "sport": "running"}, own)[0] == 404
+        assert (
+            _request(f"{server.base}/activities/{2**63 - 1}/exclude", {"csrf": token}, own)[0]
+            == 404
+        )
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log, log
+
+
+def test_a_coach_name_in_the_sort_links_stays_one_parameter(
+    club: Cli, tmp_path: Path, browser
+) -> None:
+    coach = "Kim & Co #1 <b>"
+    config = tmp_path / "lw.toml"
+    config.write_text(
+        f'[[coaches]]\nname = {coach!r}\nemail = "kim@example.com"\nathletes = ["zoe"]\n'.replace(
+            "'", '"'
+        )
+    )
+    server = Server(str(club.db), config=config)
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.base}/?{urllib.parse.urlencode({'coach': coach, 'as_of': AS_OF})}")
+        assert page.locator("h1").inner_text() == f"Team: {coach}'s athletes"
+        page.click("#team th a:text-is('athlete')")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == f"Team: {coach}'s athletes"
+        assert page.locator("#team tbody tr td:first-child a").all_inner_texts() == ["zoe"]
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+        assert query == {"sort": ["athlete"], "coach": [coach], "as_of": [AS_OF]}
+    finally:
+        page.close()
+        server.stop()
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int, str]]:
+    """Every file under a folder: (mtime_ns, size, sha256)."""
+    return {
+        str(p.relative_to(folder)): (
+            p.stat().st_mtime_ns,
+            p.stat().st_size,
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+        )
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _web_start(*args: str) -> subprocess.CompletedProcess:
+    """`loadwatch ... web` that is expected to stop at start-up (a bad database)."""
+    cmd = [sys.executable, "-m", "loadwatch", *args[:-1], "web", "--port", str(free_port())]
+    return subprocess.run([*cmd, args[-1]], capture_output=True, text=True, timeout=60)
+
+
+def test_read_only_writes_nothing_to_a_real_file(tmp_path: Path) -> None:
+    """`web --read-only` added the config's athletes, migrated an old database and created a
+    missing one (.db, -wal, -shm). Now the folder is byte for byte the same after it served."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "lw.db"
+    cli = Cli(db)
+    cli("athletes", "add", "zoe", "--tz", "Europe/Berlin")
+    cli("import", str(SAMPLES / "demo-runner" / "2026-09-01-0630-running.fit"), "--athlete", "zoe")
+    config = tmp_path / "lw.toml"
+    config.write_text('[[athletes]]\nname = "newcomer"\ntz = "UTC"\n')
+    before = _files(folder)
+    assert list(before) == ["lw.db"]  # SQLite removed its WAL files on close
+    time.sleep(0.05)  # a later write would show in the mtime
+    server = Server(str(db), "--read-only", config=config)
+    try:
+        status, body = _request(f"{server.base}/")
+        assert status == 200 and "zoe" in body and "newcomer" not in body
+        zoe = _ids(cli)["zoe"]
+        assert _request(f"{server.base}/athletes/{zoe}")[0] == 200
+        assert _request(f"{server.base}/alerts")[0] == 200
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log
+    assert _files(folder) == before
+
+
+def test_read_only_refuses_a_missing_or_old_database(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "lw.db"
+    run = _web_start("--db", str(missing), "--read-only")
+    assert run.returncode == 1
+    assert run.stderr.strip().count("\n") == 0 and "no database at" in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor the file, -wal or -shm
+    # An older database is not upgraded behind a read-only promise.
+    db = tmp_path / "old.db"
+    Cli(db)("athletes", "add", "zoe", "--tz", "UTC")
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        last = conn.execute("SELECT max(name) FROM schema_migrations").fetchone()[0]
+        conn.execute("DELETE FROM schema_migrations WHERE name = ?", (last,))
+    conn.close()
+    before = _files(tmp_path)
+    run = _web_start("--db", str(db), "--read-only")
+    assert run.returncode == 1 and "older loadwatch" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert _files(tmp_path) == before
+
+
+def test_read_only_on_postgresql_creates_and_adds_nothing(pg_server, tmp_path: Path) -> None:
+    import psycopg
+
+    from .conftest import new_pg_database
+
+    empty = new_pg_database(pg_server)
+    run = _web_start("--db", empty, "--read-only")
+    assert run.returncode == 1 and "not a loadwatch database" in run.stderr, run.stderr
+    with psycopg.connect(empty) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
+    assert tables == (0,)
+    url = new_pg_database(pg_server)
+    Cli(url)("athletes", "add", "zoe", "--tz", "UTC")
+    config = tmp_path / "lw.toml"
+    config.write_text('[[athletes]]\nname = "newcomer"\ntz = "UTC"\n')
+    server = Server(url, "--read-only", config=config)
+    try:
+        status, body = _request(f"{server.base}/")
+        assert status == 200 and "zoe" in body and "newcomer" not in body
+    finally:
+        server.stop()
+    with psycopg.connect(url) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM athletes")]
+    assert names == ["zoe"]

@@ -88,15 +88,18 @@ class App:
         clock: Clock = utc_now,
         settings: Settings | None = None,
         locations: Locations | None = None,
+        read_only: bool = False,
     ) -> App:
-        """Open the database the flags, environment or config name, with the config synced.
+        """Open the database the flags, environment or config name, with the config synced;
+        `read_only`: an existing database as it is, nothing synced, migrated or created.
 
         `locations` (as the CLI resolved them) keep where the database came from: a default path
         passed as `db` would read as --db and hide the config's `store.database`."""
         locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
-        app = cls(open_store(database_url(locations, settings)), settings, clock)
-        if settings.athletes:
+        url = database_url(locations, settings)
+        app = cls(open_store(url, read_only=read_only), settings, clock)
+        if settings.athletes and not read_only:
             app.sync_config()
         return app
 
@@ -195,6 +198,8 @@ class App:
         )
         # Every run whose sport is unknown is listed, so it is not left out of the load unseen.
         summary.needs_sport = self.store.activities.needing_sport(athlete.id)
+        # And every run stored with a reason to look at it, until it is marked seen.
+        summary.needs_look = self.store.activities.needing_look(athlete.id)
         return summary
 
     def sync_inboxes(self) -> dict[str, ImportSummary]:
@@ -289,6 +294,18 @@ class App:
         self.store.activities.set_excluded(athlete.id, activity_id, excluded, reason)
         return athlete
 
+    def seen_activity(self, activity_id: int) -> Athlete:
+        """A run that needed a look was looked at: no longer listed."""
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.seen(athlete.id, activity_id)
+        return athlete
+
+    def separate_activity(self, activity_id: int) -> Athlete:
+        """A copy kept as a (likely) duplicate is its own run: it counts again."""
+        athlete = self.activity_athlete(activity_id)
+        self.store.activities.separate(athlete.id, activity_id)
+        return athlete
+
     def delete_activity(self, activity_id: int) -> Athlete:
         athlete = self.activity_athlete(activity_id)
         self.store.activities.delete(athlete.id, activity_id)
@@ -346,9 +363,9 @@ class App:
         self, coach: str | None = None, as_of: date | None = None, open_days: int = 7
     ) -> list[DigestRow]:
         """Every athlete (or a coach's), those needing attention first: the digest's rows, with
-        the alerts pending or sent in the last `open_days` days as open."""
-        from . import ledger
-        from .views import digest_row, rank
+        the alerts a check would send now (as the alerts page lists them: pending, of any age,
+        and new) and those sent in the last `open_days` days as open."""
+        from . import check as checks
 
         names = None
         if coach:
@@ -356,26 +373,34 @@ class App:
             if config is None:
                 raise NotFound(f"no coach named {coach!r} in the config")
             names = set(config.athletes)
+        athletes = [a for a in self.store.athletes.all() if names is None or a.name in names]
         since = self.clock() - timedelta(days=open_days)
-        rows = []
-        for a in self.store.athletes.all():
-            if names is not None and a.name not in names:
-                continue
-            analysis = self.analysis(a, as_of)
-            rows.append(
-                digest_row(analysis, ledger.recent(self.store, a.id, since), self.settings.rules)
-            )
-        return rank(rows)
+        analyses = {a.name: self.analysis(a, as_of) for a in athletes}
+        new = {
+            name: [LedgerEntry(x, "new", self.clock()) for x in self._new_alerts(a, analyses[name])]
+            for a in athletes
+            for name in [a.name]
+        }
+        return checks.digest_rows(
+            self.store, self.settings, athletes, lambda a: analyses[a.name], since, new
+        )
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
+        from . import ledger
+
+        new = self._new_alerts(athlete, self.analysis(athlete, as_of or self.today(athlete)))
+        return ledger.pending(self.store, athlete.id) + new
+
+    def _new_alerts(self, athlete: Athlete, analysis: Analysis) -> list[Alert]:
+        """The alerts a check on the analysis's day would record as pending (not yet in the
+        ledger, about a day from the athlete's alert start on)."""
         from . import ledger, rules
 
-        day = as_of or self.today(athlete)
-        found = rules.evaluate(self.analysis(athlete, day), self.settings.rules)
+        day = analysis.distance.as_of
+        found = rules.evaluate(analysis, self.settings.rules)
         limit = ledger.cutoff(self.store, athlete.id, day, self.settings.rules.lookback_days)
-        new = [x for x in ledger.unseen(self.store, found) if ledger.is_news(x, limit)]
-        return ledger.pending(self.store, athlete.id) + new
+        return [x for x in ledger.unseen(self.store, found) if ledger.is_news(x, limit)]
 
     # -- shoes ------------------------------------------------------------------------------
     def add_shoe(
@@ -431,6 +456,7 @@ class App:
         worker: bool = False,
         with_digests: bool = True,
         import_inboxes: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> CheckResult:
         """Import, evaluate, record and send, for one athlete or everyone, then the digests."""
         from . import check as checks
@@ -441,7 +467,7 @@ class App:
         if as_of is not None:
             for a in [one] if one else self.store.athletes.all():
                 self.day(a, as_of)
-        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes)
+        options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes, progress)
         return checks.run_check(
             self.store,
             self.settings,

@@ -5,7 +5,7 @@ functions, one athlete (or one coach) at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,11 +18,11 @@ from .config import CoachConfig, Settings
 from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
-from .model import Alert, Athlete, ImportSummary
+from .model import Alert, Athlete, ImportSummary, LedgerEntry
 from .notify.email import compose_alerts, compose_digest
-from .notify.smtp import Sender, write_outbox
+from .notify.smtp import Sender, outbox_name, write_outbox
 from .store import Store
-from .views import digest_row, headroom_for, headroom_text, rank
+from .views import DigestRow, digest_row, headroom_for, rank
 
 
 @dataclass
@@ -37,6 +37,10 @@ class AthleteOutcome:
     outbox_file: Path | None = None
     problem: str | None = None
     preview: str | None = None  # a dry run's email as plain text
+    would_send: int = 0  # a dry run's count of what a check would send now
+    # A dry run's alerts that a check would record as pending: its digest shows them open, as
+    # the check's digest shows what the check recorded.
+    unrecorded: list[Alert] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +57,13 @@ class CheckOptions:
     dry_run: bool = False
     outbox: Path | None = None
     import_inboxes: bool = True
+    # Told what the check is doing (a terminal's progress line); None: nothing is said.
+    progress: Callable[[str], None] | None = None
+
+
+def _say(options: CheckOptions, text: str) -> None:
+    if options.progress is not None:
+        options.progress(text)
 
 
 def _day(athlete: Athlete, now: datetime, options: CheckOptions) -> date:
@@ -163,8 +174,11 @@ def check_athlete(
     found = rules.evaluate(analysis, settings.rules, store.athletes.alerts_since(athlete.id))
     if options.dry_run:
         limit = ledger.cutoff(store, athlete.id, day, settings.rules.lookback_days)
-        to_send = [x for x in ledger.unseen(store, found) if ledger.is_news(x, limit)]
-        outcome.new_alerts = len(to_send)
+        # What the check would send: what is pending, and what it would record as pending.
+        new = [x for x in ledger.unseen(store, found) if ledger.is_news(x, limit)]
+        outcome.new_alerts, outcome.unrecorded = len(new), new
+        to_send = ledger.pending(store, athlete.id) + new
+        outcome.would_send = len(to_send)
     else:
         recorded = ledger.record(store, athlete.id, found, day, settings.rules.lookback_days)
         outcome.new_alerts, outcome.known_alerts = recorded.new_pending, recorded.new_known
@@ -188,7 +202,7 @@ def check_athlete(
     chart = charts.alert_chart(
         rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
     )
-    guidance = headroom_text(headroom_for(analysis, settings.rules))
+    guidance = headroom_for(analysis, settings.rules)
     msg = compose_alerts(
         athlete.name,
         to,
@@ -203,7 +217,9 @@ def check_athlete(
     )
     outcome.message_id = msg["Message-ID"]
     if options.dry_run:
-        outcome.outbox_file = write_outbox(msg, options.outbox) if options.outbox else None
+        if options.outbox:
+            name = outbox_name(athlete.name, day.isoformat(), shown[0].rule)
+            outcome.outbox_file = write_outbox(msg, options.outbox, name)
         body = msg.get_body(("plain",))
         text = body.get_content() if body is not None else ""
         outcome.preview = f"To: {msg['To']}\nSubject: {msg['Subject']}\n\n{text}"
@@ -278,30 +294,33 @@ def send_digest(
     elif not ledger.digest_due(store, key, coach.name):
         return
     period_days = 1 if coach.digest == "daily" else 7
-    since = now - timedelta(days=period_days)
     known = {a.name: a for a in store.athletes.all()}
-    rows = []
-    for name in coach.athletes:
-        athlete = known.get(name)
-        if athlete is None:
-            continue
-        analysis = (analyses or {}).get(name)
+    athletes = [known[name] for name in coach.athletes if name in known]
+
+    def analysis_of(athlete: Athlete) -> Analysis:
+        analysis = (analyses or {}).get(athlete.name)
         if analysis is None:
             athlete_day = options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
             analysis = read_analysis(store, athlete, athlete_day)
-        rows.append(digest_row(analysis, ledger.recent(store, athlete.id, since)))
-    ranked = rank(rows)
+        return analysis
+
+    unrecorded = {
+        o.athlete: [LedgerEntry(a, "pending", now) for a in o.unrecorded] for o in result.athletes
+    }
+    rows = digest_rows(
+        store, settings, athletes, analysis_of, now - timedelta(days=period_days), unrecorded
+    )
     chart = None
-    if ranked:
+    if rows:
         from .render import charts
 
-        chart = charts.athletes_overview(ranked)
+        chart = charts.athletes_overview(rows)
     msg = compose_digest(
-        coach.name, coach.email, settings.smtp.sender, coach.digest, ranked, chart, key, now
+        coach.name, coach.email, settings.smtp.sender, coach.digest, rows, chart, key, now
     )
     if options.dry_run:
         if options.outbox:
-            write_outbox(msg, options.outbox)
+            write_outbox(msg, options.outbox, outbox_name(coach.name, day.isoformat(), "digest"))
         return
     try:
         mailer.send(msg)
@@ -315,6 +334,26 @@ def send_digest(
         return
     store.ledger.digest_finished(key, msg["Message-ID"], None)
     result.digests_sent.append(key)
+
+
+def digest_rows(
+    store: Store,
+    settings: Settings,
+    athletes: list[Athlete],
+    analysis_of: Callable[[Athlete], Analysis],
+    open_since: datetime,
+    unrecorded: dict[str, list[LedgerEntry]] | None = None,
+) -> list[DigestRow]:
+    """The digest's rows, ranked: one builder for the coach's email and the team page, with the
+    settings' thresholds (the email's rows once took the defaults). Alerts pending (of any age) or
+    sent since `open_since` are open, and so are the `unrecorded` ones a dry run or the team page
+    adds (athlete name -> entries): what a check would record now."""
+    rows = []
+    for athlete in athletes:
+        open_alerts = ledger.open_entries(store, athlete.id, open_since)
+        open_alerts += (unrecorded or {}).get(athlete.name, [])
+        rows.append(digest_row(analysis_of(athlete), open_alerts, settings.rules))
+    return rank(rows)
 
 
 def run_check(
@@ -345,6 +384,7 @@ def run_check(
             while True:
                 for athlete_id in store.claim_athletes(list(by_id), now):
                     a = by_id[athlete_id]
+                    _say(options, f"checking {a.name}")
                     with _on_its_own(a.name, result):
                         analyses[a.name] = check_athlete(
                             store, settings, a, now, options, mailer, result
@@ -357,13 +397,20 @@ def run_check(
         else:
             # The whole club under the check lock: every inbox first, then one vectorised pass
             # over everyone's runs, then each athlete's rules, ledger and email.
-            imported = {
-                a.id: import_inbox(store, settings, a) if options.import_inboxes else None
-                for a in athletes
-            }
+            imported = {}
+            n = len(athletes)
+            for i, a in enumerate(athletes, 1):
+                if options.import_inboxes:
+                    _say(options, f"importing {a.name}'s inbox ({i}/{n})")
+                imported[a.id] = (
+                    import_inbox(store, settings, a) if options.import_inboxes else None
+                )
+            _say(options, f"analysing {n} athlete{'s' if n != 1 else ''}")
             passed = analyse_all(store, athletes, now, options)
+            order = {a.id: i for i, a in enumerate(athletes, 1)}
             for athlete_id in store.claim_athletes(list(by_id), now):
                 a = by_id[athlete_id]
+                _say(options, f"checking {a.name} ({order[a.id]}/{n})")
                 with _on_its_own(a.name, result):
                     analyses[a.name] = check_athlete(
                         store, settings, a, now, options, mailer, result, passed[a.id],
@@ -376,6 +423,7 @@ def run_check(
                     _on_its_own(f"digest for {coach.name}", result),
                 ):
                     if mine:
+                        _say(options, f"{coach.name}'s digest")
                         send_digest(store, settings, coach, now, options, mailer, result, analyses)
                 if result.temporary_failure:
                     break

@@ -221,6 +221,31 @@ class ImportSettings:
         )
 
 
+def _public_url(text: str) -> str:
+    """The dashboard's address as a browser sees it: scheme, host and port, nothing else."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        raise ValueError(text) from e
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(text)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    public_url: str | None = setting(
+        None,
+        "The dashboard's address behind a proxy, like https://coach.example.org: its host name "
+        "is accepted besides this machine's.",
+        kind=str,
+        convert=_public_url,
+    )
+
+
 # The TOML sections and the settings they hold.
 SECTION_TYPES: dict[str, type] = {
     "smtp": SmtpSettings,
@@ -228,6 +253,7 @@ SECTION_TYPES: dict[str, type] = {
     "schedule": ScheduleSettings,
     "store": StoreSettings,
     "import": ImportSettings,
+    "web": WebSettings,
 }
 
 
@@ -401,6 +427,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     athletes: tuple[AthleteConfig, ...] = ()
     coaches: tuple[CoachConfig, ...] = ()
     source: Path | None = None
@@ -535,7 +562,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    smtp, rules, schedule, store, imports = (
+    smtp, rules, schedule, store, imports, web = (
         _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
     )
     # What one key means for another.
@@ -563,7 +590,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         errors.add("athletes", f"{name!r} is declared more than once")
     coaches = _coaches(raw.get("coaches", []), errors, set(names))
     settings = Settings(
-        smtp, rules, schedule, store, imports, tuple(athletes), tuple(coaches), path
+        smtp, rules, schedule, store, imports, web, tuple(athletes), tuple(coaches), path
     )
     return settings, errors
 

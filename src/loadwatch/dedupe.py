@@ -18,6 +18,10 @@ from .model import SOURCE_RANK, Activity, Shoe, ShoeDecl
 # The same outing from two sources: start within this window and distance within this fraction.
 DUPLICATE_START_S = 120
 DUPLICATE_DISTANCE_FRACTION = 0.05
+# The same file re-saved by a desktop program with its clock shifted by whole hours (a time zone
+# applied twice): up to 14 h apart, the same distance to the metre and the same moving and
+# elapsed time to the second. Only a likely copy: kept as a duplicate, listed to look at.
+CLOCK_SHIFT_MAX_H = 14
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class StoredRun:
     distance_m: float
     source_format: str
     content_hash: str
+    moving_s: float | None = None
+    elapsed_s: float | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
 
 
 def twin_window(act: Activity) -> tuple[datetime, datetime]:
@@ -54,6 +62,50 @@ def find_twin(act: Activity, candidates: Iterable[StoredRun]) -> StoredRun | Non
         if abs(c.distance_m - act.distance_m) <= DUPLICATE_DISTANCE_FRACTION * longer:
             return c
     return None
+
+
+def shifted_window(act: Activity) -> tuple[datetime, datetime]:
+    """The start times a clock-shifted copy of `act` may have."""
+    half = timedelta(hours=CLOCK_SHIFT_MAX_H, seconds=1)
+    return act.start_utc - half, act.start_utc + half
+
+
+def _same(a: float | None, b: float | None, within: float) -> bool:
+    return a is not None and b is not None and abs(a - b) <= within
+
+
+def find_shifted_copy(act: Activity, candidates: Iterable[StoredRun]) -> StoredRun | None:
+    """A stored run that is `act` with its clock shifted by whole hours: same distance (to
+    the metre), same moving and elapsed time (to the second), the same heart rate where both
+    have one. Two real runs of one length on one day differ in their seconds or their heart
+    rate; a re-saved file differs in nothing but the clock."""
+    if act.distance_m <= 0:
+        return None
+    for c in sorted(candidates, key=lambda c: (abs(c.start_utc - act.start_utc), c.id)):
+        shift = (act.start_utc - c.start_utc).total_seconds()
+        hours = round(shift / 3600)
+        if c.content_hash == act.content_hash or hours == 0 or abs(shift - hours * 3600) > 1:
+            continue
+        if abs(hours) > CLOCK_SHIFT_MAX_H or not _same(c.distance_m, act.distance_m, 1.0):
+            continue
+        if not (_same(c.moving_s, act.moving_s, 1.0) and _same(c.elapsed_s, act.elapsed_s, 1.0)):
+            continue
+        if any(
+            x is not None and y is not None and abs(x - y) > 0.5
+            for x, y in ((c.avg_hr, act.avg_hr), (c.max_hr, act.max_hr))
+        ):
+            continue
+        return c
+    return None
+
+
+def shifted_look(copy_id: int, kept_id: int, hours: int) -> str:
+    """What the copy kept out of the numbers says, and how to undo it."""
+    return (
+        f"likely the same run as activity {kept_id} re-saved with its clock {abs(hours)} h off "
+        f"(same distance, same duration to the second): counted once; if it is a run of its "
+        f"own: loadwatch activities separate {copy_id}"
+    )
 
 
 def new_is_primary(act: Activity, twin: StoredRun | None) -> bool:

@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -207,9 +208,10 @@ def import_paths(
 
     # An archive's members join the progress as its directory is read.
     members = Progress(on_total or _nothing, on_progress or _nothing)
+    stored: list[Stored] = []
     with _Workers(workers, len(files), bool(archives)) as pool:
         for result in pool.unordered(decode, not_copies(files), len(files), _file_crashed):
-            _store_one(store, athlete.id, _with_sport(result, sport), summary)
+            _store_one(store, athlete.id, _with_sport(result, sport), summary, stored)
             if on_progress:
                 on_progress(1)
         for c, digest in copies:
@@ -218,10 +220,49 @@ def import_paths(
             if on_progress:
                 on_progress(1)
         for c in archives:
-            _store_archive(store, athlete.id, c, pool, summary, archive_limits, members)
+            _store_archive(store, athlete.id, c, pool, summary, archive_limits, members, stored)
             if on_progress:
                 on_progress(1)
+    _count_what_was_kept(store, athlete.id, stored, summary)
+    for found in (summary.failed, summary.skipped_files, summary.notes):
+        found.sort(key=lambda f: f.path)  # stable: a file's own lines keep their order
     return summary
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file (or archive) whose activities this import stored."""
+
+    path: str
+    activities: int
+    archive: bool = False
+
+
+def _count_what_was_kept(
+    store: Store, athlete_id: int, stored: list[Stored], summary: ImportSummary
+) -> None:
+    """Count the import from what it left in the store, not as files arrived: a run stored first
+    from its GPX and then taken over by the watch's FIT (the better copy) in the same import
+    made the GPX "imported" or a "duplicate" by the order the workers finished in. A file is
+    imported when one of its activities counts, else a duplicate; `activities` is what counts,
+    as `loadwatch activities` lists it."""
+    if not stored:
+        return
+    frame = store.activities.frame(athlete_id, include_excluded=True)
+    kept: Counter[str] = Counter(frame["source_path"].fillna(""))
+    for s in stored:
+        if s.archive:  # a member's path is the archive's and its own: `export.zip!1.fit`
+            primary = sum(n for path, n in kept.items() if path.startswith(s.path + "!"))
+        else:
+            primary = kept[s.path]
+        summary.activities += primary
+        if s.archive:
+            summary.imported += 1
+            summary.duplicates += max(s.activities - primary, 0)
+        elif primary:
+            summary.imported += 1
+        else:
+            summary.duplicates += 1
 
 
 def _nothing(n: int) -> None:
@@ -422,6 +463,7 @@ def _store_archive(
     summary: ImportSummary,
     limits: ArchiveLimits | None,
     progress: Progress,
+    stored: list[Stored],
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
@@ -464,9 +506,7 @@ def _store_archive(
         gear=export.gear,
         gear_authoritative=export.gear_authoritative,
     )
-    summary.imported += 1
-    summary.activities += saved.primary
-    summary.duplicates += saved.duplicates
+    stored.append(Stored(c.path, saved.primary + saved.duplicates, archive=True))
 
 
 def _with_sport(result: Decoded, sport: str | None) -> Decoded:
@@ -476,7 +516,9 @@ def _with_sport(result: Decoded, sport: str | None) -> Decoded:
     return replace(result, activities=acts)
 
 
-def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSummary) -> None:
+def _store_one(
+    store: Store, athlete_id: int, result: Decoded, summary: ImportSummary, stored: list[Stored]
+) -> None:
     c = result.candidate
     if result.failed is not None:
         summary.failed.append(FileFailure(c.path, result.failed))
@@ -505,11 +547,7 @@ def _store_one(store: Store, athlete_id: int, result: Decoded, summary: ImportSu
                 f"changed since its last import: its new version replaced {saved.replaced}",
             )
         )
-    summary.activities += saved.primary
-    if saved.primary:
-        summary.imported += 1
-    else:
-        summary.duplicates += 1
+    stored.append(Stored(c.path, saved.primary + saved.duplicates))
 
 
 def _record_without_activities(

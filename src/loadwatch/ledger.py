@@ -71,6 +71,13 @@ def pending(store: Store, athlete_id: int) -> list[Alert]:
     return [e.alert for e in store.ledger.entries(athlete_id, ["pending"])]
 
 
+def open_entries(store: Store, athlete_id: int, since_utc: datetime) -> list[LedgerEntry]:
+    """What a digest and the team page count as open: every alert still pending, whatever its
+    age (a mail server down for a week leaves it open), and those sent since a moment."""
+    entries = store.ledger.entries(athlete_id, ["pending", "sent"])
+    return [e for e in entries if e.status == "pending" or e.created_utc >= since_utc]
+
+
 def recent(store: Store, athlete_id: int, since_utc: datetime) -> list[LedgerEntry]:
     """Alerts sent or pending since a moment: what a coach digest lists as open."""
     return store.ledger.entries(athlete_id, ["pending", "sent"], since_utc)

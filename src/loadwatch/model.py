@@ -93,6 +93,9 @@ class Activity:
     name: str | None = None  # what the file or the user calls it ("Morning Run")
     # What the reader noticed and mended (`import --verbose` lists it); not stored.
     notes: tuple[str, ...] = ()
+    # Why a person should look at this run (a watch left recording for a month): stored, and
+    # listed under "needs a look" until `activities seen ID`.
+    look: str | None = None
 
     @property
     def is_run(self) -> bool:
@@ -206,6 +209,8 @@ class ImportSummary:
     needs_sport: list[tuple[int, str]] = field(default_factory=list)
     # Configured inbox folders that do not exist: said on every check, never silently empty.
     missing_inboxes: list[str] = field(default_factory=list)
+    # Activities stored with a reason to look at them: (id, path, reason).
+    needs_look: list[tuple[int, str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -221,6 +226,7 @@ class ImportSummary:
             "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
             "needs_sport": [{"id": i, "path": p} for i, p in self.needs_sport],
             "missing_inboxes": self.missing_inboxes,
+            "needs_look": [{"id": i, "path": p, "reason": r} for i, p, r in self.needs_look],
         }
 
 

@@ -40,6 +40,8 @@ class SyntheticRun:
     session_hr: bool = True  # False: no avg/max heart rate in the session
     heart_rate: bool = True  # False: a strap that sent only zeros
     missing_final_s: int = 0  # the session and its laps stop this long before the records do
+    lost_laps_s: int = 0  # only the laps stop this long before the records (the session does not)
+    left_recording_s: int = 0  # paused at the end and saved this much later (elapsed, not timer)
 
 
 def _ms(dt: datetime) -> int:
@@ -135,21 +137,22 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
 
     sport = Sport[run.sport.upper()]
     sub = SubSport[run.sub_sport.upper()]
+    lap_s = duration - run.lost_laps_s
     lap = LapMessage()
-    lap.timestamp = end_ms
+    lap.timestamp = start_ms + lap_s * 1000
     lap.start_time = start_ms
-    lap.total_elapsed_time = float(duration)
-    lap.total_timer_time = float(duration)
+    lap.total_elapsed_time = float(lap_s)
+    lap.total_timer_time = float(lap_s)
     if run.lap_distance:
-        lap.total_distance = dist
+        lap.total_distance = dist * lap_s / duration
     lap.sport = sport
     builder.add(lap)
 
     ses = SessionMessage()
-    ses.timestamp = end_ms
+    ses.timestamp = end_ms + run.left_recording_s * 1000
     if run.session_start:
         ses.start_time = start_ms
-    ses.total_elapsed_time = float(duration)
+    ses.total_elapsed_time = float(duration + run.left_recording_s)
     ses.total_timer_time = float(duration)
     if run.session_distance:
         ses.total_distance = dist
@@ -164,12 +167,12 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
     builder.add(ses)
 
     act = ActivityMessage()
-    act.timestamp = end_ms
+    act.timestamp = end_ms + run.left_recording_s * 1000
     act.total_timer_time = float(duration)
     act.num_sessions = 1
     if run.utc_offset_s is not None:
         # Raw FIT time (seconds since 1989-12-31), which fit-tool does not convert.
-        act.local_timestamp = end_ms // 1000 + run.utc_offset_s - FIT_EPOCH_UNIX_S
+        act.local_timestamp = act.timestamp // 1000 + run.utc_offset_s - FIT_EPOCH_UNIX_S
     builder.add(act)
 
     out = Path(path)

@@ -128,9 +128,32 @@ class ReportView:
         return self.days[-1] if self.days else None
 
     @property
+    def days_since_run(self) -> int | None:
+        runs = self.analysis.distance.runs
+        if not len(runs):
+            return None
+        return (self.as_of - pd.Timestamp(runs["day"].max()).date()).days
+
+    @property
+    def ratio_missing(self) -> str:
+        """Why today has no ratio, in the words every surface uses."""
+        return ratio_missing(self.headroom.run.history_days, self.days_since_run)
+
+    @property
     def latest_spike(self) -> RunRow | None:
         spikes = [r for r in self.runs if r.spike_band not in (None, "none") and r.full_30d_history]
         return spikes[-1] if spikes else None
+
+
+def ratio_missing(history_days: int, days_since_run: int | None) -> str:
+    """Why there is no acute:chronic ratio: a break says so, not a lack of history."""
+    if days_since_run is not None and days_since_run >= 28:
+        return "no run in 28 days"
+    if history_days == 0:
+        return "no runs yet"
+    if history_days < 28:
+        return f"from 28 days of history ({history_days} so far)"
+    return "n/a"
 
 
 def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
@@ -274,6 +297,8 @@ class ActivityRow:
         """The local day the run counts on."""
         return self.local_start.date()
 
+    look: str | None = None  # why a person should look at it
+
     @property
     def edited(self) -> bool:
         return self.recorded_sport is not None or self.recorded_distance_m is not None
@@ -357,6 +382,7 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         rpe=_opt_int(getattr(r, "rpe", None)),
         name=_opt_str(getattr(r, "name", None)),
         away=away,
+        look=_opt_str(getattr(r, "look", None)),
     )
 
 
@@ -395,7 +421,9 @@ class DigestRow:
     shoes_near_limit: list[str]
     open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
     flags: list[str]  # the flag words of the rules with open alerts ("spike", "jump", ...)
-    weeks_km: list[float]  # the last 12 Monday-to-Sunday weeks, oldest first
+    # The last 12 weeks as rolling 7-day totals ending today, 7 days before, ..., oldest first:
+    # a calendar week just begun would look like a drop (a jump in progress most of all).
+    weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
 
@@ -411,13 +439,7 @@ class DigestRow:
     def ratio_text(self) -> str:
         if self.acwr is not None:
             return f"{self.acwr:.2f}"
-        if self.days_since_run is not None and self.days_since_run >= 28:
-            return "no run in 28 days"
-        if self.history_days == 0:
-            return "no runs yet"
-        if self.history_days < 28:
-            return f"n/a ({self.history_days} days of history)"
-        return "n/a"
+        return ratio_missing(self.history_days, self.days_since_run)
 
     @property
     def spike_text(self) -> str:
@@ -445,9 +467,10 @@ class DigestRow:
 
 
 def digest_row(
-    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings = RuleSettings()
+    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
 ) -> DigestRow:
-    """One athlete's line in a coach digest."""
+    """One athlete's line in a coach digest, its headroom with the thresholds of the athlete's
+    alerts (no default: a digest built with the defaults once contradicted `headroom`)."""
     d = analysis.distance
     days = d.days
     last7 = prev7 = 0.0
@@ -475,7 +498,8 @@ def digest_row(
     if worn:
         flagged.add(rule_registry.flag_of("shoe_retire"))
     flags = sorted(flagged - {""})
-    weeks = d.weeks.tail(12)
+    ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
+    weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
     h = headroom_for(analysis, rules)
     short = []
     if h.run.max_run_m is not None:
@@ -495,7 +519,7 @@ def digest_row(
         shoes_near_limit=near,
         open_alerts=[e.alert.title for e in open_alerts],
         flags=flags,
-        weeks_km=[float(x) for x in weeks["total"]],
+        weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
         athlete_id=analysis.athlete.id,
     )

@@ -30,7 +30,12 @@ def activities(
     include_duplicates: bool,
     limit: int,
 ) -> None:
-    """List an athlete's activities, oldest first; edit, exclude, add or delete one."""
+    """List an athlete's activities, oldest first; edit, exclude, add or delete one.
+
+    \b
+    Example:
+      loadwatch activities --athlete ana --limit 10
+    """
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
@@ -53,7 +58,12 @@ def activities(
 def activities_edit(
     obj: Context, activity_id: int, sport: str | None, distance_km: float | None, shoe: str | None
 ) -> None:
-    """Correct what a file got wrong; kept across re-imports of the same run."""
+    """Correct what a file got wrong; kept across re-imports of the same run.
+
+    \b
+    Example:
+      loadwatch activities edit 42 --sport cycling
+    """
     if sport is None and distance_km is None and shoe is None:
         raise click.UsageError("give --sport, --distance-km and/or --shoe")
     try:
@@ -71,7 +81,12 @@ def activities_edit(
 @click.option("--reason", help="Why it does not count (shown in the lists).")
 @pass_context
 def activities_exclude(obj: Context, activity_id: int, reason: str | None) -> None:
-    """Keep and show a run but leave it out of every number (`include` undoes it)."""
+    """Keep and show a run but leave it out of every number (`include` undoes it).
+
+    \b
+    Example:
+      loadwatch activities exclude 42 --reason "GPS glitch"
+    """
     obj.app.exclude_activity(activity_id, True, reason)
     click.echo(f"activity {activity_id} excluded" + (f" ({reason})" if reason else ""))
 
@@ -80,9 +95,42 @@ def activities_exclude(obj: Context, activity_id: int, reason: str | None) -> No
 @click.argument("activity_id", type=int)
 @pass_context
 def activities_include(obj: Context, activity_id: int) -> None:
-    """Count an excluded run again."""
+    """Count an excluded run again.
+
+    \b
+    Example:
+      loadwatch activities include 42
+    """
     obj.app.exclude_activity(activity_id, False)
     click.echo(f"activity {activity_id} counts again")
+
+
+@activities.command("seen")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_seen(obj: Context, activity_id: int) -> None:
+    """A run listed as needing a look was looked at: no longer listed.
+
+    \b
+    Example:
+      loadwatch activities seen 42
+    """
+    obj.app.seen_activity(activity_id)
+    click.echo(f"activity {activity_id} looked at")
+
+
+@activities.command("separate")
+@click.argument("activity_id", type=int)
+@pass_context
+def activities_separate(obj: Context, activity_id: int) -> None:
+    """A copy kept as a duplicate is a run of its own after all: count it.
+
+    \b
+    Example:
+      loadwatch activities separate 42
+    """
+    obj.app.separate_activity(activity_id)
+    click.echo(f"activity {activity_id} counts as a run of its own")
 
 
 @activities.command("add")
@@ -106,7 +154,12 @@ def activities_add(
     sport: str,
     name: str | None,
 ) -> None:
-    """Add a run without a file; a file of the same run later takes its place."""
+    """Add a run without a file; a file of the same run later takes its place.
+
+    \b
+    Example:
+      loadwatch activities add --date 2026-11-20 --km 8 --minutes 45 --rpe 6
+    """
     app = obj.app
     try:
         start = time.fromisoformat(at)
@@ -120,6 +173,11 @@ def activities_add(
 @click.argument("activity_id", type=int)
 @pass_context
 def activities_delete(obj: Context, activity_id: int) -> None:
-    """Delete a run (one from a file stays deleted when the file is imported again)."""
+    """Delete a run (one from a file stays deleted when the file is imported again).
+
+    \b
+    Example:
+      loadwatch activities delete 42
+    """
     obj.app.delete_activity(activity_id)
     click.echo(f"activity {activity_id} deleted")

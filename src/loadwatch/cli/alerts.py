@@ -14,7 +14,15 @@ from .. import rules  # noqa: F401  (they declare the [rules] keys `config check
 from ..config import problems
 from ..errors import ConfigError
 from ..render.tables import ledger_json, ledger_table
-from .main import Context, athlete_option, json_option, main, parse_day, pass_context
+from .main import (
+    Context,
+    athlete_option,
+    json_option,
+    main,
+    parse_day,
+    pass_context,
+    plural,
+)
 
 
 @main.command()
@@ -25,24 +33,44 @@ from .main import Context, athlete_option, json_option, main, parse_day, pass_co
 @json_option
 @pass_context
 def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool) -> None:
-    """The alert ledger: what was sent, what is pending (and why), what is known history."""
+    """The alert ledger: what was sent, what is pending (and why), what is known history.
+
+    Without --athlete, every athlete's alerts, each line naming its athlete.
+
+    \b
+    Example:
+      loadwatch alerts --status pending
+    """
     app = obj.app
-    rows = app.ledger(app.athlete(athlete), status)
+    everyone = app.athletes()
+    who = [app.athlete(athlete)] if athlete or len(everyone) <= 1 else everyone
+    rows = [(a.name, e) for a in who for e in app.ledger(a, status)]
+    entries = [e for _, e in rows]
     if as_json:
-        click.echo(json.dumps([ledger_json(e) for e in rows], indent=2))
+        click.echo(json.dumps([ledger_json(e, name) for name, e in rows], indent=2))
     else:
-        click.echo(ledger_table(rows))
+        click.echo(ledger_table(entries, [n for n, _ in rows] if len(who) > 1 else None))
 
 
 @main.group("config")
 def config_group() -> None:
-    """Check the config file."""
+    """Check the config file.
+
+    \b
+    Example:
+      loadwatch config check
+    """
 
 
 @config_group.command("check")
 @pass_context
 def config_check(obj: Context) -> None:
-    """Parse the config and say what it declares (errors name their key)."""
+    """Parse the config and say what it declares (errors name their key).
+
+    \b
+    Example:
+      LOADWATCH_CONFIG=club.toml loadwatch config check
+    """
     path = obj.locations.config
     if not path.exists():
         if obj.locations.config_from != "default":
@@ -100,18 +128,28 @@ def check(
 
     Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
     alerts stay pending and the next run sends them).
+
+    \b
+    Example:
+      loadwatch check --dry-run --outbox outbox/
     """
     from ..check import missing_inbox_warning
 
     if outbox and not dry_run:
         raise click.UsageError("--outbox goes with --dry-run")
-    result = obj.app.check(
-        athlete=athlete,
-        as_of=as_of,
-        dry_run=dry_run,
-        outbox=Path(outbox) if outbox else None,
-        worker=worker,
-    )
+    status = StatusLine() if sys.stderr.isatty() else None
+    try:
+        result = obj.app.check(
+            athlete=athlete,
+            as_of=as_of,
+            dry_run=dry_run,
+            outbox=Path(outbox) if outbox else None,
+            worker=worker,
+            progress=status.show if status else None,
+        )
+    finally:
+        if status:
+            status.clear()
     for o in result.athletes:
         if o.imported:
             for f in o.imported.failed:
@@ -121,8 +159,9 @@ def check(
         if verbose or dry_run:
             where = f" -> {o.outbox_file}" if o.outbox_file else ""
             verb = "would send" if dry_run else "sent"
-            n = o.new_alerts if dry_run else o.sent_alerts
-            click.echo(f"{o.athlete} ({o.as_of}): {o.new_alerts} new alerts, {verb} {n}{where}")
+            n = o.would_send if dry_run else o.sent_alerts
+            new = plural(o.new_alerts, "new alert")
+            click.echo(f"{o.athlete} ({o.as_of}): {new}, {verb} {n}{where}")
         if dry_run and o.preview and not outbox:
             click.echo(o.preview)
     for key in result.digests_sent if verbose else []:
@@ -138,10 +177,26 @@ def check(
         sys.exit(1)
 
 
+class StatusLine:
+    """One line on the terminal saying what a long check is doing, rewritten in place and
+    cleared at the end (only on a terminal: cron mails whatever a check prints)."""
+
+    def show(self, text: str) -> None:
+        click.echo(f"\r\x1b[K{text} ...", nl=False, err=True)
+
+    def clear(self) -> None:
+        click.echo("\r\x1b[K", nl=False, err=True)
+
+
 @main.command()
 @pass_context
 def serve(obj: Context) -> None:
-    """Run as a daemon: inbox sync, daily checks at each athlete's local time, coach digests."""
+    """Run as a daemon: inbox sync, daily checks at each athlete's local time, coach digests.
+
+    \b
+    Example:
+      loadwatch serve
+    """
     from ..scheduler import serve as run_daemon
 
     run_daemon(obj.app.store.url, obj.settings)

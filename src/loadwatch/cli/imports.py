@@ -35,7 +35,12 @@ def import_(
     verbose: bool,
     sport: str | None,
 ) -> None:
-    """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip)."""
+    """Import FIT, GPX and TCX files (also .gz), folders of them, and account exports (zip).
+
+    \b
+    Example:
+      loadwatch import ~/Garmin/Activities --athlete ana
+    """
     app = obj.app
     who = app.athlete(athlete)
     if sport is not None:
@@ -92,6 +97,8 @@ def import_(
                 f"needs a sport: {path}: loadwatch activities edit {activity_id} --sport running",
                 err=True,
             )
+        for activity_id, path, reason in summary.needs_look:
+            click.echo(f"needs a look: {path}: activity {activity_id}: {reason}", err=True)
         for f in summary.failed:
             click.echo(f"failed: {f.path}: {f.reason}", err=True)
     if summary.failed:

@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 EXIT_SOME_FAILED = 3
+EXIT_READER_LEFT = 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
 
 
 class Context:
@@ -101,9 +102,7 @@ class LoadwatchGroup(click.Group):
             if not _stdout_gone():
                 click.echo(f"error: unexpected BrokenPipeError: {e}", err=True)
                 ctx.exit(1)
-            # `loadwatch report | head`: the reader left; say nothing more (stdout is gone).
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(141)
+            _reader_left()
         except Exception as e:
             if _debug(ctx):
                 raise
@@ -113,13 +112,46 @@ class LoadwatchGroup(click.Group):
             )
             ctx.exit(1)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Also what is still buffered when a command ends goes to a reader that may have left
+        (`loadwatch report | head -1`): the interpreter's own last flush would print "Exception
+        ignored ... BrokenPipeError" and exit 120."""
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if _stdout_gone():
+                _reader_left()
+
 
 def _stdout_gone() -> bool:
+    """The reader of stdout has left: a flush fails, or the pipe reports an error (a write that
+    failed already dropped its buffer, so the flush alone may succeed)."""
+    if sys.stdout is None:
+        return False
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         return True
-    return False
+    except (OSError, ValueError):
+        return False
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False  # not a real file (a test runner's buffer)
+    import select
+
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+
+
+def _reader_left() -> NoReturn:
+    """`loadwatch headroom | head -1`: the reader left, which is its right; end quietly with the
+    shell's code for it (128 + SIGPIPE), sending whatever is still buffered nowhere."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(EXIT_READER_LEFT)
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -136,6 +168,11 @@ def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-24") from e
 
 
+def plural(n: int, thing: str) -> str:
+    """ "1 new alert", "2 new alerts": a count with its noun."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def athlete_option(what: str = "Whose") -> Any:
     return click.option("--athlete", "-a", help=f"{what} (optional when there is one athlete).")
 
@@ -144,7 +181,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(cls=LoadwatchGroup)
+# -h as well as --help, for every command (subcommands inherit the group's context settings).
+@click.group(cls=LoadwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     help="Database: a SQLite file, sqlite:///PATH or postgresql://... (env LOADWATCH_DB).",
@@ -165,7 +203,12 @@ def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) ->
 @main.command()
 @pass_context
 def paths(obj: Context) -> None:
-    """Show where the database and the config file live."""
+    """Show where the database and the config file live.
+
+    \b
+    Example:
+      loadwatch paths
+    """
     from ..app import database_url
 
     loc = obj.locations

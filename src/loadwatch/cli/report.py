@@ -41,7 +41,7 @@ from .main import Context, athlete_option, main, parse_day, pass_context
     "--html",
     "html_path",
     type=click.Path(dir_okay=False),
-    help="Also write a self-contained HTML page.",
+    help="Also write a self-contained HTML page (- for stdout, instead of the text).",
 )
 @pass_context
 def report(
@@ -54,9 +54,16 @@ def report(
     all_days: bool,
     html_path: str | None,
 ) -> None:
-    """Weekly distance, acute:chronic ratios (variant named), spikes and shoes."""
+    """Weekly distance, acute:chronic ratios (variant named), spikes and shoes.
+
+    \b
+    Example:
+      loadwatch report --athlete ana --weeks 8 --html report.html
+    """
     from ..render.report import report_json, terminal
 
+    if html_path == "-" and as_json:
+        raise click.UsageError("--html - and --json both write to stdout: choose one")
     app = obj.app
     try:
         view = app.report(app.athlete(athlete), as_of, basis, None if all_days else weeks)
@@ -65,7 +72,11 @@ def report(
     if html_path:
         from ..render.report import html_page
 
-        Path(html_path).write_text(html_page(view, weeks), encoding="utf-8")
+        page = html_page(view, weeks)
+        if html_path == "-":  # as for --json: the page is the output
+            click.echo(page, nl=not page.endswith("\n"))
+            return
+        Path(html_path).write_text(page, encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report_json(view), indent=1, allow_nan=False))
     else:
@@ -80,7 +91,12 @@ def report(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: bool) -> None:
-    """How long a run today, and how much more today, stay inside the studies' ranges."""
+    """How long a run today, and how much more today, stay inside the studies' ranges.
+
+    \b
+    Example:
+      loadwatch headroom --athlete ana
+    """
     from ..render.report import headroom_json
     from ..views import HEADROOM_EVIDENCE, headroom_text
 

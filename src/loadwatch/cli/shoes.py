@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
-from ..model import SHOE_RETIRE_M, SHOE_WARN_M
+from ..model import SHOE_RETIRE_M, SHOE_WARN_M, is_running
 from ..render.tables import shoes_table
-from .main import Context, athlete_option, json_option, main, parse_day, pass_context
+from .main import Context, athlete_option, json_option, main, parse_day, pass_context, plural
+
+if TYPE_CHECKING:
+    from ..views import ActivityRow
 
 
 @main.group()
 def shoes() -> None:
-    """Track shoe mileage: add, list, assign, retire."""
+    """Track shoe mileage: add, list, assign, retire.
+
+    \b
+    Example:
+      loadwatch shoes add "Pegasus 40" --start-km 120 --default
+    """
 
 
 @shoes.command("add")
@@ -56,7 +66,12 @@ def shoes_add(
     default_for: str | None,
     update: bool,
 ) -> None:
-    """Add a shoe."""
+    """Add a shoe.
+
+    \b
+    Example:
+      loadwatch shoes add "Pegasus 40" --start-km 120 --default
+    """
     if retire_km < warn_km:
         raise click.BadParameter("must not be below --warn-km", param_hint="--retire-km")
     app = obj.app
@@ -64,6 +79,25 @@ def shoes_add(
     kind = default_for or ("running" if is_default else None)
     app.add_shoe(a, name, start_km, warn_km, retire_km, kind, update=update)
     click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
+    if kind:
+        # A default shoe takes the runs imported from now on; the ones already there stay
+        # shoeless unless put on it.
+        bare = [r for r in app.activities(a) if r.shoe_id is None and _of_kind(r, kind)]
+        if bare:
+            first, last = bare[0].local_start.date(), bare[-1].local_start.date()
+            click.echo(
+                f"note: {plural(len(bare), 'run')} from {first} to {last} "
+                f"{'has' if len(bare) == 1 else 'have'} no shoe: loadwatch shoes assign "
+                f"{shlex.quote(name)} --from {first} --to {last}",
+                err=True,
+            )
+
+
+def _of_kind(row: ActivityRow, kind: str) -> bool:
+    """A run a default shoe for `kind` would have been given (see dedupe.default_shoe)."""
+    if row.excluded or not is_running(row.sport, row.sub_sport):
+        return False
+    return kind == "running" or kind in (row.sport, row.sub_sport)
 
 
 @shoes.command("list")
@@ -71,7 +105,12 @@ def shoes_add(
 @json_option
 @pass_context
 def shoes_list(obj: Context, athlete: str | None, as_json: bool) -> None:
-    """Shoes with their distance against their limits."""
+    """Shoes with their distance against their limits.
+
+    \b
+    Example:
+      loadwatch shoes list --athlete ana
+    """
     app = obj.app
     rows = app.shoe_status(app.athlete(athlete))
     if as_json:
@@ -95,7 +134,12 @@ def shoes_assign(
     from_day: date | None,
     to_day: date | None,
 ) -> None:
-    """Put a run on a shoe: ACTIVITY_ID SHOE, or SHOE with --from/--to for every run in a range."""
+    """Put a run on a shoe: ACTIVITY_ID SHOE, or SHOE with --from/--to for every run in a range.
+
+    \b
+    Example:
+      loadwatch shoes assign "Pegasus 40" --from 2026-09-01 --to 2026-09-30
+    """
     app = obj.app
     if len(args) == 2:
         try:
@@ -113,7 +157,7 @@ def shoes_assign(
     if len(args) != 1 or not (from_day or to_day):
         raise click.UsageError("give ACTIVITY_ID SHOE, or SHOE with --from and/or --to")
     n = app.assign_shoe_range(a, args[0], from_day, to_day)
-    click.echo(f"{n} runs -> {args[0]}")
+    click.echo(f"{plural(n, 'run')} -> {args[0]}")
 
 
 @shoes.command("retire")
@@ -122,7 +166,12 @@ def shoes_assign(
 @click.option("--undo", is_flag=True, help="Bring a retired shoe back.")
 @pass_context
 def shoes_retire(obj: Context, name: str, athlete: str | None, undo: bool) -> None:
-    """Retire a shoe: it keeps its runs but gets no new ones."""
+    """Retire a shoe: it keeps its runs but gets no new ones.
+
+    \b
+    Example:
+      loadwatch shoes retire "Pegasus 40"
+    """
     app = obj.app
     app.retire_shoe(app.shoe_athlete(name, athlete), name, retired=not undo)
     click.echo(f"shoe {name} {'back in use' if undo else 'retired'}")

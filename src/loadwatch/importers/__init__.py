@@ -158,8 +158,11 @@ def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity
         raise UnreadableFile(path, "an HTML page, not an activity file (a failed download?)")
     if kind == "xml":
         raise UnreadableFile(path, "XML but neither GPX nor TCX")
-    expected = name.rsplit(".", 1)[-1] if "." in name else "activity"
-    raise UnreadableFile(path, f"not a {expected.upper()} file: unrecognised content")
+    expected = name.rsplit(".", 1)[-1] if "." in name else ""
+    if expected in ("fit", "gpx", "tcx"):
+        raise UnreadableFile(path, f"not a {expected.upper()} file: unrecognised content")
+    # Named directly (a folder's are chosen by name): "not a MD file" said nothing useful.
+    raise UnreadableFile(path, "not an activity file (FIT, GPX or TCX): unrecognised content")
 
 
 def read_stamped(data: bytes, path: str, digest: str) -> list[Activity]:

@@ -37,15 +37,20 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                 f"{what}start {a.start_utc:%Y-%m-%d} is outside {EARLIEST:%Y} to "
                 f"{latest:%Y-%m-%d}: a clock or a file error",
             )
-        for label, value, limit in (
-            ("distance", a.distance_m, MAX_DISTANCE_M),
-            ("moving time", a.moving_s, MAX_DURATION_S),
-            ("elapsed time", a.elapsed_s, MAX_DURATION_S),
+        look = a.look
+        for label, value, limit, unit, most in (
+            ("distance", a.distance_m, MAX_DISTANCE_M, "m", "more than 1,000 km"),
+            ("moving time", a.moving_s, MAX_DURATION_S, "s", "more than 7 days"),
+            ("elapsed time", a.elapsed_s, MAX_DURATION_S, "s", "more than 7 days"),
         ):
             if value is None:
                 continue
+            if label == "elapsed time" and math.isfinite(value) and value > limit:
+                look = _left_recording(a, value)
+                if look is not None:
+                    continue
             if not math.isfinite(value) or value < 0 or value > limit:
-                raise UnreadableFile(path, f"{what}impossible {label} {value!r}")
+                raise UnreadableFile(path, f"{what}impossible {label} {_plain(value, unit, most)}")
         hist = {
             hr: s
             for hr, s in a.hr_histogram_s.items()
@@ -58,9 +63,46 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                 max_hr=_plausible_hr(a.max_hr),
                 elevation_gain_m=a.elevation_gain_m if _finite(a.elevation_gain_m) else None,
                 hr_histogram_s=hist,
+                look=look,
             )
         )
     return out
+
+
+def _plain(value: float, unit: str, most: str) -> str:
+    """A number as a person writes it: a reader's numpy scalar once showed as
+    `np.float64(9612991.0)`."""
+    v = float(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "infinite" if v > 0 else "minus infinity"
+    text = f"{v:.0f}" if v == round(v) or abs(v) >= 100 else f"{v:.1f}"
+    return f"{text} {unit} ({'negative' if v < 0 else most})"
+
+
+def _left_recording(a: Activity, elapsed_s: float) -> str | None:
+    """A watch left recording for weeks (paused, never saved) spans an impossible elapsed time
+    around a real run: its device timer and distance are plausible, so it is kept, counted on
+    its start day, and flagged. GPX has no device timer (its moving time is computed from the
+    very points that span the weeks), so there the span still refuses the file."""
+    if a.source_format not in ("fit", "tcx") or a.moving_s is None:
+        return None
+    if not 0 < a.moving_s <= MAX_DURATION_S:
+        return None
+    return (
+        f"elapsed {_span(elapsed_s)} for {_span(a.moving_s)} of timer time: a watch left "
+        "recording? Counted on its start day with its timer time and distance"
+    )
+
+
+def _span(seconds: float) -> str:
+    days, rest = divmod(int(seconds), 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} days {hours} h"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def _plausible_hr(hr: float | None) -> float | None:

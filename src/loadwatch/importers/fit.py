@@ -17,7 +17,7 @@ import sys
 import threading
 import warnings
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -102,6 +102,11 @@ class _Decoded:
     file_types: list[str] = field(default_factory=list)
     file_id: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
+    # Message order, for files whose legs cannot be told apart by time (a chained file whose
+    # legs overlap): how many records came before each session, the sessions before each
+    # timer start; each lap carries the sessions before it as "_leg".
+    session_marks: list[int] = field(default_factory=list)
+    start_legs: list[int] = field(default_factory=list)
 
 
 def fit_crc(data: bytes | memoryview) -> int:
@@ -172,9 +177,10 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                     )
                 )
             elif name == "session":
+                out.session_marks.append(len(out.records))
                 out.sessions.append(_values(frame, _SESSION_FIELDS))
             elif name == "lap":
-                out.laps.append(_values(frame, _LAP_FIELDS))
+                out.laps.append({**_values(frame, _LAP_FIELDS), "_leg": len(out.sessions)})
             elif name == "event":
                 ev = _values(frame, ("timestamp", "event", "event_type"))
                 if (
@@ -183,6 +189,7 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                     and isinstance(ev.get("timestamp"), int)
                 ):
                     out.starts.append(ev["timestamp"])
+                    out.start_legs.append(len(out.sessions))
             elif name == "file_id":
                 fid = _values(frame, ("type", "manufacturer", "product", "garmin_product"))
                 out.file_types.append(str(fid.get("type")))
@@ -266,9 +273,10 @@ def _decode_native(data: bytes) -> _Decoded:
                 )
             )
         elif kind == "session":
+            out.session_marks.append(len(records))
             out.sessions.append(_pick(msg, _SESSION_FIELDS))
         elif kind == "lap":
-            out.laps.append(_pick(msg, _LAP_FIELDS))
+            out.laps.append({**_pick(msg, _LAP_FIELDS), "_leg": len(out.sessions)})
         elif kind == "event":
             ts = _native_time(msg.get("timestamp"))
             if (
@@ -277,6 +285,7 @@ def _decode_native(data: bytes) -> _Decoded:
                 and ts is not None
             ):
                 out.starts.append(ts)
+                out.start_legs.append(len(out.sessions))
         elif kind == "file_id":
             fid = _pick(msg, ("type", "manufacturer", "product"))
             if _PRODUCTS is None:
@@ -396,41 +405,100 @@ def read_fit(data: bytes, path: str = "", decoder: str = "auto") -> list[Activit
         offset_s = plausible_offset_s(local - ts)
 
     device = _device(file_id)
-    starts = [_session_start(s, decoded) for s in sessions]
+    starts = [_session_start(s, decoded.starts, records) for s in sessions]
+    legs = None if _apart_in_time(sessions, starts) else _legs_by_order(decoded)
+    if legs is not None:
+        # Each leg's fallbacks (laps, records, timer starts) from its own messages.
+        activities = []
+        for index, (s, (mine, laps, own_starts)) in enumerate(zip(sessions, legs, strict=True)):
+            start = _session_start(s, own_starts, mine)
+            if start is None:
+                raise _no_clock(path, index, s)
+            mine = sorted(mine, key=itemgetter(0)) if _unordered(mine) else mine
+            activities.append(_activity(s, index, start, mine, laps, path, offset_s, device))
+        return activities
     # In time order (recordings are, so this is usually a no-op), for slicing by session.
-    if any(a[0] > b[0] for a, b in zip(records, islice(records, 1, None), strict=False)):
+    if _unordered(records):
         records = sorted(records, key=itemgetter(0))
     times = [r[0] for r in records]
     activities = []
     for index, (s, start) in enumerate(zip(sessions, starts, strict=True)):
         if start is None:
-            raise UnreadableFile(
-                path,
-                f"session {index} has no clock time (device-relative start "
-                f"{s.get('start_time')!r} and no timed records): the watch's clock was not set, "
-                "so the run cannot be placed on a day",
-            )
-        # The session's own records: from its start to the next session's (or the end).
+            raise _no_clock(path, index, s)
+        # The session's own records and laps: from its start to the next session's (or the end).
         later = [t for t in starts[index + 1 :] if t is not None and t > start]
         until = min(later) if later else None
         lo = bisect_left(times, start)
         mine = records[lo : bisect_left(times, until, lo) if until is not None else None]
-        activities.append(
-            _activity(s, index, start, mine, decoded.laps, until, path, offset_s, device)
-        )
+        in_span = [
+            lap
+            for lap in decoded.laps
+            if isinstance(lap.get("start_time"), int)
+            and lap["start_time"] >= start
+            and (until is None or lap["start_time"] < until)
+        ]
+        activities.append(_activity(s, index, start, mine, in_span, path, offset_s, device))
     return activities
 
 
-def _session_start(s: dict, decoded: _Decoded) -> int | None:
+def _no_clock(path: str, index: int, s: dict) -> UnreadableFile:
+    return UnreadableFile(
+        path,
+        f"session {index} has no clock time (device-relative start "
+        f"{s.get('start_time')!r} and no timed records): the watch's clock was not set, "
+        "so the run cannot be placed on a day",
+    )
+
+
+def _unordered(records: list) -> bool:
+    return any(a[0] > b[0] for a, b in zip(records, islice(records, 1, None), strict=False))
+
+
+def _apart_in_time(sessions: list[dict], starts: Sequence[int | None]) -> bool:
+    """Whether each session starts after the one before it has ended (within a second), so
+    that time alone tells whose a record or lap is."""
+    for prev, start, s in zip(starts, islice(starts, 1, None), sessions, strict=False):
+        if prev is None or start is None:
+            return False
+        took = _num(s.get("total_elapsed_time"))
+        took = took if took is not None else _num(s.get("total_timer_time")) or 0.0
+        if start < prev + took - 1.0:
+            return False
+    return True
+
+
+def _legs_by_order(decoded: _Decoded) -> list[tuple[list, list[dict], list[int]]] | None:
+    """Each session's records, laps and timer starts by message order, when the file is laid
+    out leg by leg (each leg's messages, then its session): in a chained file two legs' times
+    may overlap or be equal, so time cannot tell whose a lap is. None for one session, or when
+    some session has no messages of its own before it (all summaries at the start or the end
+    of the file, as a multisport watch may write them): then time decides, as it can."""
+    marks, n = decoded.session_marks, len(decoded.sessions)
+    if n < 2:
+        return None
+    legs = []
+    for i in range(n):
+        lo = marks[i - 1] if i else 0
+        hi = marks[i] if i < n - 1 else len(decoded.records)  # the last leg keeps what trails
+        mine = decoded.records[lo:hi]
+        laps = [lap for lap in decoded.laps if lap["_leg"] == i]
+        if lo == marks[i] and not laps:
+            return None
+        starts = [t for t, leg in zip(decoded.starts, decoded.start_legs, strict=True) if leg == i]
+        legs.append((mine, laps, starts))
+    return legs
+
+
+def _session_start(s: dict, starts: Sequence[int], records: list) -> int | None:
     """The session's start_time; without one (or with a device-relative one), the first
     timer-start event, else the first record, when they carry real clock time."""
     start = s.get("start_time")
     if isinstance(start, int) and start >= FIT_DATETIME_MIN:
         return start
     if start is None:
-        candidates = [t for t in decoded.starts if t >= FIT_DATETIME_MIN]
+        candidates = [t for t in starts if t >= FIT_DATETIME_MIN]
         if not candidates:
-            candidates = [r[0] for r in decoded.records if r[0] >= FIT_DATETIME_MIN]
+            candidates = [r[0] for r in records if r[0] >= FIT_DATETIME_MIN]
         end = s.get("timestamp")
         if isinstance(end, int) and end >= FIT_DATETIME_MIN:
             candidates = [t for t in candidates if t <= end] or candidates
@@ -464,8 +532,7 @@ def _activity(
     index: int,
     start: int,
     mine: list,
-    laps: list[dict],
-    until: int | None,
+    in_span: list[dict],
     path: str,
     offset_s: int | None,
     device: str | None,
@@ -473,13 +540,6 @@ def _activity(
     elapsed = _num(s.get("total_elapsed_time"))
     timer = _num(s.get("total_timer_time"))
     session_end = start + (elapsed if elapsed is not None else timer or 0.0)
-    in_span = [
-        lap
-        for lap in laps
-        if isinstance(lap.get("start_time"), int)
-        and lap["start_time"] >= start
-        and (until is None or lap["start_time"] < until)
-    ]
     lap_m = sum(float(lap.get("total_distance") or 0.0) for lap in in_span)
     record_m = max((r[2] for r in mine if r[2] is not None), default=None)
     if record_m is not None:
@@ -488,19 +548,38 @@ def _activity(
     distance = _num(s.get("total_distance")) or 0.0
     source = "session"
     last_record = mine[-1][0] if mine else None
+
+    def stops_short(value_m: float, end: float | None) -> bool:
+        """Ends more than a minute before the records and 2% short of their distance."""
+        return (
+            last_record is not None
+            and end is not None
+            and record_m is not None
+            and last_record - end > MISSING_LAP_S
+            and record_m > value_m * (1 + MISSING_LAP_FRACTION)
+        )
+
     if distance <= 0:
+        ends = [end for end in map(_lap_end, in_span) if end is not None]
+        laps_end = max(ends) if ends else None
         for value, name in ((lap_m, "laps"), (record_m, "records"), (None, "gps")):
             if name == "gps":
                 value = _path_m(mine)  # the costly one, only when nothing else says
+            if name == "laps" and value and stops_short(value, laps_end):
+                continue  # the laps stop well before the records (a lost final lap)
             if value:
                 distance, source = float(value), name
                 break
-    elif (
-        last_record is not None
-        and record_m is not None
-        and last_record - session_end > MISSING_LAP_S
-        and record_m > distance * (1 + MISSING_LAP_FRACTION)
-    ):
+        if (
+            source == "records"
+            and lap_m
+            and last_record is not None
+            and last_record - session_end > MISSING_LAP_S
+        ):
+            # Neither the laps nor the session reach the end of the records: their time wins.
+            elapsed = timer = float(last_record - start)
+            session_end = last_record
+    elif record_m is not None and last_record is not None and stops_short(distance, session_end):
         # The session stops well before its own records (a lost final lap): the records cover
         # the whole outing, so their distance and time win.
         distance, source = record_m, "records"
@@ -535,6 +614,15 @@ def _activity(
         device=device,
         distance_source=source,
     )
+
+
+def _lap_end(lap: dict) -> float | None:
+    """When a lap ended: its timestamp, else its start plus its elapsed time."""
+    end = lap.get("timestamp")
+    if isinstance(end, int):
+        return float(end)
+    begin, took = lap.get("start_time"), _num(lap.get("total_elapsed_time"))
+    return float(begin) + took if isinstance(begin, int) and took is not None else None
 
 
 def _num(value) -> float | None:

@@ -80,6 +80,7 @@ class _Parsed:
     gpx: gpxpy.gpx.GPX  # tracks' names and types, name, creator, routes (points may be gone)
     waypoints: bool
     dropped: int  # track points without a position
+    channels: _Channels  # what the points carried that was not read
 
 
 def read_gpx(data: bytes, path: str = "", *, stream: bool | None = None) -> list[Activity]:
@@ -106,7 +107,8 @@ def _tree(data: bytes, path: str) -> _Parsed:
     # A point without a position (an eTrex writes one now and then) would fail the whole file in
     # gpxpy: it is dropped, and said so.
     text, dropped = _TRKPT_WITHOUT_POSITION.subn("", text)
-    heart_rates = _heart_rates(tree, _default_namespace(data))
+    channels = _Channels(Counter())
+    heart_rates = _heart_rates(tree, _default_namespace(data), channels)
     try:
         gpx = gpxpy.parse(io.StringIO(text))
     except Exception as e:  # gpxpy raises GPXException, but also ValueError from bad numbers
@@ -123,7 +125,7 @@ def _tree(data: bytes, path: str) -> _Parsed:
             segments.append(_Segment())
             for p in seg.points:
                 segments[-1].add(p, next(hr))
-    return _Parsed(segments, gpx, bool(gpx.waypoints), dropped)
+    return _Parsed(segments, gpx, bool(gpx.waypoints), dropped, channels)
 
 
 def _streamed(data: bytes, path: str) -> _Parsed:
@@ -139,6 +141,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
     segments: list[_Segment] = []
     waypoints = False
     dropped = 0
+    channels = _Channels(Counter())
     try:
         for event, el in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
             if prefix and el.tag.startswith(prefix):
@@ -156,7 +159,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
                     dropped += 1
                 else:
                     p = gpx_fields_from_xml(gpxpy.gpx.GPXTrackPoint, el, version)
-                    segments[-1].add(p, _point_hr(el))
+                    segments[-1].add(p, _point_hr(el, channels))
                 open_[-1].remove(el)  # by identity: the parser may have read further ahead
             elif el.tag == "rtept" and [e.tag for e in open_[1:]] == ["rte"]:
                 gpx_fields_from_xml(gpxpy.gpx.GPXRoutePoint, el, version)
@@ -173,7 +176,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
         raise UnreadableFile(path, f"not well-formed XML ({e})") from e
     except Exception as e:  # gpxpy's own errors, as `_tree` reports them
         raise _invalid(path, e) from e
-    return _Parsed(segments, gpx, waypoints, dropped)
+    return _Parsed(segments, gpx, waypoints, dropped, channels)
 
 
 def _default_namespace(data: bytes) -> str:
@@ -269,9 +272,12 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         hr_histogram_s=dict(sorted(hist.items())),
         distance_source="gps",
         name=name,
-        notes=(f"{dropped} point{'s' if dropped > 1 else ''} without a position dropped",)
-        if dropped
-        else (),
+        notes=(
+            (f"{dropped} point{'s' if dropped > 1 else ''} without a position dropped",)
+            if dropped
+            else ()
+        )
+        + parsed.channels.notes(),
         device=(gpx.creator or None),
     )
 
@@ -293,10 +299,10 @@ _TRKPT_WITHOUT_POSITION = re.compile(
 )
 
 
-def _heart_rates(tree, ns: str) -> list[int]:
+def _heart_rates(tree, ns: str, channels: _Channels) -> list[int]:
     """Heart rate (0 where none) of each positioned track point gpxpy reads, in its order."""
     return [
-        _point_hr(pt)
+        _point_hr(pt, channels)
         for trk in tree
         if trk.tag in ("trk", ns + "trk")
         for seg in trk
@@ -308,16 +314,90 @@ def _heart_rates(tree, ns: str) -> list[int]:
     ]
 
 
-def _point_hr(el) -> int:
-    """The first heart rate an extension of the point gives, 0 if none."""
+# Heart rate as the exporters write it, in any namespace prefix: Garmin's TrackPointExtension v1/v2
+# (gpxtpx:hr, ns3:hr), ClueTrust's gpxdata:hr, plain <hr> or <heartrate>, <heart_rate>, a TCX-style
+# <HeartRateBpm><Value>, or an attribute of that name on the point or one of its extensions.
+_HR_NAMES = frozenset(("hr", "heartrate", "heart_rate", "heartratebpm"))
+# What a point may carry that loadwatch reads elsewhere or has no use for; anything else is a
+# channel it could not read, which `import --verbose` names (it may be heart rate in a new form).
+_KNOWN_CHANNELS = frozenset(
+    (
+        # GPX's own point fields and the extension containers
+        *("trkpt", "ele", "time", "magvar", "geoidheight", "name", "cmt", "desc", "src", "link"),
+        *("text", "url", "urlname", "sym", "type", "fix", "sat", "hdop", "vdop", "pdop"),
+        *("ageofdgpsdata", "dgpsid", "extensions", "trackpointextension", "value"),
+        # sensor channels loadwatch has no use for (yet)
+        *("cad", "cadence", "runcadence", "power", "watts", "atemp", "wtemp", "temp"),
+        *("temperature", "depth", "speed", "course", "bearing", "distance", "hacc", "vacc"),
+        *("accuracy", "accuracy_horizontal", "accuracy_vertical", "sensor", "altitude"),
+        *("gain", "loss", "powerinwatts"),
+    )
+)
+_BPM = re.compile(r"\s*([0-9]+(?:[.,][0-9]*)?)\s*(?:bpm)?\s*", re.I)
+
+
+@dataclass
+class _Channels:
+    """What the points carried that was not read: unknown channels by name, unreadable heart rates."""
+
+    unknown: Counter[str]
+    bad_hr: int = 0
+    bad_example: str = ""
+
+    def notes(self) -> tuple[str, ...]:
+        out = []
+        if self.bad_hr:
+            out.append(
+                f"heart rate on {self.bad_hr} point{'s' if self.bad_hr > 1 else ''} could not be "
+                f"read (e.g. {self.bad_example[:20]!r})"
+            )
+        if self.unknown:
+            names = ", ".join(
+                f"{n} ({c} point{'s' if c > 1 else ''})"
+                for n, c in sorted(self.unknown.items())[:5]
+            )
+            out.append(f"point data loadwatch could not read: {names}")
+        return tuple(out)
+
+
+def _bpm(text: str | None, channels: _Channels | None) -> int:
+    m = _BPM.fullmatch(text or "")
+    if m is None:
+        if channels is not None and text and text.strip():
+            channels.bad_hr += 1
+            channels.bad_example = channels.bad_example or text.strip()
+        return 0
+    return int(float(m.group(1).replace(",", ".")))
+
+
+def _point_hr(el, channels: _Channels | None = None) -> int:
+    """The first heart rate the point or its extensions give, 0 if none; `channels` collects
+    what could not be read."""
+    hr = 0
     for child in el.iter():
-        tag = child.tag.rsplit("}", 1)[-1].lower()
-        if tag in ("hr", "heartrate") and child.text:
-            try:
-                return int(float(child.text))
-            except ValueError:
-                return 0
-    return 0
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if child.attrib:
+            for name, value in child.attrib.items():
+                if not hr and name.rsplit("}", 1)[-1].lower() in _HR_NAMES:
+                    hr = _bpm(value, channels)
+        local = tag.rsplit("}", 1)[-1].lower()
+        if local in _HR_NAMES:
+            text = child.text
+            if (text is None or not text.strip()) and len(child):
+                text = child[0].text  # <HeartRateBpm><Value>112</Value></HeartRateBpm>
+            if not hr:
+                hr = _bpm(text, channels)
+        elif (
+            channels is not None
+            and local not in _KNOWN_CHANNELS
+            and not len(child)
+            and child.text
+            and child.text.strip()
+        ):
+            channels.unknown[local] += 1
+    return hr
 
 
 def _clean(seg: _Segment):

@@ -45,12 +45,6 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "weight_training": ("training", "strength_training"),
     "yoga": ("training", "yoga"),
     "other": ("other", None),
-    # Strava's legacy numeric types, as its GPX files still write them
-    "9": ("running", None),
-    "1": ("cycling", None),
-    "2": ("swimming", None),
-    "10": ("walking", None),
-    "4": ("hiking", None),
     # German
     "lauf": ("running", None),
     "laufen": ("running", None),
@@ -128,6 +122,45 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "treino": ("training", None),
 }
 
+# Strava's numeric activity types, as its GPX exports write them in <type> (its activity types in
+# the order Strava numbered them). Only running counts as running load; the rest are named so the
+# user sees what they were, not a sport called "17".
+STRAVA_NUMBERS: dict[int, tuple[str, str | None]] = {
+    1: ("cycling", None),  # Ride
+    2: ("alpine_skiing", None),  # AlpineSki
+    3: ("alpine_skiing", "backcountry"),  # BackcountrySki
+    4: ("hiking", None),  # Hike
+    5: ("ice_skating", None),  # IceSkate
+    6: ("inline_skating", None),  # InlineSkate
+    7: ("cross_country_skiing", None),  # NordicSki
+    8: ("cross_country_skiing", "roller_skiing"),  # RollerSki
+    9: ("running", None),  # Run
+    10: ("walking", None),  # Walk
+    11: ("training", None),  # Workout
+    12: ("snowboarding", None),  # Snowboard
+    13: ("snowshoeing", None),  # Snowshoe
+    14: ("kitesurfing", None),  # Kitesurf
+    15: ("windsurfing", None),  # Windsurf
+    16: ("swimming", None),  # Swim
+    17: ("cycling", "virtual_activity"),  # VirtualRide
+    18: ("cycling", "e_bike_fitness"),  # EBikeRide
+    19: ("cycling", "velomobile"),  # Velomobile
+    20: ("paddling", "canoeing"),  # Canoeing
+    21: ("kayaking", None),  # Kayaking
+    22: ("rowing", None),  # Rowing
+    23: ("stand_up_paddleboarding", None),  # StandUpPaddling
+    24: ("surfing", None),  # Surfing
+    25: ("training", "crossfit"),  # Crossfit
+    26: ("fitness_equipment", "elliptical"),  # Elliptical
+    27: ("rock_climbing", None),  # RockClimbing
+    28: ("fitness_equipment", "stair_climbing"),  # StairStepper
+    29: ("training", "strength_training"),  # WeightTraining
+    30: ("training", "yoga"),  # Yoga
+    31: ("cycling", "hand_cycling"),  # Handcycle
+    32: ("wheelchair", None),  # Wheelchair
+}
+
+
 # Words in a track or activity name, in any of those languages.
 NAME_WORDS: list[tuple[re.Pattern[str], str]] = [
     (
@@ -161,6 +194,9 @@ CREATORS = {"zwift": "cycling", "wahoo": "cycling", "elemnt": "cycling", "rouvy"
 RUNNING_SPEED_MS = (6 / 3.6, 18 / 3.6)
 
 
+_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
 def _key(text: str) -> str:
     text = unicodedata.normalize("NFC", text.strip().lower())
     return re.sub(r"[\s\-]+", "_", text)
@@ -170,6 +206,8 @@ def declared(kind: str | None) -> tuple[str, str | None] | None:
     """A declared type in any supported language, or None when it is not one we know."""
     if not kind or not kind.strip():
         return None
+    if _NUMBER.fullmatch(kind.strip()):
+        return STRAVA_NUMBERS.get(int(kind.strip()))
     return TYPES.get(_key(kind))
 
 
@@ -183,6 +221,10 @@ def infer(
     found = declared(kind)
     if found:
         return found
+    if kind and _NUMBER.fullmatch(kind.strip()):
+        # A Strava number we do not know: no sport called "57", but the number stays for the
+        # user (as the sub-sport), to set the sport by hand.
+        return "unknown", f"strava_type_{int(kind.strip())}"
     if kind and kind.strip():
         return _key(kind), None  # declared but not a sport we know (kayaking): kept, not counted
     lowered = unicodedata.normalize("NFC", (name or "").lower())

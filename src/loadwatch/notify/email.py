@@ -10,11 +10,13 @@ import hashlib
 import html
 from datetime import date, datetime
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import format_datetime, make_msgid
 
+from ..load.headroom import Headroom
 from ..model import Alert
 from ..names import cleaned
-from ..views import DigestRow
+from ..views import DigestRow, headroom_lines, headroom_text
 
 DIGEST_FOOTER = (
     "These numbers describe their training load; the studies describe groups of runners. None of "
@@ -26,6 +28,12 @@ FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
     "is a diagnosis or a personal prediction. If something hurts, reduce load and see a clinician."
 )
+
+
+# Headers are folded only past RFC 5322's hard limit of 998 characters: folding at 78 put a
+# Subject of 70 to 77 characters on a line of its own below an empty "Subject:" (Python moves a
+# value that fits one continuation line there), and some clients show that as no subject.
+POLICY = default.clone(max_line_length=998)
 
 
 def message_id(keys: list[str], domain: str = "loadwatch.invalid") -> str:
@@ -48,12 +56,12 @@ def compose_alerts(
     chart: tuple[bytes, str] | None,
     now: datetime,
     keys: list[str] | None = None,
-    guidance: str | None = None,
+    guidance: Headroom | None = None,
 ) -> EmailMessage:
     """`chart` is (PNG, alt text), embedded inline by Content-ID. `keys` are every ledger key
-    the message settles (default: the alerts shown); `guidance` is the headroom as text."""
+    the message settles (default: the alerts shown); `guidance` is the headroom on the day."""
     keys = keys or [a.key for a in alerts]
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     first = alerts[0]
     chart_png, chart_alt = chart if chart else (None, "")
     more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
@@ -75,7 +83,7 @@ def compose_alerts(
     for a in alerts:
         plain += [f"* {a.title}", "", _indent(a.text), "", f"  Source: {a.citation}", ""]
     if guidance:
-        plain += [GUIDANCE_TITLE, "", guidance, ""]
+        plain += [GUIDANCE_TITLE, "", headroom_text(guidance), ""]
     plain += [FOOTER, "", "-- loadwatch"]
     msg.set_content("\n".join(plain))
 
@@ -86,13 +94,21 @@ def compose_alerts(
         for a in alerts
     )
     figure = (
-        f"<p><img src='cid:{cid[1:-1]}' alt='{html.escape(chart_alt)}' style='max-width:100%'></p>"
+        f"<p><img src='cid:{cid[1:-1]}' alt='{html.escape(chart_alt)}' width='560' "
+        "style='width:100%;max-width:560px;height:auto'></p>"
         if chart_png
         else ""
     )
+    # The headroom as the web page shows it: what stays within the range, then the numbers
+    # (terminal text in a <pre> broke its aligned lines mid-phrase on a phone).
     ahead = (
-        f"<h3 style='margin-bottom:0.2em'>{html.escape(GUIDANCE_TITLE)}</h3>"
-        f"<pre style='white-space:pre-wrap;font-size:13px'>{html.escape(guidance)}</pre>"
+        f"<h3 style='margin-bottom:0.2em'>{html.escape(GUIDANCE_TITLE)}</h3><ul style='padding-left:1.1em'>"
+        + "".join(
+            f"<li style='margin:0.3em 0'><b>{html.escape(x.guidance)}</b><br>"
+            f"<span style='font-size:13px;color:#52606d'>{html.escape(x.facts)}</span></li>"
+            for x in headroom_lines(guidance)
+        )
+        + "</ul>"
         if guidance
         else ""
     )
@@ -101,7 +117,7 @@ def compose_alerts(
         "<body style='font-family:sans-serif;color:#1f2933;max-width:680px;margin:auto;"
         "padding:0 12px;font-size:15px;line-height:1.45'>"
         f"<p>Hello {html.escape(athlete)},</p><p>loadwatch noticed {_things(len(alerts))} in your "
-        f"training up to {as_of:%a %d %b %Y}:</p>{items}{figure}{ahead}"
+        f"training up to {as_of:%a %d %b %Y}:</p>{items}{ahead}{figure}"
         f"<p style='font-size:12px;color:#52606d'>{html.escape(FOOTER)}</p></body></html>"
     )
     msg.add_alternative(page, subtype="html")
@@ -128,6 +144,18 @@ DIGEST_COLUMNS = [
 ]
 
 
+# On a phone the digest's table becomes one block per athlete, each number under its label (mail
+# apps that drop <style> keep the table, which then scrolls sideways in its own box).
+DIGEST_PHONE_CSS = (
+    "@media (max-width: 640px) {"
+    " table.digest thead { display: none; }"
+    " table.digest tr { display: block; border-bottom: 1px solid #cbd2d9; padding: 6px 0; }"
+    " table.digest td { display: block; border: 0 !important; padding: 2px 0 !important; }"
+    " table.digest td::before { content: attr(data-label) ': '; color: #52606d; font-family: sans-serif; }"
+    "}"
+)
+
+
 def compose_digest(
     coach: str,
     to: str,
@@ -139,7 +167,7 @@ def compose_digest(
     now: datetime,
 ) -> EmailMessage:
     """`rows`: one per athlete, already ranked (see views.rank)."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     attention = sum(1 for r in rows if r.open_alerts)
     msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
     msg["From"] = cleaned(sender)
@@ -165,42 +193,52 @@ def compose_digest(
     head = "".join(
         f"<th style='{cell};font-size:12px;color:#52606d'>{c}</th>" for c in DIGEST_COLUMNS
     )
+
+    def td(label: str, text: str, style: str = "") -> str:
+        return f"<td data-label='{label}' style='{cell}{style}'>{text}</td>"
+
     body = "".join(
         "<tr>"
-        f"<td style='{cell}'><b>{html.escape(r.athlete)}</b>"
-        + "".join(
-            f"<br><span style='color:#a61b1b;font-size:13px'>{html.escape(a)}</span>"
-            for a in r.open_alerts
+        + td(
+            "athlete",
+            f"<b>{html.escape(r.athlete)}</b>"
+            + "".join(
+                f"<br><span style='color:#a61b1b;font-size:13px'>{html.escape(a)}</span>"
+                for a in r.open_alerts
+            ),
         )
-        + "</td>"
-        f"<td style='{cell}'>{html.escape(', '.join(r.flags) or '-')}</td>"
-        f"<td style='{cell}'>{r.last7_km:.1f} km</td>"
-        f"<td style='{cell}'>{r.prev7_km:.1f} km</td>"
-        f"<td style='{cell};font-family:monospace' title='weekly km, oldest first'>"
-        f"{html.escape(r.sparkline)}</td>"
-        f"<td style='{cell}'>{html.escape(r.ratio_text)}</td>"
-        f"<td style='{cell}'>{html.escape(r.spike_text)}</td>"
-        f"<td style='{cell}'>{html.escape(r.headroom)}"
-        + (
-            f"<br><span style='font-size:12px'>shoes: {html.escape(', '.join(r.shoes_near_limit))}</span>"
-            if r.shoes_near_limit
-            else ""
+        + td("flags", html.escape(", ".join(r.flags) or "-"))
+        + td("last 7 d", f"{r.last7_km:.1f} km")
+        + td("7 before", f"{r.prev7_km:.1f} km")
+        + td("12 weeks", html.escape(r.sparkline), ";font-family:monospace")
+        + td("ratio", html.escape(r.ratio_text))
+        + td("spike", html.escape(r.spike_text))
+        + td(
+            "headroom",
+            html.escape(r.headroom)
+            + (
+                f"<br><span style='font-size:12px'>shoes: {html.escape(', '.join(r.shoes_near_limit))}</span>"
+                if r.shoes_near_limit
+                else ""
+            ),
         )
-        + "</td></tr>"
+        + "</tr>"
         for r in rows
     )
     chart = (
         f"<p><img src='cid:{cid[1:-1]}' alt='Athletes: last 7 days against the 7 before' "
-        "style='max-width:100%'></p>"
+        "width='560' style='width:100%;max-width:560px;height:auto'></p>"
         if chart_png
         else ""
     )
     msg.add_alternative(
-        "<html><head><meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+        "<html><head><meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<style>{DIGEST_PHONE_CSS}</style></head>"
         "<body style='font-family:sans-serif;color:#1f2933;font-size:15px;margin:auto;"
         f"max-width:900px;padding:0 12px'><p>Hello {html.escape(coach)},</p>"
         f"<p>Your athletes, those needing a look first ({html.escape(period)} digest):</p>"
-        "<div style='overflow-x:auto'><table style='border-collapse:collapse;font-size:14px'>"
+        "<div style='overflow-x:auto'><table class='digest' "
+        "style='border-collapse:collapse;font-size:14px'>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{chart}"
         f"<p style='font-size:12px;color:#52606d'>{html.escape(DIGEST_NOTE)}</p>"
         f"<p style='font-size:12px;color:#52606d'>{html.escape(DIGEST_FOOTER)}</p></body></html>",

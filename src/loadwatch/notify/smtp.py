@@ -3,7 +3,9 @@ localhost), or write them to an outbox folder as .eml for a dry run."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -140,10 +142,20 @@ def _reason(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
-def write_outbox(msg: EmailMessage, folder: Path) -> Path:
-    """A dry run's message as an .eml file named after its Message-ID."""
+def outbox_name(*parts: str) -> str:
+    """A file name a person can read (athlete-day-rule) in characters every file system and
+    shell takes; a name that had to be changed gets a short hash of the original, so "ben?" and
+    "ben/" (or "../ben") never share a file and none reaches outside the folder."""
+    raw = "-".join(parts)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", raw).lstrip(".-")[:100] or "_"
+    if safe != raw:
+        safe += "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
+    return safe + ".eml"
+
+
+def write_outbox(msg: EmailMessage, folder: Path, name: str) -> Path:
+    """A dry run's message as an .eml file (`name` from outbox_name)."""
     folder.mkdir(parents=True, exist_ok=True)
-    name = msg["Message-ID"].strip("<>").split("@")[0]
-    path = folder / f"{name}.eml"
+    path = folder / name
     path.write_bytes(bytes(msg))
     return path

@@ -9,12 +9,15 @@ Each chart names the variant it shows and where its reference lines come from. N
 from __future__ import annotations
 
 import io
+import textwrap
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import offset_copy
 
@@ -28,13 +31,28 @@ ACCENT = "#2f6fba"
 CHRONIC = "#7b8794"
 
 
-def _axes(width: float, height: float) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(width, height))
+# Phone first: a 4.8 in figure is drawn about 460 px wide, shown at 340-560 px (a phone's width
+# on the web page and in an email, a column on a desktop), so text of 10-13 pt stays 10 px or
+# more on a 390 px phone. Wider figures were scaled to half their size there (5 px text).
+WIDTH_IN = 4.8
+TITLE_PT = 12.5
+TEXT_PT = 10.5  # ticks and axis labels
+LEGEND_PT = 10
+NOTE_PT = 9.5
+TITLE_CHARS = 44  # a title longer than this wraps, so it is never cut or shrunk
+
+
+_NOTES: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+
+
+def _axes(height: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(WIDTH_IN, height))
     return fig, fig.subplots()
 
 
 def _render(fig: Figure, fmt: str = "png") -> bytes:
     """PNG at twice the screen density (sharp on phones), or SVG with its text kept as text."""
+    _place_note(fig)
     buf = io.BytesIO()
     if fmt == "svg":
         with rc_context({"svg.fonttype": "none", "svg.hashsalt": "loadwatch"}):
@@ -45,55 +63,79 @@ def _render(fig: Figure, fmt: str = "png") -> bytes:
     return buf.getvalue()
 
 
-LEGEND_NOTE_OFFSET = -66  # points below the axes: under the tick labels and a two-row legend
-
-
-def _legend_below(ax: Any) -> None:
+def _legend_below(ax: Any, ncol: int = 1) -> None:
     """The legend under the tick labels, never over the data."""
-    below = offset_copy(ax.transAxes, fig=ax.figure, y=-20, units="points")
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-24, units="points")
     ax.legend(
-        fontsize=8.5,
+        fontsize=LEGEND_PT,
         frameon=False,
         loc="upper left",
         bbox_to_anchor=(0, 0),
         bbox_transform=below,
-        ncol=2,
+        ncol=ncol,
         borderaxespad=0,
+        handlelength=1.5,
+        columnspacing=1.2,
     )
 
 
-def _style(ax, title: str, note: str | None = None, note_offset: float = -34) -> None:
-    ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
+def _style(ax, title: str, note: str | None = None) -> None:
+    ax.set_title(
+        textwrap.fill(title, TITLE_CHARS), loc="left", fontsize=TITLE_PT, color=INK,
+        fontweight="bold",
+    )  # fmt: skip
     if note:
-        # Below the tick labels and the axis label, whatever the chart's height.
-        ax.annotate(
-            note,
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(0, note_offset),
-            textcoords="offset points",
-            fontsize=7.5,
-            color=CHRONIC,
-            va="top",
-        )
+        _NOTES[ax.figure] = note  # placed by _render, under all that ends up below the axes
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=9, colors=INK)
+    ax.tick_params(labelsize=TEXT_PT, colors=INK)
     ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
 
 
+def _place_note(fig: Figure) -> None:
+    """The chart's note under everything below the axes (tick labels, axis label, legend), so a
+    taller legend or larger text never runs into it."""
+    note = _NOTES.pop(fig, None)
+    if not note:
+        return
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    below = [ax.xaxis.get_tightbbox(renderer)]
+    legend = ax.get_legend()
+    if legend is not None:
+        below.append(legend.get_window_extent(renderer))
+    bottom = min(b.y0 for b in below if b is not None)
+    axes_bottom = ax.get_window_extent(renderer).y0
+    offset_pt = (bottom - axes_bottom) * 72 / fig.dpi - 6
+    ax.annotate(
+        "\n".join(textwrap.fill(line, 64) for line in note.split("\n")),
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, offset_pt),
+        textcoords="offset points",
+        fontsize=NOTE_PT,
+        color=CHRONIC,
+        va="top",
+    )
+
+
+def _dates(ax: Any) -> None:
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+
+
 def weekly_distance(weeks: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
     """Bars of Monday-to-Sunday totals; the running week is drawn lighter."""
-    fig, ax = _axes(7.5, 2.8)
+    fig, ax = _axes(3.0)
     if len(weeks):
         x = pd.to_datetime(weeks["week_start"])
         colours = [ACCENT] * len(weeks)
         if "days" in weeks and len(weeks) and weeks["days"].iloc[-1] < 7:
             colours[-1] = "#9fc0e6"
         ax.bar(x, weeks["total"], width=5.5, color=colours, align="edge")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_ylabel(unit, fontsize=9)
+        _dates(ax)
+    ax.set_ylabel(unit, fontsize=TEXT_PT)
     _style(
         ax,
         f"Weekly distance ({unit}, Monday to Sunday, your time zone)",
@@ -104,40 +146,42 @@ def weekly_distance(weeks: pd.DataFrame, unit: str = "km", fmt: str = "png") -> 
 
 def acute_chronic(days: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
     """7-day and 28-day means, one axis (the ratio has a chart of its own)."""
-    fig, ax = _axes(7.5, 3.0)
+    fig, ax = _axes(3.0)
     if len(days):
         x = pd.to_datetime(days.index)
         ax.plot(x, days["acute_mean"], color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
         ax.plot(x, days["chronic_mean"], color=CHRONIC, linewidth=1.8, label="chronic: 28-day mean")
-        ax.set_ylabel(f"{unit} per day", fontsize=9)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        _legend_below(ax)
+        ax.set_ylabel(f"{unit} per day", fontsize=TEXT_PT)
+        _dates(ax)
+        _legend_below(ax, ncol=2)
+    # From zero: a rise from 5 to 10 km a day is a doubling, not a climb from the floor.
+    ax.set_ylim(bottom=0)
     _style(ax, f"Acute and chronic load ({unit} per day)")
     return _render(fig, fmt)
 
 
 def ratio(days: pd.DataFrame, fmt: str = "png") -> bytes:
     """The 7:28 rolling coupled ratio, with the team-sport reference levels as thin lines."""
-    fig, ax = _axes(7.5, 2.6)
+    fig, ax = _axes(2.8)
     if len(days):
         x = pd.to_datetime(days.index)
         ax.plot(x, days["acwr_rolling_coupled"], color=INK, linewidth=1.4)
         for level in (0.8, 1.3, 1.5):
             ax.axhline(level, color="#cbd2d9", linewidth=0.8, linestyle=":")
-        ax.set_ylabel("ratio", fontsize=9)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.set_ylabel("ratio", fontsize=TEXT_PT)
+        _dates(ax)
     _style(
         ax,
         "Acute:chronic ratio, 7:28 rolling, coupled",
         "Dotted lines at 0.8, 1.3 and 1.5 are team-sport conventions (Gabbett 2016), not validated "
-        "for runners;\nno ratio is shown before 28 days of history.",
+        "for runners; no ratio is shown before 28 days of history.",
     )
     return _render(fig, fmt)
 
 
 def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
     """Each run's distance, coloured by its single-run spike band, against the 30-day longest."""
-    fig, ax = _axes(7.5, 3.0)
+    fig, ax = _axes(3.2)
     if len(runs):
         x = pd.to_datetime(runs["day"])
         ax.step(
@@ -172,14 +216,25 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
                 edgecolors=CHRONIC,
                 label="less than 30 days of history: not compared",
             )
+        spikes = runs[full & runs["spike_band"].isin(["small", "moderate", "large"])]
+        for day, km, pct in zip(
+            pd.to_datetime(spikes["day"]), spikes["distance_m"] / 1000.0, spikes["spike_pct"],
+            strict=True,
+        ):  # fmt: skip
+            ax.annotate(
+                f"{pct:+.0f}%", (day, km), xytext=(0, 7), textcoords="offset points",
+                ha="center", va="bottom", fontsize=TEXT_PT, color=INK, fontweight="bold",
+            )  # fmt: skip
+        top = float((runs["distance_m"] / 1000.0).max())
+        ax.set_ylim(0, top * 1.18 if top > 0 else 1)  # room for the labels above the top run
         _legend_below(ax)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.set_ylabel("km", fontsize=8)
+        _dates(ax)
+    ax.set_ylabel("km", fontsize=TEXT_PT)
     _style(
         ax,
         "Runs against the longest run of the previous 30 days",
-        "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, >100% large.",
-        note_offset=LEGEND_NOTE_OFFSET,
+        "Bands as in Frandsen et al. 2025 (5,205 runners): >10-30% small, >30-100% moderate, "
+        ">100% large.",
     )
     return _render(fig, fmt)
 
@@ -187,16 +242,16 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
 def shoes(shoe_rows: Sequence[ShoeStatus], fmt: str = "png") -> bytes:
     """Each shoe's distance against its reminder and retirement distances."""
     rows = [s for s in shoe_rows if not s.retired] or list(shoe_rows)
-    fig, ax = _axes(7.5, 0.6 + 0.45 * max(len(rows), 1))
+    fig, ax = _axes(0.9 + 0.5 * max(len(rows), 1))
     for i, s in enumerate(rows):
         colour = {"ok": ACCENT, "warn": "#e0a100", "retire": "#a61b1b"}[s.level]
         ax.barh(i, s.km, color=colour, height=0.5)
         ax.plot([s.warn_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
         ax.plot([s.retire_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
-        ax.text(s.km, i, f"  {s.km:.0f} km", va="center", fontsize=8, color=INK)
-    ax.set_yticks(range(len(rows)), [s.name for s in rows], fontsize=8)
+        ax.text(s.km, i, f" {s.km:.0f} km", va="center", fontsize=TEXT_PT, color=INK)
+    ax.set_yticks(range(len(rows)), [s.name for s in rows], fontsize=TEXT_PT)
     ax.invert_yaxis()
-    ax.set_xlabel("km", fontsize=8)
+    ax.set_xlabel("km", fontsize=TEXT_PT)
     _style(
         ax,
         "Shoes against their limits",
@@ -236,13 +291,13 @@ def alert_chart(
 
 def athletes_overview(rows: Sequence[DigestRow], fmt: str = "png") -> bytes:
     """The coach digest's chart: each athlete's last 7 days against the 7 before."""
-    fig, ax = _axes(7.5, 0.8 + 0.42 * max(len(rows), 1))
+    fig, ax = _axes(1.0 + 0.48 * max(len(rows), 1))
     for i, r in enumerate(rows):
         ax.barh(i + 0.18, r.prev7_km, height=0.34, color="#cbd2d9")
         ax.barh(i - 0.18, r.last7_km, height=0.34, color=ACCENT)
-    ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=TEXT_PT)
     ax.invert_yaxis()
-    ax.set_xlabel("km", fontsize=8)
+    ax.set_xlabel("km", fontsize=TEXT_PT)
     _style(
         ax,
         "Athletes: last 7 days (blue) against the 7 before (grey)",

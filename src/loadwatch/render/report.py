@@ -118,7 +118,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     out.append(line)
     out.append(f"  28-day weekly average: {_fmt(today.chronic28_km, '.1f')} km")
     if today.acwr_rolling_coupled is None:
-        out.append("  acute:chronic ratios: not shown before 28 days of history")
+        out.append(f"  acute:chronic ratios: {view.ratio_missing}")
     else:
         out.append(
             f"  acute:chronic 7:28 rolling, coupled:   {today.acwr_rolling_coupled:.2f}"
@@ -187,8 +187,11 @@ dl.today dt { color: #52606d; } dl.today dd { margin: 0; }
   dl.today { grid-template-columns: 1fr; } dl.today dd { margin-bottom: 8px; font-weight: 600; }
 }
 ul.headroom { padding-left: 1.1em; } ul.headroom li { margin: 0.3em 0; }
-figure { margin: 1.2em 0; } figure .scroll svg { width: 100%; max-width: 760px; min-width: 520px; height: auto; }
-figcaption { font-size: 0.85rem; color: #52606d; }
+.charts { display: grid; gap: 8px 24px; margin: 1.2em 0;
+          grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); }
+/* Charts are drawn for a phone's width (text stays legible) and scale to their box, never
+   wider than the screen; their title and notes are part of the drawing, shown once. */
+figure { margin: 0; } figure svg { display: block; width: 100%; max-width: 620px; height: auto; }
 """
 
 
@@ -202,11 +205,9 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<div class='scroll'><table><thead>{_row(head, True)}</thead><tbody>{body}</tbody></table></div>"
 
 
-def _figure(svg: bytes, caption: str) -> str:
-    return (
-        f"<figure><div class='scroll' role='img' aria-label='{html.escape(caption)}'>"
-        f"{svg.decode()}</div><figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
+def _figure(svg: bytes, label: str) -> str:
+    """A chart; its title is drawn in it, so `label` is only what a screen reader says."""
+    return f"<figure role='img' aria-label='{html.escape(label)}'>{svg.decode()}</figure>"
 
 
 def report_body(view: ReportView, weeks_shown: int = 12) -> str:
@@ -234,7 +235,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
          + (f" (the 7 before: {prev7:.1f} km, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
         ("28-day weekly average", f"{_fmt(today.chronic28_km, '.1f')} km"),
         ("acute:chronic 7:28 rolling, coupled",
-         _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else "not shown before 28 days"),
+         _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else view.ratio_missing),
         ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
         ("acute:chronic EWMA 7:28, coupled", _fmt(today.acwr_ewma)),
         ("fitness / fatigue / form (PMC on km, τ 42/7)",
@@ -282,11 +283,13 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     runs = distance.runs
     if len(runs) and len(days):
         runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
+    out.append("<div class='charts'>")
     out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), fmt="svg"),
                        "Weekly distance, Monday to Sunday; the lighter bar is the week so far"))  # fmt: skip
     out.append(_figure(charts.run_spikes(runs, fmt="svg"), "Runs by single-run spike band"))
     out.append(_figure(charts.acute_chronic(days, fmt="svg"), "Acute and chronic load"))
     out.append(_figure(charts.ratio(days, fmt="svg"), "The 7:28 rolling coupled ratio"))
+    out.append("</div>")
     if view.shoes:
         out.append("<h2>Shoes</h2>")
         out.append(
@@ -305,7 +308,11 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
                 ],  # fmt: skip
             )
         )
-        out.append(_figure(charts.shoes(view.shoes, fmt="svg"), "Shoes against their limits"))
+        out.append(
+            "<div class='charts'>"
+            + _figure(charts.shoes(view.shoes, fmt="svg"), "Shoes against their limits")
+            + "</div>"
+        )
     return "".join(out)
 
 

@@ -38,6 +38,8 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
             dup += "  (edited)"
         if r.away:
             dup += f"  (local time {r.away})"
+        if r.look:
+            dup += f"  (needs a look: {r.look})"
         out.append(
             f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {r.distance_m / 1000:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
@@ -72,6 +74,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "exclude_reason": r.exclude_reason,
         "rpe": r.rpe,
         "name": r.name,
+        "look": r.look,
         "edit": (
             {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
             if r.edited
@@ -93,19 +96,23 @@ def shoes_table(shoes: Sequence[ShoeStatus]) -> str:
     return "\n".join(out)
 
 
-def ledger_table(entries: Sequence[LedgerEntry]) -> str:
+def ledger_table(entries: Sequence[LedgerEntry], athletes: Sequence[str] | None = None) -> str:
+    """One line per alert; with `athletes` (each entry's athlete), an athlete column first."""
+    width = max((len(a) for a in athletes or ()), default=0)
     out = []
-    for e in entries:
+    for i, e in enumerate(entries):
         when = f"sent {_z(e.sent_utc)}" if e.status == "sent" else e.status
         if e.status == "pending" and e.last_error:
             when += f" ({e.attempts} tries; last: {e.last_error})"
-        out.append(f"{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
-    out.append(f"{len(entries)} alerts")
+        who = f"{athletes[i]:<{width}}  " if athletes is not None else ""
+        out.append(f"{who}{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
+    out.append(f"{len(entries)} alert{'' if len(entries) == 1 else 's'}")
     return "\n".join(out)
 
 
-def ledger_json(e: LedgerEntry) -> dict[str, Any]:
+def ledger_json(e: LedgerEntry, athlete: str | None = None) -> dict[str, Any]:
     return {
+        **({"athlete": athlete} if athlete is not None else {}),
         "key": e.alert.key,
         "rule": e.alert.rule,
         "status": e.status,

@@ -18,18 +18,19 @@ def is_postgres(url: str) -> bool:
     return url.startswith(POSTGRES_SCHEMES)
 
 
-def open_store(url: str | Path) -> Store:
-    """Open (and create or migrate) the database a path or URL names."""
+def open_store(url: str | Path, read_only: bool = False) -> Store:
+    """Open (and create or migrate) the database a path or URL names; `read_only` opens an
+    existing, current one as it is and writes nothing."""
     text = str(url)
     if is_postgres(text):
         from .postgres import PostgresStore
 
-        return PostgresStore(text)
+        return PostgresStore(text, read_only)
     from .sqlite import SqliteStore
 
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
-    return SqliteStore(Path(text).expanduser())
+    return SqliteStore(Path(text).expanduser(), read_only)
 
 
 __all__ = [

@@ -26,6 +26,24 @@ def script(db: SqlDb, sql: str) -> None:
             db.execute(statement)
 
 
+def require_current(done: set[str], migrations: Sequence[Migration], where: str) -> None:
+    """A database used as it is (read-only) must hold exactly the migrations this program knows:
+    an older one cannot be upgraded without a write, a newer one may mean something else."""
+    known = [name for name, _ in migrations]
+    if not done:
+        raise StoreError(f"{where} is not a loadwatch database (no tables yet)")
+    if done - set(known):
+        raise StoreError(
+            f"the database {where} was written by a newer loadwatch "
+            f"(migration {sorted(done - set(known))[-1]}); upgrade loadwatch"
+        )
+    if any(name not in done for name in known):
+        raise StoreError(
+            f"the database {where} was written by an older loadwatch and is opened read-only: "
+            "open it once where it can be written (without --read-only), so it can be upgraded"
+        )
+
+
 def migrate(db: SqlDb, migrations: Sequence[Migration], serialize: str = "") -> list[str]:
     """Apply what is missing, in order; return the names applied.
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, script
+from .migrate import Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -148,9 +148,15 @@ def _m0002_activity_edits(db: SqlDb) -> None:
     )
 
 
+def _m0003_needs_a_look(db: SqlDb) -> None:
+    # Why a stored run needs a person's eye (see store/sqlite.py, 0008).
+    db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
+    ("0003_needs_a_look", _m0003_needs_a_look),
 ]
 
 
@@ -196,14 +202,29 @@ class PostgresDb(SqlDb):
 
 
 class PostgresStore(SqlStore):
-    def __init__(self, url: str):
+    def __init__(self, url: str, read_only: bool = False):
+        """`read_only`: every transaction of the session is read-only; nothing is migrated."""
         db = PostgresDb(url)
-        # Many processes may start on an empty database at once: one migrates, the rest wait.
-        db.execute("SELECT pg_advisory_lock(?, 0)", (LOCK_SPACE,))
-        try:
-            migrate(db, MIGRATIONS)
-        finally:
-            db.execute("SELECT pg_advisory_unlock(?, 0)", (LOCK_SPACE,))
+        if read_only:
+            try:
+                db.execute("SET default_transaction_read_only = on")
+                exists = db.scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
+                done = (
+                    {r[0] for r in db.rows("SELECT name FROM schema_migrations")}
+                    if exists
+                    else set()
+                )
+                require_current(done, MIGRATIONS, _safe(url))
+            except BaseException:
+                db.close()
+                raise
+        else:
+            # Many processes may start on an empty database at once: one migrates, the rest wait.
+            db.execute("SELECT pg_advisory_lock(?, 0)", (LOCK_SPACE,))
+            try:
+                migrate(db, MIGRATIONS)
+            finally:
+                db.execute("SELECT pg_advisory_unlock(?, 0)", (LOCK_SPACE,))
         super().__init__(db, url)
         self._claims: Any = None
 

@@ -354,7 +354,7 @@ ACTIVITY_COLUMNS = (
     "elapsed_s, avg_hr, max_hr, elevation_gain_m, hr_histogram, device, source_format, "
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
-    "distance_source, rpe, edited_utc, name"
+    "distance_source, rpe, edited_utc, name, look"
 )
 # What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
 # (Not the heart-rate histograms: a club's would fill memory.)
@@ -422,9 +422,50 @@ class SqlActivities:
         )
         return [(int(i), str(p or "")) for i, p in rows]
 
+    def needing_look(self, athlete_id: int) -> list[tuple[int, str, str]]:
+        """(id, source path, reason) of the stored runs a person should look at."""
+        rows = self.db.rows(
+            "SELECT id, source_path, look FROM activities WHERE athlete_id = ? AND deleted = ? "
+            "AND look IS NOT NULL ORDER BY start_utc, id",
+            (athlete_id, False),
+        )
+        return [(int(i), str(p or ""), str(r)) for i, p, r in rows]
+
+    def seen(self, athlete_id: int, activity_id: int) -> None:
+        """Looked at: no longer listed as needing a look (nothing else changes)."""
+        self._row(athlete_id, activity_id)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET look = NULL, edited_utc = ? WHERE id = ?",
+                (now_utc(), activity_id),
+            )
+
+    def separate(self, athlete_id: int, activity_id: int) -> None:
+        """A copy kept as a duplicate is its own run after all: it counts, and is not listed."""
+        self._row(athlete_id, activity_id)
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = NULL, look = NULL, edited_utc = ? "
+                "WHERE id = ?",
+                (now_utc(), activity_id),
+            )
+
+    def _row(self, athlete_id: int, activity_id: int) -> None:
+        if not self.db.one(
+            "SELECT 1 FROM activities WHERE id = ? AND athlete_id = ? AND deleted = ?",
+            (activity_id, athlete_id, False),
+        ):
+            raise NotFound(
+                f"no activity {activity_id} for this athlete (see 'loadwatch activities --all')"
+            )
+
     def owner(self, activity_id: int) -> int:
-        athlete_id = self.db.scalar(
-            "SELECT athlete_id FROM activities WHERE id = ?", (activity_id,)
+        # An id beyond 64 bits is no activity (the drivers raise OverflowError on it).
+        in_range = 0 < activity_id < 2**63
+        athlete_id = (
+            self.db.scalar("SELECT athlete_id FROM activities WHERE id = ?", (activity_id,))
+            if in_range
+            else None
         )
         if athlete_id is None:
             raise NotFound(f"no activity {activity_id} (see 'loadwatch activities')")
@@ -438,6 +479,16 @@ class SqlActivities:
             (athlete_id, lo, hi),
         )
         return [dedupe.StoredRun(r[0], utc(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+
+    def _shifted_near(self, athlete_id: int, act: Activity) -> list[dedupe.StoredRun]:
+        lo, hi = dedupe.shifted_window(act)
+        rows = self.db.rows(
+            "SELECT id, start_utc, distance_m, source_format, content_hash, moving_s, elapsed_s, "
+            "avg_hr, max_hr FROM activities WHERE athlete_id = ? AND duplicate_of IS NULL "
+            "AND start_utc BETWEEN ? AND ? AND distance_m BETWEEN ? AND ?",
+            (athlete_id, lo, hi, act.distance_m - 1.0, act.distance_m + 1.0),
+        )
+        return [dedupe.StoredRun(r[0], utc(r[1]), float(r[2]), r[3], r[4], *r[5:]) for r in rows]
 
     def insert(
         self,
@@ -453,6 +504,9 @@ class SqlActivities:
         Returns True when the new activity is the primary copy.
         """
         twin = dedupe.find_twin(act, self._primaries_near(athlete_id, act))
+        shifted = None
+        if twin is None:
+            twin = shifted = dedupe.find_shifted_copy(act, self._shifted_near(athlete_id, act))
         primary = dedupe.new_is_primary(act, twin)
         shoe_id: int | None
         if gear_shoe is not None and act.is_run:
@@ -463,8 +517,8 @@ class SqlActivities:
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
-            "distance_source, rpe, name) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "distance_source, rpe, name, look) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 athlete_id,
@@ -490,6 +544,7 @@ class SqlActivities:
                 act.distance_source,
                 act.rpe,
                 act.name,
+                act.look,
             ),
         )
         if twin is not None and not primary:
@@ -523,6 +578,14 @@ class SqlActivities:
                 "UPDATE activities SET duplicate_of = ?, shoe_id = NULL "
                 "WHERE id = ? OR duplicate_of = ?",
                 (new_id, twin.id, twin.id),
+            )
+        if shifted is not None:
+            # Only likely the same run: the copy not counted is listed, to be looked at.
+            hours = round((act.start_utc - shifted.start_utc).total_seconds() / 3600)
+            copy_id, kept_id = (shifted.id, new_id) if primary else (new_id, shifted.id)
+            self.db.execute(
+                "UPDATE activities SET look = ? WHERE id = ?",
+                (dedupe.shifted_look(copy_id, kept_id, hours), copy_id),
             )
         return primary
 

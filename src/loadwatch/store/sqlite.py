@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, script
+from .migrate import Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -184,6 +184,11 @@ def _m0007_alerts_by_athlete(db: SqlDb) -> None:
     script(db, "CREATE INDEX alerts_by_athlete ON alerts (athlete_id, status);")
 
 
+def _m0008_needs_a_look(db: SqlDb) -> None:
+    # Why a stored run needs a person's eye (a month-long recording, a likely re-saved copy).
+    db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -192,6 +197,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_alert_keys_by_id", _m0005_alert_keys_by_id),
     ("0006_activity_edits", _m0006_activity_edits),
     ("0007_alerts_by_athlete", _m0007_alerts_by_athlete),
+    ("0008_needs_a_look", _m0008_needs_a_look),
 ]
 
 
@@ -207,15 +213,25 @@ def _param(value: Any) -> Any:
 
 
 class SqliteDb(SqlDb):
-    def __init__(self, path: Path, read_only: bool = False):
+    def __init__(self, path: Path, read_only: bool = False, immutable: bool = False):
         super().__init__()
         self.path = path
-        self.read_only = read_only
-        if read_only:
+        self.read_only = read_only or immutable
+        if immutable:
             # On a read-only mount SQLite cannot create the WAL's shared-memory file; immutable
             # tells it that nothing can change the file there, so it reads without one.
             uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
             self.conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            self.conn.execute("PRAGMA query_only = ON")
+            return
+        if read_only:
+            # A live database read by `web --read-only` while a check writes it: mode=rw never
+            # creates a missing file, query_only refuses every write, and (unlike mode=ro, which
+            # cannot delete them) closing removes the WAL files SQLite made for reading.
+            uri = f"file:{quote(str(path.resolve()))}?mode=rw"
+            self.conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
             self.conn.execute("PRAGMA query_only = ON")
             return
         self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -281,33 +297,39 @@ def _cannot_write(path: Path) -> bool:
 class SqliteStore(SqlStore):
     """The default store: one file beside nothing."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, read_only: bool = False):
+        """`read_only`: use the file as it is (no folder, file, migration or write of any kind)."""
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = SqliteDb(self.path)
-            migrate(db, MIGRATIONS)
-        except sqlite3.DatabaseError as e:
-            if not (self.path.is_file() and _cannot_write(self.path)):
-                raise StoreError(f"cannot open database {self.path}: {e}") from e
-            db = self._read_only()
+        if read_only:
+            if not self.path.is_file():
+                raise StoreError(f"no database at {self.path} (read-only: nothing is created)")
+            db = self._read_only(live=not _cannot_write(self.path))
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = SqliteDb(self.path)
+                migrate(db, MIGRATIONS)
+            except sqlite3.DatabaseError as e:
+                if not (self.path.is_file() and _cannot_write(self.path)):
+                    raise StoreError(f"cannot open database {self.path}: {e}") from e
+                db = self._read_only(live=False)
         super().__init__(db, f"sqlite:///{self.path}")
         self._held: set[str] = set()
 
-    def _read_only(self) -> SqliteDb:
-        """A database on a read-only file or mount still shows everything: reports, lists and
-        the web page work; anything that writes fails with one line saying why."""
+    def _read_only(self, live: bool) -> SqliteDb:
+        """A database on a read-only file or mount (or opened read-only) still shows everything:
+        reports, lists and the web page work; anything that writes fails with one line saying
+        why. `live`: other processes may write it meanwhile (not on a read-only mount)."""
         try:
-            db = SqliteDb(self.path, read_only=True)
+            db = SqliteDb(self.path, read_only=True, immutable=not live)
             done = {r[0] for r in db.conn.execute("SELECT name FROM schema_migrations")}
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open database {self.path} (read-only): {e}") from e
-        if any(name not in done for name, _ in MIGRATIONS):
+        try:
+            require_current(done, MIGRATIONS, str(self.path))
+        except StoreError:
             db.close()
-            raise StoreError(
-                f"the database {self.path} is read-only and was written by an older loadwatch: "
-                "open it once where it can be written, so it can be upgraded"
-            )
+            raise
         return db
 
     @contextmanager

@@ -4,7 +4,8 @@ Three pages over the same app and views as the CLI: the team (every athlete, att
 an athlete (the report, the activities with their edits, import failures, the alert ledger) and
 the alerts (the ledger across athletes, and what a check would send now). Each request opens its
 own `App` (a connection per request: SQLite connections do not cross threads). Edits are POSTs
-with a CSRF token, refused with `--read-only`; names are escaped by Jinja2's autoescape.
+with a CSRF token from this dashboard's own origin, refused with `--read-only`; requests for
+another host name are refused (DNS rebinding); names are escaped by Jinja2's autoescape.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -30,7 +32,7 @@ from ..errors import LoadwatchError, NotFound
 from ..model import SPORTS
 from ..render.report import PAGE_CSS, report_body
 from ..render.spark import sparkline_svg
-from .security import TokenAuth
+from .security import HostCheck, HostPolicy, TokenAuth
 
 WEB_CSS = """
 nav { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 8px 0; border-bottom: 1px solid #e4e7eb; }
@@ -44,15 +46,26 @@ form.inline { display: inline-flex; gap: 4px; align-items: center; margin: 2px 0
 input, select, button { font-size: 0.95rem; padding: 3px 6px; }
 .readonly { background: #fff8e1; padding: 6px 10px; border-radius: 4px; }
 body { max-width: 1400px; }
+/* Text columns wrap, so the team table fits a 1400 px page and an alert is never cut. */
+#team th { white-space: normal; vertical-align: bottom; }
+#team td.wrap { white-space: normal; min-width: 7em; }
+table.alerts th, table.alerts td { white-space: normal; text-align: left; vertical-align: top;
+                                   overflow-wrap: anywhere; }
+table.alerts td.day { white-space: nowrap; }
 @media (max-width: 760px) {
   /* The team table as one card per athlete: every number readable without scrolling. */
   table.cards thead { display: none; }
   table.cards tr { display: block; border-bottom: 1px solid #cbd2d9; padding: 6px 0; }
   table.cards td { display: flex; justify-content: space-between; gap: 12px; border: 0;
                    padding: 2px 0; white-space: normal; text-align: right; }
-  table.cards td::before { content: attr(data-label); color: #52606d; text-align: left; }
+  table.cards td::before { content: attr(data-label); color: #52606d; text-align: left;
+                           font-family: system-ui, sans-serif;
+                           flex: none; }
 }
 """
+
+# Row ids are 64-bit in both stores; a larger number names nothing (and would overflow the driver).
+MAX_ID = 2**63 - 1
 
 # The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
 WEEKS_SHOWN = 12
@@ -76,6 +89,13 @@ def _as_of(request: Request) -> date | None:
         raise HTTPException(400, f"as_of must be a date like 2026-11-24, not {text!r}") from e
 
 
+def _id(request: Request, name: str) -> int:
+    value = int(request.path_params[name])
+    if not 0 < value <= MAX_ID:
+        raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
+    return value
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("loadwatch.web", "templates"),
@@ -83,6 +103,9 @@ def _templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
+    # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
+    # stays one parameter. Empty values are left out.
+    env.filters["query"] = lambda params: urlencode({k: v for k, v in params.items() if v})
     env.filters["spark"] = lambda values, label="": Markup(sparkline_svg(values, label=label))
     return Jinja2Templates(env=env)
 
@@ -93,8 +116,12 @@ def create_app(
     read_only: bool = False,
     token: str | None = None,
     csrf: str | None = None,
+    host: str = "127.0.0.1",
+    public_url: str | None = None,
 ) -> Starlette:
-    """The web application; `open_app` gives a fresh `App` for each request."""
+    """The web application; `open_app` gives a fresh `App` for each request. `host` is the
+    address it is bound to and `public_url` the address a proxy serves it under: requests for
+    other host names are refused."""
     templates = _templates()
     csrf_token = csrf or secrets.token_urlsafe(32)
 
@@ -121,7 +148,7 @@ def create_app(
         return page(request, "team.html", rows=rows, coaches=coaches, coach=coach, sort=sort)
 
     def athlete(request: Request) -> Response:
-        athlete_id = int(request.path_params["athlete_id"])
+        athlete_id = _id(request, "athlete_id")
         with open_app() as app:
             a = app.store.athletes.get(athlete_id)
             view = app.report(a, _as_of(request), weeks=WEEKS_SHOWN)
@@ -158,7 +185,7 @@ def create_app(
         given = str(form.get("csrf", ""))
         if not hmac.compare_digest(given.encode(), csrf_token.encode()):
             raise HTTPException(403, "the form is stale or not from this page (CSRF token)")
-        activity_id = int(request.path_params["activity_id"])
+        activity_id = _id(request, "activity_id")
         action = request.path_params["action"]
         with open_app() as app:
             if action == "exclude":
@@ -174,7 +201,7 @@ def create_app(
                 raise HTTPException(404, f"no action {action!r}")
         back = f"/athletes/{a.id}"
         if form.get("as_of"):
-            back += f"?as_of={form.get('as_of')}"
+            back += "?" + urlencode({"as_of": str(form.get("as_of"))})
         return RedirectResponse(back, status_code=303)
 
     async def errors(request: Request, exc: Exception) -> Response:
@@ -192,6 +219,9 @@ def create_app(
             Route("/alerts", alerts),
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
         ],
-        middleware=[Middleware(TokenAuth, token=token)],
+        middleware=[
+            Middleware(HostCheck, policy=HostPolicy(host, public_url)),
+            Middleware(TokenAuth, token=token),
+        ],
         exception_handlers={HTTPException: errors, LoadwatchError: errors},
     )
