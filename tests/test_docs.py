@@ -115,6 +115,7 @@ def test_every_command_and_option_has_help_with_an_example(path, cmd) -> None:
 OWNERS = {
     "click": "cli/",
     "apscheduler": "scheduler.py",
+    "watchdog": "watch.py",
     "smtplib": "notify/smtp.py",
     "psycopg": "store/postgres.py",
     "sqlite3": "store/sqlite.py",

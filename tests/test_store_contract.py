@@ -345,3 +345,31 @@ def test_a_worker_waits_for_the_athlete_another_is_checking(db_url, store, first
         claims.close()  # killed while checking ana: the claim is let go, ana unchecked
     thread.join(timeout=30)
     assert waited == ([[]] if first_worker == "finishes" else [[athlete]])
+
+
+def test_a_watch_serial_has_one_owner_and_follows_the_watch(store) -> None:
+    ana = store.athletes.add("ana")
+    kai = store.athletes.add("kai")
+    assert store.sources.device_owner("3989012345") is None
+    store.sources.remember_device(ana.id, "3989012345")
+    store.sources.remember_device(ana.id, "3989012345")  # a second sync: no second row
+    assert store.sources.device_owner("3989012345") == ana.id
+    store.sources.remember_device(kai.id, "3989012345")  # the watch was handed on
+    assert store.sources.device_owner("3989012345") == kai.id
+    assert store.db.scalar("SELECT COUNT(*) FROM devices") == 1
+
+
+def test_source_cursors_are_per_athlete_and_source_and_only_what_was_set(store) -> None:
+    ana = store.athletes.add("ana")
+    kai = store.athletes.add("kai")
+    assert store.sources.cursor(ana.id, "intervals.icu:i1") is None
+    store.sources.set_cursor(ana.id, "intervals.icu:i1", "2026-03-01")
+    store.sources.set_cursor(kai.id, "intervals.icu:i1", "2026-01-15")
+    store.sources.set_cursor(ana.id, "intervals.icu:i1", "2026-03-04")
+    assert store.sources.cursor(ana.id, "intervals.icu:i1") == "2026-03-04"
+    assert store.sources.cursor(kai.id, "intervals.icu:i1") == "2026-01-15"
+    assert store.sources.cursor(ana.id, "strava:1") is None
+    with pytest.raises(RuntimeError), store.transaction():
+        store.sources.set_cursor(ana.id, "intervals.icu:i1", "2026-09-09")
+        raise RuntimeError("the activity that went with it was not stored")
+    assert store.sources.cursor(ana.id, "intervals.icu:i1") == "2026-03-04"

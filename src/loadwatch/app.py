@@ -8,8 +8,9 @@ call, for whom, and on which day.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from .model import (
     ImportSummary,
     LedgerEntry,
     Shoe,
+    SourceOutcome,
     sport_name,
 )
 from .names import email_problem, name_problem
@@ -202,15 +204,77 @@ class App:
         summary.needs_look = self.store.activities.needing_look(athlete.id)
         return summary
 
-    def sync_inboxes(self) -> dict[str, ImportSummary]:
-        """Every configured inbox, for the daemon's inbox job."""
+    def sync_inboxes(self, settled_s: float = 0.0) -> dict[str, ImportSummary]:
+        """Every configured inbox, for the daemon's inbox job (which leaves files modified in
+        the last `settled_s` seconds for later: they may still be being copied)."""
         from . import check as checks
 
         out = {}
         for athlete in self.store.athletes.all():
-            summary = checks.import_inbox(self.store, self.settings, athlete)
+            summary = checks.import_inbox(self.store, self.settings, athlete, settled_s)
             if summary is not None:
                 out[athlete.name] = summary
+        return out
+
+    def pull(
+        self,
+        athlete: str | None = None,
+        since: date | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> list[SourceOutcome]:
+        """New runs from every account source of the configured athletes (or of one)."""
+        from .pull import pull_source
+
+        env = os.environ if environ is None else environ
+        out = []
+        for config in self.settings.athletes:
+            if not config.sources or (athlete is not None and config.name != athlete):
+                continue
+            who = self.store.athletes.named(config.name)
+            for source in config.sources:
+                out.append(pull_source(self.store, who, source, env, self.today(who), since))
+        return out
+
+    def sync_devices(self, athlete: str | None = None) -> list[SourceOutcome]:
+        """Every watch mounted now, imported for its owner: the athlete whose config names its
+        folder, else the athlete it was synced for before (by serial number), else the only
+        athlete; `athlete` claims the unknown ones (and leaves the others' watches alone). An
+        unknown watch among several athletes is a problem that asks for --athlete; the other
+        watches still sync."""
+        from .devices import default_roots, find_watches
+
+        roots = self.settings.sync.mount_roots or default_roots()
+        configured = {a.name: a.devices for a in self.settings.athletes if a.devices}
+        chosen = self.athlete(athlete) if athlete else None
+        everyone = self.store.athletes.all()
+        out = []
+        for watch in find_watches(roots, configured):
+            source = str(watch.folder)
+            owner: Athlete | None = None
+            if watch.configured_for is not None:
+                owner = self.store.athletes.named(watch.configured_for)
+            elif watch.serial is not None:
+                owner_id = self.store.sources.device_owner(watch.serial)
+                owner = self.store.athletes.get(owner_id) if owner_id is not None else None
+            if chosen is not None:
+                if owner is not None and owner.id != chosen.id:
+                    continue  # another athlete's watch: not what was asked for
+                owner = chosen
+            if owner is None and len(everyone) == 1:
+                owner = everyone[0]
+            if owner is None:
+                names = ", ".join(a.name for a in everyone)
+                serial = f"serial {watch.serial}" if watch.serial else "no serial number"
+                problem = (
+                    f"unknown watch ({serial}) at {source}: say whose it is with "
+                    f"'loadwatch sync --athlete NAME' ({names}); it is remembered after that"
+                )
+                out.append(SourceOutcome(source, None, serial=watch.serial, problem=problem))
+                continue
+            summary = self.import_paths(owner, [watch.folder])
+            if watch.serial is not None:
+                self.store.sources.remember_device(owner.id, watch.serial)
+            out.append(SourceOutcome(source, owner.name, summary, serial=watch.serial))
         return out
 
     # -- views ------------------------------------------------------------------------------
@@ -468,7 +532,10 @@ class App:
             for a in [one] if one else self.store.athletes.all():
                 self.day(a, as_of)
         options = checks.CheckOptions(as_of, dry_run, outbox, import_inboxes, progress)
-        return checks.run_check(
+        # The accounts first, like the inboxes (workers leave it to a plain check: two pulling
+        # the same account at once would only fetch the same files twice).
+        pulled = self.pull(athlete) if import_inboxes and not worker else []
+        result = checks.run_check(
             self.store,
             self.settings,
             self.clock(),
@@ -477,6 +544,8 @@ class App:
             with_digests=with_digests,
             worker=worker,
         )
+        result.pulled = pulled
+        return result
 
     def digest(self, coach: str) -> CheckResult:
         """One coach's digest, for the scheduler's per-coach job."""

@@ -18,7 +18,7 @@ from .config import CoachConfig, Settings
 from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
-from .model import Alert, Athlete, ImportSummary, LedgerEntry
+from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, outbox_name, write_outbox
 from .store import Store
@@ -49,6 +49,7 @@ class CheckResult:
     digests_sent: list[str] = field(default_factory=list)
     temporary_failure: str | None = None  # SMTP unavailable: alerts pending, exit 75
     problems: list[str] = field(default_factory=list)
+    pulled: list[SourceOutcome] = field(default_factory=list)  # the accounts, before the check
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,12 @@ def read_analysis(
     )
 
 
-def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSummary | None:
+def import_inbox(
+    store: Store, settings: Settings, athlete: Athlete, settled_s: float = 0.0
+) -> ImportSummary | None:
     """New files from the athlete's inbox folders; a broken file is reported once, not daily,
-    and a folder that does not exist on every check (it once imported nothing, silently)."""
+    and a folder that does not exist on every check (it once imported nothing, silently).
+    `settled_s`: files younger than that are left for later (see ingest.import_paths)."""
     config = next((a for a in settings.athletes if a.name == athlete.name), None)
     if config is None or not config.inbox:
         return None
@@ -102,6 +106,7 @@ def import_inbox(store: Store, settings: Settings, athlete: Athlete) -> ImportSu
         workers=settings.imports.workers,
         archive_limits=settings.imports.archive_limits,
         retry_failed=False,
+        settled_s=settled_s,
     )
     summary.missing_inboxes = [str(p) for p in config.inbox if not p.is_dir()]
     return summary

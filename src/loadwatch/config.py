@@ -166,6 +166,19 @@ class ScheduleSettings:
     inbox_interval_minutes: float = setting(
         15, "How often `serve` imports new files from the inboxes.", positive=True
     )
+    inbox_watch: str = setting(
+        "events",
+        '`serve` imports a file within seconds of its arrival: "events" (the kernel says when '
+        'a folder changes), "polling" (network mounts, which say nothing) or "off" (only the '
+        "interval import).",
+        choices=("events", "polling", "off"),
+    )
+    inbox_settle_s: float = setting(
+        2,
+        "A new inbox file is imported once its size has not changed for this many seconds "
+        "(a file still being copied is not read).",
+        positive=True,
+    )
     digest_weekday: str = setting(
         "mon", "Weekday of weekly coach digests (mon..sun).", choices=WEEKDAYS
     )
@@ -246,6 +259,18 @@ class WebSettings:
     )
 
 
+@dataclass(frozen=True)
+class SyncSettings:
+    mount_roots: tuple[Path, ...] | None = setting(
+        None,
+        "Folders `loadwatch sync` searches (a few levels deep) for a watch's GARMIN/Activity "
+        "(default: /media, /run/media, /mnt, /Volumes and the desktop's gvfs MTP mounts).",
+        kind=(str, list),
+        convert=_folders,
+        expected="a folder or a list of folders",
+    )
+
+
 # The TOML sections and the settings they hold.
 SECTION_TYPES: dict[str, type] = {
     "smtp": SmtpSettings,
@@ -254,6 +279,7 @@ SECTION_TYPES: dict[str, type] = {
     "store": StoreSettings,
     "import": ImportSettings,
     "web": WebSettings,
+    "sync": SyncSettings,
 }
 
 
@@ -347,6 +373,26 @@ class ShoeConfig:
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    type: str = setting(
+        MISSING, 'The account: "intervals.icu".', kind=str, choices=("intervals.icu",)
+    )
+    athlete_id: str = setting(
+        MISSING, 'Their athlete id on that service ("i123456"; "0": the key\'s own athlete).',
+        kind=str,
+    )  # fmt: skip
+    api_key_env: str = setting(
+        MISSING, "Environment variable holding their API key (never the key itself).", kind=str
+    )
+    base_url: str = setting(
+        "https://intervals.icu", "The service's address (tests and proxies point it elsewhere)."
+    )
+    history_days: int = setting(
+        90, "How far back the first pull reaches (days).", kind=int, positive=True
+    )
+
+
+@dataclass(frozen=True)
 class AthleteConfig:
     name: str = setting(
         MISSING, "The athlete's name, as commands and emails name them.", kind=str, convert=_name
@@ -375,8 +421,25 @@ class AthleteConfig:
         None, '"female" or "male": selects the Banister TRIMP weighting.', kind=str,
         choices=("female", "male"),
     )  # fmt: skip
+    devices: tuple[Path, ...] = setting(
+        (),
+        "Where their watch shows up when plugged in, for `loadwatch sync` (a mount point holding "
+        "GARMIN/Activity, or the folder of activity files itself); a relative path starts at "
+        "the config file's folder.",
+        kind=(str, list),
+        convert=_folders,
+        documented=[],
+        expected="a folder or a list of folders",
+    )
     shoes: tuple[ShoeConfig, ...] = setting(
         (), "Their shoes, as [[athletes.shoes]] tables.", kind=list, documented=[]
+    )
+    sources: tuple[SourceConfig, ...] = setting(
+        (),
+        "Their accounts `pull`, `check` and `serve` fetch new runs from, as [[athletes.sources]] "
+        "tables.",
+        kind=list,
+        documented=[],
     )
 
 
@@ -404,6 +467,7 @@ class CoachConfig:
 TABLE_TYPES: dict[str, type] = {
     "athletes": AthleteConfig,
     "athletes.shoes": ShoeConfig,
+    "athletes.sources": SourceConfig,
     "coaches": CoachConfig,
 }
 TABLE_SETTINGS: list[Setting] = [
@@ -431,6 +495,7 @@ class Settings:
     athletes: tuple[AthleteConfig, ...] = ()
     coaches: tuple[CoachConfig, ...] = ()
     source: Path | None = None
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
 
 class _Errors:
@@ -471,7 +536,7 @@ def _values(errors: _Errors, prefix: str, cls: type, table: dict) -> dict[str, A
     values: dict[str, Any] = {}
     for name, raw in table.items():
         f = by_name.get(name)
-        if f is None or f.name == "shoes":
+        if f is None or f.name in ("shoes", "sources"):
             continue
         key, m = f"{prefix}{name}", f.metadata
         value = _typed(errors, key, raw, m["kind"], m["expected"])
@@ -562,9 +627,11 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    smtp, rules, schedule, store, imports, web = (
+    smtp, rules, schedule, store, imports, web, sync = (
         _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
     )
+    if sync.mount_roots is not None:
+        sync = replace(sync, mount_roots=tuple(_beside(p, path) for p in sync.mount_roots))
     # What one key means for another.
     if smtp.security == "none" and smtp.host and smtp.host not in LOCAL_HOSTS:
         errors.add(
@@ -590,7 +657,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         errors.add("athletes", f"{name!r} is declared more than once")
     coaches = _coaches(raw.get("coaches", []), errors, set(names))
     settings = Settings(
-        smtp, rules, schedule, store, imports, web, tuple(athletes), tuple(coaches), path
+        smtp, rules, schedule, store, imports, web, tuple(athletes), tuple(coaches), path, sync
     )
     return settings, errors
 
@@ -604,13 +671,19 @@ def _athletes(items: Any, errors: _Errors, path: Path | None) -> list[AthleteCon
     for prefix, table in _tables(errors, "athletes", items):
         values = _values(errors, prefix, AthleteConfig, table)
         values["inbox"] = tuple(_beside(p, path) for p in values.get("inbox", ()))
+        values["devices"] = tuple(_beside(p, path) for p in values.get("devices", ()))
         shoes = []
         for sp, shoe in _tables(errors, f"{prefix}shoes", table.get("shoes", [])):
             shoe_values = _values(errors, sp, ShoeConfig, shoe)
             if _required(errors, sp, ShoeConfig, shoe, shoe_values):
                 shoes.append(ShoeConfig(**shoe_values))
+        sources = []
+        for sp, src in _tables(errors, f"{prefix}sources", table.get("sources", [])):
+            src_values = _values(errors, sp, SourceConfig, src)
+            if _required(errors, sp, SourceConfig, src, src_values):
+                sources.append(SourceConfig(**src_values))
         if _required(errors, prefix, AthleteConfig, table, values):
-            out.append(AthleteConfig(**values, shoes=tuple(shoes)))
+            out.append(AthleteConfig(**values, shoes=tuple(shoes), sources=tuple(sources)))
     return out
 
 
@@ -651,6 +724,15 @@ def environment_problems(settings: Settings, environ: dict[str, str]) -> list[tu
     mailed = [a.name for a in settings.athletes if a.email] + [c.name for c in settings.coaches]
     if mailed and not settings.smtp.host:
         out.append(("smtp.host", f"not set, but {', '.join(mailed)} should get email"))
+    for i, a in enumerate(settings.athletes):
+        for j, src in enumerate(a.sources):
+            if not environ.get(src.api_key_env):
+                out.append(
+                    (
+                        f"athletes[{i}].sources[{j}].api_key_env",
+                        f"environment variable {src.api_key_env} is not set",
+                    )
+                )
     if settings.smtp.username and not environ.get(settings.smtp.password_env):
         out.append(
             ("smtp.password_env", f"environment variable {settings.smtp.password_env} is not set")

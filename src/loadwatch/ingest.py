@@ -144,6 +144,7 @@ def import_paths(
     archive_limits: ArchiveLimits | None = None,
     retry_failed: bool = True,
     sport: str | None = None,
+    settled_s: float = 0.0,
 ) -> ImportSummary:
     """Import files and folders for one athlete; a bad file is reported, the batch goes on.
 
@@ -156,6 +157,10 @@ def import_paths(
     A file that failed before and has not changed since is tried again (and reported again) only
     with `retry_failed`: the import command does, a scheduled inbox sync does not, so cron mails a
     broken file once rather than every morning.
+
+    With `settled_s`, a file modified less than that many seconds ago is left for the next
+    import: it may still be being copied (the daemon's interval import; its watcher waits for
+    each file to stand still instead).
     """
     summary = ImportSummary()
     known = store.files.known(athlete.id)
@@ -177,6 +182,8 @@ def import_paths(
         if not path.is_file():
             summary.failed.append(FileFailure(printable(str(path)), "not a regular file"))
             continue
+        if settled_s and time.time() - st.st_mtime < settled_s:
+            continue  # still being written, perhaps: the next import takes it
         label = printable(key)
         state = known.get(label)
         if state and state.size == st.st_size and state.mtime_ns == st.st_mtime_ns:

@@ -225,8 +225,28 @@ class ImportSummary:
             "skipped_files": [{"path": f.path, "reason": f.reason} for f in self.skipped_files],
             "notes": [{"path": f.path, "note": f.reason} for f in self.notes],
             "needs_sport": [{"id": i, "path": p} for i, p in self.needs_sport],
-            "missing_inboxes": self.missing_inboxes,
             "needs_look": [{"id": i, "path": p, "reason": r} for i, p, r in self.needs_look],
+        }
+
+
+@dataclass
+class SourceOutcome:
+    """What one watch (`sync`) or one account source (`pull`) brought in for an athlete; a
+    `problem` is one line saying why it brought nothing (the rest still went on)."""
+
+    source: str  # the watch's folder, or "intervals.icu:i123456"
+    athlete: str | None
+    imported: ImportSummary = field(default_factory=ImportSummary)
+    serial: str | None = None  # a watch's serial number
+    problem: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "source": self.source,
+            "athlete": self.athlete,
+            "serial": self.serial,
+            "problem": self.problem,
+            **self.imported.as_json(),
         }
 
 

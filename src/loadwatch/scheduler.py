@@ -8,10 +8,12 @@ everyone, and the ledger's lookback turns whatever the downtime missed into one 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import threading
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,11 +26,19 @@ from .config import Settings
 from .errors import LoadwatchError
 from .store import open_store
 
+if TYPE_CHECKING:
+    from .watch import InboxWatcher
+
 log = logging.getLogger("loadwatch.serve")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
 def _log_result(result: CheckResult, settings: Settings) -> None:
+    for pulled in result.pulled:
+        if pulled.imported.activities:
+            log.info("%s: %d activities pulled", pulled.source, pulled.imported.activities)
+        if pulled.problem:
+            log.warning("%s", pulled.problem)
     for o in result.athletes:
         if o.sent_alerts:
             log.info("%s: sent %d alerts (%s)", o.athlete, o.sent_alerts, o.message_id)
@@ -50,7 +60,8 @@ def _job(url: str, settings: Settings, what: str, name: str | None = None) -> No
     try:
         with App(open_store(url), settings) as app:
             if what == "inbox":
-                for athlete, summary in app.sync_inboxes().items():
+                settled_s = settings.schedule.inbox_settle_s
+                for athlete, summary in app.sync_inboxes(settled_s).items():
                     if summary.imported or summary.failed:
                         log.info(
                             "inbox %s: %d imported, %d failed",
@@ -70,6 +81,68 @@ def _job(url: str, settings: Settings, what: str, name: str | None = None) -> No
         log.error("%s job%s: %s", what, f" {name}" if name else "", e)
     except Exception:  # a bug in one job must not stop the daemon
         log.exception("%s job%s failed", what, f" {name}" if name else "")
+
+
+def _arrived(url: str, settings: Settings, name: str, watcher: InboxWatcher) -> None:
+    """Files the watcher saw arrive and settle: one import of all of them, then that athlete's
+    check (without a walk of the inboxes: a file still being copied there is left alone)."""
+    paths = watcher.take(name)
+    if not paths:
+        return  # an earlier job of this athlete took them
+    try:
+        with App(open_store(url), settings) as app:
+            summary = app.import_paths(app.athlete(name), paths)
+            log.info(
+                "inbox %s: %d arrived: %d imported, %d failed",
+                name,
+                len(paths),
+                summary.imported,
+                len(summary.failed),
+            )
+            for f in summary.failed:
+                log.warning("inbox %s: failed: %s: %s", name, f.path, f.reason)
+            if summary.activities or summary.replaced:
+                result = app.check(athlete=name, with_digests=False, import_inboxes=False)
+                _log_result(result, settings)
+                log.info("%s: checked", name)
+    except LoadwatchError as e:
+        log.error("arrived job %s: %s", name, e)
+    except Exception:  # a bug must not stop the daemon
+        log.exception("arrived job %s failed", name)
+
+
+def watch_inboxes(
+    scheduler: BackgroundScheduler, url: str, settings: Settings
+) -> InboxWatcher | None:
+    """An inbox watcher whose complete files become jobs on `scheduler` (one at a time with the
+    others, so an import never races a check), or None when there is nothing to watch. The
+    interval import stays as the safety net (events lost, a folder created later)."""
+    inboxes = {a.name: list(a.inbox) for a in settings.athletes if a.inbox}
+    mode = settings.schedule.inbox_watch
+    if mode == "off" or not inboxes:
+        return None
+    from .watch import InboxWatcher
+
+    # Each batch its own job id: a job with the id of a running one would be skipped (APScheduler
+    # allows one instance per id), and its files with it. A job that finds nothing does nothing.
+    ids = itertools.count()
+
+    def on_ready(name: str) -> None:
+        scheduler.add_job(
+            _arrived,
+            "date",
+            args=(url, settings, name, watcher),
+            id=f"arrived:{name}:{next(ids)}",
+            run_date=datetime.now(UTC),
+        )
+
+    watcher = InboxWatcher(
+        inboxes,
+        on_ready,
+        polling=mode == "polling",
+        settle_s=settings.schedule.inbox_settle_s,
+    )
+    return watcher
 
 
 def build(url: str, settings: Settings) -> BackgroundScheduler:
@@ -156,9 +229,16 @@ def serve(url: str, settings: Settings) -> None:
     scheduler.start()
     for job in scheduler.get_jobs():
         log.info("job %s: next run %s", job.id, job.next_run_time)
+    watcher = watch_inboxes(scheduler, url, settings)
+    if watcher is not None:
+        folders = watcher.start()
+        how = "polling" if watcher.polling else "filesystem events"
+        log.info("watching %d inbox folders (%s)", len(folders), how)
     try:
         while not stop.wait(1.0):
             pass
     finally:
+        if watcher is not None:
+            watcher.stop()
         scheduler.shutdown(wait=True)
         log.info("stopped")

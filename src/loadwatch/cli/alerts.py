@@ -150,6 +150,11 @@ def check(
     finally:
         if status:
             status.clear()
+    for pulled in result.pulled:  # an account that failed: one line, the check went on
+        if pulled.problem:
+            click.echo(f"warning: {pulled.problem}", err=True)
+        for f in pulled.imported.failed:
+            click.echo(f"failed: {f.path}: {f.reason}", err=True)
     for o in result.athletes:
         if o.imported:
             for f in o.imported.failed:

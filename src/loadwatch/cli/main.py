@@ -67,6 +67,8 @@ COMMAND_MODULES = {
     "report": "report",
     "headroom": "report",
     "shoes": "shoes",
+    "sync": "sources",
+    "pull": "sources",
     "web": "web",
 }
 
@@ -212,7 +214,10 @@ def paths(obj: Context) -> None:
     from ..app import database_url
 
     loc = obj.locations
-    database = database_url(loc, obj.settings)
+    try:
+        database = database_url(loc, obj.settings)
+    except LoadwatchError:  # a config that cannot be read names no database; say where it is
+        database = loc.database
     origin = loc.database_from if database == loc.database else "config store.database"
     click.echo(f"database: {database}  ({origin})")
     click.echo(

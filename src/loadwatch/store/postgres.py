@@ -153,10 +153,32 @@ def _m0003_needs_a_look(db: SqlDb) -> None:
     db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
 
 
+def _m0004_devices_and_sources(db: SqlDb) -> None:
+    # Watches by serial number and account cursors (see store/sqlite.py, 0009).
+    script(
+        db,
+        """
+        CREATE TABLE devices (
+            serial TEXT PRIMARY KEY,
+            athlete_id BIGINT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            last_sync_utc TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE source_cursors (
+            athlete_id BIGINT NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            cursor TEXT NOT NULL,
+            updated_utc TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (athlete_id, source)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
     ("0003_needs_a_look", _m0003_needs_a_look),
+    ("0004_devices_and_sources", _m0004_devices_and_sources),
 ]
 
 

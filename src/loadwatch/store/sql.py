@@ -982,6 +982,42 @@ class SqlLedger:
                 )
 
 
+class SqlSources:
+    """Where data comes from without a file named by hand: watches (by serial number) and
+    account sources (each with its cursor)."""
+
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    def device_owner(self, serial: str) -> int | None:
+        return self.db.scalar("SELECT athlete_id FROM devices WHERE serial = ?", (serial,))
+
+    def remember_device(self, athlete_id: int, serial: str) -> None:
+        """The watch with this serial is this athlete's (a watch handed on changes owner)."""
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO devices (serial, athlete_id, last_sync_utc) VALUES (?, ?, ?) "
+                "ON CONFLICT (serial) DO UPDATE SET athlete_id = excluded.athlete_id, "
+                "last_sync_utc = excluded.last_sync_utc",
+                (serial, athlete_id, now_utc()),
+            )
+
+    def cursor(self, athlete_id: int, source: str) -> str | None:
+        return self.db.scalar(
+            "SELECT cursor FROM source_cursors WHERE athlete_id = ? AND source = ?",
+            (athlete_id, source),
+        )
+
+    def set_cursor(self, athlete_id: int, source: str, cursor: str) -> None:
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO source_cursors (athlete_id, source, cursor, updated_utc) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (athlete_id, source) DO UPDATE SET "
+                "cursor = excluded.cursor, updated_utc = excluded.updated_utc",
+                (athlete_id, source, cursor, now_utc()),
+            )
+
+
 class SqlStore(ABC):
     """The repositories over one connection; a backend adds its connection, lock and claims."""
 
@@ -993,6 +1029,7 @@ class SqlStore(ABC):
         self._activities = SqlActivities(db)
         self._files = SqlFiles(db, self._activities, self._shoes)
         self._ledger = SqlLedger(db)
+        self._sources = SqlSources(db)
 
     @property
     def url(self) -> str:
@@ -1017,6 +1054,10 @@ class SqlStore(ABC):
     @property
     def ledger(self) -> SqlLedger:
         return self._ledger
+
+    @property
+    def sources(self) -> SqlSources:
+        return self._sources
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.db.transaction()

@@ -189,6 +189,28 @@ def _m0008_needs_a_look(db: SqlDb) -> None:
     db.execute("ALTER TABLE activities ADD COLUMN look TEXT")
 
 
+def _m0009_devices_and_sources(db: SqlDb) -> None:
+    # Whose watch a serial number is (`loadwatch sync`), and how far each account source of an
+    # athlete was pulled (`loadwatch pull`): a cursor moves only with what was stored.
+    script(
+        db,
+        """
+        CREATE TABLE devices (
+            serial TEXT PRIMARY KEY,
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            last_sync_utc TEXT NOT NULL
+        );
+        CREATE TABLE source_cursors (
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            cursor TEXT NOT NULL,
+            updated_utc TEXT NOT NULL,
+            PRIMARY KEY (athlete_id, source)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -198,6 +220,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_activity_edits", _m0006_activity_edits),
     ("0007_alerts_by_athlete", _m0007_alerts_by_athlete),
     ("0008_needs_a_look", _m0008_needs_a_look),
+    ("0009_devices_and_sources", _m0009_devices_and_sources),
 ]
 
 
