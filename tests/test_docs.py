@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import loadwatch.rules  # noqa: F401  (the rules declare the [rules] settings: register them first)
 from loadwatch.cli import main
-from loadwatch.config import SETTINGS, TABLE_SETTINGS, parse
+from loadwatch.config import SETTINGS, TABLE_SETTINGS, example_section, parse
 
 from .conftest import REPO
 
@@ -29,6 +30,12 @@ def test_example_config_parses_and_documents_every_setting() -> None:
         assert s.help, s.key
     raw = tomllib.loads(text)
     assert raw["athletes"][0]["shoes"][0]["default_for"] == "running"
+
+
+def test_example_config_rules_section_is_the_rules_declarations() -> None:
+    """The [rules] section is written from what the rules declare (help, study, default)."""
+    section = example_section("rules")
+    assert section in EXAMPLE.read_text(), f"the example's [rules] section should read:\n{section}"
 
 
 def test_readme_mentions_every_setting_and_command() -> None:

@@ -118,13 +118,11 @@ def test_a_jump_is_one_episode_across_a_monday_and_a_second_episode_is_mailed() 
     runs += every(date(2026, 10, 28), 2, 6.0) + every(date(2026, 10, 30), 2, 16.0)  # second jump
     found, *_ = alerts(runs, date(2026, 11, 1))
     jumps = [a for a in found if a.rule == "weekly_jump"]
-    starts = sorted({a.numbers["episode_started"] for a in jumps})
+    starts = sorted({a.numbers.episode_started for a in jumps})
     assert starts[0] == "2026-10-09" and len(starts) == 2
-    first_episode = [a for a in jumps if a.numbers["episode_started"] == starts[0]]
+    first_episode = [a for a in jumps if a.numbers.episode_started == starts[0]]
     assert all(a.day <= date(2026, 10, 13) for a in first_episode)  # crossed Mon 12 Oct: no repeat
-    assert [a.numbers["band"] for a in first_episode] == sorted(
-        a.numbers["band"] for a in first_episode
-    )
+    assert [a.numbers.band for a in first_episode] == sorted(a.numbers.band for a in first_episode)
 
 
 def test_episodes_start_escalate_and_end() -> None:
@@ -143,7 +141,7 @@ def test_two_spikes_in_one_day_are_two_alerts_with_exact_percentages() -> None:
     spikes = sorted((a for a in found if a.rule == "run_spike"), key=lambda a: a.key)
     assert len(spikes) == 2 and spikes[0].key != spikes[1].key
     assert "12.81%" not in spikes[0].title and "13%" in spikes[0].title
-    assert spikes[1].numbers["band"] == "moderate"  # 32.02 km after 18.05 km that morning
+    assert spikes[1].numbers.band == "moderate"  # 32.02 km after 18.05 km that morning
     just, *_ = alerts([*base, ("2026-10-11 07:00", 17.606)], date(2026, 10, 11))
     (a,) = [x for x in just if x.rule == "run_spike"]
     assert "10.04%" in a.title  # not "10%": that would be no spike at all

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import numpy as np
@@ -9,7 +10,10 @@ import pandas as pd
 import pytest
 
 from loadwatch.load import REGISTRY, LoadParams, compute_many
-from loadwatch.rules import registry
+from loadwatch.model import NUMBER_TYPES, Numbers
+from loadwatch.render.charts import ALERT_CHARTS
+from loadwatch.rules import chart_of, flag_of, priority, registry, rule_of
+from loadwatch.rulesettings import SECTION_KEYS, declared
 
 
 def _daily_runs(days: int) -> pd.DataFrame:
@@ -47,3 +51,47 @@ def test_rules_declare_name_and_study() -> None:
     rules = registry()
     assert [r.name for r in rules] == ["run_spike", "weekly_jump", "acwr", "shoe"]
     assert all(r.citation and callable(r.evaluate) for r in rules)
+
+
+@pytest.mark.parametrize("rule", registry(), ids=lambda r: r.name)
+def test_rule_declares_itself(rule) -> None:
+    """Its study, a priority, a digest flag, a chart an email can carry, typed numbers that
+    read its stored alerts back, and settings with a default, help and study each."""
+    assert rule.citation and callable(rule.evaluate)
+    assert rule.flag and rule.chart in ALERT_CHARTS
+    assert issubclass(rule.numbers, Numbers) and dataclasses.is_dataclass(rule.numbers)
+    assert dataclasses.fields(rule.numbers), f"{rule.name} declares no numbers"
+    for kind in rule.alert_kinds:
+        assert rule_of(kind) is rule and NUMBER_TYPES[kind] is rule.numbers
+        assert priority(kind)[0] == rule.priority
+        assert flag_of(kind) == rule.flag and chart_of(kind) == rule.chart
+    for s in rule.settings:
+        assert s.key and s.help and s.citation, f"{rule.name}: {s.key} needs a help and a study"
+        assert s.metadata["kind"] and s.default is not None
+
+
+def test_rule_registry_has_no_clashes() -> None:
+    rules = registry()
+    names = [r.name for r in rules]
+    kinds = [k for r in rules for k in r.alert_kinds]
+    priorities = [r.priority for r in rules]
+    keys = [s.key for s in declared()]
+    assert len(set(names)) == len(names) and len(set(kinds)) == len(kinds)
+    assert len(set(priorities)) == len(priorities)
+    assert len(set(keys)) == len(keys)
+    assert keys == [s.key for r in rules for s in r.settings] + [s.key for s in SECTION_KEYS]
+    # An alert's order in the email: by its rule, then by its kind's place in the rule.
+    assert sorted(kinds, key=priority) == [
+        "run_spike", "weekly_jump", "acwr", "shoe_retire", "shoe_warn"
+    ]  # fmt: skip
+
+
+def test_report_variants_are_the_metric_registrys_words() -> None:
+    """Every number of a report's day rows is described, in the registry's words (one source)."""
+    from loadwatch.views import SHOWN_METRICS, VARIANTS, DayRow
+
+    columns = {f.name for f in dataclasses.fields(DayRow)} - {"date", "distance_km"}
+    assert columns == set(SHOWN_METRICS)
+    for column, metric in SHOWN_METRICS.items():
+        assert VARIANTS[column].startswith(REGISTRY[metric].variant), column
+        assert REGISTRY[metric].citation in VARIANTS[column], column

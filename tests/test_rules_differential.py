@@ -128,7 +128,7 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
         found = evaluate(analysis, s)
         zone = ZoneInfo(tz)
         got_spikes = {
-            datetime.fromisoformat(a.numbers["start_utc"].replace("Z", "+00:00"))
+            datetime.fromisoformat(a.numbers.start_utc.replace("Z", "+00:00"))
             .astimezone(zone)
             .replace(tzinfo=None)
             for a in found
@@ -138,7 +138,7 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
         assert got_spikes == want_spikes, (i, tz)
         want_jumps = expected_jump_days(runs, s)
         got_mentions = {
-            (a.numbers["episode_started"], a.day) for a in found if a.rule == "weekly_jump"
+            (a.numbers.episode_started, a.day) for a in found if a.rule == "weekly_jump"
         }
         want_mentions = {
             (m.started.isoformat(), m.day)

@@ -14,6 +14,7 @@ import pytest
 
 from loadwatch.errors import LockBusy, NotFound, StoreError
 from loadwatch.model import SHOE_RETIRE_M, SHOE_WARN_M, Activity, Alert, ShoeDecl
+from loadwatch.rules.spike import SpikeNumbers
 from loadwatch.store import open_store
 
 T0 = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
@@ -235,7 +236,8 @@ def test_export_shoes_and_gear(store) -> None:
 
 
 def _alert(key: str, day: date = date(2026, 3, 1)) -> Alert:
-    return Alert(key, "ana", "run_spike", day, f"title {key}", "text", "Frandsen 2025", {"x": 1.5})
+    numbers = SpikeNumbers(24.0, 15.0, 60.0, "moderate", 1.52, f"{day}T05:30Z")
+    return Alert(key, "ana", "run_spike", day, f"title {key}", "text", "Frandsen 2025", numbers)
 
 
 def test_ledger_records_once_and_tracks_sending(store) -> None:

@@ -52,7 +52,11 @@ def utc_now() -> datetime:
 
 
 def read_settings(locations: Locations) -> Settings:
-    """The config a location names; a missing default config file means defaults."""
+    """The config a location names; a missing default config file means defaults.
+
+    The rules are loaded first: they declare the `[rules]` keys (see `rulesettings`)."""
+    from . import rules  # noqa: F401
+
     if locations.config_from != "default" and not locations.config.exists():
         raise ConfigError(
             "", f"no config file at {locations.config} (from {locations.config_from})"

@@ -24,8 +24,6 @@ from .notify.smtp import Sender, outbox_name, write_outbox
 from .store import Store
 from .views import DigestRow, digest_row, headroom_for, rank
 
-PRIORITY = {"run_spike": 0, "weekly_jump": 1, "acwr": 2, "shoe_retire": 3, "shoe_warn": 4}
-
 
 @dataclass
 class AthleteOutcome:
@@ -193,7 +191,7 @@ def check_athlete(
     if not to_send or result.temporary_failure:
         return analysis
     # The subject names the first: the best-supported warning leads, reminders come last.
-    to_send.sort(key=lambda x: (PRIORITY.get(x.rule, 9), x.day))
+    to_send.sort(key=lambda x: (rules.priority(x.rule), x.day))
     to, cc = _recipients(athlete, settings)
     if not to:
         outcome.problem = (
@@ -206,7 +204,9 @@ def check_athlete(
 
     d = analysis.distance
     shown = latest_per_episode(to_send)
-    chart = charts.alert_chart(shown[0].rule, d.days, d.weeks, d.runs, analysis.shoes)
+    chart = charts.alert_chart(
+        rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
+    )
     guidance = headroom_for(analysis, settings.rules)
     msg = compose_alerts(
         athlete.name,
@@ -261,13 +261,10 @@ def latest_per_episode(alerts: list[Alert]) -> list[Alert]:
     the email shows where it stands now (every key is still settled by the send)."""
     latest: dict[tuple[str, str], Alert] = {}
     for a in alerts:
-        started = a.numbers.get("episode_started")
-        group = (a.rule, str(started) if started else a.key)
+        group = (a.rule, a.numbers.episode() or a.key)
         if group not in latest or a.day >= latest[group].day:
             latest[group] = a
-    return [
-        a for a in alerts if latest[(a.rule, str(a.numbers.get("episode_started") or a.key))] is a
-    ]
+    return [a for a in alerts if latest[(a.rule, a.numbers.episode() or a.key)] is a]
 
 
 def digest_key(coach: CoachConfig, day: date, weekday: str) -> str | None:

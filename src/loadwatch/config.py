@@ -2,12 +2,14 @@
 with a close match; secrets are named by environment variable, never written in the file.
 
 `SETTINGS` is the table of every scalar key (default, help, citation); the example config and the
-README are tested against it.
+README are tested against it. The `[rules]` keys are declared by the rules themselves and read
+from `rulesettings` (why there: see that module), so `SETTINGS` is computed when read.
 """
 
 from __future__ import annotations
 
 import difflib
+import textwrap
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 from .model import SHOE_RETIRE_M, SHOE_WARN_M, ArchiveLimits
 from .names import email_problem, name_problem
+from .rulesettings import RuleSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -149,71 +152,6 @@ class SmtpSettings:
     def port_number(self) -> int:
         """The port set, or the usual one for the security chosen."""
         return self.port or DEFAULT_PORTS[self.security]
-
-
-@dataclass(frozen=True)
-class RuleSettings:
-    spike_pct: float = setting(
-        10,
-        "Alert on a run more than this % longer than the longest run of the previous 30 days.",
-        "Frandsen et al. 2025, BJSM 59(17):1203-1210",
-        minimum=0,
-    )
-    spike_min_band: str = setting(
-        "small",
-        'Smallest spike band that alerts: "small", "moderate" or "large".',
-        "Frandsen et al. 2025",
-        choices=("small", "moderate", "large"),
-    )
-    weekly_jump_pct: float = setting(
-        30,
-        "Alert when the last 7 days are more than this % above the 7 before (and the weekly "
-        "average of the 14 before), on run days.",
-        "Nielsen et al. 2014, JOSPT 44(10):739-747",
-        minimum=0,
-    )
-    weekly_jump_min_km: float = setting(
-        10,
-        "Only when the earlier 7 days had at least this many km.",
-        "loadwatch's choice (Nielsen 2014 set no floor)",
-        minimum=0,
-    )
-    spike_min_km: float = setting(
-        1,
-        "Runs shorter than this never count as a spike (a 20 m GPS blip is no long run).",
-        "loadwatch's choice",
-        minimum=0,
-    )
-    acwr_enabled: bool = setting(
-        False,
-        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport, and in "
-        "runners a related ratio went with fewer injuries, not more.",
-        "Gabbett 2016; Frandsen 2025 (uncoupled ratio, negative dose-response in runners)",
-    )
-    acwr_threshold: float = setting(
-        1.5,
-        "Alert when the 7:28 rolling coupled ratio is above this.",
-        "Gabbett 2016, BJSM 50(5):273-280 (team sport)",
-        minimum=0,
-    )
-    acwr_min_chronic_km: float = setting(
-        10,
-        "No ratio alert while the 28-day weekly average is under this (a ratio of trivial volume).",
-        "loadwatch's choice",
-        minimum=0,
-    )
-    shoe_alerts: bool = setting(
-        True,
-        "Remind when a shoe passes its warn and its retire distance.",
-        "convention (480-800 km), not outcome evidence",
-    )
-    lookback_days: int = setting(
-        3,
-        "An athlete's first check records alerts about days more than this many "
-        "days before it as known history, not emailed.",
-        kind=int,
-        minimum=0,
-    )
 
 
 @dataclass(frozen=True)
@@ -360,18 +298,56 @@ def _toml_name(f: Field) -> str:
     return f.metadata.get("key") or f.name
 
 
-SETTINGS: list[Setting] = [
-    Setting(
-        f"{section}.{_toml_name(f)}",
-        f.metadata["documented"],
-        f.metadata["help"],
-        f.metadata["citation"],
-        f.metadata["kind"],
-    )
-    for section, cls in SECTION_TYPES.items()
-    for f in fields(cls)
-]
-SETTING_KEYS = {s.key: s for s in SETTINGS}
+def _fields(cls: type) -> list[Any]:
+    """A section's keys: a dataclass's fields, or the declared ones of `RuleSettings`, which
+    describe themselves the same way (`name`, `metadata`)."""
+    declared = getattr(cls, "declared", None)
+    return list(declared()) if declared is not None else list(fields(cls))
+
+
+def settings_table() -> list[Setting]:
+    """Every section's keys, the rules' as the registered rules declare them now."""
+    return [
+        Setting(
+            f"{section}.{_toml_name(f)}",
+            f.metadata["documented"],
+            f.metadata["help"],
+            f.metadata["citation"],
+            f.metadata["kind"],
+        )
+        for section, cls in SECTION_TYPES.items()
+        for f in _fields(cls)
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    """`SETTINGS` and `SETTING_KEYS`, read when asked for: a rule registered later is in them."""
+    if name == "SETTINGS":
+        return settings_table()
+    if name == "SETTING_KEYS":
+        return {s.key: s for s in settings_table()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def example_section(section: str) -> str:
+    """A section of the example config as its keys declare it: each key's help and study as
+    comments, then the key and its default (the example config holds this text; a test says so)."""
+    lines = [f"[{section}]"]
+    for f in _fields(SECTION_TYPES[section]):
+        for text in (f.metadata["help"], f.metadata["citation"]):
+            lines += [f"# {line}" for line in textwrap.wrap(text, 98)]
+        lines.append(f"{_toml_name(f)} = {_toml_value(f.metadata['documented'])}")
+    return "\n".join(lines) + "\n"
+
+
 SHOE_CITATION = "convention (480-800 km), not outcome evidence"
 
 
@@ -555,7 +531,7 @@ def _values(errors: _Errors, prefix: str, cls: type, table: dict) -> dict[str, A
     """One TOML table's keys -> the dataclass's field values: types, ranges, choices and
     conversions checked per key, every problem collected. Keys of kind list of tables (shoes)
     are left to the caller."""
-    by_name = {_toml_name(f): f for f in fields(cls)}
+    by_name = {_toml_name(f): f for f in _fields(cls)}
     _unknown(errors, prefix, table, by_name)
     values: dict[str, Any] = {}
     for name, raw in table.items():

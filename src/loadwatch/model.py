@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 
 # Preference when the same outing arrives from several sources: the device's own totals win.
 # A platform summary carries device totals without the file; a manual entry carries a guess.
@@ -249,6 +251,55 @@ class SourceOutcome:
 
 
 @dataclass(frozen=True)
+class Numbers:
+    """The numbers behind an alert: each rule declares a frozen dataclass of them (units in the
+    field names), stored in the ledger as a JSON object of its fields.
+
+    A field a later version added is optional (None in rows written before it existed), so a
+    stored alert of any age reads back as its rule's type (`numbers_from`)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def episode(self) -> str | None:
+        """The first day (ISO) of the episode the alert belongs to, for rules whose alerts
+        come in episodes (mailed once, again only when worse); None: the alert is its own."""
+        return None
+
+
+@dataclass(frozen=True)
+class StoredNumbers(Numbers):
+    """Numbers as stored, for a rule this program has not registered (one since removed, or a
+    reader that never imported the rules) or a row its rule's type cannot read: kept, not lost."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def episode(self) -> str | None:
+        started = self.values.get("episode_started")
+        return str(started) if started else None
+
+
+# Alert.rule (a rule's kind of alert) -> the numbers type its rule declared (rules.register).
+NUMBER_TYPES: dict[str, type[Numbers]] = {}
+
+
+def numbers_from(kind: str, values: Mapping[str, Any]) -> Numbers:
+    """Stored numbers (a JSON object) as their rule's type; keys the type no longer has are
+    dropped, and a row the type cannot read stays as stored."""
+    cls = NUMBER_TYPES.get(kind)
+    if cls is None:
+        return StoredNumbers(dict(values))
+    names = {f.name for f in fields(cls)}
+    try:
+        return cls(**{k: v for k, v in values.items() if k in names})
+    except TypeError:  # a field it has always had is missing: not a row of this rule's
+        return StoredNumbers(dict(values))
+
+
+@dataclass(frozen=True)
 class Alert:
     """One warning about one thing (a run, a week, a shoe level), with its numbers and its study.
 
@@ -263,7 +314,7 @@ class Alert:
     title: str
     text: str  # plain words with the numbers, window, baseline and band
     citation: str
-    numbers: dict = field(default_factory=dict)
+    numbers: Numbers = field(default_factory=StoredNumbers)
     # Keys an earlier loadwatch gave the same alert: if the ledger knows one, this one is history.
     aliases: tuple[str, ...] = ()
     # A state that holds today (a worn-out shoe), not an event of a past day: news on the first

@@ -15,20 +15,40 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
+from .load import REGISTRY
 from .load.headroom import Headroom, headroom
+from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
 
-# How each number is defined, named wherever it is shown.
+# How each number of a day row is defined, named wherever it is shown: the metric registry's own
+# words, so they cannot drift from what the engine computes. Day-row column -> metric.
+SHOWN_METRICS = {
+    "load": "load",
+    "acute7_km": "acute_sum",
+    "chronic28_km": "chronic_weekly",
+    "acwr_rolling_coupled": "acwr_rolling_coupled",
+    "acwr_rolling_uncoupled": "acwr_rolling_uncoupled",
+    "acwr_ewma": "acwr_ewma",
+    "week_over_week_pct": "week_over_week_pct",
+    "ctl": "ctl",
+    "atl": "atl",
+    "tsb": "tsb",
+    "monotony": "monotony",
+}
+
+
+def _described(metric: str) -> str:
+    m = REGISTRY[metric]
+    return f"{m.variant} ({m.citation})" if m.citation else m.variant
+
+
 VARIANTS = {
-    "acwr_rolling_coupled": "7:28 rolling, coupled (Hulin 2016)",
-    "acwr_rolling_uncoupled": "7:21 rolling, uncoupled (Windt & Gabbett 2019)",
-    "acwr_ewma": "EWMA 7:28, coupled, lambda 2/(N+1), seeded with the first day (Williams 2017)",
-    "ctl_atl": "Performance Manager, TrainingPeaks form, tau 42/7, seeded at 0; TSB of the previous day",
-    "monotony": "7-day mean / population SD (Foster 1998)",
-    "spike": "run vs longest run started in the previous 30 days, whole metres (Frandsen 2025)",
+    **{column: _described(metric) for column, metric in SHOWN_METRICS.items()},
+    "spike": SPIKE_VARIANT,
 }
 
 
@@ -181,7 +201,7 @@ def report_view(
     cols = {
         "distance_km": d["load"],
         "acute7_km": d["acute_sum"],
-        "chronic28_km": d["chronic_sum"] / 4.0,
+        "chronic28_km": d["chronic_weekly"],
         "load": b["load"],
         **{
             c: b[c]
@@ -372,7 +392,6 @@ def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[L
 
 
 SPARK = "▁▂▃▄▅▆▇█"
-FLAG_RULES = {"run_spike": "spike", "weekly_jump": "jump", "acwr": "ratio"}
 
 
 def sparkline(values: list[float]) -> str:
@@ -401,7 +420,7 @@ class DigestRow:
     latest_spike_band: str | None
     shoes_near_limit: list[str]
     open_alerts: list[str]  # titles of the alerts sent or pending in the digest's period
-    flags: list[str]  # "spike", "jump", "ratio", "shoe"
+    flags: list[str]  # the flag words of the rules with open alerts ("spike", "jump", ...)
     # The last 12 weeks as rolling 7-day totals ending today, 7 days before, ..., oldest first:
     # a calendar week just begun would look like a drop (a jump in progress most of all).
     weeks_km: list[float]
@@ -475,13 +494,10 @@ def digest_row(
     ]
     # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
     worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
-    flags = sorted(
-        {
-            FLAG_RULES.get(e.alert.rule, "shoe" if e.alert.rule.startswith("shoe") else "")
-            for e in open_alerts
-        }
-        | ({"shoe"} if worn else set()) - {""}
-    )
+    flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
+    if worn:
+        flagged.add(rule_registry.flag_of("shoe_retire"))
+    flags = sorted(flagged - {""})
     ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
     h = headroom_for(analysis, rules)

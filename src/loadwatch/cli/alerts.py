@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .. import rules  # noqa: F401  (they declare the [rules] keys `config check` reads)
 from ..config import problems
 from ..errors import ConfigError
 from ..render.tables import ledger_json, ledger_table

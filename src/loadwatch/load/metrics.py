@@ -117,6 +117,20 @@ def chronic_mean(grid, m, p):
 
 
 @metric(
+    "chronic_weekly",
+    "basis/week",
+    "28-day total / 4: the weekly average of the chronic window",
+    28,
+    "Hulin 2016",
+    needs=("chronic_sum",),
+)
+def chronic_weekly(grid, m, p):
+    """W_t = Σ L over t−27..t / 4: what the ratio's floor and the report's chronic column
+    compare, in the unit of the acute 7-day total."""
+    return m["chronic_sum"] / (p.chronic_days / 7.0)
+
+
+@metric(
     "chronic_mean_uncoupled",
     "basis/day",
     "21-day mean before the acute week",

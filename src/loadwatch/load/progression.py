@@ -34,8 +34,9 @@ def daily_metres(runs: pd.DataFrame, as_of: date) -> pd.Series:
 
 def week_over_week(daily_m: pd.Series) -> pd.DataFrame:
     """Per day: metres of the last 7 days (this day included), of the 7 before, and of the 14
-    before those 7 (`prev14_m`, two weeks: its weekly average is prev14_m / 2); days of history;
-    and whether a run happened that day."""
+    before those 7 (`prev14_m`, two weeks; `prev14_weekly_m` its weekly average); the baseline
+    an increase is measured against (`baseline_m`: the larger of the 7 before and that weekly
+    average); days of history; and whether a run happened that day."""
     values = daily_m.to_numpy(dtype=np.int64)
     cs = np.concatenate([[0], np.cumsum(values)])
     i = np.arange(1, len(values) + 1)  # cs[i] = total up to and including day i-1
@@ -44,11 +45,14 @@ def week_over_week(daily_m: pd.Series) -> pd.DataFrame:
         """Metres of days t-hi+1 .. t-lo (0-based offsets back from today), clipped at the start."""
         return cs[np.maximum(i - lo, 0)] - cs[np.maximum(i - hi, 0)]
 
+    prev7, prev14 = window(7, 14), window(7, 21)
     return pd.DataFrame(
         {
             "last7_m": window(0, 7),
-            "prev7_m": window(7, 14),
-            "prev14_m": window(7, 21),
+            "prev7_m": prev7,
+            "prev14_m": prev14,
+            "prev14_weekly_m": prev14 / 2,
+            "baseline_m": np.maximum(prev7, prev14 / 2),
             "history_days": i,
             "ran": values > 0,
         },

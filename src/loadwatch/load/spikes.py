@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+VARIANT = "run vs longest run started in the previous 30 days, whole metres (Frandsen 2025)"
 BANDS = ("none", "small", "moderate", "large")
 HAZARD_RATIO = {"small": 1.64, "moderate": 1.52, "large": 2.28}
 HAZARD_CI = {"small": (1.31, 2.05), "moderate": (1.16, 2.00), "large": (1.50, 3.48)}

@@ -260,25 +260,29 @@ def shoes(shoe_rows: Sequence[ShoeStatus], fmt: str = "png") -> bytes:
     return _render(fig, fmt)
 
 
+# The charts an alert email can carry; a rule names one (rules.Rule.chart).
+ALERT_CHARTS = ("run_spikes", "weekly_distance", "ratio", "shoes")
+
+
 def alert_chart(
-    rule: str,
+    chart: str,
     days: pd.DataFrame,
     weeks: pd.DataFrame,
     runs: pd.DataFrame,
     shoe_rows: Sequence[ShoeStatus],
     weeks_shown: int = 8,
 ) -> tuple[bytes, str]:
-    """The chart an alert email embeds, chosen by the alert that leads it: runs against their
-    30-day longest for a spike, weekly bars for a weekly jump, acute and chronic load for the
-    ratio, the shoes for a shoe reminder; the last `weeks_shown` weeks. Returns (PNG, alt text)."""
+    """The chart an alert email embeds, the one the rule of the alert that leads it names: runs
+    against their 30-day longest, weekly bars, the ratio, or the shoes (runs without shoes);
+    the last `weeks_shown` weeks. Returns (PNG, alt text)."""
     start = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown) if len(days) else None
-    if rule == "weekly_jump":
+    if chart == "weekly_distance":
         recent = weeks[pd.to_datetime(weeks["week_start"]) >= start] if start is not None else weeks
         return weekly_distance(recent), "Weekly distance, Monday to Sunday"
-    if rule == "acwr":
+    if chart == "ratio":
         recent_days = days[days.index >= start] if start is not None else days
         return ratio(recent_days), "The acute:chronic ratio, 7:28 rolling, coupled"
-    if rule.startswith("shoe") and shoe_rows:
+    if chart == "shoes" and shoe_rows:
         return shoes(shoe_rows), "Shoes against their reminder and retirement distances"
     if len(runs) and start is not None:
         runs = runs[pd.to_datetime(runs["day"]) >= start]

@@ -123,5 +123,5 @@ def ledger_json(e: LedgerEntry, athlete: str | None = None) -> dict[str, Any]:
         "message_id": e.message_id,
         "day": e.alert.day.isoformat(),
         "title": e.alert.title,
-        "numbers": e.alert.numbers,
+        "numbers": e.alert.numbers.as_dict(),
     }

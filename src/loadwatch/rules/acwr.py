@@ -10,10 +10,12 @@ break, which the ratio cannot judge). One alert per episode, again only when it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from ..model import Alert
-from . import CLINICIAN, Rule, iso_week, nice_day
+from ..model import Alert, Numbers
+from ..rulesettings import RuleSetting
+from . import CLINICIAN, Rule, iso_week, nice_day, register
 from .episodes import mentions
 
 CITATION = (
@@ -22,6 +24,45 @@ CITATION = (
 )
 CAP = 4.0  # coupled 7:28 ratio with nothing in the 21 days before the acute week
 EPSILON = 1e-9  # "above 1.5" means above: 1.5000000000000002 from a float division is not
+
+SETTINGS = (
+    RuleSetting(
+        "acwr_enabled",
+        False,
+        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport, and in "
+        "runners a related ratio went with fewer injuries, not more.",
+        "Gabbett 2016; Frandsen 2025 (uncoupled ratio, negative dose-response in runners)",
+    ),
+    RuleSetting(
+        "acwr_threshold",
+        1.5,
+        "Alert when the 7:28 rolling coupled ratio is above this.",
+        "Gabbett 2016, BJSM 50(5):273-280 (team sport)",
+        minimum=0,
+    ),
+    RuleSetting(
+        "acwr_min_chronic_km",
+        10,
+        "No ratio alert while the 28-day weekly average is under this (a ratio of trivial volume).",
+        "loadwatch's choice",
+        minimum=0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AcwrNumbers(Numbers):
+    acwr_rolling_coupled: float
+    acute7_km: float
+    chronic28_weekly_km: float
+    variant: str
+    threshold: float
+    # Rows written before episodes (2026-10) lack the next two.
+    episode_started: str | None = None  # ISO day the episode began
+    band: int | None = None  # 1, 2, 3: above the threshold, +0.5, +1.0
+
+    def episode(self) -> str | None:
+        return self.episode_started
 
 
 def band(ratio: float, threshold: float) -> int:
@@ -35,7 +76,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if days.empty:
         return []
     ratio = days["acwr_rolling_coupled"]
-    chronic_week = days["chronic_sum"] / 4.0
+    chronic_week = days["chronic_weekly"]
     hit = (
         (ratio > settings.acwr_threshold + EPSILON)
         & (ratio < CAP - EPSILON)
@@ -72,19 +113,30 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 f"{settings.acwr_threshold:g})",
                 text=text,
                 citation=CITATION,
-                numbers={
-                    "acwr_rolling_coupled": round(r, 4),
-                    "acute7_km": round(acute, 3),
-                    "chronic28_weekly_km": round(chronic, 3),
-                    "variant": "7:28 rolling, coupled",
-                    "threshold": settings.acwr_threshold,
-                    "episode_started": m.started.isoformat(),
-                    "band": m.band,
-                },
+                numbers=AcwrNumbers(
+                    acwr_rolling_coupled=round(r, 4),
+                    acute7_km=round(acute, 3),
+                    chronic28_weekly_km=round(chronic, 3),
+                    variant="7:28 rolling, coupled",
+                    threshold=settings.acwr_threshold,
+                    episode_started=m.started.isoformat(),
+                    band=m.band,
+                ),
                 aliases=(f"acwr:{aid}:{iso_week(m.day)}",),
             )
         )
     return out
 
 
-RULE = Rule("acwr", CITATION, evaluate)
+RULE = register(
+    Rule(
+        "acwr",
+        CITATION,
+        evaluate,
+        AcwrNumbers,
+        priority=2,
+        flag="ratio",
+        chart="ratio",
+        settings=SETTINGS,
+    )
+)

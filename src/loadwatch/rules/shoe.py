@@ -7,17 +7,36 @@ reminder, never a risk claim. Its day is the local day the shoe crossed the dist
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from ..model import Alert
-from . import Rule, nice_day
+from ..model import Alert, Numbers
+from ..rulesettings import RuleSetting
+from . import Rule, nice_day, register
 
 CITATION = (
     "Convention: replace at 480-800 km (no outcome trial); Malisoux L et al. Scand J Med Sci Sports "
     "2015;25(1):110-115 (rotating shoes)"
 )
+
+SETTINGS = (
+    RuleSetting(
+        "shoe_alerts",
+        True,
+        "Remind when a shoe passes its warn and its retire distance.",
+        "convention (480-800 km), not outcome evidence",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ShoeNumbers(Numbers):
+    shoe: str
+    km: float
+    limit_km: float
+    level: str  # "warn" or "retire"
 
 
 def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> date | None:
@@ -73,16 +92,23 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
                 text=text,
                 citation=CITATION,
-                numbers={
-                    "shoe": shoe.name,
-                    "km": round(shoe.km, 1),
-                    "limit_km": limit,
-                    "level": level,
-                },
+                numbers=ShoeNumbers(shoe.name, round(shoe.km, 1), limit, level),
                 ongoing=True,
             )
         )
     return out
 
 
-RULE = Rule("shoe", CITATION, evaluate)
+RULE = register(
+    Rule(
+        "shoe",
+        CITATION,
+        evaluate,
+        ShoeNumbers,
+        priority=3,  # reminders come last, retirement before the first reminder
+        flag="shoe",
+        chart="shoes",
+        settings=SETTINGS,
+        kinds=("shoe_retire", "shoe_warn"),
+    )
+)

@@ -9,13 +9,15 @@ Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from ..load import HAZARD_CI, HAZARD_RATIO
-from ..model import Alert
-from . import CLINICIAN, POPULATION, Rule, exact_pct, nice_day
+from ..model import Alert, Numbers
+from ..rulesettings import RuleSetting
+from . import CLINICIAN, POPULATION, Rule, exact_pct, nice_day, register
 
 CITATION = "Frandsen JSB et al. How much running is too much? BJSM 2025;59(17):1203-1210"
 BAND_WORDS = {
@@ -24,6 +26,40 @@ BAND_WORDS = {
     "large": "more than 100%",
 }
 RANK = {"none": 0, "small": 1, "moderate": 2, "large": 3}
+SETTINGS = (
+    RuleSetting(
+        "spike_pct",
+        10,
+        "Alert on a run more than this % longer than the longest run of the previous 30 days.",
+        "Frandsen et al. 2025, BJSM 59(17):1203-1210",
+        minimum=0,
+    ),
+    RuleSetting(
+        "spike_min_band",
+        "small",
+        'Smallest spike band that alerts: "small", "moderate" or "large".',
+        "Frandsen et al. 2025",
+        choices=("small", "moderate", "large"),
+    ),
+    RuleSetting(
+        "spike_min_km",
+        1,
+        "Runs shorter than this never count as a spike (a 20 m GPS blip is no long run).",
+        "loadwatch's choice",
+        minimum=0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SpikeNumbers(Numbers):
+    distance_km: float
+    longest_prior_30d_km: float
+    spike_pct: float
+    band: str  # "small", "moderate" or "large"
+    hazard_ratio: float
+    start_utc: str | None = None  # the run's start, "2026-10-25T05:30Z" (rows since 2026-11)
+    window: str = "runs started in the 30 calendar days before this run"
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
@@ -66,15 +102,14 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 f"({r.spike_band} spike)",
                 text=text,
                 citation=CITATION,
-                numbers={
-                    "distance_km": round(r.distance_m / 1000, 3),
-                    "longest_prior_30d_km": round(r.longest_prior_30d_m / 1000, 3),
-                    "spike_pct": round(float(r.spike_pct), 4),
-                    "band": r.spike_band,
-                    "hazard_ratio": hr,
-                    "start_utc": start,
-                    "window": "runs started in the 30 calendar days before this run",
-                },
+                numbers=SpikeNumbers(
+                    distance_km=round(r.distance_m / 1000, 3),
+                    longest_prior_30d_km=round(r.longest_prior_30d_m / 1000, 3),
+                    spike_pct=round(float(r.spike_pct), 4),
+                    band=r.spike_band,
+                    hazard_ratio=hr,
+                    start_utc=start,
+                ),
                 # Until 2026-11 a spike was keyed by its day.
                 aliases=(f"run_spike:{analysis.athlete.id}:{day.isoformat()}",),
             )
@@ -82,4 +117,15 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     return out
 
 
-RULE = Rule("run_spike", CITATION, evaluate)
+RULE = register(
+    Rule(
+        "run_spike",
+        CITATION,
+        evaluate,
+        SpikeNumbers,
+        priority=0,  # the best-supported warning leads
+        flag="spike",
+        chart="run_spikes",
+        settings=SETTINGS,
+    )
+)

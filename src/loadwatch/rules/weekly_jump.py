@@ -11,16 +11,52 @@ load/progression.py), not Nielsen's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
-from ..model import Alert
-from . import CLINICIAN, POPULATION, Rule, exact_pct, iso_week, nice_day
+from ..model import Alert, Numbers
+from ..rulesettings import RuleSetting
+from . import CLINICIAN, POPULATION, Rule, exact_pct, iso_week, nice_day, register
 from .episodes import mentions
 
 CITATION = (
     "Nielsen RO et al. Excessive progression in weekly running distance. JOSPT 2014;44(10):739-747"
 )
+
+SETTINGS = (
+    RuleSetting(
+        "weekly_jump_pct",
+        30,
+        "Alert when the last 7 days are more than this % above the 7 before (and the weekly "
+        "average of the 14 before), on run days.",
+        "Nielsen et al. 2014, JOSPT 44(10):739-747",
+        minimum=0,
+    ),
+    RuleSetting(
+        "weekly_jump_min_km",
+        10,
+        "Only when the earlier 7 days had at least this many km.",
+        "loadwatch's choice (Nielsen 2014 set no floor)",
+        minimum=0,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class WeeklyJumpNumbers(Numbers):
+    last7_km: float
+    previous7_km: float
+    change_pct: float
+    # Rows written before episodes (2026-10) lack the next four.
+    previous14_weekly_km: float | None = None
+    episode_started: str | None = None  # ISO day the episode began
+    band: int | None = None  # 1, 2, 3: above 1, 2 and 4 times the threshold
+    floor_km: float | None = None
+    window: str = "last 7 days vs the 7 before and the weekly average of the 14 before"
+
+    def episode(self) -> str | None:
+        return self.episode_started
 
 
 def band(pct: float, threshold: float) -> int:
@@ -36,7 +72,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     fires = jump_fires(wow, settings.weekly_jump_pct, round(settings.weekly_jump_min_km * 1000))
     hits = []
     for ts, row in zip(wow.index[fires], wow[fires].to_dict("records"), strict=True):
-        baseline = max(row["prev7_m"], row["prev14_m"] / 2)
+        baseline = row["baseline_m"]
         pct = jump_pct(row["last7_m"], row["prev7_m"])
         hits.append(
             (
@@ -54,7 +90,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         row, pct = m.detail
         now, before = row["last7_m"] / 1000, row["prev7_m"] / 1000
-        fortnight = row["prev14_m"] / 2000
+        fortnight = row["prev14_weekly_m"] / 1000
         worse = "" if m.started == m.day else f"; the jump began on {nice_day(m.started)}"
         text = (
             f"Your last 7 days ({nice_day(m.day - timedelta(days=6))} to {nice_day(m.day)}) came to "
@@ -78,20 +114,30 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 title=f"{now:.0f} km in 7 days, {exact_pct(pct, edges)} more than the week before",
                 text=text,
                 citation=CITATION,
-                numbers={
-                    "last7_km": round(now, 3),
-                    "previous7_km": round(before, 3),
-                    "previous14_weekly_km": round(fortnight, 3),
-                    "change_pct": round(float(pct), 2),
-                    "episode_started": m.started.isoformat(),
-                    "band": m.band,
-                    "window": "last 7 days vs the 7 before and the weekly average of the 14 before",
-                    "floor_km": settings.weekly_jump_min_km,
-                },
+                numbers=WeeklyJumpNumbers(
+                    last7_km=round(now, 3),
+                    previous7_km=round(before, 3),
+                    previous14_weekly_km=round(fortnight, 3),
+                    change_pct=round(float(pct), 2),
+                    episode_started=m.started.isoformat(),
+                    band=m.band,
+                    floor_km=settings.weekly_jump_min_km,
+                ),
                 aliases=(f"weekly_jump:{aid}:{iso_week(m.day)}",),
             )
         )
     return out
 
 
-RULE = Rule("weekly_jump", CITATION, evaluate)
+RULE = register(
+    Rule(
+        "weekly_jump",
+        CITATION,
+        evaluate,
+        WeeklyJumpNumbers,
+        priority=1,
+        flag="jump",
+        chart="weekly_distance",
+        settings=SETTINGS,
+    )
+)

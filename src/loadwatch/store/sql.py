@@ -30,6 +30,7 @@ from ..model import (
     Shoe,
     ShoeDecl,
     encode_histogram,
+    numbers_from,
 )
 
 if TYPE_CHECKING:
@@ -856,7 +857,7 @@ def _alert_payload(alert: Alert) -> str:
             "title": alert.title,
             "text": alert.text,
             "citation": alert.citation,
-            "numbers": alert.numbers,
+            "numbers": alert.numbers.as_dict(),
         }
     )
 
@@ -871,7 +872,7 @@ def _alert(key: str, rule: str, payload: str) -> Alert:
         title=d["title"],
         text=d["text"],
         citation=d["citation"],
-        numbers=d.get("numbers", {}),
+        numbers=numbers_from(rule, d.get("numbers", {})),
     )
 
 
