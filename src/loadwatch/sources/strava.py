@@ -185,7 +185,7 @@ class Strava:
             info["refresh_token"],
             info["access_token"],
             int(info["expires_at"]),
-            (athlete or {}).get("id"),
+            getattr(athlete, "id", None),
         )
         write_tokens(self.token_file, tokens)
         return tokens
@@ -305,6 +305,8 @@ class Strava:
             raise SourceFailed(
                 self.name, "truncated answer (the connection closed before its end)"
             ) from e
+        except requests.exceptions.JSONDecodeError as e:  # a RequestException too
+            raise SourceFailed(self.name, f"malformed answer (not JSON: {e})") from e
         except requests.exceptions.RequestException as e:
             host = self.client.protocol.server
             raise SourceFailed(self.name, f"cannot reach {host}: {_reason(e)}") from e
