@@ -100,7 +100,7 @@ def _watch_label(o: SourceOutcome) -> str:
 @json_option
 @pass_context
 def pull(obj: Context, athlete: str | None, since: date | None, as_json: bool) -> None:
-    """Fetch new runs from the athletes' accounts (intervals.icu); `check` and `serve` do too.
+    """Fetch new runs from the athletes' accounts (intervals.icu, Strava); `check` and `serve` do too.
 
     A source that fails (network, refused key, rate limit, server error, a broken answer) is
     one warning line and exit 1; what came before the failure is kept, and the next pull goes
