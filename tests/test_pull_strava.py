@@ -169,8 +169,9 @@ def test_a_run_already_imported_from_the_watch_is_not_stored_twice(
 
 
 def test_the_rate_limit_stops_the_pull_keeps_what_came_and_the_next_pull_goes_on(
-    sqlite_cli: Cli, tmp_path: Path, strava: StravaServer
+    db_url: str, tmp_path: Path, strava: StravaServer
 ) -> None:
+    sqlite_cli = Cli(db_url)
     strava.read_limit = (3, 1000)  # the listing and two streams, then the 15 minutes are spent
     cfg = _config(tmp_path, strava)
     r = sqlite_cli("--config", cfg, "pull", code=1)
