@@ -302,3 +302,22 @@ def test_a_strava_source_names_what_it_lacks(sqlite_cli: Cli, tmp_path: Path) ->
     r = sqlite_cli("--config", str(cfg), "config", "check", code=None)
     assert f"environment variable {SECRET_ENV} is not set" in r.output
     assert "run `loadwatch strava connect --athlete ana` once" in r.output
+
+
+def test_a_check_without_a_strava_source_does_not_load_stravalib(tmp_path: Path) -> None:
+    """stravalib brings pydantic, pint and arrow: most of a second at every check start."""
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text('[[athletes]]\nname = "ana"\ntz = "Europe/Berlin"\n')
+    code = (
+        "import sys\n"
+        "from loadwatch.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {str(tmp_path / 'lw.db')!r}, '--config', {str(cfg)!r}, 'check',"
+        " '--dry-run'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "print('pull' in sys.modules['loadwatch'].__dict__, 'stravalib' in sys.modules,"
+        " file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.split()[-2:] == ["True", "False"]

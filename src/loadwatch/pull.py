@@ -25,7 +25,6 @@ from .importers.streams import stream_totals
 from .model import Activity, Athlete, FileFailure, SourceOutcome
 from .sources import RemoteActivity, SourceFailed
 from .sources.intervals_icu import IntervalsIcu
-from .sources.strava import Strava
 from .store import Store
 
 NO_FILE = "no original file from the service (an activity it got from Strava): its summary"
@@ -196,6 +195,8 @@ def pull_strava(
         outcome.problem = f"strava: environment variable {cfg.client_secret_env} is not set"
         return outcome
     assert cfg.token_file is not None  # the config requires it for type = "strava"
+    from .sources.strava import Strava  # stravalib (pydantic, pint): most of a second to load
+
     client = Strava(cfg.client_id, secret, cfg.token_file, cfg.base_url, athlete.name)
     cursor = store.sources.cursor(athlete.id, key)
     if since is not None:  # the day's start anywhere on earth
