@@ -321,3 +321,18 @@ def test_a_check_without_a_strava_source_does_not_load_stravalib(tmp_path: Path)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.split()[-2:] == ["True", "False"]
+
+
+def test_connect_on_a_port_in_use_is_one_line(
+    sqlite_cli: Cli, tmp_path: Path, strava: StravaServer
+) -> None:
+    import socket
+
+    cfg = _config(tmp_path, strava, connected=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = sqlite_cli("--config", cfg, "strava", "connect", "--port", str(port), code=1)
+    assert r.stderr == f"error: strava: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not (tmp_path / "secrets" / "ana-strava.json").exists()

@@ -402,7 +402,11 @@ def connect(strava: Strava, port: int, timeout_s: float, announce: Callable[[str
             self.end_headers()
             self.wfile.write(body)
 
-    with HTTPServer(("127.0.0.1", port), Redirect) as server:
+    try:
+        listener = HTTPServer(("127.0.0.1", port), Redirect)
+    except OSError as e:
+        raise SourceFailed(KIND, f"cannot listen on 127.0.0.1:{port}: {e.strerror}") from e
+    with listener as server:
         server.timeout = 1.0
         redirect = f"http://127.0.0.1:{server.server_address[1]}/authorized"
         announce(strava.authorization_url(redirect, state))
