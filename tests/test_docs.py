@@ -122,6 +122,7 @@ OWNERS = {
     "matplotlib": "render/charts.py",
     "starlette": "web/",
     "uvicorn": "cli/web.py",
+    "stravalib": "sources/strava.py",
 }
 
 

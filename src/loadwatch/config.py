@@ -372,24 +372,65 @@ class ShoeConfig:
     retired: bool = setting(False, "Retired: kept for its history, no new runs, no reminders.")
 
 
+def _address(text: str) -> str:
+    if not text.startswith(("https://", "http://")):
+        raise ValueError(f"expected an address like https://www.strava.com, not {text!r}")
+    return text.rstrip("/")
+
+
+def _client_id(value: int | str) -> str:
+    if not str(value).isdigit():
+        raise ValueError(f"expected the application's number (12345), not {value!r}")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     type: str = setting(
-        MISSING, 'The account: "intervals.icu".', kind=str, choices=("intervals.icu",)
-    )
+        MISSING, 'The account: "intervals.icu" or "strava".', kind=str,
+        choices=("intervals.icu", "strava"),
+    )  # fmt: skip
     athlete_id: str = setting(
-        MISSING, 'Their athlete id on that service ("i123456"; "0": the key\'s own athlete).',
-        kind=str,
+        "", 'intervals.icu: their athlete id there ("i123456"; "0": the key\'s own athlete).',
+        kind=str, documented=None,
     )  # fmt: skip
     api_key_env: str = setting(
-        MISSING, "Environment variable holding their API key (never the key itself).", kind=str
-    )
+        "", "intervals.icu: environment variable holding their API key (never the key itself).",
+        kind=str, documented=None,
+    )  # fmt: skip
     base_url: str = setting(
-        "https://intervals.icu", "The service's address (tests and proxies point it elsewhere)."
+        "",
+        "The service's address (default https://intervals.icu, https://www.strava.com; tests "
+        "and proxies point it elsewhere).",
+        kind=str,
+        convert=_address,
+        documented=None,
     )
     history_days: int = setting(
         90, "How far back the first pull reaches (days).", kind=int, positive=True
     )
+    client_id: str = setting(
+        "", "strava: the Client ID of the runner's own API application.", kind=(int, str),
+        convert=_client_id, documented=None, expected="a number",
+    )  # fmt: skip
+    client_secret_env: str = setting(
+        "", "strava: environment variable holding that application's Client Secret.", kind=str,
+        documented=None,
+    )  # fmt: skip
+    token_file: Path | None = setting(
+        None,
+        "strava: the file `loadwatch strava connect` keeps their refresh token in (mode 0600); "
+        "a relative path starts at the config file's folder.",
+        kind=str,
+        convert=lambda t: Path(t).expanduser(),
+    )
+
+
+# The keys each type of account needs.
+SOURCE_KEYS = {
+    "intervals.icu": ("athlete_id", "api_key_env"),
+    "strava": ("client_id", "client_secret_env", "token_file"),
+}
 
 
 @dataclass(frozen=True)
@@ -680,11 +721,34 @@ def _athletes(items: Any, errors: _Errors, path: Path | None) -> list[AthleteCon
         sources = []
         for sp, src in _tables(errors, f"{prefix}sources", table.get("sources", [])):
             src_values = _values(errors, sp, SourceConfig, src)
-            if _required(errors, sp, SourceConfig, src, src_values):
+            if _required(errors, sp, SourceConfig, src, src_values) and _source_keys(
+                errors, sp, src_values
+            ):
+                if src_values.get("token_file") is not None:
+                    src_values["token_file"] = _beside(src_values["token_file"], path)
                 sources.append(SourceConfig(**src_values))
         if _required(errors, prefix, AthleteConfig, table, values):
             out.append(AthleteConfig(**values, shoes=tuple(shoes), sources=tuple(sources)))
     return out
+
+
+def _source_keys(errors: _Errors, prefix: str, values: dict[str, Any]) -> bool:
+    """The keys the account's type needs are there, and no other type's."""
+    kind = values["type"]
+    ok = True
+    for other, keys in SOURCE_KEYS.items():
+        for key in keys:
+            if other == kind and not values.get(key):
+                errors.add(f"{prefix}{key}", f"missing (required for type = {kind!r})")
+                ok = False
+            elif other != kind and key in values and key not in SOURCE_KEYS[kind]:
+                errors.add(f"{prefix}{key}", f"only for type = {other!r}, not {kind!r}")
+                ok = False
+    base = values.get("base_url", "")
+    if kind == "strava" and base and not base.startswith("https://"):
+        errors.add(f"{prefix}base_url", f"Strava is spoken to over https only, not {base!r}")
+        ok = False
+    return ok
 
 
 def _coaches(items: Any, errors: _Errors, athlete_names: set[str]) -> list[CoachConfig]:
@@ -726,11 +790,21 @@ def environment_problems(settings: Settings, environ: dict[str, str]) -> list[tu
         out.append(("smtp.host", f"not set, but {', '.join(mailed)} should get email"))
     for i, a in enumerate(settings.athletes):
         for j, src in enumerate(a.sources):
-            if not environ.get(src.api_key_env):
+            env_key = "api_key_env" if src.type == "intervals.icu" else "client_secret_env"
+            variable = getattr(src, env_key)
+            if not environ.get(variable):
                 out.append(
                     (
-                        f"athletes[{i}].sources[{j}].api_key_env",
-                        f"environment variable {src.api_key_env} is not set",
+                        f"athletes[{i}].sources[{j}].{env_key}",
+                        f"environment variable {variable} is not set",
+                    )
+                )
+            if src.token_file is not None and not src.token_file.exists():
+                out.append(
+                    (
+                        f"athletes[{i}].sources[{j}].token_file",
+                        f"no file {str(src.token_file)!r}: run `loadwatch strava connect "
+                        f"--athlete {a.name}` once",
                     )
                 )
     if settings.smtp.username and not environ.get(settings.smtp.password_env):

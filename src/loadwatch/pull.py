@@ -12,14 +12,16 @@ nothing twice.
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from .config import SourceConfig
 from .errors import UnreadableFile
 from .importers import content_hash, read_stamped
 from .importers.sports import infer
+from .importers.streams import stream_totals
 from .model import Activity, Athlete, FileFailure, SourceOutcome
 from .sources import RemoteActivity, SourceFailed
 from .sources.intervals_icu import IntervalsIcu
@@ -28,8 +30,11 @@ from .store import Store
 NO_FILE = "no original file from the service (an activity it got from Strava): its summary"
 
 
+NO_STREAMS = "no recorded streams on Strava (a manual entry?): its summary"
+
+
 def source_key(cfg: SourceConfig) -> str:
-    return f"{cfg.type}:{cfg.athlete_id}"
+    return f"{cfg.type}:{cfg.athlete_id}" if cfg.athlete_id else cfg.type
 
 
 def pull_source(
@@ -41,6 +46,8 @@ def pull_source(
     since: date | None = None,
 ) -> SourceOutcome:
     """New activities of one account; a failure is the outcome's `problem`, never raised."""
+    if cfg.type == "strava":
+        return pull_strava(store, athlete, cfg, environ, today, since)
     key = source_key(cfg)
     outcome = SourceOutcome(key, athlete.name)
     api_key = environ.get(cfg.api_key_env)
@@ -49,7 +56,7 @@ def pull_source(
             f"{cfg.type} {cfg.athlete_id}: environment variable {cfg.api_key_env} is not set"
         )
         return outcome
-    client = IntervalsIcu(cfg.athlete_id, api_key, cfg.base_url)
+    client = IntervalsIcu(cfg.athlete_id, api_key, cfg.base_url or "https://intervals.icu")
     cursor = store.sources.cursor(athlete.id, key)
     oldest = since or (
         date.fromisoformat(cursor) if cursor else today - timedelta(days=cfg.history_days)
@@ -168,4 +175,84 @@ def _from_summary(r: RemoteActivity, label: str) -> Activity | None:
         elevation_gain_m=r.elevation_gain_m,
         distance_source="summary",
         name=r.name,
+    )
+
+
+def pull_strava(
+    store: Store,
+    athlete: Athlete,
+    cfg: SourceConfig,
+    environ: Mapping[str, str],
+    today: date,
+    since: date | None = None,
+) -> SourceOutcome:
+    """New Strava activities, oldest first, each from its streams where it has them, else its
+    summary; the cursor is the start (UTC) of the last one stored."""
+    key = source_key(cfg)
+    outcome = SourceOutcome(key, athlete.name)
+    secret = environ.get(cfg.client_secret_env)
+    if not secret:
+        outcome.problem = f"strava: environment variable {cfg.client_secret_env} is not set"
+        return outcome
+    assert cfg.token_file is not None  # the config requires it for type = "strava"
+    from .sources.strava import Strava  # stravalib (pydantic, pint): most of a second to load
+
+    client = Strava(cfg.client_id, secret, cfg.token_file, cfg.base_url, athlete.name)
+    cursor = store.sources.cursor(athlete.id, key)
+    if since is not None:  # the day's start anywhere on earth
+        after = datetime.combine(since, time(), UTC) - timedelta(hours=14)
+    elif cursor:
+        after = datetime.fromisoformat(cursor) - timedelta(seconds=1)
+    else:
+        after = datetime.combine(today - timedelta(days=cfg.history_days), time(), UTC)
+    summary = outcome.imported
+    try:
+        listed = client.activities(after)
+        known = store.files.known(athlete.id)
+        for remote in listed:
+            label = f"strava/{remote.id}"
+            if label in known:
+                summary.unchanged += 1
+            else:
+                streams = client.streams(remote.id) if remote.has_file else None
+                act = _from_summary(remote, label)
+                totals = streams and stream_totals(
+                    streams.time_s, streams.distance_m, streams.heartrate
+                )
+                if totals:
+                    act = _with_streams(remote, label, totals)
+                elif act is not None:
+                    summary.notes.append(FileFailure(label, NO_STREAMS))
+                if act is None:
+                    summary.skipped += 1
+                    summary.skipped_files.append(FileFailure(label, "no streams and no distance"))
+                    store.files.save(
+                        athlete.id, label, 0, 0, act_hash(label), "skipped", reason="no data"
+                    )
+                else:
+                    _count(
+                        store.files.save(
+                            athlete.id, label, 0, 0, act.content_hash, "imported", [act]
+                        ),
+                        summary,
+                    )
+            stamp = remote.start_utc.isoformat()
+            if cursor is None or stamp > cursor:
+                cursor = stamp
+                store.sources.set_cursor(athlete.id, key, stamp)
+    except SourceFailed as e:
+        outcome.problem = str(e)
+    return outcome
+
+
+def _with_streams(r: RemoteActivity, label: str, totals) -> Activity:
+    base = _from_summary(dataclasses.replace(r, distance_m=totals.distance_m), label)
+    assert base is not None
+    return dataclasses.replace(
+        base,
+        elapsed_s=r.elapsed_s if r.elapsed_s is not None else totals.elapsed_s,
+        avg_hr=totals.avg_hr if totals.avg_hr is not None else r.avg_hr,
+        max_hr=totals.max_hr if totals.max_hr is not None else r.max_hr,
+        hr_histogram_s=totals.hr_histogram_s,
+        distance_source="streams",
     )

@@ -69,6 +69,7 @@ COMMAND_MODULES = {
     "shoes": "shoes",
     "sync": "sources",
     "pull": "sources",
+    "strava": "sources",
     "web": "web",
 }
 

@@ -100,7 +100,7 @@ def _watch_label(o: SourceOutcome) -> str:
 @json_option
 @pass_context
 def pull(obj: Context, athlete: str | None, since: date | None, as_json: bool) -> None:
-    """Fetch new runs from the athletes' accounts (intervals.icu); `check` and `serve` do too.
+    """Fetch new runs from the athletes' accounts (intervals.icu, Strava); `check` and `serve` do too.
 
     A source that fails (network, refused key, rate limit, server error, a broken answer) is
     one warning line and exit 1; what came before the failure is kept, and the next pull goes
@@ -123,3 +123,80 @@ def pull(obj: Context, athlete: str | None, since: date | None, as_json: bool) -
 
 def _source_label(o: SourceOutcome) -> str:
     return f"{o.source} of {o.athlete}"
+
+
+@main.group()
+def strava() -> None:
+    """Strava: connect an athlete's account (their own API application, OAuth).
+
+    \b
+    Example:
+      loadwatch strava connect --athlete ana
+    """
+
+
+@strava.command()
+@athlete_option('Whose Strava account (their [[athletes.sources]] with type = "strava")')
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port of the redirect listener on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(1),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the browser to come back.",
+)
+@pass_context
+def connect(obj: Context, athlete: str | None, port: int, timeout_s: float) -> None:
+    """Authorise loadwatch on the athlete's Strava account and keep the refresh token.
+
+    Prints an address to open in a browser; after "Authorize", Strava sends the browser back
+    to a listener on 127.0.0.1, and the refresh token is written to the source's token_file
+    (mode 0600; never in the database or the config). The application's "Authorization
+    Callback Domain" must be 127.0.0.1.
+
+    \b
+    Example:
+      loadwatch strava connect --athlete ana
+    """
+    import os
+
+    from ..errors import ConfigError
+    from ..sources.strava import Strava
+    from ..sources.strava import connect as authorise
+
+    who = obj.app.athlete(athlete)
+    found = [
+        (i, j, s)
+        for i, a in enumerate(obj.settings.athletes)
+        if a.name == who.name
+        for j, s in enumerate(a.sources)
+        if s.type == "strava"
+    ]
+    if not found:
+        raise ConfigError(
+            "athletes.sources",
+            f'{who.name} has no [[athletes.sources]] with type = "strava" in the config',
+        )
+    i, j, cfg = found[0]
+    secret = os.environ.get(cfg.client_secret_env)
+    if not secret:
+        raise ConfigError(
+            f"athletes[{i}].sources[{j}].client_secret_env",
+            f"environment variable {cfg.client_secret_env} is not set",
+        )
+    assert cfg.token_file is not None
+    client = Strava(cfg.client_id, secret, cfg.token_file, cfg.base_url, who.name)
+
+    def announce(url: str) -> None:
+        click.echo(f"Open this address in a browser and press Authorize:\n{url}", err=True)
+
+    tokens = authorise(client, port, timeout_s, announce)
+    whose = f"Strava athlete {tokens.athlete_id}" if tokens.athlete_id else "Strava"
+    click.echo(f"connected {whose} for {who.name}; refresh token kept in {cfg.token_file}")
