@@ -170,6 +170,22 @@ class App:
             _refuse(email_problem(email))
         return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update)
 
+    def edit_athlete(self, athlete: Athlete, **fields: object) -> Athlete:
+        """Change an athlete's email (None or '' clears it), zone or heart rates."""
+        if fields.get("email") == "":
+            fields["email"] = None
+        if isinstance(fields.get("email"), str):
+            _refuse(email_problem(str(fields["email"])))
+        return self.store.athletes.change(athlete.id, **fields)
+
+    def rename_athlete(self, athlete: Athlete, new_name: str) -> Athlete:
+        _refuse(name_problem(new_name, "athlete's name"))
+        return self.store.athletes.rename(athlete.id, new_name)
+
+    def remove_athlete(self, athlete: Athlete) -> dict[str, int]:
+        """Every row of the athlete goes; the files on disk stay where they are."""
+        return self.store.athletes.remove(athlete.id)
+
     def today(self, athlete: Athlete) -> date:
         """Today in the athlete's own zone: the day a report or check describes by default."""
         return self.clock().astimezone(ZoneInfo(athlete.tz)).date()

@@ -183,6 +183,56 @@ class SqlAthletes:
             Athlete(*r) for r in self.db.rows(f"SELECT {self._COLUMNS} FROM athletes ORDER BY name")
         ]
 
+    # What `change` may set (the name has its own method: it must stay unique).
+    CHANGEABLE = ("email", "tz", "resting_hr", "max_hr", "sex")
+
+    def change(self, athlete_id: int, **fields: Any) -> Athlete:
+        """Set the given columns (None clears one); the others stay."""
+        unknown = set(fields) - set(self.CHANGEABLE)
+        if unknown:
+            raise StoreError(f"cannot change {', '.join(sorted(unknown))} of an athlete")
+        self.get(athlete_id)
+        if fields:
+            with self.db.transaction():
+                self.db.execute(
+                    f"UPDATE athletes SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
+                    (*fields.values(), athlete_id),
+                )
+        return self.get(athlete_id)
+
+    def rename(self, athlete_id: int, new_name: str) -> Athlete:
+        self.get(athlete_id)
+        with self.db.transaction():
+            if self.db.one(
+                "SELECT 1 FROM athletes WHERE name = ? AND id <> ?", (new_name, athlete_id)
+            ):
+                raise StoreError(f"athlete {new_name!r} exists already")
+            self.db.execute("UPDATE athletes SET name = ? WHERE id = ?", (new_name, athlete_id))
+        return self.get(athlete_id)
+
+    # Every table that holds an athlete's rows, children first; what a backend adds beyond these
+    # (PostgreSQL's check claims) goes with the athlete by ON DELETE CASCADE.
+    ATHLETE_TABLES = (
+        "alerts", "failed_files", "devices", "source_cursors", "activities", "shoes",
+        "imported_files",
+    )  # fmt: skip
+
+    def remove(self, athlete_id: int) -> dict[str, int]:
+        """Every row of the athlete, in one transaction; the rows removed per table."""
+        self.get(athlete_id)
+        removed: dict[str, int] = {}
+        with self.db.transaction():
+            # A copy points at its primary: unlink first, so the order of deletion is free.
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = NULL, shoe_id = NULL WHERE athlete_id = ?",
+                (athlete_id,),
+            )
+            for table in self.ATHLETE_TABLES:
+                cur = self.db.execute(f"DELETE FROM {table} WHERE athlete_id = ?", (athlete_id,))
+                removed[table] = max(int(cur.rowcount), 0)
+            self.db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+        return removed
+
     def alerts_since(self, athlete_id: int, first_check: date | None = None) -> date | None:
         """The day an athlete's alerts start; with `first_check`, set it if it was never set."""
         if first_check is not None:
