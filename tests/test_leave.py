@@ -6,9 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import zipfile
 from pathlib import Path
 
-from .conftest import SAMPLES, Cli
+from .conftest import CORPUS, SAMPLES, Cli
+
+GPX = CORPUS / "paired/activity-small-fenix2-run-s0.gpx"
+FIT = CORPUS / "fit/activity-small-fenix2-run.fit"
 
 
 def _csv(text: str) -> list[dict[str, str]]:
@@ -70,3 +75,73 @@ def test_athletes_edit_rename_remove(ana: Cli, tmp_path: Path) -> None:
     assert out.startswith(f"removed athlete ana-m: {len(runs)} activities")
     assert [a["name"] for a in ana.json("athletes", "list")] == ["ben"]
     assert sorted(p.name for p in folder.iterdir()) == files_before  # files on disk untouched
+
+
+def _state(cli: Cli) -> list[tuple]:
+    """Every stored run as a person sees it, ids and paths aside (they differ by database;
+    which shoe is compared by each shoe's runs and kilometres, in `_shoes`)."""
+    runs = cli.json("activities", "--all")
+    starts = {r["id"]: r["start_utc"] for r in runs}
+    return sorted(
+        (
+            r["start_utc"], r["sport"], r["distance_m"], r["moving_s"], r["avg_hr"], r["excluded"],
+            r["exclude_reason"], r["rpe"], r["name"], r["look"], json.dumps(r["edit"]),
+            r["shoe_id"] is not None, starts.get(r["duplicate_of"]),
+        )
+        for r in runs
+    )  # fmt: skip
+
+
+def _shoes(cli: Cli) -> list[dict]:
+    return [{k: v for k, v in s.items() if k != "id"} for s in cli.json("shoes", "list")]
+
+
+def test_an_export_read_into_an_empty_database_gives_the_same_runs_and_edits(
+    ana: Cli, tmp_path: Path, request
+) -> None:
+    from .conftest import new_pg_database
+    from .exports import strava_export
+
+    folder = tmp_path / "runs"
+    shutil.copytree(SAMPLES / "demo-runner", folder)
+    ana("import", str(folder), str(strava_export(tmp_path / "strava.zip")))
+    ana("import", str(GPX), str(FIT))  # one outing twice: a copy kept as a duplicate
+    ana("shoes", "add", "Pegasus", "--start-km", "120", "--default")
+    ana("shoes", "add", "Old trail")
+    ana("shoes", "retire", "Old trail")
+    runs = ana.json("activities")
+    first, second, third, fourth = (r["id"] for r in runs[-4:])
+    ana("activities", "edit", str(first), "--sport", "cycling")
+    ana("activities", "edit", str(second), "--distance-km", "9.5", "--shoe", "Pegasus")
+    ana("activities", "exclude", str(third), "--reason", "GPS glitch")
+    ana("activities", "delete", str(fourth))
+    ana("activities", "add", "--date", "2026-11-20", "--km", "8", "--minutes", "45", "--rpe", "6",
+        "--name", "treadmill")  # fmt: skip
+    gone = sorted(folder.iterdir())[0]
+    gone.unlink()  # moved away since: its run travels as a record
+    before, shoes_before = _state(ana), _shoes(ana)
+    alerts_before = ana.json("report")["weeks"]
+
+    out = tmp_path / "ana.zip"
+    said = ana("export", "--athlete", "ana", str(out))
+    assert f"missing: {gone}: cannot read" in said.stderr
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("loadwatch-export.json"))
+        names = zf.namelist()
+        listed = _csv(zf.read("activities.csv").decode())
+    assert manifest["missing"] == [{"path": str(gone), "why": manifest["missing"][0]["why"]}]
+    assert {f["member"] for f in manifest["files"]} <= set(names)
+    assert len(manifest["files"]) == 42 - 1 + 1 + 2  # the folder less one, Strava's zip, the pair
+    assert len(listed) == len(ana.json("activities", "--all"))
+
+    if str(ana.db).startswith("postgresql"):
+        other = Cli(new_pg_database(request.getfixturevalue("pg_server")))
+    else:
+        other = Cli(tmp_path / "new.db")
+    done = other("import", str(out))
+    assert "restored from the export" in done.stderr and "not found" not in done.stderr
+    assert [a["name"] for a in other.json("athletes", "list")] == ["ana"]
+    assert other.json("athletes", "list")[0]["tz"] == "Europe/Berlin"
+    assert _state(other) == before
+    assert _shoes(other) == shoes_before
+    assert other.json("report")["weeks"] == alerts_before

@@ -39,6 +39,7 @@ from .store import Store, open_store
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
     from .analysis import Analysis
     from .check import CheckResult
+    from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
     from .shoes import ShoeStatus
@@ -185,6 +186,21 @@ class App:
     def remove_athlete(self, athlete: Athlete) -> dict[str, int]:
         """Every row of the athlete goes; the files on disk stay where they are."""
         return self.store.athletes.remove(athlete.id)
+
+    def export(self, athlete: Athlete, out: Path) -> Exported:
+        """The athlete's files, activities.csv and edits in one zip (see export.py)."""
+        from .export import write
+        from .render.csvout import to_csv
+        from .render.tables import activity_json
+
+        rows = self.activities(athlete, include_duplicates=True)
+        return write(self.store, athlete, out, to_csv(activity_json(r) for r in rows))
+
+    def restore_export(self, athlete: Athlete, doc: dict[str, object]) -> Restored:
+        """An export's shoes, runs without a file and edits, after its files were imported."""
+        from .export import restore
+
+        return restore(self.store, athlete, doc)
 
     def today(self, athlete: Athlete) -> date:
         """Today in the athlete's own zone: the day a report or check describes by default."""

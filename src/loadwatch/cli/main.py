@@ -60,6 +60,7 @@ COMMAND_MODULES = {
     "activities": "activities",
     "alerts": "alerts",
     "config": "alerts",
+    "export": "leave",
     "check": "alerts",
     "serve": "alerts",
     "athletes": "athletes",

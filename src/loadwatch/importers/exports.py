@@ -78,6 +78,8 @@ def decode_member(item: tuple[bytes, str]):
 
 def detect(zf: SafeZip) -> str | None:
     names = zf.names
+    if "loadwatch-export.json" in names:
+        return None  # loadwatch's own export: its files; its activities.csv is for people
     if any(n.split("/", 1)[0] == "DI_CONNECT" or "/DI_CONNECT/" in n for n in names):
         return "garmin"
     if any(n.rsplit("/", 1)[-1] == "activities.csv" for n in names):

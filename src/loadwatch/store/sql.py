@@ -450,6 +450,69 @@ class SqlActivities:
         frame["excluded"] = frame["excluded"].astype(bool)
         return _aware_starts(frame)
 
+    # What an export keeps of each stored run: enough to restore it without its file.
+    EXPORT_COLUMNS = (
+        "id", "file_id", "session_index", "sport", "sub_sport", "start_utc", "utc_offset_s",
+        "distance_m", "moving_s", "elapsed_s", "avg_hr", "max_hr", "elevation_gain_m",
+        "hr_histogram", "device", "source_format", "source_path", "content_hash", "duplicate_of",
+        "distance_source", "rpe", "name", "look", "sport_edit", "distance_edit_m", "excluded",
+        "exclude_reason", "deleted",
+    )  # fmt: skip
+
+    def export_rows(self, athlete_id: int) -> list[dict[str, Any]]:
+        """Every stored row of an athlete (copies and deleted runs too), with its shoe's name,
+        oldest first: what `loadwatch export` writes."""
+        cols = ", ".join(f"a.{c}" for c in self.EXPORT_COLUMNS)
+        rows = self.db.rows(
+            f"SELECT {cols}, s.name FROM activities a LEFT JOIN shoes s ON s.id = a.shoe_id "
+            "WHERE a.athlete_id = ? ORDER BY a.start_utc, a.id",
+            (athlete_id,),
+        )
+        out = []
+        for r in rows:
+            d = dict(zip((*self.EXPORT_COLUMNS, "shoe"), r, strict=True))
+            d["start_utc"] = utc(d["start_utc"])
+            d["excluded"], d["deleted"] = bool(d["excluded"]), bool(d["deleted"])
+            out.append(d)
+        return out
+
+    def restore(
+        self,
+        athlete_id: int,
+        key: tuple[str, int],
+        edits: Mapping[str, Any],
+        shoe: str | None,
+        duplicate_of: tuple[str, int] | None,
+    ) -> bool:
+        """Put an exported run's edits, shoe and copy-of link back on the run stored from the
+        same bytes (content hash, session). False when no such run is stored."""
+        row_id = self.db.scalar(
+            "SELECT id FROM activities WHERE athlete_id = ? AND content_hash = ? "
+            "AND session_index = ?",
+            (athlete_id, *key),
+        )
+        if row_id is None:
+            return False
+        shoe_id = self.db.scalar(
+            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, shoe)
+        ) if shoe else None  # fmt: skip
+        primary = None
+        if duplicate_of is not None:
+            primary = self.db.scalar(
+                "SELECT id FROM activities WHERE athlete_id = ? AND content_hash = ? "
+                "AND session_index = ?",
+                (athlete_id, *duplicate_of),
+            )
+        columns = [c for c in (*EDIT_COLUMNS, "look") if c in edits]
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET shoe_id = ?, duplicate_of = ?"
+                + "".join(f", {c} = ?" for c in columns)
+                + " WHERE id = ?",
+                (shoe_id, primary, *(edits[c] for c in columns), row_id),
+            )
+        return True
+
     def counted_all(self) -> pd.DataFrame:
         """Every athlete's counted activities (primary, not excluded, not deleted), the columns
         the daily check needs, ordered by athlete then start: one query for a whole club."""
@@ -777,6 +840,15 @@ class SqlFiles:
             (athlete_id,),
         )
         return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def imported(self, athlete_id: int) -> list[tuple[int, str, str]]:
+        """(id, path, content hash) of every file whose runs were stored, in import order."""
+        rows = self.db.rows(
+            "SELECT id, path, content_hash FROM imported_files WHERE athlete_id = ? "
+            "AND status = 'imported' ORDER BY id",
+            (athlete_id,),
+        )
+        return [(int(i), str(p), str(h)) for i, p, h in rows]
 
     def known_hashes(self, athlete_id: int) -> set[str]:
         """Content hashes of every file imported (or recorded as a copy) for an athlete."""
