@@ -8,7 +8,9 @@ call, for whom, and on which day.
 
 from __future__ import annotations
 
+import hmac
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -201,6 +203,36 @@ class App:
         from .export import restore
 
         return restore(self.store, athlete, doc)
+
+    def calendar(self, athlete: Athlete, days: int = 14) -> bytes:
+        """The athlete's calendar feed: the headroom of `days` days from today, and every alert
+        pending or sent, each on its day (iCalendar)."""
+        from .render.calendar import feed
+        from .views import headroom_days
+
+        heads = headroom_days(self.analysis(athlete), self.settings.rules, days)
+        alerts = [e.alert for e in self.ledger(athlete) if e.status in ("pending", "sent")]
+        return feed(athlete, heads, alerts, self.clock())
+
+    def calendar_key(self, athlete: Athlete, rotate: bool = False) -> str:
+        """The secret of the athlete's feed URL, made on first use; `rotate` makes a new one (the
+        old URL then finds nothing)."""
+        key = self.store.athletes.calendar_key(athlete.id)
+        if key is None or rotate:
+            key = self.store.athletes.calendar_key(athlete.id, secrets.token_urlsafe(24))
+        assert key is not None
+        return key
+
+    def calendar_by_key(self, athlete_id: int, key: str, days: int = 14) -> bytes:
+        """The feed for the web: NotFound, as for no athlete at all, unless `key` is the
+        athlete's (compared in constant time)."""
+        try:
+            stored = self.store.athletes.calendar_key(athlete_id)
+        except NotFound:
+            stored = None  # the same answer as a wrong key: nothing says who exists
+        if not stored or not hmac.compare_digest(stored.encode(), key.encode()):
+            raise NotFound(f"no calendar for athlete {athlete_id}")
+        return self.calendar(self.store.athletes.get(athlete_id), days)
 
     def today(self, athlete: Athlete) -> date:
         """Today in the athlete's own zone: the day a report or check describes by default."""

@@ -76,7 +76,10 @@ def write(store: Store, athlete: Athlete, out: Path, activities_csv: str) -> Exp
     by_id = {r["id"]: r for r in rows}
     included: set[int] = set()
     manifest_files = []
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=out.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=out.parent or ".")
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from e
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:

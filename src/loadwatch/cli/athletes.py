@@ -202,3 +202,23 @@ def athletes_remove(obj: Context, name: str, yes: bool) -> None:
         f"{removed.get('shoes', 0)} shoes, {removed.get('alerts', 0)} alerts "
         "(files on disk untouched)"
     )
+
+
+@athletes.command("calendar-key")
+@click.argument("name")
+@click.option("--rotate", is_flag=True, help="Make a new key: the old feed URL stops working.")
+@pass_context
+def athletes_calendar_key(obj: Context, name: str, rotate: bool) -> None:
+    """Print the secret key of an athlete's calendar feed (made on first use) and the feed's
+    path on 'loadwatch web'; anyone with the URL can read the feed, so --rotate if it leaks.
+
+    \b
+    Example:
+      loadwatch athletes calendar-key ana --rotate
+    """
+    app = obj.app
+    a = app.athlete(name)
+    key = app.calendar_key(a, rotate)
+    base = (app.settings.web.public_url or "").rstrip("/")
+    click.echo(key)
+    click.echo(f"feed: {base}/athletes/{a.id}/calendar.ics?key={key}", err=True)

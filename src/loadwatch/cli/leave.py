@@ -35,3 +35,30 @@ def export(obj: Context, athlete: str | None, out: str) -> None:
     )
     for path, why in result.missing:
         click.echo(f"missing: {path}: {why}", err=True)
+
+
+@main.command("calendar")
+@athlete_option("Whose calendar")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=14, show_default=True, help="Days ahead."
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE (default: stdout).")
+@pass_context
+def calendar(obj: Context, athlete: str | None, days: int, out: str | None) -> None:
+    """Write an iCalendar file: each coming day's headroom as an all-day event (if no other run
+    comes first), and every alert pending or sent on its day.
+
+    'loadwatch web' serves the same feed to subscribe to from a phone: see
+    'loadwatch athletes calendar-key'.
+
+    \b
+    Example:
+      loadwatch calendar --athlete ana --days 14 --out ana.ics
+    """
+    app = obj.app
+    data = app.calendar(app.athlete(athlete), days)
+    if out is None:
+        click.echo(data.decode(), nl=False)
+        return
+    Path(out).write_bytes(data)
+    click.echo(f"wrote {out}: {plural(days, 'day')} of headroom")

@@ -64,6 +64,7 @@ COMMAND_MODULES = {
     "check": "alerts",
     "serve": "alerts",
     "athletes": "athletes",
+    "calendar": "leave",
     "import": "imports",
     "report": "report",
     "headroom": "report",

@@ -210,6 +210,16 @@ class SqlAthletes:
             self.db.execute("UPDATE athletes SET name = ? WHERE id = ?", (new_name, athlete_id))
         return self.get(athlete_id)
 
+    def calendar_key(self, athlete_id: int, new_key: str | None = None) -> str | None:
+        """The secret of the athlete's calendar feed; with `new_key`, set it first."""
+        self.get(athlete_id)
+        if new_key is not None:
+            with self.db.transaction():
+                self.db.execute(
+                    "UPDATE athletes SET calendar_key = ? WHERE id = ?", (new_key, athlete_id)
+                )
+        return self.db.scalar("SELECT calendar_key FROM athletes WHERE id = ?", (athlete_id,))
+
     # Every table that holds an athlete's rows, children first; what a backend adds beyond these
     # (PostgreSQL's check claims) goes with the athlete by ON DELETE CASCADE.
     ATHLETE_TABLES = (
