@@ -100,11 +100,12 @@ def test_an_export_read_into_an_empty_database_gives_the_same_runs_and_edits(
     ana: Cli, tmp_path: Path, request
 ) -> None:
     from .conftest import new_pg_database
-    from .exports import strava_export
+    from .exports import garmin_export, strava_export
 
     folder = tmp_path / "runs"
     shutil.copytree(SAMPLES / "demo-runner", folder)
     ana("import", str(folder), str(strava_export(tmp_path / "strava.zip")))
+    ana("import", str(garmin_export(tmp_path / "garmin.zip")))
     ana("import", str(GPX), str(FIT))  # one outing twice: a copy kept as a duplicate
     ana("shoes", "add", "Pegasus", "--start-km", "120", "--default")
     ana("shoes", "add", "Old trail")
@@ -131,7 +132,9 @@ def test_an_export_read_into_an_empty_database_gives_the_same_runs_and_edits(
         listed = _csv(zf.read("activities.csv").decode())
     assert manifest["missing"] == [{"path": str(gone), "why": manifest["missing"][0]["why"]}]
     assert {f["member"] for f in manifest["files"]} <= set(names)
-    assert len(manifest["files"]) == 42 - 1 + 1 + 2  # the folder less one, Strava's zip, the pair
+    archives = sorted(n.split("-", 1)[1] for n in names if n.startswith("archives/"))
+    assert archives == ["garmin.zip", "strava.zip"]
+    assert len(manifest["files"]) == 42 - 1 + 2 + 2  # the folder less one, 2 exports, the pair
     assert len(listed) == len(ana.json("activities", "--all"))
 
     if str(ana.db).startswith("postgresql"):

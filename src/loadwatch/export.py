@@ -2,7 +2,7 @@
 
 loadwatch keeps no file's bytes, only the path it imported each file from and the file's
 SHA-256. So the export copies each file from that path when the bytes there are still the ones
-imported; a file moved, deleted or changed since is listed as missing in the manifest, and its
+imported (account exports under `archives/`, the rest under `files/`); a file moved, deleted or changed since is listed as missing in the manifest, and its
 runs travel as stored records instead (their totals and heart-rate histogram, not the track).
 Beside the files: `activities.csv` (for people and spreadsheets) and `edits.json` (for loadwatch:
 the athlete, the shoes, and every run's stored record, edits, shoe and copy-of link, keyed by the
@@ -60,9 +60,12 @@ class Restored:
 
 def _member_name(i: int, path: str) -> str:
     """`files/0003-Morning_Run.fit`: numbered (two folders may hold the same name), and only
-    plain characters, whatever the original name held."""
+    plain characters, whatever the original name held. Account exports (zips) go under
+    `archives/`: kept for the runner, not read again by the import (a Garmin export's zips of
+    zips would be one level deeper than archives may nest); their runs come back from records."""
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", cleaned(os.path.basename(path))).lstrip(".") or "file"
-    return f"files/{i:04d}-{base[-120:]}"
+    folder = "archives" if base.lower().endswith(".zip") else "files"
+    return f"{folder}/{i:04d}-{base[-120:]}"
 
 
 def _jsonable(value: Any) -> Any:
