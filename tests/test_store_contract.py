@@ -373,3 +373,73 @@ def test_source_cursors_are_per_athlete_and_source_and_only_what_was_set(store) 
         store.sources.set_cursor(ana.id, "intervals.icu:i1", "2026-09-09")
         raise RuntimeError("the activity that went with it was not stored")
     assert store.sources.cursor(ana.id, "intervals.icu:i1") == "2026-03-04"
+
+
+def _rows_of(store, athlete_id: int) -> dict[str, int]:
+    """Rows per table that hold this athlete's id, found from the schema, not from a list."""
+    db = store.db
+    if store.url.startswith("sqlite"):
+        tables = [r[0] for r in db.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [
+            t
+            for t in tables
+            if any(c[1] == "athlete_id" for c in db.rows(f"PRAGMA table_info({t})"))
+        ]
+    else:
+        tables = [
+            r[0]
+            for r in db.rows(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE column_name = 'athlete_id' AND table_schema = current_schema()"
+            )
+        ]
+    return {
+        t: db.scalar(f"SELECT COUNT(*) FROM {t} WHERE athlete_id = ?", (athlete_id,))
+        for t in tables
+    }
+
+
+def test_remove_takes_every_row_of_the_athlete_and_only_theirs(store) -> None:
+    ana = store.athletes.add("ana", "ana@example.com")
+    ben = store.athletes.add("ben")
+    for who in (ana, ben):
+        store.shoes.add(who.id, "Pegasus", default_for="running")
+        save(store, who.id, run(digest=f"{who.name}-fit"))
+        save(store, who.id, run(fmt="gpx", digest=f"{who.name}-gpx"))  # a copy, kept as duplicate
+        store.files.record_failure(who.id, f"/in/{who.name}-bad.fit", 1, 1, "truncated")
+        store.ledger.insert(who.id, [(_alert(f"{who.name}-k"), "pending")])
+        store.sources.remember_device(who.id, f"serial-{who.name}")
+        store.sources.set_cursor(who.id, "intervals.icu", "2026-03-01")
+        list(store.claim_athletes([who.id], datetime.now(UTC)))  # PostgreSQL's check claims
+    ben_before = _rows_of(store, ben.id)
+    assert all(_rows_of(store, ana.id).values())  # every table holds some of ana's rows
+    removed = store.athletes.remove(ana.id)
+    assert removed["activities"] == 2 and removed["shoes"] == 1 and removed["alerts"] == 1
+    assert set(_rows_of(store, ana.id).values()) == {0}
+    assert _rows_of(store, ben.id) == ben_before
+    assert [a.name for a in store.athletes.all()] == ["ben"]
+    with pytest.raises(NotFound):
+        store.athletes.remove(ana.id)
+
+
+def test_a_removal_that_fails_leaves_everything(store) -> None:
+    ana = store.athletes.add("ana")
+    save(store, ana.id, run())
+    before = _rows_of(store, ana.id)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.athletes.remove(ana.id)
+        raise RuntimeError("killed mid-way")
+    assert _rows_of(store, ana.id) == before and store.athletes.named("ana") == ana
+
+
+def test_rename_and_change_keep_the_id_and_refuse_a_taken_name(store) -> None:
+    ana = store.athletes.add("ana", "ana@example.com", "Europe/Berlin")
+    store.athletes.add("ben")
+    save(store, ana.id, run())
+    renamed = store.athletes.rename(ana.id, "ana-m")
+    assert (renamed.id, renamed.name) == (ana.id, "ana-m")
+    with pytest.raises(StoreError, match="exists already"):
+        store.athletes.rename(ana.id, "ben")
+    changed = store.athletes.change(ana.id, email=None, tz="Europe/Paris")
+    assert (changed.email, changed.tz, changed.name) == (None, "Europe/Paris", "ana-m")
+    assert len(store.activities.frame(ana.id)) == 1

@@ -8,7 +8,9 @@ call, for whom, and on which day.
 
 from __future__ import annotations
 
+import hmac
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -39,6 +41,7 @@ from .store import Store, open_store
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
     from .analysis import Analysis
     from .check import CheckResult
+    from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
     from .shoes import ShoeStatus
@@ -173,6 +176,67 @@ class App:
         if email is not None:
             _refuse(email_problem(email))
         return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update)
+
+    def edit_athlete(self, athlete: Athlete, **fields: object) -> Athlete:
+        """Change an athlete's email (None or '' clears it), zone or heart rates."""
+        if fields.get("email") == "":
+            fields["email"] = None
+        if isinstance(fields.get("email"), str):
+            _refuse(email_problem(str(fields["email"])))
+        return self.store.athletes.change(athlete.id, **fields)
+
+    def rename_athlete(self, athlete: Athlete, new_name: str) -> Athlete:
+        _refuse(name_problem(new_name, "athlete's name"))
+        return self.store.athletes.rename(athlete.id, new_name)
+
+    def remove_athlete(self, athlete: Athlete) -> dict[str, int]:
+        """Every row of the athlete goes; the files on disk stay where they are."""
+        return self.store.athletes.remove(athlete.id)
+
+    def export(self, athlete: Athlete, out: Path) -> Exported:
+        """The athlete's files, activities.csv and edits in one zip (see export.py)."""
+        from .export import write
+        from .render.csvout import to_csv
+        from .render.tables import activity_json
+
+        rows = self.activities(athlete, include_duplicates=True)
+        return write(self.store, athlete, out, to_csv(activity_json(r) for r in rows))
+
+    def restore_export(self, athlete: Athlete, doc: dict[str, object]) -> Restored:
+        """An export's shoes, runs without a file and edits, after its files were imported."""
+        from .export import restore
+
+        return restore(self.store, athlete, doc)
+
+    def calendar(self, athlete: Athlete, days: int = 14) -> bytes:
+        """The athlete's calendar feed: the headroom of `days` days from today, and every alert
+        pending or sent, each on its day (iCalendar)."""
+        from .render.calendar import feed
+        from .views import headroom_days
+
+        heads = headroom_days(self.analysis(athlete), self.settings.rules, days)
+        alerts = [e.alert for e in self.ledger(athlete) if e.status in ("pending", "sent")]
+        return feed(athlete, heads, alerts, self.clock())
+
+    def calendar_key(self, athlete: Athlete, rotate: bool = False) -> str:
+        """The secret of the athlete's feed URL, made on first use; `rotate` makes a new one (the
+        old URL then finds nothing)."""
+        key = self.store.athletes.calendar_key(athlete.id)
+        if key is None or rotate:
+            key = self.store.athletes.calendar_key(athlete.id, secrets.token_urlsafe(24))
+        assert key is not None
+        return key
+
+    def calendar_by_key(self, athlete_id: int, key: str, days: int = 14) -> bytes:
+        """The feed for the web: NotFound, as for no athlete at all, unless `key` is the
+        athlete's (compared in constant time)."""
+        try:
+            stored = self.store.athletes.calendar_key(athlete_id)
+        except NotFound:
+            stored = None  # the same answer as a wrong key: nothing says who exists
+        if not stored or not hmac.compare_digest(stored.encode(), key.encode()):
+            raise NotFound(f"no calendar for athlete {athlete_id}")
+        return self.calendar(self.store.athletes.get(athlete_id), days)
 
     def today(self, athlete: Athlete) -> date:
         """Today in the athlete's own zone: the day a report or check describes by default."""

@@ -168,6 +168,22 @@ def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
     )
 
 
+def headroom_days(analysis: Analysis, rules: RuleSettings, days: int) -> list[Headroom]:
+    """The headroom on each of `days` days from the analysis's day on, if no other run comes
+    first (the calendar feed): each day's windows move on, the runs stay those imported."""
+    return [
+        headroom(
+            analysis.distance.runs,
+            analysis.distance.as_of + timedelta(days=i),
+            rules.spike_pct,
+            rules.weekly_jump_pct,
+            round(rules.weekly_jump_min_km * 1000),
+            round(rules.spike_min_km * 1000),
+        )
+        for i in range(days)
+    ]
+
+
 def _column(values: pd.Series) -> list[float | None]:
     """A column as display numbers at once: rounded like `num`, NaN and infinity as None."""
     a = values.to_numpy(dtype=float, na_value=np.nan)

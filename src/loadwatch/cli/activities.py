@@ -18,6 +18,7 @@ def _as_usage(e: ValueError) -> click.UsageError:
 @main.group(invoke_without_command=True)
 @athlete_option("Whose activities")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (the JSON's fields).")
 @click.option(
     "--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates."
 )
@@ -27,6 +28,7 @@ def activities(
     ctx: click.Context,
     athlete: str | None,
     as_json: bool,
+    as_csv: bool,
     include_duplicates: bool,
     limit: int,
 ) -> None:
@@ -43,8 +45,14 @@ def activities(
     rows = app.activities(app.athlete(athlete), include_duplicates=include_duplicates)
     if limit:
         rows = rows[-limit:]
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv both write to stdout: choose one")
     if as_json:
         click.echo(json.dumps([activity_json(r) for r in rows], indent=2))
+    elif as_csv:
+        from ..render.csvout import to_csv
+
+        click.echo(to_csv(activity_json(r) for r in rows), nl=False)
     else:
         click.echo(activities_table(rows))
 

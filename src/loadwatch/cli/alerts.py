@@ -31,8 +31,11 @@ from .main import (
     "--status", type=click.Choice(["pending", "sent", "known"]), help="Only alerts in this state."
 )
 @json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (the JSON's fields).")
 @pass_context
-def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool) -> None:
+def alerts(
+    obj: Context, athlete: str | None, status: str | None, as_json: bool, as_csv: bool
+) -> None:
     """The alert ledger: what was sent, what is pending (and why), what is known history.
 
     Without --athlete, every athlete's alerts, each line naming its athlete.
@@ -46,8 +49,14 @@ def alerts(obj: Context, athlete: str | None, status: str | None, as_json: bool)
     who = [app.athlete(athlete)] if athlete or len(everyone) <= 1 else everyone
     rows = [(a.name, e) for a in who for e in app.ledger(a, status)]
     entries = [e for _, e in rows]
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv both write to stdout: choose one")
     if as_json:
         click.echo(json.dumps([ledger_json(e, name) for name, e in rows], indent=2))
+    elif as_csv:
+        from ..render.csvout import to_csv
+
+        click.echo(to_csv(ledger_json(e, name) for name, e in rows), nl=False)
     else:
         click.echo(ledger_table(entries, [n for n, _ in rows] if len(who) > 1 else None))
 

@@ -124,3 +124,101 @@ def athletes_list(obj: Context, as_json: bool) -> None:
         return
     for a in rows:
         click.echo(f"{a.name:<20} {a.tz:<20} {a.email or ''}")
+
+
+@athletes.command("edit")
+@click.argument("name")
+@click.option("--email", help="Where alerts go ('' for none).")
+@click.option("--tz", callback=_check_tz, help="IANA time zone: days and weeks are counted in it.")
+@click.option("--resting-hr", type=click.IntRange(20, 120), help="Resting heart rate (for TRIMP).")
+@click.option("--max-hr", type=click.IntRange(100, 240), help="Maximum heart rate (for TRIMP).")
+@pass_context
+def athletes_edit(
+    obj: Context,
+    name: str,
+    email: str | None,
+    tz: str | None,
+    resting_hr: int | None,
+    max_hr: int | None,
+) -> None:
+    """Change an athlete's email, time zone or heart rates; what is not given stays.
+
+    \b
+    Example:
+      loadwatch athletes edit ana --email ana@example.org --tz Europe/Paris
+    """
+    given = {"email": email, "tz": tz, "resting_hr": resting_hr, "max_hr": max_hr}
+    fields = {k: v for k, v in given.items() if v is not None}
+    if not fields:
+        raise click.UsageError("give --email, --tz, --resting-hr and/or --max-hr")
+    app = obj.app
+    a = app.edit_athlete(app.athlete(name), **fields)
+    click.echo(f"athlete {a.name} ({a.tz}{', ' + a.email if a.email else ''})")
+
+
+@athletes.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@pass_context
+def athletes_rename(obj: Context, name: str, new_name: str) -> None:
+    """Give an athlete another name; runs, shoes and alerts stay theirs.
+
+    A name in the config's [[athletes]] is the config's: rename it there too, or the next
+    command adds the old name again.
+
+    \b
+    Example:
+      loadwatch athletes rename ana ana-m
+    """
+    app = obj.app
+    a = app.rename_athlete(app.athlete(name), new_name)
+    click.echo(f"athlete {name} is now {a.name}")
+
+
+@athletes.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@pass_context
+def athletes_remove(obj: Context, name: str, yes: bool) -> None:
+    """Remove an athlete and every row of theirs (runs, edits, shoes, alerts), in one go.
+
+    The files on disk are not touched: importing them again brings the runs back, not the
+    edits (keep those with 'loadwatch export' first).
+
+    \b
+    Example:
+      loadwatch export --athlete ana ana.zip && loadwatch athletes remove ana --yes
+    """
+    app = obj.app
+    a = app.athlete(name)
+    if not yes and not click.confirm(
+        f"remove athlete {a.name} and all their runs, shoes and alerts?", err=True
+    ):
+        click.echo("nothing removed", err=True)
+        raise SystemExit(1)
+    removed = app.remove_athlete(a)
+    click.echo(
+        f"removed athlete {a.name}: {removed.get('activities', 0)} activities, "
+        f"{removed.get('shoes', 0)} shoes, {removed.get('alerts', 0)} alerts "
+        "(files on disk untouched)"
+    )
+
+
+@athletes.command("calendar-key")
+@click.argument("name")
+@click.option("--rotate", is_flag=True, help="Make a new key: the old feed URL stops working.")
+@pass_context
+def athletes_calendar_key(obj: Context, name: str, rotate: bool) -> None:
+    """Print the secret key of an athlete's calendar feed (made on first use) and the feed's
+    path on 'loadwatch web'; anyone with the URL can read the feed, so --rotate if it leaks.
+
+    \b
+    Example:
+      loadwatch athletes calendar-key ana --rotate
+    """
+    app = obj.app
+    a = app.athlete(name)
+    key = app.calendar_key(a, rotate)
+    base = (app.settings.web.public_url or "").rstrip("/")
+    click.echo(key)
+    click.echo(f"feed: {base}/athletes/{a.id}/calendar.ics?key={key}", err=True)

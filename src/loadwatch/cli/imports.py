@@ -42,6 +42,18 @@ def import_(
       loadwatch import ~/Garmin/Activities --athlete ana
     """
     app = obj.app
+    from ..export import read_edits
+
+    exports = [doc for doc in map(read_edits, paths) if doc is not None]
+    if exports:
+        # A loadwatch export names its athlete: into an empty database it comes with them.
+        theirs = exports[0]["athlete"]
+        athlete = athlete or theirs["name"]
+        if athlete not in {a.name for a in app.athletes()}:
+            app.add_athlete(
+                athlete, theirs["email"], theirs["tz"], theirs["resting_hr"], theirs["max_hr"],
+                theirs["sex"],
+            )  # fmt: skip
     who = app.athlete(athlete)
     if sport is not None:
         try:
@@ -73,6 +85,14 @@ def import_(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for doc in exports:
+        restored = app.restore_export(who, doc)
+        click.echo(
+            f"restored from the export: {restored.shoes} shoes, {restored.records} runs without "
+            f"a file, edits of {restored.edited} runs"
+            + (f" ({restored.unmatched} runs not found)" if restored.unmatched else ""),
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps(summary.as_json(), indent=2))
     else:

@@ -32,6 +32,7 @@ from .main import Context, athlete_option, main, parse_day, pass_context
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the report of the weeks shown as JSON."
 )
+@click.option("--csv", "as_csv", is_flag=True, help="Print the weeks as CSV.")
 @click.option(
     "--all-days",
     is_flag=True,
@@ -51,6 +52,7 @@ def report(
     weeks: int,
     basis: str,
     as_json: bool,
+    as_csv: bool,
     all_days: bool,
     html_path: str | None,
 ) -> None:
@@ -62,8 +64,11 @@ def report(
     """
     from ..render.report import report_json, terminal
 
-    if html_path == "-" and as_json:
-        raise click.UsageError("--html - and --json both write to stdout: choose one")
+    outs = (("--html -", html_path == "-"), ("--json", as_json), ("--csv", as_csv))
+    to_stdout = [flag for flag, on in outs if on]
+    if len(to_stdout) > 1:
+        both = "both" if len(to_stdout) == 2 else "all"
+        raise click.UsageError(f"{' and '.join(to_stdout)} {both} write to stdout: choose one")
     app = obj.app
     try:
         view = app.report(app.athlete(athlete), as_of, basis, None if all_days else weeks)
@@ -79,6 +84,10 @@ def report(
         Path(html_path).write_text(page, encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report_json(view), indent=1, allow_nan=False))
+    elif as_csv:
+        from ..render.csvout import to_csv
+
+        click.echo(to_csv(report_json(view)["weeks"]), nl=False)
     else:
         click.echo(terminal(view, weeks), nl=False)
         if html_path:

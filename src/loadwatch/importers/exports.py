@@ -78,6 +78,8 @@ def decode_member(item: tuple[bytes, str]):
 
 def detect(zf: SafeZip) -> str | None:
     names = zf.names
+    if "loadwatch-export.json" in names:
+        return "loadwatch"  # its own export: its activities.csv is for people, not a Strava one
     if any(n.split("/", 1)[0] == "DI_CONNECT" or "/DI_CONNECT/" in n for n in names):
         return "garmin"
     if any(n.rsplit("/", 1)[-1] == "activities.csv" for n in names):
@@ -110,7 +112,9 @@ def read_export(
             return _strava(zf, mapper, progress)
         if kind == "garmin":
             return _garmin(zf, mapper, progress)
-        return _plain_zip(zf, mapper, progress)
+        # loadwatch's export keeps the account exports it was given under archives/, not read
+        # again: their runs come back from the export's records (see export.py).
+        return _plain_zip(zf, mapper, progress, nested=kind != "loadwatch")
 
 
 def _collect(result: ExportResult, outcome) -> list[Activity]:
@@ -152,7 +156,11 @@ def _decoded(mapper, items: Iterable, progress: Progress) -> Iterator:
 
 
 def _plain_zip(
-    zf: SafeZip, mapper, progress: Progress, result: ExportResult | None = None
+    zf: SafeZip,
+    mapper,
+    progress: Progress,
+    result: ExportResult | None = None,
+    nested: bool = True,
 ) -> ExportResult:
     """A zip of activity files (zips inside it are opened too, down to the depth cap)."""
     result = result or ExportResult("zip")
@@ -160,7 +168,7 @@ def _plain_zip(
     progress.more(len(names))
     for _label, outcome in _decoded(mapper, _members(zf, names, result), progress):
         result.activities += _collect(result, outcome)
-    for name in (n for n in zf.names if n.lower().endswith(".zip")):
+    for name in (n for n in zf.names if nested and n.lower().endswith(".zip")):
         try:
             with zf.nested(name) as inner:
                 _plain_zip(inner, mapper, progress, result)

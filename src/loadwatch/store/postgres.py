@@ -174,11 +174,17 @@ def _m0004_devices_and_sources(db: SqlDb) -> None:
     )
 
 
+def _m0005_calendar_keys(db: SqlDb) -> None:
+    # The secret in an athlete's calendar feed URL (see store/sqlite.py, 0010).
+    db.execute("ALTER TABLE athletes ADD COLUMN calendar_key TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
     ("0003_needs_a_look", _m0003_needs_a_look),
     ("0004_devices_and_sources", _m0004_devices_and_sources),
+    ("0005_calendar_keys", _m0005_calendar_keys),
 ]
 
 

@@ -184,6 +184,66 @@ class SqlAthletes:
             Athlete(*r) for r in self.db.rows(f"SELECT {self._COLUMNS} FROM athletes ORDER BY name")
         ]
 
+    # What `change` may set (the name has its own method: it must stay unique).
+    CHANGEABLE = ("email", "tz", "resting_hr", "max_hr", "sex")
+
+    def change(self, athlete_id: int, **fields: Any) -> Athlete:
+        """Set the given columns (None clears one); the others stay."""
+        unknown = set(fields) - set(self.CHANGEABLE)
+        if unknown:
+            raise StoreError(f"cannot change {', '.join(sorted(unknown))} of an athlete")
+        self.get(athlete_id)
+        if fields:
+            with self.db.transaction():
+                self.db.execute(
+                    f"UPDATE athletes SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
+                    (*fields.values(), athlete_id),
+                )
+        return self.get(athlete_id)
+
+    def rename(self, athlete_id: int, new_name: str) -> Athlete:
+        self.get(athlete_id)
+        with self.db.transaction():
+            if self.db.one(
+                "SELECT 1 FROM athletes WHERE name = ? AND id <> ?", (new_name, athlete_id)
+            ):
+                raise StoreError(f"athlete {new_name!r} exists already")
+            self.db.execute("UPDATE athletes SET name = ? WHERE id = ?", (new_name, athlete_id))
+        return self.get(athlete_id)
+
+    def calendar_key(self, athlete_id: int, new_key: str | None = None) -> str | None:
+        """The secret of the athlete's calendar feed; with `new_key`, set it first."""
+        self.get(athlete_id)
+        if new_key is not None:
+            with self.db.transaction():
+                self.db.execute(
+                    "UPDATE athletes SET calendar_key = ? WHERE id = ?", (new_key, athlete_id)
+                )
+        return self.db.scalar("SELECT calendar_key FROM athletes WHERE id = ?", (athlete_id,))
+
+    # Every table that holds an athlete's rows, children first; what a backend adds beyond these
+    # (PostgreSQL's check claims) goes with the athlete by ON DELETE CASCADE.
+    ATHLETE_TABLES = (
+        "alerts", "failed_files", "devices", "source_cursors", "activities", "shoes",
+        "imported_files",
+    )  # fmt: skip
+
+    def remove(self, athlete_id: int) -> dict[str, int]:
+        """Every row of the athlete, in one transaction; the rows removed per table."""
+        self.get(athlete_id)
+        removed: dict[str, int] = {}
+        with self.db.transaction():
+            # A copy points at its primary: unlink first, so the order of deletion is free.
+            self.db.execute(
+                "UPDATE activities SET duplicate_of = NULL, shoe_id = NULL WHERE athlete_id = ?",
+                (athlete_id,),
+            )
+            for table in self.ATHLETE_TABLES:
+                cur = self.db.execute(f"DELETE FROM {table} WHERE athlete_id = ?", (athlete_id,))
+                removed[table] = max(int(cur.rowcount), 0)
+            self.db.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+        return removed
+
     def alerts_since(self, athlete_id: int, first_check: date | None = None) -> date | None:
         """The day an athlete's alerts start; with `first_check`, set it if it was never set."""
         if first_check is not None:
@@ -400,6 +460,69 @@ class SqlActivities:
         frame = self.db.frame(sql + " ORDER BY start_utc, id", args)
         frame["excluded"] = frame["excluded"].astype(bool)
         return _aware_starts(frame)
+
+    # What an export keeps of each stored run: enough to restore it without its file.
+    EXPORT_COLUMNS = (
+        "id", "file_id", "session_index", "sport", "sub_sport", "start_utc", "utc_offset_s",
+        "distance_m", "moving_s", "elapsed_s", "avg_hr", "max_hr", "elevation_gain_m",
+        "hr_histogram", "device", "source_format", "source_path", "content_hash", "duplicate_of",
+        "distance_source", "rpe", "name", "look", "sport_edit", "distance_edit_m", "excluded",
+        "exclude_reason", "deleted",
+    )  # fmt: skip
+
+    def export_rows(self, athlete_id: int) -> list[dict[str, Any]]:
+        """Every stored row of an athlete (copies and deleted runs too), with its shoe's name,
+        oldest first: what `loadwatch export` writes."""
+        cols = ", ".join(f"a.{c}" for c in self.EXPORT_COLUMNS)
+        rows = self.db.rows(
+            f"SELECT {cols}, s.name FROM activities a LEFT JOIN shoes s ON s.id = a.shoe_id "
+            "WHERE a.athlete_id = ? ORDER BY a.start_utc, a.id",
+            (athlete_id,),
+        )
+        out = []
+        for r in rows:
+            d = dict(zip((*self.EXPORT_COLUMNS, "shoe"), r, strict=True))
+            d["start_utc"] = utc(d["start_utc"])
+            d["excluded"], d["deleted"] = bool(d["excluded"]), bool(d["deleted"])
+            out.append(d)
+        return out
+
+    def restore(
+        self,
+        athlete_id: int,
+        key: tuple[str, int],
+        edits: Mapping[str, Any],
+        shoe: str | None,
+        duplicate_of: tuple[str, int] | None,
+    ) -> bool:
+        """Put an exported run's edits, shoe and copy-of link back on the run stored from the
+        same bytes (content hash, session). False when no such run is stored."""
+        row_id = self.db.scalar(
+            "SELECT id FROM activities WHERE athlete_id = ? AND content_hash = ? "
+            "AND session_index = ?",
+            (athlete_id, *key),
+        )
+        if row_id is None:
+            return False
+        shoe_id = self.db.scalar(
+            "SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, shoe)
+        ) if shoe else None  # fmt: skip
+        primary = None
+        if duplicate_of is not None:
+            primary = self.db.scalar(
+                "SELECT id FROM activities WHERE athlete_id = ? AND content_hash = ? "
+                "AND session_index = ?",
+                (athlete_id, *duplicate_of),
+            )
+        columns = [c for c in (*EDIT_COLUMNS, "look") if c in edits]
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE activities SET shoe_id = ?, duplicate_of = ?"
+                + "".join(f", {c} = ?" for c in columns)
+                + " WHERE id = ?",
+                (shoe_id, primary, *(edits[c] for c in columns), row_id),
+            )
+        return True
 
     def counted_all(self) -> pd.DataFrame:
         """Every athlete's counted activities (primary, not excluded, not deleted), the columns
@@ -728,6 +851,15 @@ class SqlFiles:
             (athlete_id,),
         )
         return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def imported(self, athlete_id: int) -> list[tuple[int, str, str]]:
+        """(id, path, content hash) of every file whose runs were stored, in import order."""
+        rows = self.db.rows(
+            "SELECT id, path, content_hash FROM imported_files WHERE athlete_id = ? "
+            "AND status = 'imported' ORDER BY id",
+            (athlete_id,),
+        )
+        return [(int(i), str(p), str(h)) for i, p, h in rows]
 
     def known_hashes(self, athlete_id: int) -> set[str]:
         """Content hashes of every file imported (or recorded as a copy) for an athlete."""

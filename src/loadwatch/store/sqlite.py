@@ -211,6 +211,11 @@ def _m0009_devices_and_sources(db: SqlDb) -> None:
     )
 
 
+def _m0010_calendar_keys(db: SqlDb) -> None:
+    # The secret in an athlete's calendar feed URL (`athletes calendar-key`): None until asked for.
+    db.execute("ALTER TABLE athletes ADD COLUMN calendar_key TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -221,6 +226,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_alerts_by_athlete", _m0007_alerts_by_athlete),
     ("0008_needs_a_look", _m0008_needs_a_look),
     ("0009_devices_and_sources", _m0009_devices_and_sources),
+    ("0010_calendar_keys", _m0010_calendar_keys),
 ]
 
 

@@ -11,6 +11,7 @@ another host name are refused (DNS rebinding); names are escaped by Jinja2's aut
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -63,6 +64,10 @@ table.alerts td.day { white-space: nowrap; }
                            flex: none; }
 }
 """
+
+# The calendar feed: its own key in the URL stands in for the dashboard's token (see TokenAuth).
+CALENDAR_PATH = "/athletes/{athlete_id:int}/calendar.ics"
+CALENDAR_PATTERN = re.compile(r"/athletes/[0-9]+/calendar\.ics")
 
 # Row ids are 64-bit in both stores; a larger number names nothing (and would overflow the driver).
 MAX_ID = 2**63 - 1
@@ -204,6 +209,14 @@ def create_app(
             back += "?" + urlencode({"as_of": str(form.get("as_of"))})
         return RedirectResponse(back, status_code=303)
 
+    def calendar(request: Request) -> Response:
+        """A phone calendar subscribes with the key in the URL (it sends no token): the wrong
+        key, or none, gets the same 404 as an athlete that does not exist."""
+        athlete_id = _id(request, "athlete_id")
+        with open_app() as app:
+            data = app.calendar_by_key(athlete_id, request.query_params.get("key", ""))
+        return Response(data, media_type="text/calendar; charset=utf-8")
+
     async def errors(request: Request, exc: Exception) -> Response:
         status = 404 if isinstance(exc, NotFound) else 400
         detail = str(exc)
@@ -217,11 +230,12 @@ def create_app(
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),
             Route("/alerts", alerts),
+            Route(CALENDAR_PATH, calendar),
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
         ],
         middleware=[
             Middleware(HostCheck, policy=HostPolicy(host, public_url)),
-            Middleware(TokenAuth, token=token),
+            Middleware(TokenAuth, token=token, keyed=CALENDAR_PATTERN),
         ],
         exception_handlers={HTTPException: errors, LoadwatchError: errors},
     )
