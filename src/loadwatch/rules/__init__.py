@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ..analysis import Analysis
 from ..model import NUMBER_TYPES, Alert, Numbers
 from ..rulesettings import RuleSetting, RuleSettings, declare, undeclare
+
+if TYPE_CHECKING:  # every command reads a config, and the rules declare [rules]: no pandas here
+    from ..analysis import Analysis
 
 CLINICIAN = (
     "If your knee or anything else hurts, reduce your running and consider seeing a clinician."

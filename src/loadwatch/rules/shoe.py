@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
 from . import Rule, nice_day, register
+
+if TYPE_CHECKING:  # the engine is imported where a rule evaluates, not where it declares
+    import pandas as pd
 
 CITATION = (
     "Convention: replace at 480-800 km (no outcome trial); Malisoux L et al. Scand J Med Sci Sports "
@@ -40,6 +42,8 @@ class ShoeNumbers(Numbers):
 
 
 def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> date | None:
+    import pandas as pd
+
     if shoe.km < limit_km:
         return None
     mine = runs[runs["shoe_id"] == shoe.id].sort_values("start_utc") if len(runs) else runs

@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-
-from ..load import HAZARD_CI, HAZARD_RATIO
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
 from . import CLINICIAN, POPULATION, Rule, exact_pct, nice_day, register
@@ -63,6 +60,10 @@ class SpikeNumbers(Numbers):
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
+    import pandas as pd  # the engine where a rule evaluates, not where it declares
+
+    from ..load import HAZARD_CI, HAZARD_RATIO
+
     runs = analysis.distance.runs
     if since is not None and len(runs):
         runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
 from . import CLINICIAN, POPULATION, Rule, exact_pct, iso_week, nice_day, register
@@ -65,6 +64,9 @@ def band(pct: float, threshold: float) -> int:
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
+    # The engine where a rule evaluates, not where it declares (every command reads [rules]).
+    from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
+
     runs = analysis.distance.runs
     if runs.empty:
         return []
