@@ -248,8 +248,7 @@ def _count_what_was_kept(
     as `loadwatch activities` lists it."""
     if not stored:
         return
-    frame = store.activities.frame(athlete_id, include_excluded=True)
-    kept: Counter[str] = Counter(frame["source_path"].fillna(""))
+    kept: Counter[str] = Counter(store.activities.primary_paths(athlete_id))
     for s in stored:
         if s.archive:  # a member's path is the archive's and its own: `export.zip!1.fit`
             primary = sum(n for path, n in kept.items() if path.startswith(s.path + "!"))

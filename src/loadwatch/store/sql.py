@@ -461,6 +461,16 @@ class SqlActivities:
         frame["excluded"] = frame["excluded"].astype(bool)
         return _aware_starts(frame)
 
+    def primary_paths(self, athlete_id: int) -> list[str]:
+        """The source path of every run that counts (excluded ones too), one per run: an
+        import's summary is counted from them without loading pandas."""
+        rows = self.db.rows(
+            "SELECT source_path FROM activities WHERE athlete_id = ? AND deleted = ? "
+            "AND duplicate_of IS NULL",
+            (athlete_id, False),
+        )
+        return [r[0] or "" for r in rows]
+
     # What an export keeps of each stored run: enough to restore it without its file.
     EXPORT_COLUMNS = (
         "id", "file_id", "session_index", "sport", "sub_sport", "start_utc", "utc_offset_s",
