@@ -24,17 +24,19 @@ from .config import load as load_settings
 from .errors import ConfigError, NotFound, UsageError
 from .ingest import import_paths
 from .model import (
+    PAIN_WHEN,
     Activity,
     Alert,
     Athlete,
     FileFailure,
     ImportSummary,
     LedgerEntry,
+    PainReport,
     Shoe,
     SourceOutcome,
     sport_name,
 )
-from .names import email_problem, name_problem
+from .names import email_problem, name_problem, text_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
 
@@ -391,6 +393,42 @@ class App:
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
         return activity_rows(frame, athlete.tz)
+
+    # -- what the runner feels -------------------------------------------------------------
+    def log_pain(
+        self,
+        athlete: Athlete,
+        score: int,
+        day: date | None = None,
+        when: str = "morning",
+        where: str | None = None,
+        note: str | None = None,
+    ) -> PainReport:
+        """One pain report (0-10 numeric rating scale); `day` defaults to today in the
+        athlete's zone. Refused whole, before anything is stored, when any part is wrong."""
+        today = self.today(athlete)
+        day = day or today
+        if isinstance(score, bool) or not 0 <= score <= 10:
+            raise UsageError(f"pain score {score} is not 0-10 (0 none, 10 worst imaginable)")
+        if when not in PAIN_WHEN:
+            raise UsageError(f"--when {when!r} is not one of {', '.join(PAIN_WHEN)}")
+        if day > today:
+            raise UsageError(f"{day} is in the future (today is {today} in {athlete.tz})")
+        where = (where or "").strip() or None
+        note = (note or "").strip() or None
+        if where is not None:
+            _refuse(text_problem(where, "where"))
+        if note is not None:
+            _refuse(text_problem(note, "note"))
+        return self.store.pain.add(athlete.id, day, score, when, where, note)
+
+    def pain_reports(self, athlete: Athlete) -> list[PainReport]:
+        """Newest first."""
+        return self.store.pain.all(athlete.id)
+
+    def delete_pain(self, report_id: int) -> tuple[Athlete, PainReport]:
+        report = self.store.pain.delete(report_id)
+        return self.store.athletes.get(report.athlete_id), report
 
     # -- fixing what a file got wrong -------------------------------------------------------
     def edit_activity(

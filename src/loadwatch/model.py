@@ -146,6 +146,23 @@ class Shoe:
     default_for: str | None = None
 
 
+PAIN_WHEN = ("morning", "during", "after")
+
+
+@dataclass(frozen=True)
+class PainReport:
+    """What a runner felt, in their own words: a 0-10 numeric rating scale (0 none, 10 worst
+    imaginable) on a day, `when` one of PAIN_WHEN. Typed by the runner, never from a file."""
+
+    id: int
+    athlete_id: int
+    day: date
+    score: int
+    when: str = "morning"
+    where: str | None = None
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class ShoeDecl:
     """A shoe an account export declares (Strava's shoes.csv); `default_for` from its sport types."""

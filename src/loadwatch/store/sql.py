@@ -26,6 +26,7 @@ from ..model import (
     FileFailure,
     FileState,
     LedgerEntry,
+    PainReport,
     SavedFile,
     Shoe,
     ShoeDecl,
@@ -224,8 +225,8 @@ class SqlAthletes:
     # Every table that holds an athlete's rows, children first; what a backend adds beyond these
     # (PostgreSQL's check claims) goes with the athlete by ON DELETE CASCADE.
     ATHLETE_TABLES = (
-        "alerts", "failed_files", "devices", "source_cursors", "activities", "shoes",
-        "imported_files",
+        "alerts", "failed_files", "devices", "source_cursors", "pain_reports", "activities",
+        "shoes", "imported_files",
     )  # fmt: skip
 
     def remove(self, athlete_id: int) -> dict[str, int]:
@@ -1150,6 +1151,62 @@ class SqlSources:
             )
 
 
+class SqlPain:
+    """The runner's pain reports: typed by hand, apart from every table a file fills."""
+
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    _COLUMNS = "id, athlete_id, day, score, at_when, at_where, note"
+
+    def add(
+        self,
+        athlete_id: int,
+        day: date,
+        score: int,
+        when: str = "morning",
+        where: str | None = None,
+        note: str | None = None,
+    ) -> PainReport:
+        with self.db.transaction():
+            new_id = self.db.scalar(
+                "INSERT INTO pain_reports (athlete_id, day, score, at_when, at_where, note, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (athlete_id, day, score, when, where, note, now_utc()),
+            )
+        return self.get(int(new_id))
+
+    @staticmethod
+    def _report(row: tuple) -> PainReport:
+        id_, athlete_id, day, score, when, where, note = row
+        d = day_or_none(day)
+        assert d is not None
+        return PainReport(int(id_), int(athlete_id), d, int(score), when, where, note)
+
+    def get(self, report_id: int) -> PainReport:
+        row = self.db.one(f"SELECT {self._COLUMNS} FROM pain_reports WHERE id = ?", (report_id,))
+        if row is None:
+            raise NotFound(f"no pain report with id {report_id}")
+        return self._report(row)
+
+    def all(self, athlete_id: int) -> list[PainReport]:
+        """Newest first: by day, then by the order they were written."""
+        return [
+            self._report(r)
+            for r in self.db.rows(
+                f"SELECT {self._COLUMNS} FROM pain_reports WHERE athlete_id = ? "
+                "ORDER BY day DESC, id DESC",
+                (athlete_id,),
+            )
+        ]
+
+    def delete(self, report_id: int) -> PainReport:
+        report = self.get(report_id)
+        with self.db.transaction():
+            self.db.execute("DELETE FROM pain_reports WHERE id = ?", (report_id,))
+        return report
+
+
 class SqlStore(ABC):
     """The repositories over one connection; a backend adds its connection, lock and claims."""
 
@@ -1162,6 +1219,7 @@ class SqlStore(ABC):
         self._files = SqlFiles(db, self._activities, self._shoes)
         self._ledger = SqlLedger(db)
         self._sources = SqlSources(db)
+        self._pain = SqlPain(db)
 
     @property
     def url(self) -> str:
@@ -1190,6 +1248,10 @@ class SqlStore(ABC):
     @property
     def sources(self) -> SqlSources:
         return self._sources
+
+    @property
+    def pain(self) -> SqlPain:
+        return self._pain
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.db.transaction()
