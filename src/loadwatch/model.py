@@ -89,7 +89,9 @@ class Activity:
     # Where the distance came from: "session" (the device's total), "laps", "records",
     # "gps" (the track), "summary" (a platform's), "manual" (typed in).
     distance_source: str | None = None
-    rpe: int | None = None  # a manual entry's rating of perceived exertion (1-10)
+    # Session rating of perceived exertion (CR-10, 0-10): typed with a manual entry or an edit,
+    # or read from the source (a FIT session's workout_rpe, Strava's "Perceived Exertion").
+    rpe: int | None = None
     name: str | None = None  # what the file or the user calls it ("Morning Run")
     # What the reader noticed and mended (`import --verbose` lists it); not stored.
     notes: tuple[str, ...] = ()

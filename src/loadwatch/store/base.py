@@ -93,6 +93,7 @@ class ActivityRepo(Protocol):
         activity_id: int,
         sport: str | None = None,
         distance_m: float | None = None,
+        rpe: int | None = None,
     ) -> int: ...
     def set_excluded(
         self, athlete_id: int, activity_id: int, excluded: bool, reason: str | None = None

@@ -425,6 +425,8 @@ CHECK_COLUMNS = (
 )
 # Edits that move to the better copy when the same outing arrives from another source.
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
+# Setting them on the copy that takes over: a rating the old copy lacked leaves the new file's own.
+EDITS_SET = ", ".join(f"{c} = COALESCE(?, {c})" if c == "rpe" else f"{c} = ?" for c in EDIT_COLUMNS)
 
 
 def _aware_starts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -695,7 +697,7 @@ class SqlActivities:
             )
             if row is not None:
                 self.db.execute(
-                    f"UPDATE activities SET {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} WHERE id = ?",
+                    f"UPDATE activities SET {EDITS_SET} WHERE id = ?",
                     (*row, new_id),
                 )
             self.db.execute(
@@ -731,8 +733,12 @@ class SqlActivities:
         activity_id: int,
         sport: str | None = None,
         distance_m: float | None = None,
+        rpe: int | None = None,
     ) -> int:
-        """Correct what a file got wrong; the recorded values stay. Returns the id edited."""
+        """Correct what a file got wrong; the recorded values stay. Returns the id edited.
+
+        `rpe` has one column, an edit like the others (it moves with the outing to a better
+        copy); a file's own rating fills it only where no one set one (see `insert`)."""
         target = self.primary_id(athlete_id, activity_id)
         with self.db.transaction():
             if sport is not None:
@@ -744,6 +750,11 @@ class SqlActivities:
                 self.db.execute(
                     "UPDATE activities SET distance_edit_m = ?, edited_utc = ? WHERE id = ?",
                     (distance_m, now_utc(), target),
+                )
+            if rpe is not None:
+                self.db.execute(
+                    "UPDATE activities SET rpe = ?, edited_utc = ? WHERE id = ?",
+                    (rpe, now_utc(), target),
                 )
         return target
 
@@ -820,8 +831,7 @@ class SqlActivities:
                 continue
             _, shoe_id, *edits = min(near, key=lambda k: abs((k[0] - utc(start)).total_seconds()))
             self.db.execute(
-                f"UPDATE activities SET shoe_id = ?, {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} "
-                "WHERE id = ?",
+                f"UPDATE activities SET shoe_id = ?, {EDITS_SET} WHERE id = ?",
                 (shoe_id, *edits, activity_id),
             )
 
