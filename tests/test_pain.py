@@ -89,3 +89,98 @@ def test_removing_an_athlete_removes_their_pain_reports_only(ana: Cli) -> None:
     assert [r["score"] for r in ana.json("pain", "-a", "ben", "--list")] == [2]
     ana("athletes", "add", "ana", "--tz", "Europe/Berlin")  # the name again: a new athlete
     assert ana.json("pain", "-a", "ana", "--list") == []
+
+
+# -- the pain level in `headroom --json` (issue 17, part 3: shown, the numbers unchanged) -------
+AS_OF = "2026-11-08"
+
+
+def _pain(cli: Cli, *args: str) -> dict:
+    return cli.json("headroom", "--athlete", "ana", "--as-of", AS_OF, *args)["pain"]
+
+
+def _report(cli: Cli, score: int, day: str, when: str = "morning") -> None:
+    cli("pain", str(score), "-a", "ana", "--date", day, "--when", when, "--where", "left knee")
+
+
+def test_without_a_report_the_level_is_none_and_the_numbers_do_not_move(ana: Cli) -> None:
+    from .conftest import SAMPLES
+
+    ana("import", str(SAMPLES / "demo-runner"))
+    before = ana.json("headroom", "--athlete", "ana", "--as-of", AS_OF)
+    assert before["pain"] == {
+        "level": "none", "score": None, "day": None, "when": None, "where": None, "why": None
+    }  # fmt: skip
+    _report(ana, 7, "2026-11-08")
+    after = ana.json("headroom", "--athlete", "ana", "--as-of", AS_OF)
+    assert after["pain"]["level"] == "red"
+    # Shown beside the headroom; the run and week numbers are the same as without it.
+    assert {k: v for k, v in after.items() if k != "pain"} == {
+        k: v for k, v in before.items() if k != "pain"
+    }
+    text = ana("headroom", "--athlete", "ana", "--as-of", AS_OF).stdout
+    assert "pain: red, 7/10 morning on 2026-11-08, left knee" in text
+
+
+@pytest.mark.parametrize(
+    "score,level", [(0, "green"), (2, "green"), (3, "amber"), (5, "amber"), (6, "red"), (10, "red")]
+)
+def test_a_scores_level_by_the_default_thresholds(ana: Cli, score: int, level: str) -> None:
+    _report(ana, score, "2026-11-06")
+    pain = _pain(ana)
+    assert (pain["level"], pain["score"], pain["day"], pain["when"], pain["where"]) == (
+        level, score, "2026-11-06", "morning", "left knee"
+    )  # fmt: skip
+
+
+def test_a_report_is_valid_seven_days_then_pain_is_unknown(ana: Cli) -> None:
+    _report(ana, 4, "2026-11-02")  # 2 Nov to 8 Nov: the seventh day
+    assert _pain(ana)["level"] == "amber"
+    assert ana.json("headroom", "-a", "ana", "--as-of", "2026-11-09")["pain"]["level"] == "none"
+    assert ana.json("headroom", "-a", "ana", "--as-of", "2026-11-01")["pain"]["level"] == "none"
+
+
+def test_a_morning_two_points_up_is_red_the_24_hour_response(ana: Cli) -> None:
+    _report(ana, 1, "2026-11-06")
+    _report(ana, 2, "2026-11-07", "after")  # not a morning: not compared
+    _report(ana, 3, "2026-11-08")  # amber by its score, but 2 above the previous morning's 1
+    pain = _pain(ana)
+    assert (pain["level"], pain["why"], pain["score"]) == ("red", "24h", 3)
+
+
+def test_after_a_run_a_higher_score_is_its_score_only(ana: Cli) -> None:
+    _report(ana, 1, "2026-11-07")
+    _report(ana, 3, "2026-11-08", "after")
+    assert (_pain(ana)["level"], _pain(ana)["why"]) == ("amber", "score")
+
+
+def test_back_to_green_takes_two_green_days(ana: Cli) -> None:
+    _report(ana, 6, "2026-11-05")
+    _report(ana, 2, "2026-11-06")
+    _report(ana, 1, "2026-11-06", "after")  # the same day: still one green day
+    assert ana.json("headroom", "-a", "ana", "--as-of", "2026-11-06")["pain"] == {
+        "level": "amber", "score": 1, "day": "2026-11-06", "when": "after", "where": "left knee",
+        "why": "holding",
+    }  # fmt: skip
+    _report(ana, 0, "2026-11-08")
+    assert (_pain(ana)["level"], _pain(ana)["score"]) == ("green", 0)
+
+
+def test_the_thresholds_are_settings(ana: Cli, tmp_path) -> None:
+    config = tmp_path / "loadwatch.toml"
+    config.write_text("[pain]\ngreen_max = 3\nred_min = 8\nvalid_days = 3\n")
+    _report(ana, 3, "2026-11-07")
+    assert _pain(ana)["level"] == "amber"
+    with_config = ana.json("--config", str(config), "headroom", "-a", "ana", "--as-of", AS_OF)
+    assert with_config["pain"]["level"] == "green"
+    _report(ana, 7, "2026-11-08", "after")
+    assert _pain(ana)["level"] == "red"
+    assert (
+        ana.json("--config", str(config), "headroom", "-a", "ana", "--as-of", AS_OF)["pain"][
+            "level"
+        ]
+        == "amber"
+    )
+    config.write_text("[pain]\ngreen_max = 5\nred_min = 5\n")
+    bad = ana("--config", str(config), "headroom", "-a", "ana", code=2)
+    assert "pain.red_min" in bad.stderr and "above pain.green_max (5)" in bad.stderr

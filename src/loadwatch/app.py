@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
+    from .load.pain import PainStatus
     from .shoes import ShoeStatus
     from .views import ActivityRow, DigestRow, ReportView
 
@@ -383,7 +384,16 @@ class App:
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
         from .views import headroom_for
 
-        return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
+        h = headroom_for(self.analysis(athlete, as_of), self.settings.rules)
+        return replace(h, pain=self.pain_status(athlete, h.as_of))
+
+    def pain_status(self, athlete: Athlete, as_of: date) -> PainStatus:
+        """The pain level on `as_of` from the athlete's reports (load/pain.py)."""
+        from .load.pain import PainThresholds, pain_status
+
+        p = self.settings.pain
+        thresholds = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
+        return pain_status(self.pain_reports(athlete), as_of, thresholds)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
         """Every activity, excluded ones too (marked): a list shows what is there."""
