@@ -410,11 +410,13 @@ def test_remove_takes_every_row_of_the_athlete_and_only_theirs(store) -> None:
         store.ledger.insert(who.id, [(_alert(f"{who.name}-k"), "pending")])
         store.sources.remember_device(who.id, f"serial-{who.name}")
         store.sources.set_cursor(who.id, "intervals.icu", "2026-03-01")
+        store.pain.add(who.id, date(2026, 3, 2), 3, "after", "left knee")
         list(store.claim_athletes([who.id], datetime.now(UTC)))  # PostgreSQL's check claims
     ben_before = _rows_of(store, ben.id)
     assert all(_rows_of(store, ana.id).values())  # every table holds some of ana's rows
     removed = store.athletes.remove(ana.id)
     assert removed["activities"] == 2 and removed["shoes"] == 1 and removed["alerts"] == 1
+    assert removed["pain_reports"] == 1
     assert set(_rows_of(store, ana.id).values()) == {0}
     assert _rows_of(store, ben.id) == ben_before
     assert [a.name for a in store.athletes.all()] == ["ben"]
@@ -443,3 +445,34 @@ def test_rename_and_change_keep_the_id_and_refuse_a_taken_name(store) -> None:
     changed = store.athletes.change(ana.id, email=None, tz="Europe/Paris")
     assert (changed.email, changed.tz, changed.name) == (None, "Europe/Paris", "ana-m")
     assert len(store.activities.frame(ana.id)) == 1
+
+
+def test_pain_reports_are_per_athlete_newest_first_and_deleted_by_id(store) -> None:
+    ana = store.athletes.add("ana")
+    ben = store.athletes.add("ben")
+    first = store.pain.add(ana.id, date(2026, 3, 1), 2)
+    later = store.pain.add(ana.id, date(2026, 3, 3), 6, "during", "left knee, front", "stairs")
+    same_day = store.pain.add(ana.id, date(2026, 3, 3), 4, "after")
+    store.pain.add(ben.id, date(2026, 3, 2), 1)
+    assert (later.day, later.score, later.when, later.where, later.note) == (
+        date(2026, 3, 3), 6, "during", "left knee, front", "stairs"
+    )  # fmt: skip
+    assert first.when == "morning" and first.where is None and first.athlete_id == ana.id
+    assert [r.id for r in store.pain.all(ana.id)] == [same_day.id, later.id, first.id]
+    assert store.pain.delete(later.id) == later
+    assert [r.id for r in store.pain.all(ana.id)] == [same_day.id, first.id]
+    assert [r.score for r in store.pain.all(ben.id)] == [1]
+    with pytest.raises(NotFound):
+        store.pain.delete(later.id)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.pain.add(ana.id, date(2026, 3, 4), 7)
+        raise RuntimeError("the rest of the request failed")
+    assert len(store.pain.all(ana.id)) == 2
+
+
+@pytest.mark.parametrize("score", [-1, 11])
+def test_the_store_itself_refuses_a_pain_score_outside_0_10(store, score: int) -> None:
+    ana = store.athletes.add("ana")
+    with pytest.raises(Exception):  # noqa: B017 - the backend's own integrity error
+        store.pain.add(ana.id, date(2026, 3, 1), score)
+    assert store.pain.all(ana.id) == []

@@ -24,17 +24,19 @@ from .config import load as load_settings
 from .errors import ConfigError, NotFound, UsageError
 from .ingest import import_paths
 from .model import (
+    PAIN_WHEN,
     Activity,
     Alert,
     Athlete,
     FileFailure,
     ImportSummary,
     LedgerEntry,
+    PainReport,
     Shoe,
     SourceOutcome,
     sport_name,
 )
-from .names import email_problem, name_problem
+from .names import email_problem, name_problem, text_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
+    from .load.pain import PainStatus
     from .shoes import ShoeStatus
     from .views import ActivityRow, DigestRow, ReportView
 
@@ -381,7 +384,16 @@ class App:
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
         from .views import headroom_for
 
-        return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
+        h = headroom_for(self.analysis(athlete, as_of), self.settings.rules)
+        return replace(h, pain=self.pain_status(athlete, h.as_of))
+
+    def pain_status(self, athlete: Athlete, as_of: date) -> PainStatus:
+        """The pain level on `as_of` from the athlete's reports (load/pain.py)."""
+        from .load.pain import PainThresholds, pain_status
+
+        p = self.settings.pain
+        thresholds = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
+        return pain_status(self.pain_reports(athlete), as_of, thresholds)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
         """Every activity, excluded ones too (marked): a list shows what is there."""
@@ -392,6 +404,42 @@ class App:
         )
         return activity_rows(frame, athlete.tz)
 
+    # -- what the runner feels -------------------------------------------------------------
+    def log_pain(
+        self,
+        athlete: Athlete,
+        score: int,
+        day: date | None = None,
+        when: str = "morning",
+        where: str | None = None,
+        note: str | None = None,
+    ) -> PainReport:
+        """One pain report (0-10 numeric rating scale); `day` defaults to today in the
+        athlete's zone. Refused whole, before anything is stored, when any part is wrong."""
+        today = self.today(athlete)
+        day = day or today
+        if isinstance(score, bool) or not 0 <= score <= 10:
+            raise UsageError(f"pain score {score} is not 0-10 (0 none, 10 worst imaginable)")
+        if when not in PAIN_WHEN:
+            raise UsageError(f"--when {when!r} is not one of {', '.join(PAIN_WHEN)}")
+        if day > today:
+            raise UsageError(f"{day} is in the future (today is {today} in {athlete.tz})")
+        where = (where or "").strip() or None
+        note = (note or "").strip() or None
+        if where is not None:
+            _refuse(text_problem(where, "where"))
+        if note is not None:
+            _refuse(text_problem(note, "note"))
+        return self.store.pain.add(athlete.id, day, score, when, where, note)
+
+    def pain_reports(self, athlete: Athlete) -> list[PainReport]:
+        """Newest first."""
+        return self.store.pain.all(athlete.id)
+
+    def delete_pain(self, report_id: int) -> tuple[Athlete, PainReport]:
+        report = self.store.pain.delete(report_id)
+        return self.store.athletes.get(report.athlete_id), report
+
     # -- fixing what a file got wrong -------------------------------------------------------
     def edit_activity(
         self,
@@ -399,17 +447,22 @@ class App:
         sport: str | None = None,
         distance_km: float | None = None,
         shoe: str | None = None,
+        rpe: int | None = None,
     ) -> Athlete:
-        """Sport, distance or shoe of one run; the edit belongs to the outing and survives
-        re-imports of the same file and of the same run from another source."""
+        """Sport, distance, shoe or effort (CR-10 session RPE, 0-10) of one run; the edit
+        belongs to the outing and survives re-imports of the same file and of the same run
+        from another source."""
+        if rpe is not None and (isinstance(rpe, bool) or not 0 <= rpe <= 10):
+            raise UsageError(f"RPE {rpe} is not 0-10 (CR-10: 0 rest, 10 maximal)")
         athlete = self.activity_athlete(activity_id)
         with self.store.transaction():
-            if sport is not None or distance_km is not None:
+            if sport is not None or distance_km is not None or rpe is not None:
                 self.store.activities.edit(
                     athlete.id,
                     activity_id,
                     sport_name(sport) if sport is not None else None,
                     distance_km * 1000 if distance_km is not None else None,
+                    rpe,
                 )
             if shoe is not None:
                 self.store.shoes.assign(athlete.id, shoe or None, activity_id=activity_id)

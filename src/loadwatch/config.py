@@ -271,6 +271,52 @@ class SyncSettings:
     )
 
 
+# Said as what it is: thresholds borrowed from tendinopathy, never tested for runner's knee.
+PAIN_SOURCE = (
+    "Borrowed from the pain-monitoring model for Achilles and patellar tendinopathy "
+    "(Silbernagel 2007; Sprague 2021) and Esculier 2018's symptom-guided education for "
+    "patellofemoral pain; not validated thresholds for runner's knee"
+)
+
+
+@dataclass(frozen=True)
+class PainSettings:
+    """What a pain report (0-10) means for the level `headroom` shows (green, amber, red)."""
+
+    green_max: int = setting(
+        2,
+        "A pain score up to this is green: the headroom as usual.",
+        PAIN_SOURCE,
+        kind=int,
+        minimum=0,
+        maximum=10,
+    )
+    red_min: int = setting(
+        6,
+        "A pain score from this is red: rest or cross-train (between the two: amber, hold).",
+        PAIN_SOURCE,
+        kind=int,
+        minimum=1,
+        maximum=10,
+    )
+    response_points: int = setting(
+        2,
+        "A morning score this many points above the previous morning's is red (the 24-hour "
+        "response).",
+        PAIN_SOURCE,
+        kind=int,
+        minimum=1,
+        maximum=10,
+    )
+    valid_days: int = setting(
+        7,
+        "Days a pain report stays valid; without one, the pain level is none (unknown).",
+        kind=int,
+        minimum=1,
+        maximum=60,
+    )
+
+
 # The TOML sections and the settings they hold.
 SECTION_TYPES: dict[str, type] = {
     "smtp": SmtpSettings,
@@ -280,6 +326,7 @@ SECTION_TYPES: dict[str, type] = {
     "import": ImportSettings,
     "web": WebSettings,
     "sync": SyncSettings,
+    "pain": PainSettings,
 }
 
 
@@ -537,6 +584,7 @@ class Settings:
     coaches: tuple[CoachConfig, ...] = ()
     source: Path | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
+    pain: PainSettings = field(default_factory=PainSettings)
 
 
 class _Errors:
@@ -668,9 +716,14 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    smtp, rules, schedule, store, imports, web, sync = (
+    smtp, rules, schedule, store, imports, web, sync, pain = (
         _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
     )
+    if pain.red_min <= pain.green_max:
+        errors.add(
+            "pain.red_min",
+            f"must be above pain.green_max ({pain.green_max}), not {pain.red_min}",
+        )
     if sync.mount_roots is not None:
         sync = replace(sync, mount_roots=tuple(_beside(p, path) for p in sync.mount_roots))
     # What one key means for another.
@@ -698,7 +751,17 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         errors.add("athletes", f"{name!r} is declared more than once")
     coaches = _coaches(raw.get("coaches", []), errors, set(names))
     settings = Settings(
-        smtp, rules, schedule, store, imports, web, tuple(athletes), tuple(coaches), path, sync
+        smtp,
+        rules,
+        schedule,
+        store,
+        imports,
+        web,
+        tuple(athletes),
+        tuple(coaches),
+        path,
+        sync,
+        pain,
     )
     return settings, errors
 

@@ -89,7 +89,9 @@ class Activity:
     # Where the distance came from: "session" (the device's total), "laps", "records",
     # "gps" (the track), "summary" (a platform's), "manual" (typed in).
     distance_source: str | None = None
-    rpe: int | None = None  # a manual entry's rating of perceived exertion (1-10)
+    # Session rating of perceived exertion (CR-10, 0-10): typed with a manual entry or an edit,
+    # or read from the source (a FIT session's workout_rpe, Strava's "Perceived Exertion").
+    rpe: int | None = None
     name: str | None = None  # what the file or the user calls it ("Morning Run")
     # What the reader noticed and mended (`import --verbose` lists it); not stored.
     notes: tuple[str, ...] = ()
@@ -144,6 +146,23 @@ class Shoe:
     retire_m: float = SHOE_RETIRE_M
     retired: bool = False
     default_for: str | None = None
+
+
+PAIN_WHEN = ("morning", "during", "after")
+
+
+@dataclass(frozen=True)
+class PainReport:
+    """What a runner felt, in their own words: a 0-10 numeric rating scale (0 none, 10 worst
+    imaginable) on a day, `when` one of PAIN_WHEN. Typed by the runner, never from a file."""
+
+    id: int
+    athlete_id: int
+    day: date
+    score: int
+    when: str = "morning"
+    where: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,20 @@ def name_problem(text: str, what: str = "name") -> str | None:
     return None
 
 
+MAX_TEXT = 500
+
+
+def text_problem(text: str, what: str = "text", max_len: int = MAX_TEXT) -> str | None:
+    """Why `text` cannot be a free-text field (a pain report's where or note), or None: the
+    same characters as a name, but longer (it is shown on pages and in emails too)."""
+    bad = next((ch for ch in text if _unsafe(ch)), None)
+    if bad is not None:
+        return f"the {what} {text!r} holds a control character (U+{ord(bad):04X}); use plain text"
+    if len(text) > max_len:
+        return f"the {what} is {len(text)} characters long (at most {max_len})"
+    return None
+
+
 def email_problem(address: str) -> str | None:
     """Why `address` cannot be an email address, or None."""
     bad = next((ch for ch in address if _unsafe(ch)), None)

@@ -38,6 +38,7 @@ class SyntheticRun:
     record_distance: bool = True  # False: the records carry no distance either (GPS only)
     session_start: bool = True  # False: the session has no start_time
     session_hr: bool = True  # False: no avg/max heart rate in the session
+    workout_rpe: int | None = None  # the session's workout_rpe as stored: CR-10 x 10
     heart_rate: bool = True  # False: a strap that sent only zeros
     missing_final_s: int = 0  # the session and its laps stop this long before the records do
     lost_laps_s: int = 0  # only the laps stop this long before the records (the session does not)
@@ -162,6 +163,8 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
         ses.avg_heart_rate = int(round(sum(hrs) / len(hrs))) if run.heart_rate else 0
         ses.max_heart_rate = max(hrs) if run.heart_rate else 0
     ses.total_ascent = int(round(ascent))
+    if run.workout_rpe is not None:
+        ses.workout_rpe = run.workout_rpe
     ses.first_lap_index = 0
     ses.num_laps = 1
     builder.add(ses)

@@ -279,6 +279,13 @@ def report_view(
     )
 
 
+def srpe_load(rpe: int | None, moving_s: float | None) -> float | None:
+    """Foster's session-RPE load: CR-10 rating x duration in minutes (moving time here)."""
+    if rpe is None or moving_s is None or not math.isfinite(moving_s):
+        return None
+    return round(rpe * moving_s / 60, 1)
+
+
 @dataclass(frozen=True)
 class ActivityRow:
     id: int
@@ -318,6 +325,12 @@ class ActivityRow:
     @property
     def edited(self) -> bool:
         return self.recorded_sport is not None or self.recorded_distance_m is not None
+
+    @property
+    def srpe_load(self) -> float | None:
+        """Session RPE load (Foster 2001): the rating times the moving minutes, in arbitrary
+        units; None without a rating."""
+        return srpe_load(self.rpe, self.moving_s)
 
 
 def _opt(v: object) -> object:

@@ -62,25 +62,38 @@ def activities(
 @click.option("--sport", help="The right sport (running, trail, treadmill, cycling, walking, ...).")
 @click.option("--distance-km", type=click.FloatRange(0, 1000), help="The right distance.")
 @click.option("--shoe", help="The shoe it was run in ('' for none).")
+@click.option(
+    "--rpe",
+    type=click.IntRange(0, 10),
+    help="How hard the whole run felt, CR-10 (0 rest, 10 maximal).",
+)
 @pass_context
 def activities_edit(
-    obj: Context, activity_id: int, sport: str | None, distance_km: float | None, shoe: str | None
+    obj: Context,
+    activity_id: int,
+    sport: str | None,
+    distance_km: float | None,
+    shoe: str | None,
+    rpe: int | None,
 ) -> None:
-    """Correct what a file got wrong; kept across re-imports of the same run.
+    """Correct what a file got wrong, or say how hard it felt; kept across re-imports of the
+    same run.
 
     \b
     Example:
       loadwatch activities edit 42 --sport cycling
+      loadwatch activities edit 42 --rpe 7
     """
-    if sport is None and distance_km is None and shoe is None:
-        raise click.UsageError("give --sport, --distance-km and/or --shoe")
+    if sport is None and distance_km is None and shoe is None and rpe is None:
+        raise click.UsageError("give --sport, --distance-km, --shoe and/or --rpe")
     try:
-        obj.app.edit_activity(activity_id, sport, distance_km, shoe)
+        obj.app.edit_activity(activity_id, sport, distance_km, shoe, rpe)
     except ValueError as e:
         raise _as_usage(e) from e
     what = [f"sport {sport}"] if sport else []
     what += [f"{distance_km:g} km"] if distance_km is not None else []
     what += [f"shoe {shoe or '(none)'}"] if shoe is not None else []
+    what += [f"RPE {rpe}"] if rpe is not None else []
     click.echo(f"activity {activity_id}: {', '.join(what)}")
 
 
@@ -147,7 +160,7 @@ def activities_separate(obj: Context, activity_id: int) -> None:
 @click.option("--time", "at", default="12:00", show_default=True, help="Local start time, HH:MM.")
 @click.option("--km", type=click.FloatRange(0, 1000), required=True, help="Distance.")
 @click.option("--minutes", type=click.FloatRange(0, 10_080), required=True, help="Moving time.")
-@click.option("--rpe", type=click.IntRange(1, 10), help="Perceived exertion, 1-10.")
+@click.option("--rpe", type=click.IntRange(0, 10), help="Perceived exertion, CR-10 (0-10).")
 @click.option("--sport", default="running", show_default=True, help="running, treadmill, ...")
 @click.option("--name", help="What to call it (shown in the lists).")
 @pass_context

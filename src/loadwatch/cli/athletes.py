@@ -180,7 +180,8 @@ def athletes_rename(obj: Context, name: str, new_name: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask.")
 @pass_context
 def athletes_remove(obj: Context, name: str, yes: bool) -> None:
-    """Remove an athlete and every row of theirs (runs, edits, shoes, alerts), in one go.
+    """Remove an athlete and every row of theirs (runs, edits, shoes, alerts, pain reports),
+    in one go.
 
     The files on disk are not touched: importing them again brings the runs back, not the
     edits (keep those with 'loadwatch export' first).
@@ -192,14 +193,15 @@ def athletes_remove(obj: Context, name: str, yes: bool) -> None:
     app = obj.app
     a = app.athlete(name)
     if not yes and not click.confirm(
-        f"remove athlete {a.name} and all their runs, shoes and alerts?", err=True
+        f"remove athlete {a.name} and all their runs, shoes, alerts and pain reports?", err=True
     ):
         click.echo("nothing removed", err=True)
         raise SystemExit(1)
     removed = app.remove_athlete(a)
     click.echo(
         f"removed athlete {a.name}: {removed.get('activities', 0)} activities, "
-        f"{removed.get('shoes', 0)} shoes, {removed.get('alerts', 0)} alerts "
+        f"{removed.get('shoes', 0)} shoes, {removed.get('alerts', 0)} alerts, "
+        f"{removed.get('pain_reports', 0)} pain reports "
         "(files on disk untouched)"
     )
 

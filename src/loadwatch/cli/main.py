@@ -66,6 +66,7 @@ COMMAND_MODULES = {
     "athletes": "athletes",
     "calendar": "leave",
     "import": "imports",
+    "pain": "pain",
     "report": "report",
     "headroom": "report",
     "shoes": "shoes",

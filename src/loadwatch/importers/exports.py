@@ -33,7 +33,13 @@ from . import ACTIVITY_SUFFIXES, content_hash, read_bytes, refused_size, size_ca
 from .archives import ArchiveRefused, SafeZip
 from .checks import check
 from .sports import declared
-from .strava_csv import parse_date, parse_number, read_activities, read_shoes
+from .strava_csv import (
+    parse_date,
+    parse_number,
+    perceived_exertion,
+    read_activities,
+    read_shoes,
+)
 
 MATCH_WINDOW = timedelta(minutes=2)
 
@@ -241,12 +247,15 @@ def _strava(zf: SafeZip, mapper, progress: Progress) -> ExportResult:
     for label, outcome in _decoded(mapper, _members(zf, names, result), progress):
         name = label_to_name[label]
         acts = _collect(result, outcome)
-        result.activities += acts
         for row in by_file[name]:
             gear = alias.get(cleaned(row.get("Activity Gear", "")).strip().lower())
             act = _match(acts, row)
             if gear and act is not None:
                 result.gear[(act.content_hash, act.session_index)] = gear
+            rpe = perceived_exertion(row)
+            if act is not None and act.rpe is None and rpe is not None:
+                acts[acts.index(act)] = replace(act, rpe=rpe)  # the file's own rating wins
+        result.activities += acts
     for row in manual:
         act = _strava_manual(row, zf.label)
         if act is None:
@@ -311,6 +320,7 @@ def _strava_manual(row: dict, label: str) -> Activity | None:
         max_hr=parse_number(row.get("Max Heart Rate")),
         elevation_gain_m=parse_number(row.get("Elevation Gain")),
         device="strava (manual entry)",
+        rpe=perceived_exertion(row),
     )
 
 

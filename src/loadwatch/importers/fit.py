@@ -50,6 +50,7 @@ _SESSION_FIELDS = (
     "avg_heart_rate",
     "max_heart_rate",
     "total_ascent",
+    "workout_rpe",
 )
 
 
@@ -632,6 +633,7 @@ def _activity(
         hr_histogram_s=hist,
         device=device,
         distance_source=source,
+        rpe=_workout_rpe(s.get("workout_rpe")),
     )
 
 
@@ -642,6 +644,15 @@ def _lap_end(lap: dict) -> float | None:
         return float(end)
     begin, took = lap.get("start_time"), _num(lap.get("total_elapsed_time"))
     return float(begin) + took if isinstance(begin, int) and took is not None else None
+
+
+def _workout_rpe(raw) -> int | None:
+    """The session's `workout_rpe` on the CR-10 scale: the FIT profile stores it "multiplied
+    10x" with no declared scale, so both decoders hand over 0-100 (70 is RPE 7)."""
+    value = _num(raw)
+    if value is None or not 0 <= value <= 100:
+        return None
+    return round(value / 10)
 
 
 def _num(value) -> float | None:

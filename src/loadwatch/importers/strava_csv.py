@@ -26,6 +26,9 @@ FILENAME, MAX_HR, AVG_HR, GAIN = (
     "Average Heart Rate",
     "Elevation Gain",
 )
+# Strava's 1-10 rating, typed by the athlete; its column is named in English only here (the
+# translations Strava uses were not found in any export seen), or found by its position.
+PERCEIVED = "Perceived Exertion"
 REQUIRED = (ID, DATE, TYPE, FILENAME)
 
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -59,7 +62,8 @@ HEADERS = {_n: canon for canon, names in _NAMES.items() for _n in (canon, *names
 
 # Where Strava puts them (0-based; the SI copies of the repeated columns), since 2019.
 POSITIONS = {ID: 0, DATE: 1, NAME: 2, TYPE: 3, GEAR: 11, FILENAME: 12, ELAPSED: 15,
-             MOVING: 16, DISTANCE: 17, GAIN: 20, MAX_HR: 30, AVG_HR: 31}  # fmt: skip
+             MOVING: 16, DISTANCE: 17, GAIN: 20, MAX_HR: 30, AVG_HR: 31,
+             PERCEIVED: 43}  # fmt: skip
 
 MONTHS = {
     # English, German, French, Spanish, Italian, Dutch, Portuguese; full names and abbreviations
@@ -190,6 +194,14 @@ def read_activities(text: str) -> tuple[list[dict[str, str]], str | None]:
             row[name] = value
         rows.append(row)
     return rows, note
+
+
+def perceived_exertion(row: dict[str, str]) -> int | None:
+    """A row's perceived exertion (0-10), or None where it is empty or out of range."""
+    value = parse_number(row.get(PERCEIVED))
+    if value is None or not 0 <= value <= 10:
+        return None
+    return round(value)
 
 
 SHOE_COLUMNS = ("Shoe Name", "Shoe Brand", "Shoe Model", "Shoe Default Sport Types")

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .pain import PainStatus
 from .progression import daily_metres, week_over_week
 
 SPIKE_WINDOW_DAYS = 30
@@ -72,6 +73,9 @@ class Headroom:
     run: RunHeadroom
     week: WeekHeadroom
     drop: LongestDrop | None
+    # What the runner's own reports say (see pain.py); shown beside the numbers, which it does
+    # not change yet. None where no one asked (a calendar feed, the web page).
+    pain: PainStatus | None = None
 
 
 def _longest(runs: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp):

@@ -68,6 +68,8 @@ def headroom_json(h: Headroom) -> dict[str, Any]:
         doc["run"]["longest_day"] = h.run.longest_day.isoformat()
     if h.drop is not None:
         doc["drop"]["day"] = h.drop.day.isoformat()
+    if h.pain is not None and h.pain.day is not None:
+        doc["pain"]["day"] = h.pain.day.isoformat()
     doc["lines"] = [asdict(x) for x in headroom_lines(h)]
     doc["evidence"] = HEADROOM_EVIDENCE
     return doc

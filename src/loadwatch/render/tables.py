@@ -73,6 +73,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "excluded": r.excluded,
         "exclude_reason": r.exclude_reason,
         "rpe": r.rpe,
+        "srpe_load": r.srpe_load,
         "name": r.name,
         "look": r.look,
         "edit": (

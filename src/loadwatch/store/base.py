@@ -1,4 +1,4 @@
-"""What the rest of loadwatch may ask of a store: five small repositories, a transaction and a lock.
+"""What the rest of loadwatch may ask of a store: small repositories, a transaction and a lock.
 
 Everything above the store sees these protocols only, so SQLite (one file, no server) and
 PostgreSQL (a club's server) stand in for each other; `tests/test_store_contract.py` holds both to
@@ -20,6 +20,7 @@ from ..model import (
     FileFailure,
     FileState,
     LedgerEntry,
+    PainReport,
     SavedFile,
     Shoe,
     ShoeDecl,
@@ -93,6 +94,7 @@ class ActivityRepo(Protocol):
         activity_id: int,
         sport: str | None = None,
         distance_m: float | None = None,
+        rpe: int | None = None,
     ) -> int: ...
     def set_excluded(
         self, athlete_id: int, activity_id: int, excluded: bool, reason: str | None = None
@@ -157,6 +159,21 @@ class SourceRepo(Protocol):
     def set_cursor(self, athlete_id: int, source: str, cursor: str) -> None: ...
 
 
+class PainRepo(Protocol):
+    def add(
+        self,
+        athlete_id: int,
+        day: date,
+        score: int,
+        when: str = "morning",
+        where: str | None = None,
+        note: str | None = None,
+    ) -> PainReport: ...
+    def get(self, report_id: int) -> PainReport: ...
+    def all(self, athlete_id: int) -> list[PainReport]: ...
+    def delete(self, report_id: int) -> PainReport: ...
+
+
 class Store(Protocol):
     """One database: its repositories, a transaction spanning them, and the check's locks."""
 
@@ -174,6 +191,8 @@ class Store(Protocol):
     def ledger(self) -> LedgerRepo: ...
     @property
     def sources(self) -> SourceRepo: ...
+    @property
+    def pain(self) -> PainRepo: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Everything inside commits together or not at all (nested calls join the outer one)."""

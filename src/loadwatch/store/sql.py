@@ -26,6 +26,7 @@ from ..model import (
     FileFailure,
     FileState,
     LedgerEntry,
+    PainReport,
     SavedFile,
     Shoe,
     ShoeDecl,
@@ -224,8 +225,8 @@ class SqlAthletes:
     # Every table that holds an athlete's rows, children first; what a backend adds beyond these
     # (PostgreSQL's check claims) goes with the athlete by ON DELETE CASCADE.
     ATHLETE_TABLES = (
-        "alerts", "failed_files", "devices", "source_cursors", "activities", "shoes",
-        "imported_files",
+        "alerts", "failed_files", "devices", "source_cursors", "pain_reports", "activities",
+        "shoes", "imported_files",
     )  # fmt: skip
 
     def remove(self, athlete_id: int) -> dict[str, int]:
@@ -424,6 +425,8 @@ CHECK_COLUMNS = (
 )
 # Edits that move to the better copy when the same outing arrives from another source.
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
+# Setting them on the copy that takes over: a rating the old copy lacked leaves the new file's own.
+EDITS_SET = ", ".join(f"{c} = COALESCE(?, {c})" if c == "rpe" else f"{c} = ?" for c in EDIT_COLUMNS)
 
 
 def _aware_starts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -704,7 +707,7 @@ class SqlActivities:
             )
             if row is not None:
                 self.db.execute(
-                    f"UPDATE activities SET {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} WHERE id = ?",
+                    f"UPDATE activities SET {EDITS_SET} WHERE id = ?",
                     (*row, new_id),
                 )
             self.db.execute(
@@ -740,8 +743,12 @@ class SqlActivities:
         activity_id: int,
         sport: str | None = None,
         distance_m: float | None = None,
+        rpe: int | None = None,
     ) -> int:
-        """Correct what a file got wrong; the recorded values stay. Returns the id edited."""
+        """Correct what a file got wrong; the recorded values stay. Returns the id edited.
+
+        `rpe` has one column, an edit like the others (it moves with the outing to a better
+        copy); a file's own rating fills it only where no one set one (see `insert`)."""
         target = self.primary_id(athlete_id, activity_id)
         with self.db.transaction():
             if sport is not None:
@@ -753,6 +760,11 @@ class SqlActivities:
                 self.db.execute(
                     "UPDATE activities SET distance_edit_m = ?, edited_utc = ? WHERE id = ?",
                     (distance_m, now_utc(), target),
+                )
+            if rpe is not None:
+                self.db.execute(
+                    "UPDATE activities SET rpe = ?, edited_utc = ? WHERE id = ?",
+                    (rpe, now_utc(), target),
                 )
         return target
 
@@ -829,8 +841,7 @@ class SqlActivities:
                 continue
             _, shoe_id, *edits = min(near, key=lambda k: abs((k[0] - utc(start)).total_seconds()))
             self.db.execute(
-                f"UPDATE activities SET shoe_id = ?, {', '.join(f'{c} = ?' for c in EDIT_COLUMNS)} "
-                "WHERE id = ?",
+                f"UPDATE activities SET shoe_id = ?, {EDITS_SET} WHERE id = ?",
                 (shoe_id, *edits, activity_id),
             )
 
@@ -1160,6 +1171,62 @@ class SqlSources:
             )
 
 
+class SqlPain:
+    """The runner's pain reports: typed by hand, apart from every table a file fills."""
+
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    _COLUMNS = "id, athlete_id, day, score, at_when, at_where, note"
+
+    def add(
+        self,
+        athlete_id: int,
+        day: date,
+        score: int,
+        when: str = "morning",
+        where: str | None = None,
+        note: str | None = None,
+    ) -> PainReport:
+        with self.db.transaction():
+            new_id = self.db.scalar(
+                "INSERT INTO pain_reports (athlete_id, day, score, at_when, at_where, note, "
+                "created_utc) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (athlete_id, day, score, when, where, note, now_utc()),
+            )
+        return self.get(int(new_id))
+
+    @staticmethod
+    def _report(row: tuple) -> PainReport:
+        id_, athlete_id, day, score, when, where, note = row
+        d = day_or_none(day)
+        assert d is not None
+        return PainReport(int(id_), int(athlete_id), d, int(score), when, where, note)
+
+    def get(self, report_id: int) -> PainReport:
+        row = self.db.one(f"SELECT {self._COLUMNS} FROM pain_reports WHERE id = ?", (report_id,))
+        if row is None:
+            raise NotFound(f"no pain report with id {report_id}")
+        return self._report(row)
+
+    def all(self, athlete_id: int) -> list[PainReport]:
+        """Newest first: by day, then by the order they were written."""
+        return [
+            self._report(r)
+            for r in self.db.rows(
+                f"SELECT {self._COLUMNS} FROM pain_reports WHERE athlete_id = ? "
+                "ORDER BY day DESC, id DESC",
+                (athlete_id,),
+            )
+        ]
+
+    def delete(self, report_id: int) -> PainReport:
+        report = self.get(report_id)
+        with self.db.transaction():
+            self.db.execute("DELETE FROM pain_reports WHERE id = ?", (report_id,))
+        return report
+
+
 class SqlStore(ABC):
     """The repositories over one connection; a backend adds its connection, lock and claims."""
 
@@ -1172,6 +1239,7 @@ class SqlStore(ABC):
         self._files = SqlFiles(db, self._activities, self._shoes)
         self._ledger = SqlLedger(db)
         self._sources = SqlSources(db)
+        self._pain = SqlPain(db)
 
     @property
     def url(self) -> str:
@@ -1200,6 +1268,10 @@ class SqlStore(ABC):
     @property
     def sources(self) -> SqlSources:
         return self._sources
+
+    @property
+    def pain(self) -> SqlPain:
+        return self._pain
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.db.transaction()

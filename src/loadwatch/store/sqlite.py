@@ -216,6 +216,26 @@ def _m0010_calendar_keys(db: SqlDb) -> None:
     db.execute("ALTER TABLE athletes ADD COLUMN calendar_key TEXT")
 
 
+def _m0011_pain_reports(db: SqlDb) -> None:
+    # The runner's own pain reports (`loadwatch pain`): typed by hand, never from a file, so
+    # they sit apart from the file-derived tables and survive every re-import.
+    db.execute(
+        """
+        CREATE TABLE pain_reports (
+            id INTEGER PRIMARY KEY,
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+            at_when TEXT NOT NULL CHECK (at_when IN ('morning', 'during', 'after')),
+            at_where TEXT,
+            note TEXT,
+            created_utc TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX pain_reports_by_day ON pain_reports (athlete_id, day)")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -227,6 +247,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_needs_a_look", _m0008_needs_a_look),
     ("0009_devices_and_sources", _m0009_devices_and_sources),
     ("0010_calendar_keys", _m0010_calendar_keys),
+    ("0011_pain_reports", _m0011_pain_reports),
 ]
 
 
