@@ -30,7 +30,7 @@ import pyfitparsernative
 from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
-from ..model import Activity, plausible_offset_s
+from ..model import Activity, is_running, plausible_offset_s
 from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
@@ -50,6 +50,11 @@ _SESSION_FIELDS = (
     "avg_heart_rate",
     "max_heart_rate",
     "total_ascent",
+    "total_descent",
+    # avg_running_cadence in the profile is a subfield of avg_cadence (field 18) when the sport is
+    # running; the raw field is read so both decoders see it alike.
+    "avg_cadence",
+    "avg_fractional_cadence",
 )
 
 
@@ -632,7 +637,21 @@ def _activity(
         hr_histogram_s=hist,
         device=device,
         distance_source=source,
+        step_rate_spm=_step_rate(s),
+        ascent_m=_num(s.get("total_ascent")),
+        descent_m=_num(s.get("total_descent")),
     )
+
+
+def _step_rate(s: dict) -> float | None:
+    """Steps a minute from a running session's average cadence, which counts one foot (strides):
+    2 x (avg_cadence + avg_fractional_cadence). Other sports' cadence is pedal or stroke rate."""
+    if not is_running(str(s.get("sport"))):
+        return None
+    cadence = _num(s.get("avg_cadence"))
+    if not cadence:  # 0: no footpod or wrist cadence recorded
+        return None
+    return 2.0 * (cadence + (_num(s.get("avg_fractional_cadence")) or 0.0))
 
 
 def _lap_end(lap: dict) -> float | None:

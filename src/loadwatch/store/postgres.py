@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, require_current, script
+from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -179,12 +179,18 @@ def _m0005_calendar_keys(db: SqlDb) -> None:
     db.execute("ALTER TABLE athletes ADD COLUMN calendar_key TEXT")
 
 
+def _m0007_knee_signals(db: SqlDb) -> None:
+    # Step rate, ascent, descent and pace per run (see store/sqlite.py, 0012).
+    script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
     ("0003_needs_a_look", _m0003_needs_a_look),
     ("0004_devices_and_sources", _m0004_devices_and_sources),
     ("0005_calendar_keys", _m0005_calendar_keys),
+    ("0007_knee_signals", _m0007_knee_signals),
 ]
 
 

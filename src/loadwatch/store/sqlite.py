@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, require_current, script
+from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -216,6 +216,10 @@ def _m0010_calendar_keys(db: SqlDb) -> None:
     db.execute("ALTER TABLE athletes ADD COLUMN calendar_key TEXT")
 
 
+def _m0012_knee_signals(db: SqlDb) -> None:
+    script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -227,6 +231,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_needs_a_look", _m0008_needs_a_look),
     ("0009_devices_and_sources", _m0009_devices_and_sources),
     ("0010_calendar_keys", _m0010_calendar_keys),
+    ("0012_knee_signals", _m0012_knee_signals),
 ]
 
 
