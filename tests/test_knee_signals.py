@@ -162,3 +162,30 @@ def test_signals_stored_and_in_activities_json(ana, tmp_path: Path) -> None:
     rows = ana.json("activities", "--athlete", "ana")
     track = next(r for r in rows if r["source"] == "gpx")
     assert track["ascent_m"] is None and track["step_rate_spm"] is None
+
+
+def test_athlete_page_shows_pace_step_rate_and_climb(cli, tmp_path: Path) -> None:
+    import re
+
+    from .test_web import Server, _request
+
+    cli("athletes", "add", "ada", "--tz", "Europe/Berlin")
+    src = CORPUS / "fit" / "togeojson-run.fit"
+    cli("import", str(src), "--athlete", "ada")
+    (row,) = cli.json("activities", "--athlete", "ada")
+    (act,) = read_fit(src.read_bytes())
+    server = Server(str(cli.db))
+    try:
+        status, body = _request(f"{server.base}/athletes/1")
+    finally:
+        server.stop()
+    assert status == 200
+    m = re.search(rf'id="activity-{row["id"]}".*?</tr>', body, re.S)
+    assert m is not None
+    cells = m.group(0)
+    pace = act.avg_pace_s_per_km
+    assert pace is not None and act.step_rate_spm is not None
+    # The device's 82 + 0.21875 strides a minute, doubled; its 13 m up and 25 m down.
+    assert f'<td class="steps">{round(2 * (82 + 0.21875))}</td>' in cells
+    assert '<td class="climb">13 / 25</td>' in cells
+    assert f'<td class="pace">{int(pace // 60)}:{int(pace % 60):02d}</td>' in cells

@@ -7,7 +7,7 @@ noise of a metre or so does not add up over thousands of points.
 
 Why 2 m and no time smoothing: on the paired corpus (GPX tracks written from FIT records, held
 against the same session's `total_ascent`/`total_descent`) 2 m kept the three sessions with real
-climbing within 3% of the device (163/155 m against 168/160, 734/0 against 732/0, 451/792 against
+climbing within 3.1% of the device (163/155 m against 168/160, 734/0 against 732/0, 451/792 against
 455/802), where gpxpy's 3-point mean overcounted a hilly one by 36% and a 30 s moving mean
 undercounted it by 27%. One session (fenix 2, 64/61 m on the device) reads 143/140 m from its
 own records at any threshold under 5 m: that watch's total is not the sum of its stream.
