@@ -31,6 +31,7 @@ from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, is_running, plausible_offset_s
+from .climb import climb_m
 from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
@@ -109,9 +110,10 @@ class _Decoded:
     sessions: list[dict] = field(default_factory=list)
     laps: list[dict] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)  # timer-start events
-    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None)
-    records: list[tuple[int, int | None, float | None, int | None, int | None]] = field(
-        default_factory=list
+    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None,
+    # altitude in metres or None: for a session without total_ascent/total_descent)
+    records: list[tuple[int, int | None, float | None, int | None, int | None, float | None]] = (
+        field(default_factory=list)
     )
     file_types: list[str] = field(default_factory=list)
     file_id: dict = field(default_factory=dict)
@@ -183,6 +185,9 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                 dist = frame.get_value("distance", fallback=None)
                 lat = frame.get_value("position_lat", fallback=None)
                 lon = frame.get_value("position_long", fallback=None)
+                alt = frame.get_value("enhanced_altitude", fallback=None)
+                if alt is None:
+                    alt = frame.get_value("altitude", fallback=None)
                 out.records.append(
                     (
                         ts,
@@ -190,6 +195,7 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                         float(dist) if isinstance(dist, int | float) else None,
                         lat if isinstance(lat, int) else None,
                         lon if isinstance(lon, int) else None,
+                        float(alt) if isinstance(alt, int | float) else None,
                     )
                 )
             elif name == "session":
@@ -279,6 +285,9 @@ def _decode_native(data: bytes) -> _Decoded:
             dist = msg.get("distance")
             lat = msg.get("position_lat")
             lon = msg.get("position_long")
+            alt = msg.get("enhanced_altitude")
+            if alt is None:
+                alt = msg.get("altitude")
             add(
                 (
                     (parse_time(stamp) - epoch) // second,
@@ -286,6 +295,7 @@ def _decode_native(data: bytes) -> _Decoded:
                     float(dist) if isinstance(dist, int | float) else None,
                     lat if lat.__class__ is int else None,
                     lon if lon.__class__ is int else None,
+                    float(alt) if isinstance(alt, int | float) else None,
                 )
             )
         elif kind == "session":
@@ -620,6 +630,12 @@ def _activity(
         max_hr = float(max(hist))
     sport = s.get("sport")
     sub = s.get("sub_sport")
+    ascent, descent = _num(s.get("total_ascent")), _num(s.get("total_descent"))
+    if ascent is None and descent is None:
+        # No device totals: the session's own altitude records, as a GPX track is counted.
+        climb = climb_m([[r[5] for r in mine if r[5] is not None and r[0] <= session_end]])
+        if climb is not None:
+            ascent, descent = climb
     return Activity(
         sport=str(sport) if sport is not None else "generic",
         sub_sport=str(sub) if sub is not None else None,
@@ -638,8 +654,8 @@ def _activity(
         device=device,
         distance_source=source,
         step_rate_spm=_step_rate(s),
-        ascent_m=_num(s.get("total_ascent")),
-        descent_m=_num(s.get("total_descent")),
+        ascent_m=ascent,
+        descent_m=descent,
     )
 
 
