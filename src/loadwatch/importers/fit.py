@@ -111,10 +111,11 @@ class _Decoded:
     laps: list[dict] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)  # timer-start events
     # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None,
-    # altitude in metres or None: for a session without total_ascent/total_descent)
-    records: list[tuple[int, int | None, float | None, int | None, int | None, float | None]] = (
-        field(default_factory=list)
-    )
+    # altitude in metres or None, cadence in strides a minute or None: for a session without
+    # its own climb or cadence totals)
+    records: list[
+        tuple[int, int | None, float | None, int | None, int | None, float | None, float | None]
+    ] = field(default_factory=list)
     file_types: list[str] = field(default_factory=list)
     file_id: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
@@ -188,6 +189,8 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                 alt = frame.get_value("enhanced_altitude", fallback=None)
                 if alt is None:
                     alt = frame.get_value("altitude", fallback=None)
+                cad = frame.get_value("cadence", fallback=None)
+                frac = frame.get_value("fractional_cadence", fallback=None)
                 out.records.append(
                     (
                         ts,
@@ -196,6 +199,7 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                         lat if isinstance(lat, int) else None,
                         lon if isinstance(lon, int) else None,
                         float(alt) if isinstance(alt, int | float) else None,
+                        _strides(cad, frac),
                     )
                 )
             elif name == "session":
@@ -288,6 +292,7 @@ def _decode_native(data: bytes) -> _Decoded:
             alt = msg.get("enhanced_altitude")
             if alt is None:
                 alt = msg.get("altitude")
+            cad = msg.get("cadence")
             add(
                 (
                     (parse_time(stamp) - epoch) // second,
@@ -296,6 +301,7 @@ def _decode_native(data: bytes) -> _Decoded:
                     lat if lat.__class__ is int else None,
                     lon if lon.__class__ is int else None,
                     float(alt) if isinstance(alt, int | float) else None,
+                    None if cad is None else _strides(cad, msg.get("fractional_cadence")),
                 )
             )
         elif kind == "session":
@@ -631,11 +637,19 @@ def _activity(
     sport = s.get("sport")
     sub = s.get("sub_sport")
     ascent, descent = _num(s.get("total_ascent")), _num(s.get("total_descent"))
-    if ascent is None and descent is None:
-        # No device totals: the session's own altitude records, as a GPX track is counted.
+    if ascent is None or descent is None:
+        # What the device did not total: from the session's own altitude records, as a GPX
+        # track is counted.
         climb = climb_m([[r[5] for r in mine if r[5] is not None and r[0] <= session_end]])
         if climb is not None:
-            ascent, descent = climb
+            ascent = climb[0] if ascent is None else ascent
+            descent = climb[1] if descent is None else descent
+    step_rate = _step_rate(s)
+    if step_rate is None and is_running(str(sport)):
+        # No session cadence: the mean of the records' non-zero cadence (a record a second, as
+        # watches write running records), doubled.
+        cadences = [r[6] for r in mine if r[6] and r[0] <= session_end]
+        step_rate = 2.0 * sum(cadences) / len(cadences) if cadences else None
     return Activity(
         sport=str(sport) if sport is not None else "generic",
         sub_sport=str(sub) if sub is not None else None,
@@ -653,10 +667,17 @@ def _activity(
         hr_histogram_s=hist,
         device=device,
         distance_source=source,
-        step_rate_spm=_step_rate(s),
+        step_rate_spm=step_rate,
         ascent_m=ascent,
         descent_m=descent,
     )
+
+
+def _strides(cadence, fraction) -> float | None:
+    """A record's cadence (strides or revolutions a minute) with its fractional part."""
+    if not isinstance(cadence, int | float):
+        return None
+    return float(cadence) + (float(fraction) if isinstance(fraction, int | float) else 0.0)
 
 
 def _step_rate(s: dict) -> float | None:
