@@ -293,6 +293,9 @@ def _decode_native(data: bytes) -> _Decoded:
             if alt is None:
                 alt = msg.get("altitude")
             cad = msg.get("cadence")
+            if cad is not None:
+                frac = msg.get("fractional_cadence")
+                cad = float(cad + frac) if frac.__class__ is float else _strides(cad, None)
             add(
                 (
                     (parse_time(stamp) - epoch) // second,
@@ -301,7 +304,7 @@ def _decode_native(data: bytes) -> _Decoded:
                     lat if lat.__class__ is int else None,
                     lon if lon.__class__ is int else None,
                     float(alt) if isinstance(alt, int | float) else None,
-                    None if cad is None else _strides(cad, msg.get("fractional_cadence")),
+                    cad,
                 )
             )
         elif kind == "session":
