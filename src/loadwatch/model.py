@@ -98,10 +98,29 @@ class Activity:
     # Why a person should look at this run (a watch left recording for a month): stored, and
     # listed under "needs a look" until `activities seen ID`.
     look: str | None = None
+    # Descriptive knee-load signals (README "Step rate and descent"), never alerted on. FIT: the
+    # session's own totals (avg_cadence + avg_fractional_cadence, doubled: FIT running cadence
+    # counts one foot; total_ascent/total_descent). GPX and TCX: ascent and descent from the
+    # altitude stream (importers/climb.py). None where the file has no cadence or no altitude.
+    # `elevation_gain_m` stays beside `ascent_m`: it is what platform summaries and exports carry.
+    step_rate_spm: float | None = None
+    ascent_m: float | None = None
+    descent_m: float | None = None
 
     @property
     def is_run(self) -> bool:
         return is_running(self.sport, self.sub_sport)
+
+    @property
+    def avg_pace_s_per_km(self) -> float | None:
+        return pace_s_per_km(self.distance_m, self.moving_s)
+
+
+def pace_s_per_km(distance_m: float | None, moving_s: float | None) -> float | None:
+    """Seconds per kilometre over the moving time; None without distance or time."""
+    if not distance_m or not moving_s or distance_m <= 0 or moving_s <= 0:
+        return None
+    return moving_s / (distance_m / 1000.0)
 
 
 def encode_histogram(hist: dict[int, float]) -> str | None:

@@ -321,6 +321,11 @@ class ActivityRow:
         return self.local_start.date()
 
     look: str | None = None  # why a person should look at it
+    # Descriptive signals read at import (model.Activity); None for rows stored before them.
+    step_rate_spm: float | None = None
+    ascent_m: float | None = None
+    descent_m: float | None = None
+    avg_pace_s_per_km: float | None = None
 
     @property
     def edited(self) -> bool:
@@ -411,6 +416,10 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         rpe=_opt_int(getattr(r, "rpe", None)),
         name=_opt_str(getattr(r, "name", None)),
         away=away,
+        step_rate_spm=_opt_float(getattr(r, "step_rate_spm", None)),
+        ascent_m=_opt_float(getattr(r, "ascent_m", None)),
+        descent_m=_opt_float(getattr(r, "descent_m", None)),
+        avg_pace_s_per_km=_opt_float(getattr(r, "avg_pace_s_per_km", None)),
         look=_opt_str(getattr(r, "look", None)),
     )
 

@@ -62,6 +62,9 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                 avg_hr=_plausible_hr(a.avg_hr),
                 max_hr=_plausible_hr(a.max_hr),
                 elevation_gain_m=a.elevation_gain_m if _finite(a.elevation_gain_m) else None,
+                step_rate_spm=a.step_rate_spm if _finite(a.step_rate_spm) else None,
+                ascent_m=a.ascent_m if _finite(a.ascent_m) else None,
+                descent_m=a.descent_m if _finite(a.descent_m) else None,
                 hr_histogram_s=hist,
                 look=look,
             )

@@ -30,7 +30,8 @@ import pyfitparsernative
 from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
-from ..model import Activity, plausible_offset_s
+from ..model import Activity, is_running, plausible_offset_s
+from .climb import climb_m
 from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
@@ -51,6 +52,11 @@ _SESSION_FIELDS = (
     "max_heart_rate",
     "total_ascent",
     "workout_rpe",
+    "total_descent",
+    # avg_running_cadence in the profile is a subfield of avg_cadence (field 18) when the sport is
+    # running; the raw field is read so both decoders see it alike.
+    "avg_cadence",
+    "avg_fractional_cadence",
 )
 
 
@@ -105,10 +111,12 @@ class _Decoded:
     sessions: list[dict] = field(default_factory=list)
     laps: list[dict] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)  # timer-start events
-    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None)
-    records: list[tuple[int, int | None, float | None, int | None, int | None]] = field(
-        default_factory=list
-    )
+    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None,
+    # altitude in metres or None, cadence in strides a minute or None: for a session without
+    # its own climb or cadence totals)
+    records: list[
+        tuple[int, int | None, float | None, int | None, int | None, float | None, float | None]
+    ] = field(default_factory=list)
     file_types: list[str] = field(default_factory=list)
     file_id: dict = field(default_factory=dict)
     activity: dict = field(default_factory=dict)
@@ -179,6 +187,11 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                 dist = frame.get_value("distance", fallback=None)
                 lat = frame.get_value("position_lat", fallback=None)
                 lon = frame.get_value("position_long", fallback=None)
+                alt = frame.get_value("enhanced_altitude", fallback=None)
+                if alt is None:
+                    alt = frame.get_value("altitude", fallback=None)
+                cad = frame.get_value("cadence", fallback=None)
+                frac = frame.get_value("fractional_cadence", fallback=None)
                 out.records.append(
                     (
                         ts,
@@ -186,6 +199,8 @@ def _decode_fitdecode(data: bytes) -> _Decoded:
                         float(dist) if isinstance(dist, int | float) else None,
                         lat if isinstance(lat, int) else None,
                         lon if isinstance(lon, int) else None,
+                        float(alt) if isinstance(alt, int | float) else None,
+                        _strides(cad, frac),
                     )
                 )
             elif name == "session":
@@ -275,6 +290,13 @@ def _decode_native(data: bytes) -> _Decoded:
             dist = msg.get("distance")
             lat = msg.get("position_lat")
             lon = msg.get("position_long")
+            alt = msg.get("enhanced_altitude")
+            if alt is None:
+                alt = msg.get("altitude")
+            cad = msg.get("cadence")
+            if cad is not None:
+                frac = msg.get("fractional_cadence")
+                cad = float(cad + frac) if frac.__class__ is float else _strides(cad, None)
             add(
                 (
                     (parse_time(stamp) - epoch) // second,
@@ -282,6 +304,8 @@ def _decode_native(data: bytes) -> _Decoded:
                     float(dist) if isinstance(dist, int | float) else None,
                     lat if lat.__class__ is int else None,
                     lon if lon.__class__ is int else None,
+                    float(alt) if isinstance(alt, int | float) else None,
+                    cad,
                 )
             )
         elif kind == "session":
@@ -616,6 +640,20 @@ def _activity(
         max_hr = float(max(hist))
     sport = s.get("sport")
     sub = s.get("sub_sport")
+    ascent, descent = _num(s.get("total_ascent")), _num(s.get("total_descent"))
+    if ascent is None or descent is None:
+        # What the device did not total: from the session's own altitude records, as a GPX
+        # track is counted.
+        climb = climb_m([[r[5] for r in mine if r[5] is not None and r[0] <= session_end]])
+        if climb is not None:
+            ascent = climb[0] if ascent is None else ascent
+            descent = climb[1] if descent is None else descent
+    step_rate = _step_rate(s)
+    if step_rate is None and is_running(str(sport)):
+        # No session cadence: the mean of the records' non-zero cadence (a record a second, as
+        # watches write running records), doubled.
+        cadences = [r[6] for r in mine if r[6] and r[0] <= session_end]
+        step_rate = 2.0 * sum(cadences) / len(cadences) if cadences else None
     return Activity(
         sport=str(sport) if sport is not None else "generic",
         sub_sport=str(sub) if sub is not None else None,
@@ -634,7 +672,28 @@ def _activity(
         device=device,
         distance_source=source,
         rpe=_workout_rpe(s.get("workout_rpe")),
+        step_rate_spm=step_rate,
+        ascent_m=ascent,
+        descent_m=descent,
     )
+
+
+def _strides(cadence, fraction) -> float | None:
+    """A record's cadence (strides or revolutions a minute) with its fractional part."""
+    if not isinstance(cadence, int | float):
+        return None
+    return float(cadence) + (float(fraction) if isinstance(fraction, int | float) else 0.0)
+
+
+def _step_rate(s: dict) -> float | None:
+    """Steps a minute from a running session's average cadence, which counts one foot (strides):
+    2 x (avg_cadence + avg_fractional_cadence). Other sports' cadence is pedal or stroke rate."""
+    if not is_running(str(s.get("sport"))):
+        return None
+    cadence = _num(s.get("avg_cadence"))
+    if not cadence:  # 0: no footpod or wrist cadence recorded
+        return None
+    return 2.0 * (cadence + (_num(s.get("avg_fractional_cadence")) or 0.0))
 
 
 def _lap_end(lap: dict) -> float | None:

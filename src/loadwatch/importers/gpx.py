@@ -32,6 +32,7 @@ from gpxpy.gpxfield import gpx_fields_from_xml
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
+from .climb import climb_m
 from .hr import hr_histogram, mean_hr, reading
 from .localtime import gpx_offset_s
 from .sports import infer
@@ -257,6 +258,7 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         trk_type, name or gpx.name, gpx.creator, distance / moving if moving else None
     )
     dropped = parsed.dropped
+    climb = climb_m(seg.ele for seg in segments)
     return Activity(
         sport=sport,
         sub_sport=sub_sport,
@@ -269,6 +271,8 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         avg_hr=mean_hr(dict(hist)),
         max_hr=float(max(hr_values)) if hr_values else None,
         elevation_gain_m=_gain(parsed.segments),
+        ascent_m=climb[0] if climb else None,
+        descent_m=climb[1] if climb else None,
         hr_histogram_s=dict(sorted(hist.items())),
         distance_source="gps",
         name=name,

@@ -16,6 +16,7 @@ from defusedxml import DefusedXmlException
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity
 from . import check_depth, xml_start
+from .climb import climb_m
 from .hr import hr_histogram, reading
 from .localtime import text_offset_s
 
@@ -146,6 +147,7 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
         if lap_start:
             last_end = max(last_end, lap_start.timestamp() + lap_s)
     sport_attr = (act.get("Sport") or "other").lower()
+    climb = climb_m([points.altitudes])
     return Activity(
         sport=_SPORTS.get(sport_attr, sport_attr),
         sub_sport=None,
@@ -160,6 +162,8 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
         avg_hr=(hr_weighted / hr_time) if hr_time else None,
         max_hr=max_hr,
         elevation_gain_m=_gain(points.altitudes),
+        ascent_m=climb[0] if climb else None,
+        descent_m=climb[1] if climb else None,
         hr_histogram_s=hr_histogram(points.hr),
         distance_source="laps",  # TCX totals are the sum of the laps' DistanceMeters
         device=_creator(act),

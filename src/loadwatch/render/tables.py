@@ -76,6 +76,10 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "srpe_load": r.srpe_load,
         "name": r.name,
         "look": r.look,
+        "step_rate_spm": r.step_rate_spm,
+        "ascent_m": r.ascent_m,
+        "descent_m": r.descent_m,
+        "avg_pace_s_per_km": r.avg_pace_s_per_km,
         "edit": (
             {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
             if r.edited

@@ -78,3 +78,14 @@ def migrate(db: SqlDb, migrations: Sequence[Migration], serialize: str = "") -> 
             )
         applied.append(name)
     return applied
+
+
+# Per-run knee-load signals read at import (model.Activity): step rate, the device's or the
+# altitude stream's ascent and descent, pace over the moving time. Rows stored before stay NULL
+# until their files are read again.
+KNEE_SIGNAL_COLUMNS = """
+    ALTER TABLE activities ADD COLUMN step_rate_spm {real};
+    ALTER TABLE activities ADD COLUMN ascent_m {real};
+    ALTER TABLE activities ADD COLUMN descent_m {real};
+    ALTER TABLE activities ADD COLUMN avg_pace_s_per_km {real}
+"""

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, require_current, script
+from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -198,6 +198,11 @@ def _m0006_pain_reports(db: SqlDb) -> None:
     db.execute("CREATE INDEX pain_reports_by_day ON pain_reports (athlete_id, day)")
 
 
+def _m0007_knee_signals(db: SqlDb) -> None:
+    # Step rate, ascent, descent and pace per run (see store/sqlite.py, 0012).
+    script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -205,6 +210,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_devices_and_sources", _m0004_devices_and_sources),
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
+    ("0007_knee_signals", _m0007_knee_signals),
 ]
 
 

@@ -415,7 +415,8 @@ ACTIVITY_COLUMNS = (
     "elapsed_s, avg_hr, max_hr, elevation_gain_m, hr_histogram, device, source_format, "
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
-    "distance_source, rpe, edited_utc, name, look"
+    "distance_source, rpe, edited_utc, name, look, step_rate_spm, ascent_m, descent_m, "
+    "avg_pace_s_per_km"
 )
 # What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
 # (Not the heart-rate histograms: a club's would fill memory.)
@@ -653,8 +654,10 @@ class SqlActivities:
             "INSERT INTO activities (athlete_id, file_id, session_index, sport, sub_sport, start_utc, "
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
-            "distance_source, rpe, name, look) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "distance_source, rpe, name, look, step_rate_spm, ascent_m, descent_m, "
+            "avg_pace_s_per_km) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?) "
             "RETURNING id",
             (
                 athlete_id,
@@ -681,6 +684,10 @@ class SqlActivities:
                 act.rpe,
                 act.name,
                 act.look,
+                act.step_rate_spm,
+                act.ascent_m,
+                act.descent_m,
+                act.avg_pace_s_per_km,
             ),
         )
         if twin is not None and not primary:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
-from .migrate import Migration, migrate, require_current, script
+from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -236,6 +236,10 @@ def _m0011_pain_reports(db: SqlDb) -> None:
     db.execute("CREATE INDEX pain_reports_by_day ON pain_reports (athlete_id, day)")
 
 
+def _m0012_knee_signals(db: SqlDb) -> None:
+    script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -248,6 +252,7 @@ MIGRATIONS: list[Migration] = [
     ("0009_devices_and_sources", _m0009_devices_and_sources),
     ("0010_calendar_keys", _m0010_calendar_keys),
     ("0011_pain_reports", _m0011_pain_reports),
+    ("0012_knee_signals", _m0012_knee_signals),
 ]
 
 
