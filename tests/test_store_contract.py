@@ -470,6 +470,22 @@ def test_pain_reports_are_per_athlete_newest_first_and_deleted_by_id(store) -> N
     assert len(store.pain.all(ana.id)) == 2
 
 
+def test_pain_reports_of_many_athletes_in_one_call(store) -> None:
+    ana = store.athletes.add("ana")
+    ben = store.athletes.add("ben")
+    cid = store.athletes.add("cid")
+    a1 = store.pain.add(ana.id, date(2026, 3, 1), 2)
+    a2 = store.pain.add(ana.id, date(2026, 3, 3), 6, "during", "left knee")
+    a3 = store.pain.add(ana.id, date(2026, 3, 3), 4, "after")
+    b1 = store.pain.add(ben.id, date(2026, 3, 2), 1)
+    store.pain.add(cid.id, date(2026, 3, 2), 9)  # not asked for
+    got = store.pain.all_for([ana.id, ben.id, 999_999])
+    assert got == {ana.id: [a3, a2, a1], ben.id: [b1], 999_999: []}
+    for who in (ana, ben):
+        assert got[who.id] == store.pain.all(who.id)  # the same reports, the same order
+    assert store.pain.all_for([]) == {}
+
+
 @pytest.mark.parametrize("score", [-1, 11])
 def test_the_store_itself_refuses_a_pain_score_outside_0_10(store, score: int) -> None:
     ana = store.athletes.add("ana")

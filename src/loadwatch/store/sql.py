@@ -1227,6 +1227,22 @@ class SqlPain:
             )
         ]
 
+    def all_for(self, athlete_ids: Sequence[int]) -> dict[int, list[PainReport]]:
+        """Every listed athlete's reports, newest first, in one query per 500 athletes (the
+        daily check reads everyone's at once); an athlete without reports maps to []."""
+        out: dict[int, list[PainReport]] = {int(a): [] for a in athlete_ids}
+        ids = list(out)
+        for i in range(0, len(ids), KEY_CHUNK):
+            chunk = ids[i : i + KEY_CHUNK]
+            for r in self.db.rows(
+                f"SELECT {self._COLUMNS} FROM pain_reports WHERE athlete_id IN {_in(chunk)} "
+                "ORDER BY day DESC, id DESC",
+                chunk,
+            ):
+                report = self._report(r)
+                out[report.athlete_id].append(report)
+        return out
+
     def delete(self, report_id: int) -> PainReport:
         report = self.get(report_id)
         with self.db.transaction():
