@@ -91,7 +91,7 @@ def test_removing_an_athlete_removes_their_pain_reports_only(ana: Cli) -> None:
     assert ana.json("pain", "-a", "ana", "--list") == []
 
 
-# -- the pain level in `headroom --json` (issue 17, part 3: shown, the numbers unchanged) -------
+# -- the pain level in `headroom --json` (issue 17, part 3; the numbers it bends: test_pain_rule)
 AS_OF = "2026-11-08"
 
 
@@ -103,7 +103,7 @@ def _report(cli: Cli, score: int, day: str, when: str = "morning") -> None:
     cli("pain", str(score), "-a", "ana", "--date", day, "--when", when, "--where", "left knee")
 
 
-def test_without_a_report_the_level_is_none_and_the_numbers_do_not_move(ana: Cli) -> None:
+def test_without_a_report_the_level_is_none_and_green_leaves_the_numbers(ana: Cli) -> None:
     from .conftest import SAMPLES
 
     ana("import", str(SAMPLES / "demo-runner"))
@@ -111,15 +111,19 @@ def test_without_a_report_the_level_is_none_and_the_numbers_do_not_move(ana: Cli
     assert before["pain"] == {
         "level": "none", "score": None, "day": None, "when": None, "where": None, "why": None
     }  # fmt: skip
-    _report(ana, 7, "2026-11-08")
-    after = ana.json("headroom", "--athlete", "ana", "--as-of", AS_OF)
-    assert after["pain"]["level"] == "red"
-    # Shown beside the headroom; the run and week numbers are the same as without it.
-    assert {k: v for k, v in after.items() if k != "pain"} == {
-        k: v for k, v in before.items() if k != "pain"
+    assert before["lines"][0] == {
+        "facts": "pain: no report in the last days",
+        "guidance": "pain unknown (loadwatch pain SCORE says how it feels today)",
     }
-    text = ana("headroom", "--athlete", "ana", "--as-of", AS_OF).stdout
-    assert "pain: red, 7/10 morning on 2026-11-08, left knee" in text
+    _report(ana, 2, "2026-11-08")
+    after = ana.json("headroom", "--athlete", "ana", "--as-of", AS_OF)
+    assert after["pain"]["level"] == "green"
+    # Green: the run and week numbers are the same as without a report.
+    for part in ("run", "week", "drop"):
+        assert after[part] == before[part], part
+    assert after["lines"][1:] == before["lines"][1:]
+    text = " ".join(ana("headroom", "--athlete", "ana", "--as-of", AS_OF).stdout.split())
+    assert "left knee 2/10 this morning (green) -> the usual headroom below" in text
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """One athlete's state on one day: their activities and shoes run through the engine. Pure.
 
 The shared step of `report`, `check`, the coach digest and the web page; the app reads the
-activities and shoes from the store and hands them in.
+activities, shoes and pain reports from the store and hands them in. What the runner feels is part
+of the history the headroom and the rules read, like what the watch recorded.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 
 from .load import AthleteLoad, HeartRateProfile, LoadParams, compute_daily, compute_runs_many
 from .load.grid import local_days
+from .load.pain import PainHistory, PainStatus
 from .model import Athlete, Shoe
 from .shoes import ShoeStatus, shoe_status
 
@@ -25,6 +27,10 @@ class Analysis:
     distance: AthleteLoad  # always on distance (km figures, spikes)
     shoes: list[ShoeStatus]
     shoe_runs: pd.DataFrame  # primary activities up to as_of with `shoe_id` and local `day`
+    # The runner's pain reports (load/pain.py) and their level on the day; None where no one
+    # read them (an analysis built without a store): then nothing is said about pain.
+    pain_history: PainHistory | None = None
+    pain: PainStatus | None = None
 
 
 def analyse(
@@ -33,8 +39,10 @@ def analyse(
     shoes: list[Shoe],
     as_of: date,
     params: LoadParams = LoadParams(),
+    pain: PainHistory | None = None,
 ) -> Analysis:
-    """`activities`: the athlete's primary copies as the store gives them."""
+    """`activities`: the athlete's primary copies as the store gives them; `pain`: their pain
+    reports with the thresholds that read them."""
     hr = HeartRateProfile(athlete.resting_hr, athlete.max_hr, athlete.sex)
     distance_params = replace(params, load_basis="distance")
     distance = compute_daily(activities, as_of, athlete.tz, distance_params, hr)
@@ -49,7 +57,13 @@ def analyse(
     upto = activities[activities["day"] <= pd.Timestamp(as_of)]
     statuses = shoe_status(shoes, upto)
     return Analysis(
-        athlete, load, distance, statuses, upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
+        athlete,
+        load,
+        distance,
+        statuses,
+        upto[["id", "start_utc", "day", "distance_m", "shoe_id"]],
+        pain,
+        pain.status(as_of) if pain is not None else None,
     )
 
 
@@ -58,6 +72,7 @@ def analyse_many(
     activities: pd.DataFrame,
     shoes: Mapping[int, list[Shoe]],
     as_of: Mapping[int, date],
+    pain: Mapping[int, PainHistory] | None = None,
 ) -> dict[int, Analysis]:
     """Every athlete at once, on distance: the daily check's one vectorised pass.
 
@@ -79,7 +94,14 @@ def analyse_many(
         mine = upto.iloc[rows[a.id]].reset_index(drop=True) if a.id in rows else upto.iloc[:0]
         statuses = shoe_status(shoes.get(a.id, []), mine)
         load = loads[a.id]
+        history = pain.get(a.id) if pain is not None else None
         out[a.id] = Analysis(
-            a, load, load, statuses, mine[["id", "start_utc", "day", "distance_m", "shoe_id"]]
+            a,
+            load,
+            load,
+            statuses,
+            mine[["id", "start_utc", "day", "distance_m", "shoe_id"]],
+            history,
+            history.status(as_of[a.id]) if history is not None else None,
         )
     return out

@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
-    from .load.pain import PainStatus
     from .shoes import ShoeStatus
     from .views import ActivityRow, DigestRow, ReportView
 
@@ -365,7 +364,7 @@ class App:
         from .load import LoadParams
 
         day = self.day(athlete, as_of)
-        return checks.read_analysis(self.store, athlete, day, params or LoadParams())
+        return checks.read_analysis(self.store, athlete, day, self.settings, params or LoadParams())
 
     def report(
         self,
@@ -384,16 +383,7 @@ class App:
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
         from .views import headroom_for
 
-        h = headroom_for(self.analysis(athlete, as_of), self.settings.rules)
-        return replace(h, pain=self.pain_status(athlete, h.as_of))
-
-    def pain_status(self, athlete: Athlete, as_of: date) -> PainStatus:
-        """The pain level on `as_of` from the athlete's reports (load/pain.py)."""
-        from .load.pain import PainThresholds, pain_status
-
-        p = self.settings.pain
-        thresholds = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
-        return pain_status(self.pain_reports(athlete), as_of, thresholds)
+        return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
     def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
         """Every activity, excluded ones too (marked): a list shows what is there."""

@@ -18,6 +18,7 @@ from .config import CoachConfig, Settings
 from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
 from .ingest import import_paths
 from .load import LoadParams
+from .load.pain import PainHistory, PainThresholds
 from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, outbox_name, write_outbox
@@ -72,21 +73,41 @@ def _day(athlete: Athlete, now: datetime, options: CheckOptions) -> date:
     return options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
 
 
+def pain_thresholds(settings: Settings) -> PainThresholds:
+    """The `[pain]` settings as the engine reads them."""
+    p = settings.pain
+    return PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
+
+
 def analyse_all(
-    store: Store, athletes: list[Athlete], now: datetime, options: CheckOptions
+    store: Store, athletes: list[Athlete], now: datetime, options: CheckOptions, settings: Settings
 ) -> dict[int, Analysis]:
-    """Every athlete's analysis in one vectorised pass over one query (see analyse_many)."""
+    """Every athlete's analysis in one vectorised pass over one query (see analyse_many), with
+    everyone's pain reports read in one more."""
     days = {a.id: _day(a, now, options) for a in athletes}
     shoes = {a.id: store.shoes.all(a.id) for a in athletes}
-    return analyse_many(athletes, store.activities.counted_all(), shoes, days)
+    t = pain_thresholds(settings)
+    reports = store.pain.all_for([a.id for a in athletes])
+    pain = {i: PainHistory(r, t) for i, r in reports.items()}
+    return analyse_many(athletes, store.activities.counted_all(), shoes, days, pain)
 
 
 def read_analysis(
-    store: Store, athlete: Athlete, as_of: date, params: LoadParams = LoadParams()
+    store: Store,
+    athlete: Athlete,
+    as_of: date,
+    settings: Settings,
+    params: LoadParams = LoadParams(),
 ) -> Analysis:
-    """The store's activities and shoes of one athlete through the engine."""
+    """The store's activities, shoes and pain reports of one athlete through the engine."""
+    pain = PainHistory(store.pain.all(athlete.id), pain_thresholds(settings))
     return analyse(
-        athlete, store.activities.frame(athlete.id), store.shoes.all(athlete.id), as_of, params
+        athlete,
+        store.activities.frame(athlete.id),
+        store.shoes.all(athlete.id),
+        as_of,
+        params,
+        pain,
     )
 
 
@@ -170,7 +191,7 @@ def check_athlete(
     day = _day(athlete, now, options)
     if analysis is None:
         imported = import_inbox(store, settings, athlete) if options.import_inboxes else None
-        analysis = read_analysis(store, athlete, day)
+        analysis = read_analysis(store, athlete, day, settings)
     outcome = AthleteOutcome(athlete.name, day, imported)
     result.athletes.append(outcome)
     # After the first check, alerts about days before the athlete's alert start can only be
@@ -306,7 +327,7 @@ def send_digest(
         analysis = (analyses or {}).get(athlete.name)
         if analysis is None:
             athlete_day = options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
-            analysis = read_analysis(store, athlete, athlete_day)
+            analysis = read_analysis(store, athlete, athlete_day, settings)
         return analysis
 
     unrecorded = {
@@ -411,7 +432,7 @@ def run_check(
                     import_inbox(store, settings, a) if options.import_inboxes else None
                 )
             _say(options, f"analysing {n} athlete{'s' if n != 1 else ''}")
-            passed = analyse_all(store, athletes, now, options)
+            passed = analyse_all(store, athletes, now, options, settings)
             order = {a.id: i for i, a in enumerate(athletes, 1)}
             for athlete_id in store.claim_athletes(list(by_id), now):
                 a = by_id[athlete_id]

@@ -19,7 +19,8 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
-from .load.headroom import Headroom, headroom
+from .load.headroom import Headroom, bent_by_pain, headroom
+from .load.pain import PainStatus
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
@@ -157,29 +158,33 @@ def ratio_missing(history_days: int, days_since_run: int | None) -> str:
 
 
 def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
-    """The headroom on the analysis's day, with the thresholds the athlete's alerts use."""
-    return headroom(
-        analysis.distance.runs,
-        analysis.distance.as_of,
+    """The headroom on the analysis's day, with the thresholds the athlete's alerts use, bent
+    by the runner's pain level where their reports were read."""
+    return _headroom_on(analysis, rules, analysis.distance.as_of)
+
+
+def _headroom_on(analysis: Analysis, rules: RuleSettings, day: date) -> Headroom:
+    runs = analysis.distance.runs
+    h = headroom(
+        runs,
+        day,
         rules.spike_pct,
         rules.weekly_jump_pct,
         round(rules.weekly_jump_min_km * 1000),
         round(rules.spike_min_km * 1000),
     )
+    # Pain last, over whatever built the numbers (see load/headroom.bent_by_pain).
+    if analysis.pain_history is None:
+        return h
+    return bent_by_pain(h, runs, analysis.pain_history.status(day))
 
 
 def headroom_days(analysis: Analysis, rules: RuleSettings, days: int) -> list[Headroom]:
     """The headroom on each of `days` days from the analysis's day on, if no other run comes
-    first (the calendar feed): each day's windows move on, the runs stay those imported."""
+    first (the calendar feed): each day's windows move on, the runs stay those imported, and a
+    pain report holds for the days it is valid, as it does today."""
     return [
-        headroom(
-            analysis.distance.runs,
-            analysis.distance.as_of + timedelta(days=i),
-            rules.spike_pct,
-            rules.weekly_jump_pct,
-            round(rules.weekly_jump_min_km * 1000),
-            round(rules.spike_min_km * 1000),
-        )
+        _headroom_on(analysis, rules, analysis.distance.as_of + timedelta(days=i))
         for i in range(days)
     ]
 
@@ -464,14 +469,21 @@ class DigestRow:
     weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
+    pain_level: str = "none"  # the runner's own level today (load/pain.py)
+    pain: str | None = None  # in words on amber and red: "knee 6/10 this morning"
 
     def rank_key(self) -> tuple:
-        """Open alerts first, then the highest ratio or spike."""
+        """Red pain first (the runner says it hurts: the coach hears it before any number),
+        then open alerts, then the highest ratio or spike."""
         score = max(
             self.acwr or 0.0,
             (self.latest_spike_pct or 0.0) / 100.0 + 1.0 if self.latest_spike_pct else 0.0,
         )
-        return (-len(self.open_alerts), -score, self.athlete)
+        return (self.pain_level != "red", -len(self.open_alerts), -score, self.athlete)
+
+    @property
+    def needs_look(self) -> bool:
+        return bool(self.open_alerts) or self.pain_level == "red"
 
     @property
     def ratio_text(self) -> str:
@@ -492,7 +504,8 @@ class DigestRow:
     @property
     def summary(self) -> str:
         """The athlete's numbers in one line, as the plain-text digest prints them."""
-        parts = [
+        parts = [f"{self.athlete}: {self.pain} ({self.pain_level})"] if self.pain else []
+        parts += [
             f"last 7 days {self.last7_km:.1f} km, the 7 before {self.prev7_km:.1f} km",
             f"ratio 7:28 rolling coupled {self.ratio_text}",
         ]
@@ -535,14 +548,21 @@ def digest_row(
     flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
     if worn:
         flagged.add(rule_registry.flag_of("shoe_retire"))
+    pain = analysis.pain
+    if pain is not None and pain.level == "red":
+        flagged.add(rule_registry.flag_of("pain"))  # while it is red, as a worn shoe is
     flags = sorted(flagged - {""})
     ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
     h = headroom_for(analysis, rules)
     short = []
-    if h.run.max_run_m is not None:
+    if h.run.reason == "pain" and h.run.max_run_m == 0:
+        short.append("pain: no run today")
+    elif h.run.reason == "pain":
+        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m)}, nothing more")
+    elif h.run.max_run_m is not None:
         short.append(f"run up to {_km_down(h.run.max_run_m)}")
-    if h.week.more_m is not None:
+    if h.week.more_m is not None and h.week.reason != "pain":
         short.append(f"{_km_down(max(h.week.more_m, 0))} more today")
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return DigestRow(
@@ -560,14 +580,23 @@ def digest_row(
         weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
         athlete_id=analysis.athlete.id,
+        pain_level=pain.level if pain is not None else "none",
+        pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
     )
 
 
 def rank(rows: list[DigestRow]) -> list[DigestRow]:
-    """Open alerts first, then the highest ratio or spike."""
+    """Red pain first, then open alerts, then the highest ratio or spike."""
     return sorted(rows, key=DigestRow.rank_key)
 
 
+PAIN_EVIDENCE = (
+    "Pain: the levels (green: as usual; amber: hold; red, or a morning score well up on the "
+    "morning before: rest) borrow the pain-monitoring model used for Achilles and patellar "
+    "tendinopathy (Silbernagel 2007, Sprague 2021) and follow Esculier 2018, where in 69 runners "
+    "with knee pain (patellofemoral) education on symptom-guided load modification did as well "
+    "as adding exercises or gait retraining. They are not validated thresholds for runner's knee."
+)
 HEADROOM_EVIDENCE = [
     "Run today: single runs more than 10% longer than the longest run of the previous 30 days "
     "were associated with more overuse injuries in 5,205 runners (Frandsen et al. 2025, hazard "
@@ -577,7 +606,54 @@ HEADROOM_EVIDENCE = [
     "difference overall, and none for week-to-week change in Frandsen 2025).",
     "These are the ranges the studies' groups of runners stayed inside, not a personal safe "
     "limit; how a run feels and any pain come first.",
+    PAIN_EVIDENCE,
 ]
+PAIN_SHOWN = ("amber", "red")  # the levels a digest names in words
+
+
+def pain_words(p: PainStatus, as_of: date) -> str:
+    """A report as a runner would say it: "knee 6/10 this morning", "pain 4/10 after a run
+    yesterday"."""
+    what = p.where or "pain"
+    assert p.day is not None
+    ago = (as_of - p.day).days
+    day = "today" if ago == 0 else "yesterday" if ago == 1 else f"on {_day(p.day)}"
+    if p.when == "morning":
+        when = {"today": "this morning", "yesterday": "yesterday morning"}.get(
+            day, f"{day} in the morning"
+        )
+    else:
+        when = f"{'during' if p.when == 'during' else 'after'} a run {day}"
+    return f"{what} {p.score}/10 {when}"
+
+
+def _pain_line(h: Headroom) -> HeadroomLine | None:
+    """The runner's pain level, leading the headroom it bends."""
+    p = h.pain
+    if p is None:
+        return None
+    if p.level == "none":
+        return HeadroomLine(
+            "pain: no report in the last days",
+            "pain unknown (loadwatch pain SCORE says how it feels today)",
+        )
+    words = pain_words(p, h.as_of)
+    if p.why == "24h":
+        words += ", up from the morning before (the 24-hour response)"
+    elif p.why == "holding":
+        words += " after a worse day: one more good day before progressing"
+    if p.level == "green":
+        return HeadroomLine(f"{words} (green)", "the usual headroom below")
+    if p.level == "amber":
+        longest = f" ({_km(h.run.max_run_m)})" if h.run.max_run_m else ""
+        return HeadroomLine(
+            f"{words} (amber)",
+            f"hold: no longer than your longest run of the last 7 days{longest}, nothing more "
+            "this week",
+        )
+    return HeadroomLine(
+        f"{words} (red)", "rest or cross-train today; see a clinician if it persists"
+    )
 
 
 def _km(m: int | None) -> str:
@@ -605,7 +681,24 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     """The headroom in words, one line per rule, as every surface shows it."""
     run, week, drop = h.run, h.week, h.drop
     lines = []
-    if run.reason == "history":
+    pain = _pain_line(h)
+    if pain is not None:
+        lines.append(pain)
+    if run.reason == "pain" and h.pain is not None and h.pain.level == "red":
+        lines.append(HeadroomLine("run today", "no run today while it hurts this much"))
+    elif run.reason == "pain" and not run.max_run_m:
+        lines.append(
+            HeadroomLine("no run in the last 7 days", "no run today to hold at: let it settle")
+        )
+    elif run.reason == "pain":
+        lines.append(
+            HeadroomLine(
+                f"longest run in the last 7 days: {_km(run.max_run_m)}",
+                f"a run up to {_km_down(run.max_run_m)} today, no longer (no +{h.spike_pct:g}% "
+                "while it hurts)",
+            )
+        )
+    elif run.reason == "history":
         lines.append(
             HeadroomLine(
                 f"{run.history_days} days of history",
@@ -629,7 +722,9 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     facts = f"last 7 days {_km(week.last7_m)}, the 7 before {_km(week.prev7_m)}"
     if week.prev14_m // 2 > week.prev7_m:
         facts += f" ({_km(week.prev14_m // 2)}/week over the 2 before)"
-    if week.reason == "history":
+    if week.reason == "pain":
+        lines.append(HeadroomLine(facts, "nothing more than that this week while it hurts"))
+    elif week.reason == "history":
         lines.append(HeadroomLine(facts, "the weekly comparison starts after 21 days of history"))
     elif week.reason == "floor":
         lines.append(

@@ -6,14 +6,10 @@ import json
 import textwrap
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from .main import Context, athlete_option, main, parse_day, pass_context
-
-if TYPE_CHECKING:
-    from ..load.pain import PainStatus
 
 
 @main.command()
@@ -98,18 +94,6 @@ def report(
             click.echo(f"wrote {html_path}")
 
 
-def _pain_line(p: PainStatus) -> str:
-    """The pain level in words; it does not change the numbers above (yet)."""
-    if p.level == "none":
-        return "pain: no report in the last days (pain unknown: 'loadwatch pain SCORE' to say)"
-    where = f", {p.where}" if p.where else ""
-    why = {
-        "24h": " (up from the morning before: the 24-hour response)",
-        "holding": " (one day at or under the green score since it hurt more: holding)",
-    }.get(p.why or "", "")
-    return f"pain: {p.level}, {p.score}/10 {p.when} on {p.day}{where}{why}"
-
-
 @main.command()
 @athlete_option("Whose headroom")
 @click.option("--as-of", callback=parse_day, help="The day (default: today in the athlete's zone).")
@@ -133,7 +117,5 @@ def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: boo
         return
     click.echo(f"{a.name} - headroom on {h.as_of:%a %d %b %Y}")
     click.echo(headroom_text(h))
-    if h.pain is not None:
-        click.echo(f"  {_pain_line(h.pain)}")
     for line in HEADROOM_EVIDENCE:
         click.echo(textwrap.fill(line, width=96, initial_indent="  ", subsequent_indent="  "))

@@ -14,13 +14,17 @@ inside them is what the studies' reference groups did, nothing more.
   more than 30% above the 7 before and above the weekly average of the 14 before; see
   progression.py. Applies once there are 21 days of history and the 7 days before had at least
   the floor (loadwatch's choice, not Nielsen's).
+- Pain (see pain.py; borrowed thresholds, not validated for runner's knee): applied after the
+  numbers above by `bent_by_pain`, so whatever built them (the normal rules, a return plan) stays
+  underneath. Amber holds: no run longer than the longest of the last 7 days (no +10%), nothing
+  more this week; red: no run today. Both say `reason = "pain"`; green and none change nothing.
 - The next drop: the first coming day on which the 30-day longest run shrinks (if no longer run
   comes first), with the longest run that is then within +10%.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -45,7 +49,7 @@ class RunHeadroom:
     longest_m: int | None  # the reference, in whole metres; None: no run in the window
     longest_day: date | None
     max_run_m: int | None  # None where the rule cannot compare (see `reason`)
-    reason: str | None  # None, "history" (under 30 days) or "break" (no run in 30 days)
+    reason: str | None  # None, "history" (under 30 days), "break" (no run in 30 days) or "pain"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class WeekHeadroom:
     prev14_m: int
     baseline_m: int  # the larger of the 7 before and the weekly average of the 14 before
     more_m: int | None  # metres more today that stay within; None: the rule does not apply
-    reason: str | None  # None, "history" (under 21 days) or "floor" (the 7 before under the floor)
+    # None, "history" (under 21 days), "floor" (the 7 before under the floor) or "pain"
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,8 @@ class Headroom:
     run: RunHeadroom
     week: WeekHeadroom
     drop: LongestDrop | None
-    # What the runner's own reports say (see pain.py); shown beside the numbers, which it does
-    # not change yet. None where no one asked (a calendar feed, the web page).
+    # What the runner's own reports say (see pain.py), once `bent_by_pain` applied it; None
+    # where the reports were not read.
     pain: PainStatus | None = None
 
 
@@ -141,3 +146,23 @@ def headroom(
                 drop = LongestDrop(as_of + timedelta(days=ahead), m, max_run)
                 break
     return Headroom(as_of, spike_pct, weekly_pct, run, week, drop)
+
+
+def bent_by_pain(h: Headroom, runs: pd.DataFrame, pain: PainStatus) -> Headroom:
+    """The headroom as the runner's pain level leaves it (symptom-guided load, Esculier 2018).
+
+    Amber: hold, no progression: the run cap is the longest run of the last 7 days (0 without
+    one), nothing more this week. Red: no run today, nothing more. Either way the next drop is
+    not offered (it promises a longer run). Green and none: the numbers as they were."""
+    if pain.level not in ("amber", "red"):
+        return replace(h, pain=pain)
+    cap = 0
+    if pain.level == "amber":
+        today = pd.Timestamp(h.as_of)
+        longest7, _ = (
+            _longest(runs, today - pd.Timedelta(days=6), today) if len(runs) else (None, None)
+        )
+        cap = longest7 or 0
+    run = replace(h.run, max_run_m=cap, reason="pain")
+    week = replace(h.week, more_m=0, reason="pain")
+    return replace(h, run=run, week=week, drop=None, pain=pain)

@@ -16,6 +16,7 @@ modification for patellofemoral pain. No study tested these numbers for runner's
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,37 +44,105 @@ class PainStatus:
     why: str | None = None  # "score", "24h" (a morning jump) or "holding" (one green day since)
 
 
-def _raw_level(r: PainReport, before: Sequence[PainReport], t: PainThresholds) -> tuple[str, str]:
-    """A report's own level and why; `before`: the reports written before it, oldest first."""
-    if r.when == "morning":
-        mornings = [p for p in before if p.when == "morning" and p.day < r.day]
-        if mornings:
-            previous = max(mornings, key=lambda p: (p.day, p.id))
-            if r.score - previous.score >= t.response_points:
-                return "red", "24h"
-    if r.score >= t.red_min:
-        return "red", "score"
-    if r.score > t.green_max:
-        return "amber", "score"
-    return "green", "score"
+class PainHistory:
+    """One athlete's reports read once, for the level on any day.
+
+    Each report's own level depends only on the reports before it, so it is computed once; the
+    level on a day is then a look-up, and walking every day of a history (the rule's episodes)
+    stays linear, where calling `pain_status` per day compared every report with every earlier
+    one each time."""
+
+    def __init__(self, reports: Sequence[PainReport], t: PainThresholds):
+        self.t = t
+        self.known = sorted(reports, key=lambda r: (r.day, r.id))
+        self.days = [r.day for r in self.known]
+        self.levels = _raw_levels(self.known, t)
+
+    def status(self, as_of: date) -> PainStatus:
+        """The level on `as_of` from the reports on or before it."""
+        t = self.t
+        last = bisect_right(self.days, as_of) - 1
+        first_valid = as_of - timedelta(days=t.valid_days - 1)
+        if last < 0 or self.days[last] < first_valid:
+            return PainStatus("none")
+        latest = self.known[last]
+        level, why = self.levels[last]
+        if level == "green":
+            # The last amber or red report still valid, and the green days since it.
+            i = last
+            while i >= 0 and self.days[i] >= first_valid and self.levels[i][0] == "green":
+                i -= 1
+            if i >= 0 and self.days[i] >= first_valid:
+                green_days = set(self.days[i + 1 : last + 1])
+                if len(green_days) < 2:
+                    level, why = "amber", "holding"
+        return PainStatus(level, latest.score, latest.day, latest.when, latest.where, why)
+
+
+def _raw_levels(known: Sequence[PainReport], t: PainThresholds) -> list[tuple[str, str]]:
+    """Each report's own level and why (`known` oldest first): its score, or red for a morning
+    `response_points` above the previous morning's (the latest morning of an earlier day)."""
+    out = []
+    previous: PainReport | None = None  # the latest morning of the days before this one
+    today: PainReport | None = None  # the latest morning so far of this report's day
+    for i, r in enumerate(known):
+        if i and r.day != known[i - 1].day and today is not None:
+            previous, today = today, None
+        level, why = "green", "score"
+        if r.score >= t.red_min:
+            level = "red"
+        elif r.score > t.green_max:
+            level = "amber"
+        if (
+            r.when == "morning"
+            and previous is not None
+            and r.score - previous.score >= t.response_points
+        ):
+            level, why = "red", "24h"
+        out.append((level, why))
+        if r.when == "morning":
+            today = r
+    return out
 
 
 def pain_status(reports: Sequence[PainReport], as_of: date, t: PainThresholds) -> PainStatus:
     """The level on `as_of` from the reports on or before it (any order)."""
-    known = sorted((r for r in reports if r.day <= as_of), key=lambda r: (r.day, r.id))
-    first_valid = as_of - timedelta(days=t.valid_days - 1)
-    if not known or known[-1].day < first_valid:
-        return PainStatus("none")
-    levels = [_raw_level(r, known[:i], t) for i, r in enumerate(known)]
-    latest = known[-1]
-    level, why = levels[-1]
-    if level == "green":
-        # The last amber or red report still valid, and the green days since it.
-        bad = [
-            i for i, (lv, _) in enumerate(levels) if lv != "green" and known[i].day >= first_valid
-        ]
-        if bad:
-            green_days = {r.day for r in known[bad[-1] + 1 :]}
-            if len(green_days) < 2:
-                level, why = "amber", "holding"
-    return PainStatus(level, latest.score, latest.day, latest.when, latest.where, why)
+    return PainHistory(reports, t).status(as_of)
+
+
+@dataclass(frozen=True)
+class PainEpisode:
+    """A red spell: from the first red day until the level is back to green (two green days)
+    or unknown (no report for `valid_days`); amber between red days belongs to it."""
+
+    started: date
+    status: PainStatus  # the level on the day it started: the report that made it red
+    ended: date | None  # the first day no longer in it; None: still on `as_of`
+
+
+def pain_episodes(history: PainHistory, as_of: date) -> list[PainEpisode]:
+    """Every red episode up to `as_of`, oldest first."""
+    if not history.known or history.days[0] > as_of:
+        return []
+    out: list[PainEpisode] = []
+    day, started, status = history.days[0], None, None
+    while day <= as_of:
+        s = history.status(day)
+        if started is None and s.level == "red":
+            started, status = day, s
+        elif started is not None and s.level in ("green", "none"):
+            assert status is not None
+            out.append(PainEpisode(started, status, day))
+            started = None
+        if started is None and s.level == "none":
+            # Nothing changes until the next report: jump to it.
+            nxt = bisect_right(history.days, day)
+            if nxt >= len(history.days):
+                break
+            day = history.days[nxt]
+            continue
+        day += timedelta(days=1)
+    if started is not None:
+        assert status is not None
+        out.append(PainEpisode(started, status, None))
+    return out

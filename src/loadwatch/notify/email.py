@@ -168,7 +168,7 @@ def compose_digest(
 ) -> EmailMessage:
     """`rows`: one per athlete, already ranked (see views.rank)."""
     msg = EmailMessage(policy=POLICY)
-    attention = sum(1 for r in rows if r.open_alerts)
+    attention = sum(1 for r in rows if r.needs_look)
     msg["Subject"] = f"loadwatch {period} digest: {attention} of {len(rows)} athletes need a look"
     msg["From"] = cleaned(sender)
     msg["To"] = cleaned(to)
@@ -202,6 +202,12 @@ def compose_digest(
         + td(
             "athlete",
             f"<b>{html.escape(r.athlete)}</b>"
+            + (
+                f"<br><span style='color:#a61b1b;font-size:13px'>{html.escape(r.pain)} "
+                f"({r.pain_level})</span>"
+                if r.pain
+                else ""
+            )
             + "".join(
                 f"<br><span style='color:#a61b1b;font-size:13px'>{html.escape(a)}</span>"
                 for a in r.open_alerts

@@ -26,7 +26,11 @@ def _km_down(m: int) -> str:
 def headroom_summary(h: Headroom) -> str:
     """One short line for the calendar's day view: "Run up to 13.2 km; up to 6.5 km more"."""
     parts = []
-    if h.run.max_run_m is not None:
+    if h.run.reason == "pain" and h.pain is not None:
+        if h.pain.level == "red":
+            return "Pain red: no run, rest or cross-train"
+        parts.append(f"Pain amber: hold, run up to {_km_down(h.run.max_run_m or 0)}")
+    elif h.run.max_run_m is not None:
         parts.append(f"Run up to {_km_down(h.run.max_run_m)}")
     if h.week.reason is None and h.week.more_m is not None:
         if h.week.more_m >= 0:
