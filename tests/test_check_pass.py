@@ -2,8 +2,8 @@
 
 A club in a real SQLite file (random runs in four zones across a clock change, walks and rides,
 shoes, an excluded and an edited run); `analyse_many` over everyone must equal `analyse` of each
-athlete on what the check reads: runs with their spikes, days, weeks, shoe mileage, and the
-alerts the rules find.
+athlete on what the check reads: runs with their spikes, days, weeks, shoe mileage, the pain
+level (everyone's reports read in one query) and the alerts the rules find.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import pandas as pd
 
 from loadwatch.analysis import analyse, analyse_many
 from loadwatch.config import RuleSettings
+from loadwatch.load.pain import PainHistory, PainThresholds
 from loadwatch.model import Activity
 from loadwatch.rules import evaluate
 from loadwatch.store import open_store
 
-from .test_rules_differential import AS_OF, ZONES, random_runs
+from .test_rules_differential import AS_OF, ZONES, random_reports, random_runs
 
 RUN_COLUMNS = [
     "id", "sport", "start_utc", "distance_m", "load", "start_local", "day",
@@ -56,6 +57,8 @@ def _club(path: Path, n: int = 16):
                          utc_offset_s=offset)
             )  # fmt: skip
         store.files.save(a.id, f"club://{i}", 1, 1, f"club-{i}", "imported", acts)
+        for r in random_reports(random.Random(1000 + i), a.id):  # its own stream too
+            store.pain.add(a.id, r.day, r.score, r.when)
         frame = store.activities.frame(a.id)
         if len(frame) > 3:
             store.activities.set_excluded(a.id, int(frame["id"].iloc[1]), True, "GPS glitch")
@@ -70,12 +73,23 @@ def test_one_pass_over_the_club_equals_each_athlete_alone(tmp_path: Path) -> Non
     # Each athlete's own day (a zone ahead may already be on the next one).
     days = {a.id: AS_OF + timedelta(days=a.id % 2) for a in athletes}
     shoes = {a.id: store.shoes.all(a.id) for a in athletes}
-    many = analyse_many(athletes, store.activities.counted_all(), shoes, days)
+    t = PainThresholds()
+    pain = {i: PainHistory(r, t) for i, r in store.pain.all_for([a.id for a in athletes]).items()}
+    many = analyse_many(athletes, store.activities.counted_all(), shoes, days, pain)
     settings = RuleSettings()
     alerts = 0
+    levels = set()
     for a in athletes:
-        alone = analyse(a, store.activities.frame(a.id), shoes[a.id], days[a.id])
+        alone = analyse(
+            a,
+            store.activities.frame(a.id),
+            shoes[a.id],
+            days[a.id],
+            pain=PainHistory(store.pain.all(a.id), t),
+        )
         one = many[a.id]
+        assert one.pain == alone.pain and one.pain is not None, a.name
+        levels.add(one.pain.level)
         pd.testing.assert_frame_equal(
             one.distance.runs[RUN_COLUMNS], alone.distance.runs[RUN_COLUMNS], check_dtype=False
         )
@@ -91,6 +105,7 @@ def test_one_pass_over_the_club_equals_each_athlete_alone(tmp_path: Path) -> Non
         assert found == evaluate(alone, settings), a.name
         alerts += len(found)
     assert alerts > 20  # the club exercised the rules, not just their silence
+    assert len(levels) >= 3, levels
     store.close()
 
 

@@ -3,7 +3,9 @@
 40 random athletes in four time zones (one crossing a clock change), 4 months each, checked on
 every day of the last 4 weeks: the days the spike and weekly-jump conditions hold, written here in
 plain Python from the README's words (calendar days in the athlete's zone, whole metres, run days,
-floors and history gates), must be exactly the days the engine's rules name.
+floors and history gates), must be exactly the days the engine's rules name. With pain reports
+(issue 17): the level of every day, the red episodes the pain rule mails and today's headroom
+under pain, read from the README's words, must be the engine's.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import pandas as pd
 
 from loadwatch.analysis import analyse
 from loadwatch.config import RuleSettings
-from loadwatch.model import Athlete
+from loadwatch.load.pain import PainHistory, PainThresholds
+from loadwatch.model import Athlete, PainReport
 from loadwatch.rules import evaluate
 from loadwatch.rules.episodes import mentions
+from loadwatch.views import headroom_for
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]
 AS_OF = date(2026, 11, 6)  # the European clock change on 25 Oct is inside the window
@@ -119,12 +123,16 @@ def expected_jump_days(runs, s: RuleSettings) -> set[date]:
 def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
     s = RuleSettings()
     rng = random.Random(20261125)
-    checked = spikes_seen = jumps_seen = 0
+    checked = spikes_seen = jumps_seen = red_episodes = 0
+    levels_seen: set[str] = set()
     for i in range(40):
         tz = ZONES[i % len(ZONES)]
         runs = random_runs(rng, habitual=i % 2 == 0)
         athlete = Athlete(i + 1, f"a{i}", None, tz)
-        analysis = analyse(athlete, frame(runs, tz), [], AS_OF)
+        reports = random_reports(rng, i + 1)
+        analysis = analyse(
+            athlete, frame(runs, tz), [], AS_OF, pain=PainHistory(reports, PainThresholds())
+        )
         found = evaluate(analysis, s)
         zone = ZoneInfo(tz)
         got_spikes = {
@@ -145,15 +153,107 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
             for m in mentions([(d, _band(runs, d, s), None) for d in sorted(want_jumps)])
         }
         assert got_mentions == want_mentions, (i, tz)
+        # The pain level of every day, the red episodes and today's headroom under pain.
+        history = analysis.pain_history
+        assert history is not None
+        for back in range(60):
+            d = AS_OF - timedelta(days=back)
+            assert history.status(d).level == expected_level(reports, d), (i, d)
+        got_pain = {(a.day, a.ongoing) for a in found if a.rule == "pain"}
+        assert got_pain == expected_episodes(reports), i
+        level = expected_level(reports, AS_OF)
+        h = headroom_for(analysis, s)
+        if level in ("amber", "red"):
+            last7 = [m for t, m in runs if (AS_OF - t.date()).days < 7]
+            cap = 0 if level == "red" else max(last7, default=0)
+            assert (h.run.max_run_m, h.run.reason, h.week.more_m, h.week.reason) == (
+                cap, "pain", 0, "pain"
+            ), i  # fmt: skip
+        else:
+            assert h.run.reason != "pain" and h.week.reason != "pain", i
+        levels_seen.add(level)
+        red_episodes += len(got_pain)
         # The daily check asks only for alerts from the athlete's alert start: the same
-        # alerts, the earlier ones left out, episodes still keyed by their first day.
+        # alerts, the earlier ones left out, episodes still keyed by their first day (a pain
+        # episode still going on is a state that holds today: kept whenever it began).
         since = AS_OF - timedelta(days=10 + 7 * (i % 5))
-        assert evaluate(analysis, s, since) == [a for a in found if a.day >= since], i
+        assert evaluate(analysis, s, since) == [a for a in found if a.day >= since or a.ongoing], i
         checked += 28
         spikes_seen += len(want_spikes)
         jumps_seen += len(want_jumps)
-    # The random histories exercised both rules, not just their silence.
+    # The random histories exercised every rule, not just their silence.
     assert checked == 1120 and spikes_seen > 20 and jumps_seen > 10
+    assert red_episodes > 20 and levels_seen == {"none", "green", "amber", "red"}, levels_seen
+
+
+def random_reports(rng: random.Random, athlete_id: int) -> list[PainReport]:
+    """Pain reports over the last 60 days: some athletes never report, some now and then, in
+    spells of a few days (mornings mostly, several on a day at times), written in any order."""
+    if rng.random() < 0.15:
+        return []
+    out = []
+    day = AS_OF - timedelta(days=60)
+    p = rng.uniform(0.2, 0.9)
+    while day <= AS_OF:
+        if rng.random() < 0.08:
+            day += timedelta(days=rng.randint(3, 12))  # a gap: the level lapses to none
+            continue
+        for _ in range(rng.choice([0, 1, 1, 1, 2]) if rng.random() < p else 0):
+            score = rng.choice([0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7, 9])
+            when = rng.choice(["morning", "morning", "morning", "during", "after"])
+            out.append((day, score, when))
+        day += timedelta(days=1)
+    ids = list(range(1, len(out) + 1))
+    reports = [
+        PainReport(n, athlete_id, d, score, when)
+        for n, (d, score, when) in zip(ids, out, strict=True)
+    ]
+    rng.shuffle(reports)
+    return reports
+
+
+def expected_level(reports: list[PainReport], d: date) -> str:
+    """The README: the latest report of the last 7 days sets the level (none without one):
+    green at 0-2, amber at 3-5, red at 6 or more, or a morning 2 or more points above the
+    previous morning's; after amber or red, green needs two reports of 0-2 on different days."""
+    known = sorted((r for r in reports if r.day <= d), key=lambda r: (r.day, r.id))
+    if not known or (d - known[-1].day).days >= 7:
+        return "none"
+
+    def own(r: PainReport) -> str:
+        if r.when == "morning":
+            earlier = [p for p in known if p.when == "morning" and p.day < r.day]
+            if earlier and r.score - max(earlier, key=lambda p: (p.day, p.id)).score >= 2:
+                return "red"
+        return "red" if r.score >= 6 else "amber" if r.score >= 3 else "green"
+
+    if own(known[-1]) != "green":
+        return own(known[-1])
+    worse = [r for r in known if (d - r.day).days < 7 and own(r) != "green"]
+    if worse:
+        last_bad = max(worse, key=lambda r: (r.day, r.id))
+        good_days = {r.day for r in known if (r.day, r.id) > (last_bad.day, last_bad.id)}
+        if len(good_days) < 2:
+            return "amber"
+    return "green"
+
+
+def expected_episodes(reports: list[PainReport]) -> set[tuple[date, bool]]:
+    """A red spell from its first red day until a green or unknown day: (first day, still on)."""
+    out = set()
+    started = None
+    d = AS_OF - timedelta(days=70)
+    while d <= AS_OF:
+        level = expected_level(reports, d)
+        if started is None and level == "red":
+            started = d
+        elif started is not None and level in ("green", "none"):
+            out.add((started, False))
+            started = None
+        d += timedelta(days=1)
+    if started is not None:
+        out.add((started, True))
+    return out
 
 
 def _band(runs, d: date, s: RuleSettings) -> int:
