@@ -233,3 +233,32 @@ def test_amber_alone_mails_nothing(db_url, smtp, tmp_path: Path) -> None:
     cli("check", "--as-of", AS_OF)
     assert not [k for k in _ledger(db_url) if k.startswith("pain:")]
     assert _to(smtp, "zoe@example.com") == []
+
+
+def test_the_team_page_puts_red_pain_first_and_the_athlete_page_says_why(
+    db_url: str, browser
+) -> None:
+    from .test_web import AS_OF as WEB_AS_OF
+    from .test_web import CORPUS, SAMPLES, Server, _ids
+
+    club = Cli(db_url)
+    club("athletes", "add", "ada", "--tz", "Europe/Berlin")
+    club("athletes", "add", "zoe", "--tz", "Europe/Berlin", "--email", "zoe@example.com")
+    club("import", str(SAMPLES / "demo-runner"), "--athlete", "zoe")
+    club("import", str(CORPUS / "fit/togeojson-run.fit"), "--athlete", "ada")
+    club("pain", "6", "-a", "ada", "--date", WEB_AS_OF, "--where", "left knee")
+    server = Server(str(club.db))
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.base}/?as_of={WEB_AS_OF}")
+        # zoe's +60% spike ranked her first (test_web); ada's red report comes before it.
+        assert page.locator("#team tbody tr td:first-child a").all_inner_texts() == ["ada", "zoe"]
+        first = page.locator("#team tbody tr").first.inner_text()
+        assert "left knee 6/10 this morning (red)" in first and "pain: no run today" in first
+        page.goto(f"{server.base}/athletes/{_ids(club)['ada']}?as_of={WEB_AS_OF}")
+        body = " ".join(page.locator("body").inner_text().split())
+        assert "rest or cross-train today; see a clinician if it persists" in body
+        assert "no run today while it hurts this much" in body
+    finally:
+        page.close()
+        server.stop()
