@@ -645,7 +645,7 @@ def _pain_line(h: Headroom) -> HeadroomLine | None:
     if p.level == "green":
         return HeadroomLine(f"{words} (green)", "the usual headroom below")
     if p.level == "amber":
-        longest = f" ({_km(h.run.max_run_m)})" if h.run.max_run_m else ""
+        longest = f" ({_km_down(h.run.max_run_m)})" if h.run.max_run_m else ""
         return HeadroomLine(
             f"{words} (amber)",
             f"hold: no longer than your longest run of the last 7 days{longest}, nothing more "
