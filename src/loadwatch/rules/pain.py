@@ -87,12 +87,13 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         text = (
             f"You reported {said}: {why}. Rest or cross-train today (cycling, swimming: what "
             f"does not hurt), and see a clinician (a physiotherapist or doctor) if it persists. "
-            f"loadwatch holds your headroom at no run while it is red, and at your last 7 days "
-            f"until two good days in a row; tell it how it feels with 'loadwatch pain'. "
-            f"These levels are borrowed from pain monitoring in tendon problems (Silbernagel "
-            f"2007, Sprague 2021) and from symptom-guided load changes that helped runners with "
-            f"knee pain (Esculier 2018); they are not validated thresholds for runner's knee, "
-            f"and they are no diagnosis."
+            f"loadwatch holds your headroom at no run while it is red, then at your last 7 days "
+            f"until you report {history.t.green_max}/10 or less on two different days; tell it "
+            f"how it feels with 'loadwatch pain'. These levels are borrowed from pain "
+            f"monitoring in tendon problems (Silbernagel 2007, Sprague 2021) and from "
+            f"symptom-guided load changes for runner's knee (Esculier 2018: in 69 runners, "
+            f"education on them did as well as adding exercises or gait retraining); they are "
+            f"not validated thresholds for runner's knee, and they are no diagnosis."
         )
         out.append(
             Alert(
