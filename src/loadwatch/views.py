@@ -569,12 +569,14 @@ def rank(rows: list[DigestRow]) -> list[DigestRow]:
 
 
 HEADROOM_EVIDENCE = [
-    "Run today: single runs more than 10% longer than the longest run of the previous 30 days "
-    "were associated with more overuse injuries in 5,205 runners (Frandsen et al. 2025, hazard "
-    "rate ratio 1.64 for >10-30%).",
-    "This week: weekly increases of more than 30% were associated with more distance-related "
-    "injuries in 874 novice runners (Nielsen et al. 2014, HR 1.59, 95% CI 0.96-2.66: weak; no "
-    "difference overall, and none for week-to-week change in Frandsen 2025).",
+    "Run today: in 5,205 adult runners, single runs more than 10% longer than the longest run of "
+    "the previous 30 days went with more self-reported overuse injuries than runs within +10% "
+    "(Frandsen et al. 2025, hazard rate ratios 1.64 / 1.52 / 2.28 for >10-30% / >30-100% / "
+    ">100%: not rising band by band).",
+    "This week: in 874 novice runners, weeks more than 30% up against under 10% gave a hazard "
+    "ratio of 1.59 for distance-related injuries, but its 95% CI (0.96-2.66, p = 0.07) includes "
+    "no effect (Nielsen et al. 2014); no difference overall, and none for week-to-week change "
+    "in Frandsen 2025. Weak evidence.",
     "These are the ranges the studies' groups of runners stayed inside, not a personal safe "
     "limit; how a run feels and any pain come first.",
 ]

@@ -141,7 +141,10 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         )
     out.append(_wrap("  " + RATIO_NOTE, "  "))
     out.append("")
-    out.append("Headroom: what stays inside the ranges studies associated with fewer injuries")
+    out.append(
+        "Headroom: within +10% of the 30-day longest run (Frandsen 2025's reference range) and "
+        "under the weekly +30% line (weak evidence, Nielsen 2014)"
+    )
     out.append(headroom_text(view.headroom))
     out += [_wrap(f"  {line}", "  ") for line in HEADROOM_EVIDENCE]
     out.append("")
@@ -221,8 +224,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     if today is None:
         return "<p>No runs yet on or before this day.</p>"
     out.append(
-        "<h2>Headroom</h2><p class='note'>What stays inside the ranges studies "
-        "associated with fewer injuries (not a personal safe limit).</p><ul class='headroom'>"
+        "<h2>Headroom</h2><p class='note'>What stays within +10% of the 30-day longest run "
+        "(Frandsen 2025's reference range) and under the weekly +30% line (weak evidence, "
+        "Nielsen 2014); not a personal safe limit.</p><ul class='headroom'>"
     )
     out += [
         f"<li><b>{html.escape(x.guidance)}</b><br><span class='note'>{html.escape(x.facts)}</span></li>"
