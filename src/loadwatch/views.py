@@ -19,6 +19,7 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
+from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_effort
 from .load.headroom import Headroom, headroom
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
@@ -89,6 +90,37 @@ class WeekRow:
     days: int
     change_pct: float | None
     longest_km: float | None
+    # Effort (load/effort.py): sRPE summed over the week's rated runs; None when runs have no
+    # rating (never 0), its change only between two fully rated weeks.
+    effort_au: float | None = None
+    effort_change_pct: float | None = None
+    rated_runs: int = 0
+    runs: int = 0
+
+    @property
+    def effort_text(self) -> str:
+        """'1240 AU', '980 AU (3 of 4 runs rated)', 'no RPE (4 runs)' or '0 AU' (no run)."""
+        return effort_text(Effort(self.effort_au, self.rated_runs, self.runs))
+
+
+def effort_text(e: Effort) -> str:
+    if not e.runs:
+        return "0 AU (no runs)"
+    if e.au is None:
+        return f"no RPE ({e.runs} run{'s' if e.runs != 1 else ''})"
+    partial = "" if e.complete else f" ({e.rated_runs} of {e.runs} runs rated)"
+    return f"{e.au:.0f} AU{partial}"
+
+
+# What effort is and what it is not, wherever it is shown.
+EFFORT_NOTE = (
+    "Effort: how hard each run felt (session RPE, 0-10) times its moving minutes, summed over the "
+    "week (Foster et al. 2001), in arbitrary units (AU); a run without a rating adds nothing, and "
+    "a week without any says so. Common advice for runner's knee is to avoid sudden increases in "
+    "mileage or intensity, but whether intensity matters apart from volume is not settled: the "
+    "Run Clever trial (Ramskov et al. 2018) found no clear difference between progressing volume "
+    "and progressing intensity (confidence intervals spanning 0). Shown, never alerted on."
+)
 
 
 @dataclass(frozen=True)
@@ -240,16 +272,25 @@ def report_view(
         DayRow(day, **dict(zip(names, row, strict=True)))
         for day, *row in zip(dates, *values.values(), strict=True)
     ]
-    week_rows = [
-        WeekRow(
-            pd.Timestamp(w.week_start).date(),
-            num(w.total),
-            int(w.days),
-            num(w.change_pct),
-            num(w.longest),
+    efforts = weekly_effort(distance.runs)
+    week_rows = []
+    for w in week_frame.itertuples():
+        start = pd.Timestamp(w.week_start)
+        e = efforts.get(start, NO_RUNS)
+        before = efforts.get(start - pd.Timedelta(days=7), NO_RUNS)
+        week_rows.append(
+            WeekRow(
+                start.date(),
+                num(w.total),
+                int(w.days),
+                num(w.change_pct),
+                num(w.longest),
+                num(e.au, 1),
+                num(change_pct(e, before), 1),
+                e.rated_runs,
+                e.runs,
+            )
         )
-        for w in week_frame.itertuples()
-    ]
     has_id = "id" in run_frame
     runs = [
         RunRow(
@@ -464,6 +505,19 @@ class DigestRow:
     weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
+    # Effort (sRPE) of the same rolling 7 days and the 7 before (load/effort.py).
+    effort7: Effort = NO_RUNS
+    effort_prev7: Effort = NO_RUNS
+
+    @property
+    def effort_text(self) -> str:
+        """The last 7 days' effort against the 7 before, or why there is no comparison."""
+        now = effort_text(self.effort7)
+        if self.effort7.au is None:
+            return now
+        pct = change_pct(self.effort7, self.effort_prev7)
+        before = effort_text(self.effort_prev7)
+        return f"{now}, the 7 before {before}" + (f" ({pct:+.0f}%)" if pct is not None else "")
 
     def rank_key(self) -> tuple:
         """Open alerts first, then the highest ratio or spike."""
@@ -501,6 +555,7 @@ class DigestRow:
         if self.shoes_near_limit:
             parts.append("shoes: " + ", ".join(self.shoes_near_limit))
         parts.append(f"headroom: {self.headroom}")
+        parts.append(f"effort: {self.effort_text}")
         return "; ".join(parts)
 
 
@@ -560,6 +615,8 @@ def digest_row(
         weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
         athlete_id=analysis.athlete.id,
+        effort7=window_effort(runs, pd.Timestamp(d.as_of)),
+        effort_prev7=window_effort(runs, pd.Timestamp(d.as_of) - pd.Timedelta(days=7)),
     )
 
 
@@ -577,8 +634,8 @@ HEADROOM_EVIDENCE = [
     "ratio of 1.59 for distance-related injuries, but its 95% CI (0.96-2.66, p = 0.07) includes "
     "no effect (Nielsen et al. 2014); no difference overall, and none for week-to-week change "
     "in Frandsen 2025. Weak evidence.",
-    "These are the ranges the studies' groups of runners stayed inside, not a personal safe "
-    "limit; how a run feels and any pain come first.",
+    "These are the lines the studies compared groups of runners on, not a personal safe limit; "
+    "how a run feels and any pain come first.",
 ]
 
 

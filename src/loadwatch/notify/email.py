@@ -134,7 +134,9 @@ DIGEST_NOTE = (
     "coupled (team-sport bands, context only); spike: the latest run more than 10% over their "
     "30-day longest; headroom: the longest run today within +10% of the 30-day longest (the "
     "reference range in Frandsen 2025) and the distance more today under the weekly +30% line "
-    "(weak evidence, Nielsen 2014)."
+    "(weak evidence, Nielsen 2014); effort: session RPE x moving minutes (Foster 2001) of the "
+    "same 7 days, shown, never alerted on (whether intensity matters apart from volume is not "
+    "settled: Run Clever, Ramskov 2018, found no clear difference)."
 )
 DIGEST_COLUMNS = [
     "athlete",
@@ -144,6 +146,7 @@ DIGEST_COLUMNS = [
     "12 weeks",
     "ratio",
     "spike",
+    "effort 7 d",
     "headroom",
 ]
 
@@ -217,6 +220,7 @@ def compose_digest(
         + td("12 weeks", html.escape(r.sparkline), ";font-family:monospace")
         + td("ratio", html.escape(r.ratio_text))
         + td("spike", html.escape(r.spike_text))
+        + td("effort 7 d", html.escape(r.effort_text))
         + td(
             "headroom",
             html.escape(r.headroom)
