@@ -93,9 +93,9 @@ def test_bad_or_forged_pain_reports_store_nothing(server: Server, club: Cli) -> 
     assert status == 400 and "noon" in body
     assert _request(url, {"csrf": "stale", "score": "3"}, own)[0] == 403
     assert _request(url, {"csrf": token, "score": "3"}, {"Origin": "http://evil.example"})[0] == 403
-    assert (
-        _request(f"{server.base}/athletes/999/pain", {"csrf": token, "score": "3"}, own)[0] == 404
-    )
+    nobody = f"{server.base}/athletes/999/pain"
+    assert _request(nobody, {"csrf": token, "score": "3"}, own)[0] == 404
+    assert _request(f"{server.base}/pain/999/delete", {"csrf": token}, own)[0] == 404
     (run, *_) = club.json("activities", "--athlete", "zoe")
     rpe = f"{server.base}/activities/{run['id']}/rpe"
     assert _request(rpe, {"csrf": token, "rpe": "11"}, own)[0] == 400
