@@ -200,10 +200,14 @@ def test_a_broken_row_of_pain_csv_is_named_and_the_rest_read(ana: Cli, tmp_path:
             data = src.read(name)
             if name == "pain.csv":
                 data += b"2026-11-21,11,morning,,\n2026-11-22,4,during,right hip,\n"
+                data += b"2099-01-01,3,morning,,\n2026-11-23,3,morning,knee\x07,\n"
             dst.writestr(name, data)
     other = Cli(tmp_path / "new.db")
     done = other("import", str(edited))
     assert "pain.csv line 3: not a pain report" in done.stderr and "Traceback" not in done.stderr
+    assert "pain.csv line 5: not a pain report (day YYYY-MM-DD, not in the future" in done.stderr
+    assert "pain.csv line 6: the where 'knee\\x07' holds a control character" in done.stderr
+    assert "2 pain reports" in done.stderr
     assert [(r["day"], r["score"]) for r in other.json("pain", "--list")] == [
         ("2026-11-22", 4),
         ("2026-11-20", 2),

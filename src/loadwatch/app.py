@@ -220,7 +220,7 @@ class App:
         """An export's shoes, runs without a file and edits, after its files were imported."""
         from .export import restore
 
-        return restore(self.store, athlete, doc)
+        return restore(self.store, athlete, doc, self.today(athlete))
 
     def calendar(self, athlete: Athlete, days: int = 14) -> bytes:
         """The athlete's calendar feed: the headroom of `days` days from today, and every alert

@@ -29,7 +29,7 @@ from .errors import UnreadableFile, UsageError
 from .importers import content_hash
 from .importers.archives import SafeZip
 from .model import PAIN_WHEN, Activity, Athlete, decode_histogram
-from .names import cleaned
+from .names import cleaned, text_problem
 from .store import Store
 
 MANIFEST = "loadwatch-export.json"
@@ -209,30 +209,41 @@ def _text(cell: str) -> str | None:
     return cell or None
 
 
-def pain_rows(text: str) -> tuple[list[tuple[date, int, str, str | None, str | None]], list[str]]:
-    """The reports of a pain.csv (day, score, when, where, note), and a line for each row that
-    is not one (it is left out; the others are read)."""
+PainRow = tuple[date, int, str, str | None, str | None]  # day, score, when, where, note
+
+
+def pain_rows(text: str, today: date | None = None) -> tuple[list[PainRow], list[str]]:
+    """The reports of a pain.csv, and a line for each row that is not one (it is left out; the
+    others are read): the same checks as `loadwatch pain`, a day after `today` included."""
     rows, refused = [], []
     for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        where, note = _text(row.get("where") or ""), _text(row.get("note") or "")
         try:
             day = date.fromisoformat(row.get("day") or "")
             score = int(row.get("score") or "")
             when = row.get("when") or ""
-            if not 0 <= score <= 10 or when not in PAIN_WHEN:
+            if not 0 <= score <= 10 or when not in PAIN_WHEN or (today and day > today):
                 raise ValueError
+            problem = text_problem(where or "", "where") or text_problem(note or "", "note")
         except ValueError:
-            refused.append(
-                f"{PAIN} line {n}: not a pain report (day YYYY-MM-DD, score 0-10, when one "
-                f"of {', '.join(PAIN_WHEN)}): {','.join(str(v) for v in row.values())[:80]!r}"
+            problem = (
+                f"not a pain report (day YYYY-MM-DD, not in the future; score 0-10; when one "
+                f"of {', '.join(PAIN_WHEN)})"
             )
+        if problem:
+            shown = ",".join(str(v) for v in row.values())[:80]
+            refused.append(f"{PAIN} line {n}: {problem}: {shown!r}")
             continue
-        rows.append((day, score, when, _text(row.get("where") or ""), _text(row.get("note") or "")))
+        rows.append((day, score, when, where, note))
     return rows, refused
 
 
-def restore(store: Store, athlete: Athlete, doc: dict[str, Any]) -> Restored:
+def restore(
+    store: Store, athlete: Athlete, doc: dict[str, Any], today: date | None = None
+) -> Restored:
     """After the export's files were imported: its shoes, the runs no file brought back (from
-    their records), and every run's edits, shoe and copy-of link, in one transaction."""
+    their records), every run's edits, shoe and copy-of link, and the pain reports (none dated
+    after `today`, the athlete's), in one transaction."""
     result = Restored()
     with store.transaction():
         for s in doc.get("shoes", []):
@@ -274,7 +285,7 @@ def restore(store: Store, athlete: Athlete, doc: dict[str, Any]) -> Restored:
                 result.unmatched += 1
         # The pain reports, oldest first; one already stored (the same zip read twice) is not
         # added again, while two equal reports on one day stay two.
-        reports, result.pain_refused = pain_rows(str(doc.get("pain_csv") or ""))
+        reports, result.pain_refused = pain_rows(str(doc.get("pain_csv") or ""), today)
         have = Counter(
             (r.day, r.score, r.when, r.where, r.note) for r in store.pain.all(athlete.id)
         )
