@@ -95,8 +95,9 @@ def test_the_digest_shows_effort_of_the_same_7_days(
         smtp.config()
         + '\n[[athletes]]\nname = "ana"\nemail = "ana@example.com"\ntz = "UTC"\n'
         + '\n[[athletes]]\nname = "ben"\nemail = "ben@example.com"\ntz = "UTC"\n'
+        + '\n[[athletes]]\nname = "cy"\nemail = "cy@example.com"\ntz = "UTC"\n'
         + '\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\n'
-        + 'athletes = ["ana", "ben"]\ndigest = "daily"\n'
+        + 'athletes = ["ana", "ben", "cy"]\ndigest = "daily"\n'
     )
     monkeypatch.setenv(ENV, PASSWORD)
     cli = ConfiguredCli(db_url, config)
@@ -110,6 +111,7 @@ def test_the_digest_shows_effort_of_the_same_7_days(
     # 1-7 Nov: 250 + 280 + 180 = 710 AU; 25-31 Oct: 360 AU; +97%.
     assert "effort: 710 AU, the 7 before 360 AU (+97%)" in flat
     assert "effort: no RPE (2 runs)" in flat  # ben rated nothing: not 0
+    assert "effort: no runs in 14 days" in flat  # cy has not run
     assert "never alerted on" in flat
     page = digest.get_body(("html",)).get_content()
     assert ">effort 7 d</th>" in page and "data-label='effort 7 d'" in page

@@ -512,6 +512,8 @@ class DigestRow:
     @property
     def effort_text(self) -> str:
         """The last 7 days' effort against the 7 before, or why there is no comparison."""
+        if not self.effort7.runs and not self.effort_prev7.runs:
+            return "no runs in 14 days"
         now = effort_text(self.effort7)
         if self.effort7.au is None:
             return now
