@@ -148,3 +148,67 @@ def test_an_export_read_into_an_empty_database_gives_the_same_runs_and_edits(
     assert _state(other) == before
     assert _shoes(other) == shoes_before
     assert other.json("report")["weeks"] == alerts_before
+
+
+def _pain(cli: Cli) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "id"} for r in cli.json("pain", "--list")]
+
+
+def test_the_pain_log_travels_in_the_export_and_comes_back_once(
+    ana: Cli, tmp_path: Path, request
+) -> None:
+    """pain.csv beside activities.csv: read back on import of the zip, in order, as typed (a
+    place a spreadsheet would take for a formula too), and not twice when read twice."""
+    from .conftest import new_pg_database
+
+    ana("import", str(FIT))
+    ana("pain", "3", "--date", "2026-11-20", "--where", "left knee, front")
+    twice = ["6", "--date", "2026-11-21", "--when", "after", "--where", "-knee-"]
+    ana("pain", *twice, "--note", 'stairs "hurt"')
+    ana("pain", *twice, "--note", 'stairs "hurt"')  # two equal reports stay two
+    ana("pain", "0", "--date", "2026-11-23")
+    before = _pain(ana)
+    out = tmp_path / "ana.zip"
+    ana("export", "--athlete", "ana", str(out))
+    with zipfile.ZipFile(out) as zf:
+        listed = _csv(zf.read("pain.csv").decode())
+    assert [(r["day"], r["score"], r["when"]) for r in listed] == [
+        (r["day"], str(r["score"]), r["when"]) for r in before
+    ]
+    assert listed[1]["where"] == "'-knee-"  # a spreadsheet shows it as text
+
+    if str(ana.db).startswith("postgresql"):
+        other = Cli(new_pg_database(request.getfixturevalue("pg_server")))
+    else:
+        other = Cli(tmp_path / "new.db")
+    done = other("import", str(out))
+    assert "4 pain reports" in done.stderr
+    assert _pain(other) == before
+    again = other("import", str(out))
+    assert "0 pain reports" in again.stderr
+    assert _pain(other) == before
+
+
+def test_a_broken_row_of_pain_csv_is_named_and_the_rest_read(ana: Cli, tmp_path: Path) -> None:
+    ana("import", str(FIT))
+    ana("pain", "2", "--date", "2026-11-20")
+    out = tmp_path / "ana.zip"
+    ana("export", "--athlete", "ana", str(out))
+    edited = tmp_path / "edited.zip"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(edited, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "pain.csv":
+                data += b"2026-11-21,11,morning,,\n2026-11-22,4,during,right hip,\n"
+                data += b"2099-01-01,3,morning,,\n2026-11-23,3,morning,knee\x07,\n"
+            dst.writestr(name, data)
+    other = Cli(tmp_path / "new.db")
+    done = other("import", str(edited))
+    assert "pain.csv line 3: not a pain report" in done.stderr and "Traceback" not in done.stderr
+    assert "pain.csv line 5: not a pain report (day YYYY-MM-DD, not in the future" in done.stderr
+    assert "pain.csv line 6: the where 'knee\\x07' holds a control character" in done.stderr
+    assert "2 pain reports" in done.stderr
+    assert [(r["day"], r["score"]) for r in other.json("pain", "--list")] == [
+        ("2026-11-22", 4),
+        ("2026-11-20", 2),
+    ]

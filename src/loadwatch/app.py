@@ -196,19 +196,30 @@ class App:
         return self.store.athletes.remove(athlete.id)
 
     def export(self, athlete: Athlete, out: Path) -> Exported:
-        """The athlete's files, activities.csv and edits in one zip (see export.py)."""
-        from .export import write
+        """The athlete's files, activities.csv, pain.csv and edits in one zip (see export.py)."""
+        from .export import PAIN_COLUMNS, write
         from .render.csvout import to_csv
         from .render.tables import activity_json
 
         rows = self.activities(athlete, include_duplicates=True)
-        return write(self.store, athlete, out, to_csv(activity_json(r) for r in rows))
+        pain = [
+            {"day": r.day.isoformat(), "score": r.score, "when": r.when, "where": r.where,
+             "note": r.note}
+            for r in self.pain_reports(athlete)
+        ]  # fmt: skip
+        return write(
+            self.store,
+            athlete,
+            out,
+            to_csv(activity_json(r) for r in rows),
+            to_csv(pain, PAIN_COLUMNS),
+        )
 
     def restore_export(self, athlete: Athlete, doc: dict[str, object]) -> Restored:
         """An export's shoes, runs without a file and edits, after its files were imported."""
         from .export import restore
 
-        return restore(self.store, athlete, doc)
+        return restore(self.store, athlete, doc, self.today(athlete))
 
     def calendar(self, athlete: Athlete, days: int = 14) -> bytes:
         """The athlete's calendar feed: the headroom of `days` days from today, and every alert

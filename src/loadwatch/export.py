@@ -4,33 +4,38 @@ loadwatch keeps no file's bytes, only the path it imported each file from and th
 SHA-256. So the export copies each file from that path when the bytes there are still the ones
 imported (account exports under `archives/`, the rest under `files/`); a file moved, deleted or changed since is listed as missing in the manifest, and its
 runs travel as stored records instead (their totals and heart-rate histogram, not the track).
-Beside the files: `activities.csv` (for people and spreadsheets) and `edits.json` (for loadwatch:
-the athlete, the shoes, and every run's stored record, edits, shoe and copy-of link, keyed by the
-bytes it came from). `loadwatch import OUT.zip` into any database reads the files as any zip of activity files,
-then puts the edits back.
+Beside the files: `activities.csv` (for people and spreadsheets), `pain.csv` (the runner's pain
+reports: typed by hand, in no file) and `edits.json` (for loadwatch: the athlete, the shoes, and
+every run's stored record, edits, shoe and copy-of link, keyed by the bytes it came from). `loadwatch import OUT.zip` into any database reads the files as any zip of activity files,
+then puts the edits and the pain reports back.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import tempfile
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import UnreadableFile, UsageError
 from .importers import content_hash
 from .importers.archives import SafeZip
-from .model import Activity, Athlete, decode_histogram
-from .names import cleaned
+from .model import PAIN_WHEN, Activity, Athlete, decode_histogram
+from .names import cleaned, text_problem
 from .store import Store
 
 MANIFEST = "loadwatch-export.json"
 EDITS = "edits.json"
+PAIN = "pain.csv"
+PAIN_COLUMNS = ["day", "score", "when", "where", "note"]
 FORMAT = "loadwatch-export"
 VERSION = 1
 # The user's decisions on a run, restored as they were.
@@ -56,6 +61,8 @@ class Restored:
     records: int = 0
     edited: int = 0
     unmatched: int = 0
+    pain: int = 0
+    pain_refused: list[str] = field(default_factory=list)  # one line per row not read back
 
 
 def _member_name(i: int, path: str) -> str:
@@ -72,7 +79,9 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def write(store: Store, athlete: Athlete, out: Path, activities_csv: str) -> Exported:
+def write(
+    store: Store, athlete: Athlete, out: Path, activities_csv: str, pain_csv: str = ""
+) -> Exported:
     """Write the export to `out` (whole or not at all: a temporary file renamed at the end)."""
     result = Exported(out)
     rows = store.activities.export_rows(athlete.id)
@@ -160,6 +169,7 @@ def write(store: Store, athlete: Athlete, out: Path, activities_csv: str) -> Exp
             }
             zf.writestr(EDITS, json.dumps(edits, indent=1))
             zf.writestr("activities.csv", activities_csv)
+            zf.writestr(PAIN, pain_csv)
             zf.writestr(MANIFEST, json.dumps(manifest, indent=1))
         os.replace(tmp, out)
     except BaseException:
@@ -177,6 +187,7 @@ def read_edits(path: str | os.PathLike[str]) -> dict[str, Any] | None:
             if MANIFEST not in zf.names or EDITS not in zf.names:
                 return None
             doc = json.loads(zf.read(EDITS))
+            pain = zf.read(PAIN).decode("utf-8-sig") if PAIN in zf.names else ""
     except (UnreadableFile, ValueError):
         return None  # the import says what is wrong with it
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -186,12 +197,53 @@ def read_edits(path: str | os.PathLike[str]) -> dict[str, Any] | None:
             f"{path}: a loadwatch export of version {doc.get('version')}; this loadwatch reads "
             f"version {VERSION}"
         )
+    doc["pain_csv"] = pain  # exports written before pain.csv existed have none
     return doc
 
 
-def restore(store: Store, athlete: Athlete, doc: dict[str, Any]) -> Restored:
+def _text(cell: str) -> str | None:
+    """A cell of pain.csv back as typed: empty is none, and the `'` that csvout puts before a
+    spreadsheet formula character comes off again."""
+    if cell.startswith("'") and cell[1:].startswith(("=", "+", "-", "@", "\t", "\r")):
+        cell = cell[1:]
+    return cell or None
+
+
+PainRow = tuple[date, int, str, str | None, str | None]  # day, score, when, where, note
+
+
+def pain_rows(text: str, today: date | None = None) -> tuple[list[PainRow], list[str]]:
+    """The reports of a pain.csv, and a line for each row that is not one (it is left out; the
+    others are read): the same checks as `loadwatch pain`, a day after `today` included."""
+    rows, refused = [], []
+    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        where, note = _text(row.get("where") or ""), _text(row.get("note") or "")
+        try:
+            day = date.fromisoformat(row.get("day") or "")
+            score = int(row.get("score") or "")
+            when = row.get("when") or ""
+            if not 0 <= score <= 10 or when not in PAIN_WHEN or (today and day > today):
+                raise ValueError
+            problem = text_problem(where or "", "where") or text_problem(note or "", "note")
+        except ValueError:
+            problem = (
+                f"not a pain report (day YYYY-MM-DD, not in the future; score 0-10; when one "
+                f"of {', '.join(PAIN_WHEN)})"
+            )
+        if problem:
+            shown = ",".join(str(v) for v in row.values())[:80]
+            refused.append(f"{PAIN} line {n}: {problem}: {shown!r}")
+            continue
+        rows.append((day, score, when, where, note))
+    return rows, refused
+
+
+def restore(
+    store: Store, athlete: Athlete, doc: dict[str, Any], today: date | None = None
+) -> Restored:
     """After the export's files were imported: its shoes, the runs no file brought back (from
-    their records), and every run's edits, shoe and copy-of link, in one transaction."""
+    their records), every run's edits, shoe and copy-of link, and the pain reports (none dated
+    after `today`, the athlete's), in one transaction."""
     result = Restored()
     with store.transaction():
         for s in doc.get("shoes", []):
@@ -231,4 +283,16 @@ def restore(store: Store, athlete: Athlete, doc: dict[str, Any]) -> Restored:
                 result.edited += 1
             else:
                 result.unmatched += 1
+        # The pain reports, oldest first; one already stored (the same zip read twice) is not
+        # added again, while two equal reports on one day stay two.
+        reports, result.pain_refused = pain_rows(str(doc.get("pain_csv") or ""), today)
+        have = Counter(
+            (r.day, r.score, r.when, r.where, r.note) for r in store.pain.all(athlete.id)
+        )
+        for report in reversed(reports):
+            if have[report]:
+                have[report] -= 1
+                continue
+            store.pain.add(athlete.id, *report)
+            result.pain += 1
     return result

@@ -19,6 +19,7 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
+from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_effort
 from .load.headroom import Headroom, bent_by_pain, headroom
 from .load.pain import PainStatus
 from .load.spikes import VARIANT as SPIKE_VARIANT
@@ -90,6 +91,37 @@ class WeekRow:
     days: int
     change_pct: float | None
     longest_km: float | None
+    # Effort (load/effort.py): sRPE summed over the week's rated runs; None when runs have no
+    # rating (never 0), its change only between two fully rated weeks.
+    effort_au: float | None = None
+    effort_change_pct: float | None = None
+    rated_runs: int = 0
+    runs: int = 0
+
+    @property
+    def effort_text(self) -> str:
+        """'1240 AU', '980 AU (3 of 4 runs rated)', 'no RPE (4 runs)' or '0 AU' (no run)."""
+        return effort_text(Effort(self.effort_au, self.rated_runs, self.runs))
+
+
+def effort_text(e: Effort) -> str:
+    if not e.runs:
+        return "0 AU (no runs)"
+    if e.au is None:
+        return f"no RPE ({e.runs} run{'s' if e.runs != 1 else ''})"
+    partial = "" if e.complete else f" ({e.rated_runs} of {e.runs} runs rated)"
+    return f"{e.au:.0f} AU{partial}"
+
+
+# What effort is and what it is not, wherever it is shown.
+EFFORT_NOTE = (
+    "Effort: how hard each run felt (session RPE, 0-10) times its moving minutes, summed over the "
+    "week (Foster et al. 2001), in arbitrary units (AU); a run without a rating adds nothing, and "
+    "a week without any says so. Common advice for runner's knee is to avoid sudden increases in "
+    "mileage or intensity, but whether intensity matters apart from volume is not settled: the "
+    "Run Clever trial (Ramskov et al. 2018) found no clear difference between progressing volume "
+    "and progressing intensity (confidence intervals spanning 0). Shown, never alerted on."
+)
 
 
 @dataclass(frozen=True)
@@ -245,16 +277,25 @@ def report_view(
         DayRow(day, **dict(zip(names, row, strict=True)))
         for day, *row in zip(dates, *values.values(), strict=True)
     ]
-    week_rows = [
-        WeekRow(
-            pd.Timestamp(w.week_start).date(),
-            num(w.total),
-            int(w.days),
-            num(w.change_pct),
-            num(w.longest),
+    efforts = weekly_effort(distance.runs)
+    week_rows = []
+    for w in week_frame.itertuples():
+        start = pd.Timestamp(w.week_start)
+        e = efforts.get(start, NO_RUNS)
+        before = efforts.get(start - pd.Timedelta(days=7), NO_RUNS)
+        week_rows.append(
+            WeekRow(
+                start.date(),
+                num(w.total),
+                int(w.days),
+                num(w.change_pct),
+                num(w.longest),
+                num(e.au, 1),
+                num(change_pct(e, before), 1),
+                e.rated_runs,
+                e.runs,
+            )
         )
-        for w in week_frame.itertuples()
-    ]
     has_id = "id" in run_frame
     runs = [
         RunRow(
@@ -471,6 +512,21 @@ class DigestRow:
     athlete_id: int = 0
     pain_level: str = "none"  # the runner's own level today (load/pain.py)
     pain: str | None = None  # in words on amber and red: "knee 6/10 this morning"
+    # Effort (sRPE) of the same rolling 7 days and the 7 before (load/effort.py).
+    effort7: Effort = NO_RUNS
+    effort_prev7: Effort = NO_RUNS
+
+    @property
+    def effort_text(self) -> str:
+        """The last 7 days' effort against the 7 before, or why there is no comparison."""
+        if not self.effort7.runs and not self.effort_prev7.runs:
+            return "no runs in 14 days"
+        now = effort_text(self.effort7)
+        if self.effort7.au is None:
+            return now
+        pct = change_pct(self.effort7, self.effort_prev7)
+        before = effort_text(self.effort_prev7)
+        return f"{now}, the 7 before {before}" + (f" ({pct:+.0f}%)" if pct is not None else "")
 
     def rank_key(self) -> tuple:
         """Red pain first (the runner says it hurts: the coach hears it before any number),
@@ -514,6 +570,7 @@ class DigestRow:
         if self.shoes_near_limit:
             parts.append("shoes: " + ", ".join(self.shoes_near_limit))
         parts.append(f"headroom: {self.headroom}")
+        parts.append(f"effort: {self.effort_text}")
         return "; ".join(parts)
 
 
@@ -582,6 +639,8 @@ def digest_row(
         athlete_id=analysis.athlete.id,
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
+        effort7=window_effort(runs, pd.Timestamp(d.as_of)),
+        effort_prev7=window_effort(runs, pd.Timestamp(d.as_of) - pd.Timedelta(days=7)),
     )
 
 
@@ -598,14 +657,16 @@ PAIN_EVIDENCE = (
     "as adding exercises or gait retraining. They are not validated thresholds for runner's knee."
 )
 HEADROOM_EVIDENCE = [
-    "Run today: single runs more than 10% longer than the longest run of the previous 30 days "
-    "were associated with more overuse injuries in 5,205 runners (Frandsen et al. 2025, hazard "
-    "rate ratio 1.64 for >10-30%).",
-    "This week: weekly increases of more than 30% were associated with more distance-related "
-    "injuries in 874 novice runners (Nielsen et al. 2014, HR 1.59, 95% CI 0.96-2.66: weak; no "
-    "difference overall, and none for week-to-week change in Frandsen 2025).",
-    "These are the ranges the studies' groups of runners stayed inside, not a personal safe "
-    "limit; how a run feels and any pain come first.",
+    "Run today: in 5,205 adult runners, single runs more than 10% longer than the longest run of "
+    "the previous 30 days went with more self-reported overuse injuries than runs within +10% "
+    "(Frandsen et al. 2025, hazard rate ratios 1.64 / 1.52 / 2.28 for >10-30% / >30-100% / "
+    ">100%: not rising band by band).",
+    "This week: in 874 novice runners, weeks more than 30% up against under 10% gave a hazard "
+    "ratio of 1.59 for distance-related injuries, but its 95% CI (0.96-2.66, p = 0.07) includes "
+    "no effect (Nielsen et al. 2014); no difference overall, and none for week-to-week change "
+    "in Frandsen 2025. Weak evidence.",
+    "These are the lines the studies compared groups of runners on, not a personal safe limit; "
+    "how a run feels and any pain come first.",
     PAIN_EVIDENCE,
 ]
 PAIN_SHOWN = ("amber", "red")  # the levels a digest names in words

@@ -89,10 +89,12 @@ def import_(
         restored = app.restore_export(who, doc)
         click.echo(
             f"restored from the export: {restored.shoes} shoes, {restored.records} runs without "
-            f"a file, edits of {restored.edited} runs"
+            f"a file, edits of {restored.edited} runs, {restored.pain} pain reports"
             + (f" ({restored.unmatched} runs not found)" if restored.unmatched else ""),
             err=True,
         )
+        for line in restored.pain_refused:
+            click.echo(line, err=True)
     if as_json:
         click.echo(json.dumps(summary.as_json(), indent=2))
     else:

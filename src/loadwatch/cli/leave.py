@@ -15,8 +15,8 @@ from .main import Context, athlete_option, main, pass_context, plural
 @pass_context
 def export(obj: Context, athlete: str | None, out: str) -> None:
     """Write one zip with every original file still where it was imported from, activities.csv,
-    and the edits (sport, distance, exclusions, shoes, runs added by hand), which
-    'loadwatch import OUT.zip' reads back into any database.
+    pain.csv (the pain reports) and the edits (sport, distance, exclusions, shoes, runs added by
+    hand), which 'loadwatch import OUT.zip' reads back into any database.
 
     Files moved, deleted or changed since their import are listed as missing in the zip's
     loadwatch-export.json; their runs travel as stored records (totals, not tracks).

@@ -206,7 +206,10 @@ pass_context = click.make_pass_decorator(Context)
 @click.version_option(__version__, prog_name="loadwatch")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) -> None:
-    """Watch a runner's training load against the ranges studies associate with fewer injuries."""
+    """Watch a runner's training load; flag the jumps studies of runners linked to overuse injury.
+
+    Clearly for a single long run (Frandsen 2025), weakly for a weekly increase (Nielsen 2014).
+    """
     obj = Context(db, config, debug)
     ctx.obj = obj
     ctx.call_on_close(obj.close)

@@ -1,5 +1,6 @@
-"""The headroom: how long a run today, and how much more running today, stay inside the ranges that
-studies associated with fewer injuries. The forward view of the same rules that raise alerts, with
+"""The headroom: how long a run today stays within +10% of the 30-day longest (the reference range of
+Frandsen 2025), and how much more running today stays under the weekly +30% line (weak evidence:
+Nielsen 2014's interval includes no effect). The forward view of the same rules that raise alerts, with
 the same windows, whole-metre comparisons and history gates. Pure: runs and a day in, numbers out.
 
 These are population associations turned into arithmetic, not a personal safe limit: staying

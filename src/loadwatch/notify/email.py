@@ -23,7 +23,10 @@ DIGEST_FOOTER = (
     "this is a diagnosis or a personal prediction. If something hurts, they should reduce load "
     "and see a clinician."
 )
-GUIDANCE_TITLE = "What stays inside the ranges the studies associated with fewer injuries"
+GUIDANCE_TITLE = (
+    "What stays within +10% of your 30-day longest run (the studies' reference range) and under "
+    "the weekly +30% line (weak evidence)"
+)
 FOOTER = (
     "These numbers describe your training load; the studies describe groups of runners. None of this "
     "is a diagnosis or a personal prediction. If something hurts, reduce load and see a clinician."
@@ -129,8 +132,11 @@ def compose_alerts(
 DIGEST_NOTE = (
     "Last 7 days against the 7 before (rolling, not a calendar week so far); ratio: 7:28 rolling, "
     "coupled (team-sport bands, context only); spike: the latest run more than 10% over their "
-    "30-day longest; headroom: the longest run today and the distance more today that stay "
-    "inside the ranges the studies associated with fewer injuries."
+    "30-day longest; headroom: the longest run today within +10% of the 30-day longest (the "
+    "reference range in Frandsen 2025) and the distance more today under the weekly +30% line "
+    "(weak evidence, Nielsen 2014); effort: session RPE x moving minutes (Foster 2001) of the "
+    "same 7 days, shown, never alerted on (whether intensity matters apart from volume is not "
+    "settled: Run Clever, Ramskov 2018, found no clear difference)."
 )
 DIGEST_COLUMNS = [
     "athlete",
@@ -140,6 +146,7 @@ DIGEST_COLUMNS = [
     "12 weeks",
     "ratio",
     "spike",
+    "effort 7 d",
     "headroom",
 ]
 
@@ -219,6 +226,7 @@ def compose_digest(
         + td("12 weeks", html.escape(r.sparkline), ";font-family:monospace")
         + td("ratio", html.escape(r.ratio_text))
         + td("spike", html.escape(r.spike_text))
+        + td("effort 7 d", html.escape(r.effort_text))
         + td(
             "headroom",
             html.escape(r.headroom)

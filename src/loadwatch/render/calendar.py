@@ -1,8 +1,8 @@
 """The calendar feed: an all-day event per coming day with its headroom, and each alert on its
 day, as iCalendar (RFC 5545) for a phone or desktop calendar to subscribe to.
 
-Worded as every other surface words the headroom: the ranges the studies' groups of runners
-stayed inside, not a personal safe limit. Pure: the numbers and a moment in, bytes out.
+Worded as every other surface words the headroom: the lines the studies compared groups of
+runners on, not a personal safe limit. Pure: the numbers and a moment in, bytes out.
 """
 
 from __future__ import annotations

@@ -16,7 +16,15 @@ import pandas as pd
 
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
-from ..views import HEADROOM_EVIDENCE, VARIANTS, ReportView, headroom_lines, headroom_text
+from ..views import (
+    EFFORT_NOTE,
+    HEADROOM_EVIDENCE,
+    VARIANTS,
+    ReportView,
+    WeekRow,
+    headroom_lines,
+    headroom_text,
+)
 from .tables import SHOE_STATUS, shoes_table
 
 RATIO_NOTE = (
@@ -26,8 +34,9 @@ RATIO_NOTE = (
 )
 SPIKE_NOTE = (
     "Single runs more than 10% longer than the longest run of the previous 30 days were associated "
-    "with more overuse injuries in 5,205 runners (Frandsen et al. 2025, BJSM). A population "
-    "association, not a prediction for you."
+    "with more self-reported overuse injuries in 5,205 adult runners (Frandsen et al. 2025, BJSM), "
+    "though not band by band (hazard rate ratios 1.64, 1.52, 2.28). A population association, not "
+    "a prediction for you."
 )
 
 
@@ -83,6 +92,12 @@ def _pct(x) -> str:
     return "n/a" if x is None else f"{x:+.0f}%"
 
 
+def _effort(w: WeekRow) -> str:
+    """The week's effort and its change when there is one to give."""
+    change = f" ({w.effort_change_pct:+.0f}%)" if w.effort_change_pct is not None else ""
+    return w.effort_text + change
+
+
 def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     """The readable view: recent weeks, today's numbers named, the latest spike, the shoes."""
     out = [
@@ -94,7 +109,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("No runs yet on or before this day.")
         return "\n".join(out) + "\n"
     out.append("")
-    out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}")
+    out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}   effort (sRPE)")
     last = view.weeks[-1].week_start if view.weeks else None
     first = view.weeks[0].week_start if view.weeks else None
     for w in view.weeks[-weeks_shown:]:
@@ -109,8 +124,9 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
             )
         out.append(
             f"{w.week_start.isoformat():<12}{_fmt(w.distance_km, '.1f'):>8}{_pct(w.change_pct):>9}"
-            f"{_fmt(w.longest_km, '.1f', '-'):>9}{so_far}"
+            f"{_fmt(w.longest_km, '.1f', '-'):>9}   {_effort(w)}{so_far}"
         )
+    out.append(_wrap("  " + EFFORT_NOTE, "  "))
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
     out.append("")
     out.append(f"Today ({today.date.isoformat()})")
@@ -141,7 +157,10 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         )
     out.append(_wrap("  " + RATIO_NOTE, "  "))
     out.append("")
-    out.append("Headroom: what stays inside the ranges studies associated with fewer injuries")
+    out.append(
+        "Headroom: within +10% of the 30-day longest run (Frandsen 2025's reference range) and "
+        "under the weekly +30% line (weak evidence, Nielsen 2014)"
+    )
     out.append(headroom_text(view.headroom))
     out += [_wrap(f"  {line}", "  ") for line in HEADROOM_EVIDENCE]
     out.append("")
@@ -221,8 +240,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     if today is None:
         return "<p>No runs yet on or before this day.</p>"
     out.append(
-        "<h2>Headroom</h2><p class='note'>What stays inside the ranges studies "
-        "associated with fewer injuries (not a personal safe limit).</p><ul class='headroom'>"
+        "<h2>Headroom</h2><p class='note'>What stays within +10% of the 30-day longest run "
+        "(Frandsen 2025's reference range) and under the weekly +30% line (weak evidence, "
+        "Nielsen 2014); not a personal safe limit.</p><ul class='headroom'>"
     )
     out += [
         f"<li><b>{html.escape(x.guidance)}</b><br><span class='note'>{html.escape(x.facts)}</span></li>"
@@ -266,18 +286,20 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Weeks (Monday to Sunday)</h2>")
     out.append(
         _table(
-            ["week", "km", "change", "longest run"],
+            ["week", "km", "change", "longest run", "effort (sRPE)"],
             [
                 [
                     w.week_start.isoformat(),
                     _fmt(w.distance_km, ".1f"),
                     _pct(w.change_pct),
                     _fmt(w.longest_km, ".1f", "-"),
+                    _effort(w),
                 ]
                 for w in weeks
             ],  # fmt: skip
         )
     )
+    out.append(f"<p class='note'>{html.escape(EFFORT_NOTE)}</p>")
     distance = view.analysis.distance
     days = distance.days
     if len(days):

@@ -29,8 +29,9 @@ SETTINGS = (
     RuleSetting(
         "acwr_enabled",
         False,
-        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport, and in "
-        "runners a related ratio went with fewer injuries, not more.",
+        "Alert on the 7:28 rolling coupled ratio. Off: its bands come from team sport; in runners "
+        "Frandsen 2025 studied another ratio (one week against the 3 before, uncoupled), and "
+        "higher values of it went with fewer injuries, not more.",
         "Gabbett 2016; Frandsen 2025 (uncoupled ratio, negative dose-response in runners)",
     ),
     RuleSetting(
@@ -99,7 +100,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             f"{r:.2f}: {acute:.1f} km in the last 7 days against a weekly average of {chronic:.1f} "
             f"km over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
             f"studies (Gabbett 2016). In runners, a study of 5,205 (Frandsen 2025) looked at a "
-            f"related ratio (the last week against the 3 before) and found that higher ratios "
+            f"different ratio (the last week against the 3 before, uncoupled) and found that higher ratios "
             f"went with fewer, not more, injuries, so read this as context for the other numbers, "
             f"not as a verdict. {CLINICIAN}"
         )

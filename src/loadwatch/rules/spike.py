@@ -1,8 +1,8 @@
 """Single-run spike: a run more than 10% longer than the longest run of the previous 30 days.
 
-Frandsen et al. 2025 (BJSM 59(17):1203-1210; 5,205 runners, 588,071 sessions): compared with runs
-no more than 10% longer, >10-30% had an adjusted hazard rate ratio for overuse injury of 1.64,
->30-100% 1.52, >100% 2.28. Only with 30 days of history: before that a "spike" is missing data.
+Frandsen et al. 2025 (BJSM 59(17):1203-1210; 5,205 adult runners, 588,071 sessions): compared with
+runs no more than 10% longer, >10-30% had an adjusted hazard rate ratio for self-reported overuse
+injury of 1.64, >30-100% 1.52, >100% 2.28: not monotonic, and the emails say so. Only with 30 days of history: before that a "spike" is missing data.
 Each run is its own alert (two spikes on one day are two things), keyed by the run's start.
 Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is no long run).
 """
@@ -64,6 +64,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
 
     from ..load import HAZARD_CI, HAZARD_RATIO
 
+    bands = ", ".join(f"{HAZARD_RATIO[b]} for {BAND_WORDS[b]}" for b in BAND_WORDS)
+
     runs = analysis.distance.runs
     if since is not None and len(runs):
         runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert
@@ -88,9 +90,11 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         text = (
             f"Your {r.distance_m / 1000:.1f} km run on {nice_day(day)} was {pct} longer than "
             f"your longest run in the previous 30 days ({r.longest_prior_30d_m / 1000:.1f} km). "
-            f"In a study of 5,205 runners, single runs {BAND_WORDS[r.spike_band]} longer than the "
-            f"recent longest were associated with a higher rate of overuse injury (hazard rate "
-            f"ratio {hr}, 95% CI {lo:.2f}-{hi:.2f}, against runs no more than 10% longer). "
+            f"In a study of 5,205 adult runners, single runs {BAND_WORDS[r.spike_band]} longer than "
+            f"the recent longest were associated with a higher rate of self-reported overuse "
+            f"injury (hazard rate ratio {hr}, 95% CI {lo:.2f}-{hi:.2f}, against runs no more than "
+            f"10% longer). The bands were not monotonic ({bands}): a bigger jump was not "
+            f"always a higher rate. "
             f"{POPULATION} {CLINICIAN}"
         )
         out.append(

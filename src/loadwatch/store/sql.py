@@ -418,11 +418,11 @@ ACTIVITY_COLUMNS = (
     "distance_source, rpe, edited_utc, name, look, step_rate_spm, ascent_m, descent_m, "
     "avg_pace_s_per_km"
 )
-# What the daily check's one pass over every athlete reads: the counted runs' load, time and shoe.
-# (Not the heart-rate histograms: a club's would fill memory.)
+# What the daily check's one pass over every athlete reads: the counted runs' load, time, effort
+# and shoe. (Not the heart-rate histograms: a club's would fill memory.)
 CHECK_COLUMNS = (
     "id, athlete_id, COALESCE(sport_edit, sport) AS sport, sub_sport, start_utc, utc_offset_s, "
-    "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id"
+    "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id, rpe"
 )
 # Edits that move to the better copy when the same outing arrives from another source.
 EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")

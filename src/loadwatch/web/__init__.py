@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from ..app import App
 from ..errors import LoadwatchError, NotFound
-from ..model import SPORTS
+from ..model import PAIN_WHEN, SPORTS
 from ..render.report import PAGE_CSS, report_body
 from ..render.spark import sparkline_svg
 from .security import HostCheck, HostPolicy, TokenAuth
@@ -46,6 +46,13 @@ a { color: #2f6fba; }
 form.inline { display: inline-flex; gap: 4px; align-items: center; margin: 2px 0; }
 input, select, button { font-size: 0.95rem; padding: 3px 6px; }
 .readonly { background: #fff8e1; padding: 6px 10px; border-radius: 4px; }
+/* The pain form: thumb-sized score buttons that wrap on a phone; one tap on a score sends it. */
+form.pain fieldset { border: 0; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 6px; }
+form.pain legend { font-weight: 600; padding: 0; margin-bottom: 4px; }
+form.pain label { display: inline-flex; align-items: center; gap: 4px; min-height: 40px; }
+form.pain input[name=where] { width: min(100%, 22em); min-height: 40px; box-sizing: border-box; }
+form.pain button[name=score] { min-width: 44px; min-height: 44px; font-size: 1.1rem; }
+ul.pain { padding-left: 1.1em; } ul.pain li { margin: 0.3em 0; }
 body { max-width: 1400px; }
 /* Text columns wrap, so the team table fits a 1400 px page and an alert is never cut. */
 #team th { white-space: normal; vertical-align: bottom; }
@@ -75,6 +82,9 @@ MAX_ID = 2**63 - 1
 # The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
 WEEKS_SHOWN = 12
 
+# The recent pain reports listed under the form (`loadwatch pain --list` has them all).
+PAIN_SHOWN = 10
+
 SORTS = {
     "attention": None,  # the digest's ranking
     "athlete": lambda r: r.athlete.lower(),
@@ -99,6 +109,15 @@ def _id(request: Request, name: str) -> int:
     if not 0 < value <= MAX_ID:
         raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
     return value
+
+
+def _whole(form: Any, name: str, what: str) -> int:
+    """A 0-10 number from a form field, refused in words (the store is never reached)."""
+    text = str(form.get(name, "")).strip()
+    try:
+        return int(text)
+    except ValueError:
+        raise HTTPException(400, f"{what} {text!r} is not a whole number 0-10") from None
 
 
 def _templates() -> Jinja2Templates:
@@ -160,6 +179,7 @@ def create_app(
             activities = list(reversed(app.activities(a)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
+            pain = app.pain_reports(a)[:PAIN_SHOWN]
         return page(
             request,
             "athlete.html",
@@ -171,6 +191,8 @@ def create_app(
             ledger=ledger,
             failures=failures,
             sports=SPORTS,
+            pain=pain,
+            pain_when=PAIN_WHEN,
         )
 
     def alerts(request: Request) -> Response:
@@ -183,13 +205,25 @@ def create_app(
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
         return page(request, "alerts.html", rows=rows, pending=pending)
 
-    async def edit(request: Request) -> Response:
+    async def change(request: Request) -> Any:
+        """The form of a POST, once it is known to be allowed: not --read-only, and carrying
+        this dashboard's CSRF token (the Origin is checked by HostCheck)."""
         form = await request.form()
         if read_only:
             raise HTTPException(403, "this loadwatch web runs --read-only: no edits")
         given = str(form.get("csrf", ""))
         if not hmac.compare_digest(given.encode(), csrf_token.encode()):
             raise HTTPException(403, "the form is stale or not from this page (CSRF token)")
+        return form
+
+    def back_to(athlete_id: int, form: Any, anchor: str = "") -> Response:
+        back = f"/athletes/{athlete_id}"
+        if form.get("as_of"):
+            back += "?" + urlencode({"as_of": str(form.get("as_of"))})
+        return RedirectResponse(back + anchor, status_code=303)
+
+    async def edit(request: Request) -> Response:
+        form = await change(request)
         activity_id = _id(request, "activity_id")
         action = request.path_params["action"]
         with open_app() as app:
@@ -202,12 +236,30 @@ def create_app(
                     a = app.edit_activity(activity_id, sport=str(form.get("sport", "")))
                 except ValueError as e:
                     raise HTTPException(400, str(e)) from e
+            elif action == "rpe":
+                a = app.edit_activity(activity_id, rpe=_whole(form, "rpe", "RPE"))
             else:
                 raise HTTPException(404, f"no action {action!r}")
-        back = f"/athletes/{a.id}"
-        if form.get("as_of"):
-            back += "?" + urlencode({"as_of": str(form.get("as_of"))})
-        return RedirectResponse(back, status_code=303)
+        return back_to(a.id, form, f"#activity-{activity_id}")
+
+    async def add_pain(request: Request) -> Response:
+        form = await change(request)
+        athlete_id = _id(request, "athlete_id")
+        with open_app() as app:
+            a = app.store.athletes.get(athlete_id)
+            app.log_pain(
+                a,
+                _whole(form, "score", "pain score"),
+                when=str(form.get("when") or "morning"),
+                where=str(form.get("where") or "") or None,
+            )
+        return back_to(a.id, form, "#pain")
+
+    async def delete_pain(request: Request) -> Response:
+        form = await change(request)
+        with open_app() as app:
+            a, _ = app.delete_pain(_id(request, "report_id"))
+        return back_to(a.id, form, "#pain")
 
     def calendar(request: Request) -> Response:
         """A phone calendar subscribes with the key in the URL (it sends no token): the wrong
@@ -232,6 +284,8 @@ def create_app(
             Route("/alerts", alerts),
             Route(CALENDAR_PATH, calendar),
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
+            Route("/athletes/{athlete_id:int}/pain", add_pain, methods=["POST"]),
+            Route("/pain/{report_id:int}/delete", delete_pain, methods=["POST"]),
         ],
         middleware=[
             Middleware(HostCheck, policy=HostPolicy(host, public_url)),
