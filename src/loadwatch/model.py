@@ -106,6 +106,9 @@ class Activity:
     step_rate_spm: float | None = None
     ascent_m: float | None = None
     descent_m: float | None = None
+    # Pace:HR decoupling of the second half against the first, in percent (importers/drift.py);
+    # None without a distance and heart-rate stream of 20 moving minutes.
+    hr_drift_pct: float | None = None
 
     @property
     def is_run(self) -> bool:
