@@ -237,6 +237,11 @@ def test_zones_and_trimp_vectorised_equal_the_formulas_run_by_run() -> None:
         assert zones[i].sum() == pytest.approx(sum(hist.values()))
         assert loads[i] == pytest.approx(banister_trimp(hist, 50, 190, "female"))
     assert np.isnan(zones[-2:]).all() and np.isnan(loads[-2:]).all()
+    # Runs of which none has a histogram (a strapless week): unknown, not an error.
+    none = decode([None, None])
+    assert (
+        np.isnan(zone_seconds(none, 50, 190)).all() and np.isnan(trimp(none, 50, 190, None)).all()
+    )
 
 
 def test_zones_follow_the_athletes_heart_rates_without_a_new_import(cli: Cli, tmp_path) -> None:

@@ -349,7 +349,7 @@ _KNOWN_CHANNELS = frozenset(
         *("trkpt", "ele", "time", "magvar", "geoidheight", "name", "cmt", "desc", "src", "link"),
         *("text", "url", "urlname", "sym", "type", "fix", "sat", "hdop", "vdop", "pdop"),
         *("ageofdgpsdata", "dgpsid", "extensions", "trackpointextension", "value"),
-        # sensor channels loadwatch has no use for (yet)
+        # cadence (read as the step rate, `_CADENCE_NAMES`) and channels loadwatch has no use for
         *("cad", "cadence", "runcadence", "power", "watts", "atemp", "wtemp", "temp"),
         *("temperature", "depth", "speed", "course", "bearing", "distance", "hacc", "vacc"),
         *("accuracy", "accuracy_horizontal", "accuracy_vertical", "sensor", "altitude"),

@@ -76,8 +76,9 @@ def zone_seconds(
 ) -> np.ndarray:
     """(runs x 5) seconds in each zone; a run without a histogram is a row of NaN."""
     zone = np.searchsorted(np.asarray(edges, dtype=float), _reserve(h, resting_hr, max_hr), "right")
+    # (float: bincount of no histograms at all gives integers, which cannot hold NaN)
     out = np.bincount(h.run * ZONES + zone, weights=h.seconds, minlength=h.runs * ZONES)
-    out = out.reshape(h.runs, ZONES)
+    out = out.astype(float).reshape(h.runs, ZONES)
     out[~h.has()] = np.nan
     return out
 
@@ -88,6 +89,6 @@ def trimp(h: Histograms, resting_hr: float, max_hr: float, sex: str | None) -> n
     a, b = _TRIMP_WEIGHTS.get(sex or "male", _TRIMP_WEIGHTS["male"])
     hrr = np.clip(_reserve(h, resting_hr, max_hr), 0.0, 1.0)
     weights = h.seconds / 60.0 * hrr * a * np.exp(b * hrr)
-    out = np.bincount(h.run, weights=weights, minlength=h.runs)
+    out = np.bincount(h.run, weights=weights, minlength=h.runs).astype(float)
     out[~h.has()] = np.nan
     return out
