@@ -54,7 +54,7 @@ def _readme_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return "[]"
+        return str(v)  # [] or a default list such as [60, 70, 80, 90]
     if isinstance(v, str) and v.startswith("digest"):
         return v  # a default that depends on another key
     return f'"{v}"' if isinstance(v, str) else f"{v}"

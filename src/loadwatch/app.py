@@ -42,6 +42,7 @@ from .store import Store, open_store
 
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
     from .analysis import Analysis
+    from .backfill import Backfilled
     from .check import CheckResult
     from .export import Exported, Restored
     from .load import LoadParams
@@ -214,6 +215,12 @@ class App:
             to_csv(activity_json(r) for r in rows),
             to_csv(pain, PAIN_COLUMNS),
         )
+
+    def backfill(self, athlete: Athlete) -> Backfilled:
+        """Per-run signals for runs stored before they were read, from their files (backfill.py)."""
+        from .backfill import backfill
+
+        return backfill(self.store, athlete.id)
 
     def restore_export(self, athlete: Athlete, doc: dict[str, object]) -> Restored:
         """An export's shoes, runs without a file and edits, after its files were imported."""
@@ -403,7 +410,16 @@ class App:
         frame = self.store.activities.frame(
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
-        return activity_rows(frame, athlete.tz)
+        zones = None
+        rest, peak = athlete.resting_hr, athlete.max_hr
+        if rest and peak and peak > rest and len(frame):
+            # Derived now from each run's stored histogram: a changed resting or maximum heart
+            # rate re-zones every run without reading a file again.
+            from .load.zones import decode, zone_seconds
+
+            edges = [pct / 100.0 for pct in self.settings.zones.hrr_edges_pct]
+            zones = zone_seconds(decode(frame["hr_histogram"]), rest, peak, edges)
+        return activity_rows(frame, athlete.tz, zones)
 
     # -- what the runner feels -------------------------------------------------------------
     def log_pain(

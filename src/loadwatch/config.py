@@ -317,6 +317,33 @@ class PainSettings:
     )
 
 
+def _hrr_edges(value: list) -> tuple[float, ...]:
+    if (
+        len(value) != 4
+        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+        or not all(a < b for a, b in zip([0, *value], [*value, 100.0001], strict=True))
+    ):
+        raise ValueError(f"expected 4 rising percentages between 0 and 100, got {value!r}")
+    return tuple(float(x) for x in value)
+
+
+@dataclass(frozen=True)
+class ZoneSettings:
+    """Where the five heart-rate zones begin (load/zones.py)."""
+
+    hrr_edges_pct: tuple[float, ...] = setting(
+        (60.0, 70.0, 80.0, 90.0),
+        "Where zones 2, 3, 4 and 5 begin, in percent of the heart-rate reserve (max - resting); "
+        "zone 1 is everything below. Needs the athlete's resting_hr and max_hr.",
+        "Heart-rate reserve: Karvonen, Kentala & Mustala 1957; the 10% bands are a coaching "
+        "convention, not outcome evidence",
+        kind=list,
+        convert=_hrr_edges,
+        documented=[60, 70, 80, 90],
+        expected="4 rising percentages",
+    )
+
+
 # The TOML sections and the settings they hold.
 SECTION_TYPES: dict[str, type] = {
     "smtp": SmtpSettings,
@@ -327,6 +354,7 @@ SECTION_TYPES: dict[str, type] = {
     "web": WebSettings,
     "sync": SyncSettings,
     "pain": PainSettings,
+    "zones": ZoneSettings,
 }
 
 
@@ -500,11 +528,13 @@ class AthleteConfig:
         expected="a folder or a list of folders",
     )
     resting_hr: int | None = setting(
-        None, "Resting heart rate (for TRIMP).", kind=int, minimum=20, maximum=120
-    )
+        None, "Resting heart rate (for TRIMP and heart-rate zones).", kind=int, minimum=20,
+        maximum=120,
+    )  # fmt: skip
     max_hr: int | None = setting(
-        None, "Maximum heart rate (for TRIMP).", kind=int, minimum=100, maximum=240
-    )
+        None, "Maximum heart rate (for TRIMP and heart-rate zones).", kind=int, minimum=100,
+        maximum=240,
+    )  # fmt: skip
     sex: str | None = setting(
         None, '"female" or "male": selects the Banister TRIMP weighting.', kind=str,
         choices=("female", "male"),
@@ -585,6 +615,7 @@ class Settings:
     source: Path | None = None
     sync: SyncSettings = field(default_factory=SyncSettings)
     pain: PainSettings = field(default_factory=PainSettings)
+    zones: ZoneSettings = field(default_factory=ZoneSettings)
 
 
 class _Errors:
@@ -716,7 +747,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         raise ConfigError("", f"{path or 'config'} is not valid TOML: {e}") from e
     errors = _Errors()
     _unknown(errors, "", raw, SECTIONS)
-    smtp, rules, schedule, store, imports, web, sync, pain = (
+    smtp, rules, schedule, store, imports, web, sync, pain, zones = (
         _section(errors, name, raw.get(name, {})) for name in SECTION_TYPES
     )
     if pain.red_min <= pain.green_max:
@@ -762,6 +793,7 @@ def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
         path,
         sync,
         pain,
+        zones,
     )
     return settings, errors
 

@@ -43,7 +43,8 @@ EDIT_FIELDS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "d
 RECORD_FIELDS = (
     "session_index", "sport", "sub_sport", "utc_offset_s", "distance_m", "moving_s", "elapsed_s",
     "avg_hr", "max_hr", "elevation_gain_m", "device", "source_format", "source_path",
-    "content_hash", "distance_source", "rpe", "name", "look",
+    "content_hash", "distance_source", "rpe", "name", "look", "step_rate_spm", "ascent_m",
+    "descent_m", "hr_drift_pct",
 )  # fmt: skip
 
 

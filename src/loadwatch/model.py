@@ -101,11 +101,15 @@ class Activity:
     # Descriptive knee-load signals (README "Step rate and descent"), never alerted on. FIT: the
     # session's own totals (avg_cadence + avg_fractional_cadence, doubled: FIT running cadence
     # counts one foot; total_ascent/total_descent). GPX and TCX: ascent and descent from the
-    # altitude stream (importers/climb.py). None where the file has no cadence or no altitude.
+    # altitude stream (importers/climb.py), step rate from the points' cadence
+    # (importers/steps.py). None where the file has no cadence or no altitude.
     # `elevation_gain_m` stays beside `ascent_m`: it is what platform summaries and exports carry.
     step_rate_spm: float | None = None
     ascent_m: float | None = None
     descent_m: float | None = None
+    # Pace:HR decoupling of the second half against the first, in percent (importers/drift.py);
+    # None without a distance and heart-rate stream of 20 moving minutes.
+    hr_drift_pct: float | None = None
 
     @property
     def is_run(self) -> bool:

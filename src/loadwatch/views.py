@@ -8,7 +8,7 @@ only format them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -372,6 +372,10 @@ class ActivityRow:
     ascent_m: float | None = None
     descent_m: float | None = None
     avg_pace_s_per_km: float | None = None
+    hr_drift_pct: float | None = None
+    # Seconds in each of the five heart-rate zones, from the stored histogram and the athlete's
+    # heart rates as they are now (load/zones.py); None without both heart rates or a histogram.
+    hr_zones_s: tuple[float, ...] | None = None
 
     @property
     def edited(self) -> bool:
@@ -421,13 +425,20 @@ def clock_start(
     return there, None if home.utcoffset() == there.utcoffset() else _offset_text(own)
 
 
-def activity_rows(frame: pd.DataFrame, tz: str) -> list[ActivityRow]:
+def activity_rows(
+    frame: pd.DataFrame, tz: str, hr_zones_s: np.ndarray | None = None
+) -> list[ActivityRow]:
+    """`hr_zones_s`: (rows x 5) seconds in each heart-rate zone (load/zones.py), NaN rows for
+    runs without a histogram; None when the athlete's heart rates are not known."""
     zone = ZoneInfo(tz)
     rows = []
-    for r in frame.itertuples():
+    for i, r in enumerate(frame.itertuples()):
         start = r.start_utc.to_pydatetime()
         local, away = clock_start(start, r.utc_offset_s, zone)
-        rows.append(_activity_row(r, start, local, away))
+        row = _activity_row(r, start, local, away)
+        if hr_zones_s is not None and not np.isnan(hr_zones_s[i]).any():
+            row = replace(row, hr_zones_s=tuple(round(float(s), 1) for s in hr_zones_s[i]))
+        rows.append(row)
     return rows
 
 
@@ -466,6 +477,7 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         ascent_m=_opt_float(getattr(r, "ascent_m", None)),
         descent_m=_opt_float(getattr(r, "descent_m", None)),
         avg_pace_s_per_km=_opt_float(getattr(r, "avg_pace_s_per_km", None)),
+        hr_drift_pct=_opt_float(getattr(r, "hr_drift_pct", None)),
         look=_opt_str(getattr(r, "look", None)),
     )
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import date, time
 
 import click
 
-from ..render.tables import activities_table, activity_json
+from ..render.tables import (
+    ACTIVITY_FIELDS,
+    activities_table,
+    activity_json,
+    chosen_columns_table,
+)
 from .main import Context, athlete_option, main, parse_day, pass_context
 
 
@@ -23,6 +29,11 @@ def _as_usage(e: ValueError) -> click.UsageError:
     "--all", "include_duplicates", is_flag=True, help="Include copies kept as duplicates."
 )
 @click.option("--limit", type=int, default=0, help="Only the last N (0: all).")
+@click.option(
+    "--columns",
+    help="The table's columns, any of the JSON's fields, comma-separated "
+    "(e.g. id,day,distance_m,step_rate_spm,descent_m,hr_drift_pct,hr_zone2_s).",
+)
 @click.pass_context
 def activities(
     ctx: click.Context,
@@ -31,12 +42,14 @@ def activities(
     as_csv: bool,
     include_duplicates: bool,
     limit: int,
+    columns: str | None,
 ) -> None:
     """List an athlete's activities, oldest first; edit, exclude, add or delete one.
 
     \b
     Example:
       loadwatch activities --athlete ana --limit 10
+      loadwatch activities --columns id,day,step_rate_spm,descent_m,hr_zone2_s
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -47,7 +60,22 @@ def activities(
         rows = rows[-limit:]
     if as_json and as_csv:
         raise click.UsageError("--json and --csv both write to stdout: choose one")
-    if as_json:
+    if columns is not None:
+        if as_json or as_csv:
+            raise click.UsageError("--columns chooses the table's columns: not with --json/--csv")
+        chosen = [c.strip() for c in columns.split(",") if c.strip()]
+        known = list(ACTIVITY_FIELDS)
+        for c in chosen:
+            if c not in known:
+                close = difflib.get_close_matches(c, known, 1)
+                hint = (
+                    f" (did you mean {close[0]}?)" if close else f"; choose from {', '.join(known)}"
+                )
+                raise click.UsageError(f"--columns: no field {c!r}{hint}")
+        if not chosen:
+            raise click.UsageError("--columns: name at least one field")
+        click.echo(chosen_columns_table(rows, chosen))
+    elif as_json:
         click.echo(json.dumps([activity_json(r) for r in rows], indent=2))
     elif as_csv:
         from ..render.csvout import to_csv
@@ -188,6 +216,31 @@ def activities_add(
     except ValueError as e:
         raise _as_usage(e) from e
     click.echo(f"activity {new_id}: {km:g} km on {day.isoformat()}")
+
+
+@activities.command("backfill")
+@click.option("--athlete", "-a", help="Only this athlete (default: every athlete).")
+@pass_context
+def activities_backfill(obj: Context, athlete: str | None) -> None:
+    """Fill step rate, ascent, descent, pace and heart-rate drift for runs stored before
+    loadwatch read them, from their files where the files still hold the bytes imported.
+
+    Safe to run again: a value already stored is never changed; one transaction per athlete.
+
+    \b
+    Example:
+      loadwatch activities backfill --athlete ana
+    """
+    app = obj.app
+    for a in [app.athlete(athlete)] if athlete else app.athletes():
+        r = app.backfill(a)
+        line = f"{a.name}: {r.filled} of {r.checked} runs with a signal unknown filled from their files"
+        if r.without_file:
+            line += f"; {r.without_file} without a file (typed in or from an account)"
+        if r.could_not:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(r.could_not.items()))
+            line += f"; could not read {sum(r.could_not.values())}: {reasons}"
+        click.echo(line)
 
 
 @activities.command("delete")

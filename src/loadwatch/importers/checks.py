@@ -65,6 +65,7 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                 step_rate_spm=a.step_rate_spm if _finite(a.step_rate_spm) else None,
                 ascent_m=a.ascent_m if _finite(a.ascent_m) else None,
                 descent_m=a.descent_m if _finite(a.descent_m) else None,
+                hr_drift_pct=a.hr_drift_pct if _finite(a.hr_drift_pct) else None,
                 hr_histogram_s=hist,
                 look=look,
             )

@@ -26,12 +26,14 @@ from operator import itemgetter
 
 import fastcrc
 import fitdecode
+import numpy as np
 import pyfitparsernative
 from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, is_running, plausible_offset_s
 from .climb import climb_m
+from .drift import hr_drift_pct
 from .hr import hr_histogram, mean_hr
 
 # FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
@@ -675,7 +677,17 @@ def _activity(
         step_rate_spm=step_rate,
         ascent_m=ascent,
         descent_m=descent,
+        hr_drift_pct=_drift(mine, session_end) if hist else None,
     )
+
+
+def _drift(mine: list, session_end: float) -> float | None:
+    """Pace:HR decoupling (importers/drift.py) from the session's records with a distance."""
+    rows = [(r[0], r[2], r[1] or 0) for r in mine if r[2] is not None and r[0] <= session_end]
+    if len(rows) < 2:
+        return None
+    a = np.array(rows, dtype=float)
+    return hr_drift_pct(np.diff(a[:, 0]), np.diff(a[:, 1]), a[:-1, 2])
 
 
 def _strides(cadence, fraction) -> float | None:

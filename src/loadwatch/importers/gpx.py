@@ -30,12 +30,14 @@ from gpxpy.geo import calculate_uphill_downhill
 from gpxpy.gpxfield import gpx_fields_from_xml
 
 from ..errors import NotAnActivity, UnreadableFile
-from ..model import Activity
+from ..model import Activity, is_running
 from . import check_depth, xml_start
 from .climb import climb_m
+from .drift import hr_drift_pct
 from .hr import hr_histogram, mean_hr, reading
 from .localtime import gpx_offset_s
 from .sports import infer
+from .steps import step_rate_spm
 
 EARTH_RADIUS_M = 6_371_008.8
 # Faster than this between two points is a GPS glitch, not a person (about 180 km/h).
@@ -57,17 +59,18 @@ class _Segment:
     """One track segment's points as columns of doubles, NaN where a point has no value (8 bytes
     a value: a long ultra's points as Python tuples took 40 MB)."""
 
-    __slots__ = ("t", "lat", "lon", "ele", "hr")
+    __slots__ = ("t", "lat", "lon", "ele", "hr", "cad")
 
     def __init__(self) -> None:
-        self.t, self.lat, self.lon, self.ele, self.hr = (array("d") for _ in range(5))
+        self.t, self.lat, self.lon, self.ele, self.hr, self.cad = (array("d") for _ in range(6))
 
-    def add(self, p: gpxpy.gpx.GPXTrackPoint, hr: int) -> None:
+    def add(self, p: gpxpy.gpx.GPXTrackPoint, sensors: tuple[int, float]) -> None:
         self.t.append(_epoch(p.time) if p.time is not None else math.nan)
         self.lat.append(p.latitude)
         self.lon.append(p.longitude)
         self.ele.append(p.elevation if p.elevation is not None else math.nan)
-        self.hr.append(hr)
+        self.hr.append(sensors[0])
+        self.cad.append(sensors[1])
 
     def __len__(self) -> int:
         return len(self.t)
@@ -109,7 +112,7 @@ def _tree(data: bytes, path: str) -> _Parsed:
     # gpxpy: it is dropped, and said so.
     text, dropped = _TRKPT_WITHOUT_POSITION.subn("", text)
     channels = _Channels(Counter())
-    heart_rates = _heart_rates(tree, _default_namespace(data), channels)
+    sensors = _sensors(tree, _default_namespace(data), channels)
     try:
         gpx = gpxpy.parse(io.StringIO(text))
     except Exception as e:  # gpxpy raises GPXException, but also ValueError from bad numbers
@@ -117,15 +120,15 @@ def _tree(data: bytes, path: str) -> _Parsed:
     # Heart rate from the XML itself, point by point in document order: gpxpy drops the
     # extensions of a file that says version="1.0" but uses the GPX 1.1 namespace.
     points = sum(len(seg.points) for trk in gpx.tracks for seg in trk.segments)
-    if len(heart_rates) != points:
-        heart_rates = [0] * points
-    hr = iter(heart_rates)
+    if len(sensors) != points:
+        sensors = [(0, math.nan)] * points
+    each = iter(sensors)
     segments = []
     for trk in gpx.tracks:
         for seg in trk.segments:
             segments.append(_Segment())
             for p in seg.points:
-                segments[-1].add(p, next(hr))
+                segments[-1].add(p, next(each))
     return _Parsed(segments, gpx, bool(gpx.waypoints), dropped, channels)
 
 
@@ -160,7 +163,7 @@ def _streamed(data: bytes, path: str) -> _Parsed:
                     dropped += 1
                 else:
                     p = gpx_fields_from_xml(gpxpy.gpx.GPXTrackPoint, el, version)
-                    segments[-1].add(p, _point_hr(el, channels))
+                    segments[-1].add(p, _point_sensors(el, channels))
                 open_[-1].remove(el)  # by identity: the parser may have read further ahead
             elif el.tag == "rtept" and [e.tag for e in open_[1:]] == ["rte"]:
                 gpx_fields_from_xml(gpxpy.gpx.GPXRoutePoint, el, version)
@@ -227,15 +230,17 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
     hist: Counter[int] = Counter()
     hr_values: list[int] = []
     starts, ends = [], []
+    cadence: list[tuple[float, float]] = []
+    intervals: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (dt, metres, hr) for drift
     for seg in segments:
-        t, lat, lon, hr = _clean(seg)
+        t, lat, lon, hr, cad = _clean(seg)
         if len(t) == 0:
             continue
         starts.append(t[0])
         ends.append(t[-1])
         if len(t) < 2:
             continue
-        t, lat, lon, hr = _despike(t, lat, lon, hr)
+        t, lat, lon, hr, cad = _despike(t, lat, lon, hr, cad)
         d = _haversine(lat[:-1], lon[:-1], lat[1:], lon[1:])
         dt = np.diff(t)
         distance += float(d.sum())
@@ -243,6 +248,9 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         moving += float(dt[speed >= MOVING_SPEED_MS].sum())
         hist.update(hr_histogram(zip(t, hr, strict=True)))
         hr_values.extend(int(h) for h in hr if h > 0)
+        intervals.append((dt, d, hr[:-1]))
+        if not np.isnan(cad).all():
+            cadence.extend(zip(t.tolist(), cad.tolist(), strict=True))
 
     if not starts:
         raise UnreadableFile(path, "GPX track has no usable timed points")
@@ -259,6 +267,11 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
     )
     dropped = parsed.dropped
     climb = climb_m(seg.ele for seg in segments)
+    drift = (
+        hr_drift_pct(*(np.concatenate(column) for column in zip(*intervals, strict=True)))
+        if hist and intervals
+        else None
+    )
     return Activity(
         sport=sport,
         sub_sport=sub_sport,
@@ -273,6 +286,8 @@ def _summary(parsed: _Parsed, path: str) -> Activity:
         elevation_gain_m=_gain(parsed.segments),
         ascent_m=climb[0] if climb else None,
         descent_m=climb[1] if climb else None,
+        step_rate_spm=step_rate_spm(cadence) if cadence and is_running(sport, sub_sport) else None,
+        hr_drift_pct=drift,
         hr_histogram_s=dict(sorted(hist.items())),
         distance_source="gps",
         name=name,
@@ -303,10 +318,11 @@ _TRKPT_WITHOUT_POSITION = re.compile(
 )
 
 
-def _heart_rates(tree, ns: str, channels: _Channels) -> list[int]:
-    """Heart rate (0 where none) of each positioned track point gpxpy reads, in its order."""
+def _sensors(tree, ns: str, channels: _Channels) -> list[tuple[int, float]]:
+    """Heart rate (0 where none) and cadence (NaN where none) of each positioned track point
+    gpxpy reads, in its order."""
     return [
-        _point_hr(pt, channels)
+        _point_sensors(pt, channels)
         for trk in tree
         if trk.tag in ("trk", ns + "trk")
         for seg in trk
@@ -322,6 +338,9 @@ def _heart_rates(tree, ns: str, channels: _Channels) -> list[int]:
 # (gpxtpx:hr, ns3:hr), ClueTrust's gpxdata:hr, plain <hr> or <heartrate>, <heart_rate>, a TCX-style
 # <HeartRateBpm><Value>, or an attribute of that name on the point or one of its extensions.
 _HR_NAMES = frozenset(("hr", "heartrate", "heart_rate", "heartratebpm"))
+# Cadence likewise: Garmin's gpxtpx:cad / ns3:cad, ClueTrust's gpxdata:cadence, a TCX-style
+# RunCadence; read as one foot's strides a minute (importers/steps.py).
+_CADENCE_NAMES = frozenset(("cad", "cadence", "runcadence"))
 # What a point may carry that loadwatch reads elsewhere or has no use for; anything else is a
 # channel it could not read, which `import --verbose` names (it may be heart rate in a new form).
 _KNOWN_CHANNELS = frozenset(
@@ -330,7 +349,7 @@ _KNOWN_CHANNELS = frozenset(
         *("trkpt", "ele", "time", "magvar", "geoidheight", "name", "cmt", "desc", "src", "link"),
         *("text", "url", "urlname", "sym", "type", "fix", "sat", "hdop", "vdop", "pdop"),
         *("ageofdgpsdata", "dgpsid", "extensions", "trackpointextension", "value"),
-        # sensor channels loadwatch has no use for (yet)
+        # cadence (read as the step rate, `_CADENCE_NAMES`) and channels loadwatch has no use for
         *("cad", "cadence", "runcadence", "power", "watts", "atemp", "wtemp", "temp"),
         *("temperature", "depth", "speed", "course", "bearing", "distance", "hacc", "vacc"),
         *("accuracy", "accuracy_horizontal", "accuracy_vertical", "sensor", "altitude"),
@@ -374,10 +393,11 @@ def _bpm(text: str | None, channels: _Channels | None) -> int:
     return reading(float(m.group(1).replace(",", ".")))
 
 
-def _point_hr(el, channels: _Channels | None = None) -> int:
-    """The first heart rate the point or its extensions give, 0 if none; `channels` collects
-    what could not be read."""
+def _point_sensors(el, channels: _Channels | None = None) -> tuple[int, float]:
+    """The first heart rate (0 if none) and cadence (NaN if none) the point or its extensions
+    give; `channels` collects what could not be read."""
     hr = 0
+    cad = math.nan
     for child in el.iter():
         tag = child.tag
         if not isinstance(tag, str):
@@ -393,6 +413,9 @@ def _point_hr(el, channels: _Channels | None = None) -> int:
                 text = child[0].text  # <HeartRateBpm><Value>112</Value></HeartRateBpm>
             if not hr:
                 hr = _bpm(text, channels)
+        elif local in _CADENCE_NAMES:
+            if cad != cad:  # the first one given
+                cad = _cadence(child.text)
         elif (
             channels is not None
             and local not in _KNOWN_CHANNELS
@@ -401,13 +424,22 @@ def _point_hr(el, channels: _Channels | None = None) -> int:
             and child.text.strip()
         ):
             channels.unknown[local] += 1
-    return hr
+    return hr, cad
+
+
+def _cadence(text: str | None) -> float:
+    """A cadence reading, NaN where it is not a plausible number (0-300 a minute)."""
+    try:
+        value = float(text or "")
+    except ValueError:
+        return math.nan
+    return value if 0 <= value <= 300 else math.nan
 
 
 def _clean(seg: _Segment):
     """Timed points in time order, with glitches (time backwards, impossible jumps) dropped."""
-    t_out, lat_out, lon_out, hr_out = (array("d") for _ in range(4))
-    for ts, lat, lon, hr in zip(seg.t, seg.lat, seg.lon, seg.hr, strict=True):
+    t_out, lat_out, lon_out, hr_out, cad_out = (array("d") for _ in range(5))
+    for ts, lat, lon, hr, cad in zip(seg.t, seg.lat, seg.lon, seg.hr, seg.cad, strict=True):
         if math.isnan(ts) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             continue
         if t_out:
@@ -421,24 +453,26 @@ def _clean(seg: _Segment):
         lat_out.append(lat)
         lon_out.append(lon)
         hr_out.append(hr)
+        cad_out.append(cad)
     return (
         np.frombuffer(t_out),
         np.frombuffer(lat_out),
         np.frombuffer(lon_out),
         np.frombuffer(hr_out).astype(int),
+        np.frombuffer(cad_out),
     )
 
 
-def _despike(t, lat, lon, hr):
+def _despike(t, lat, lon, hr, cad):
     """Drop single points that jump away and straight back: a GPS reflection, not a step."""
     if len(t) < 3:
-        return t, lat, lon, hr
+        return t, lat, lon, hr, cad
     a = _haversine(lat[:-2], lon[:-2], lat[1:-1], lon[1:-1])
     b = _haversine(lat[1:-1], lon[1:-1], lat[2:], lon[2:])
     c = _haversine(lat[:-2], lon[:-2], lat[2:], lon[2:])
     spike = (a + b) > SPIKE_DETOUR_FACTOR * c + SPIKE_MIN_DETOUR_M
     keep = np.concatenate([[True], ~spike, [True]])
-    return t[keep], lat[keep], lon[keep], hr[keep]
+    return t[keep], lat[keep], lon[keep], hr[keep], cad[keep]
 
 
 def _haversine(lat1, lon1, lat2, lon2):

@@ -11,16 +11,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
+import numpy as np
 from defusedxml import DefusedXmlException
 
 from ..errors import NotAnActivity, UnreadableFile
-from ..model import Activity
+from ..model import Activity, is_running
 from . import check_depth, xml_start
 from .climb import climb_m
+from .drift import hr_drift_pct
 from .hr import hr_histogram, reading
 from .localtime import text_offset_s
+from .steps import step_rate_spm
 
 NS = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
+AX = "{http://www.garmin.com/xmlschemas/ActivityExtension/v2}"
 _SPORTS = {"running": "running", "biking": "cycling", "other": "generic"}
 
 
@@ -62,6 +66,9 @@ class _Points:
 
     hr: list[tuple[float, int]] = field(default_factory=list)  # (epoch, bpm)
     altitudes: list[float] = field(default_factory=list)
+    cadence: list[tuple[float, float]] = field(default_factory=list)  # (epoch, strides a minute)
+    # (epoch, cumulative metres, bpm or 0) of the points with a distance, for the HR drift
+    distance: list[tuple[float, float, int]] = field(default_factory=list)
     last: float | None = None  # the latest trackpoint time
 
 
@@ -113,6 +120,16 @@ def _add(points: _Points, tp) -> None:
     alt = _float(tp, f"{NS}AltitudeMeters")
     if alt is not None:
         points.altitudes.append(alt)
+    # RunCadence (ActivityExtension v2) is a footpod's or wrist's running cadence; the schema's
+    # own Cadence is written for runs too (a Polar M400's): both one foot's strides a minute.
+    cad = _float(tp, f"{NS}Extensions/{AX}TPX/{AX}RunCadence")
+    if cad is None:
+        cad = _float(tp, f"{NS}Cadence")
+    if cad is not None:
+        points.cadence.append((ts, cad))
+    dist = _float(tp, f"{NS}DistanceMeters")
+    if dist is not None:
+        points.distance.append((ts, dist, bpm))
 
 
 def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
@@ -148,8 +165,9 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
             last_end = max(last_end, lap_start.timestamp() + lap_s)
     sport_attr = (act.get("Sport") or "other").lower()
     climb = climb_m([points.altitudes])
+    sport = _SPORTS.get(sport_attr, sport_attr)
     return Activity(
-        sport=_SPORTS.get(sport_attr, sport_attr),
+        sport=sport,
         sub_sport=None,
         start_utc=start,
         distance_m=distance,
@@ -164,10 +182,20 @@ def _activity(act, index: int, points: _Points, path: str) -> Activity | None:
         elevation_gain_m=_gain(points.altitudes),
         ascent_m=climb[0] if climb else None,
         descent_m=climb[1] if climb else None,
+        step_rate_spm=step_rate_spm(points.cadence) if is_running(sport) else None,
+        hr_drift_pct=_drift(points.distance) if points.hr else None,
         hr_histogram_s=hr_histogram(points.hr),
         distance_source="laps",  # TCX totals are the sum of the laps' DistanceMeters
         device=_creator(act),
     )
+
+
+def _drift(rows: list[tuple[float, float, int]]) -> float | None:
+    """Pace:HR decoupling (importers/drift.py) from the points with a distance, in time order."""
+    if len(rows) < 2:
+        return None
+    a = np.array(sorted(rows), dtype=float)
+    return hr_drift_pct(np.diff(a[:, 0]), np.diff(a[:, 1]), a[:-1, 2])
 
 
 def _creator(act) -> str | None:

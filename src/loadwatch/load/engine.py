@@ -11,13 +11,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..model import decode_histogram
 from .grid import load_grid, local_starts, running_only
 from .metrics import REGISTRY, compute_metrics
 from .params import LoadParams
 from .spikes import run_spikes
-from .trimp import banister_trimp, banister_trimp_mean
+from .trimp import banister_trimp_mean
 from .weekly import weekly
+from .zones import decode, trimp
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,17 @@ def run_loads(
             "(loadwatch athletes add NAME --update --resting-hr .. --max-hr .. --sex female|male)"
         )
     rest, peak, sex = hr.resting_hr, hr.max_hr, hr.sex
-
-    def one(row) -> float:
-        hist = decode_histogram(row.get("hr_histogram"))
-        if hist:
-            return banister_trimp(hist, rest, peak, sex)
-        if pd.notna(row.get("avg_hr")) and pd.notna(row.get("moving_s")):
-            return banister_trimp_mean(row["moving_s"] / 60.0, row["avg_hr"], rest, peak, sex)
-        return float("nan")
-
-    return runs.apply(one, axis=1).astype(float)
+    # The histograms decoded once for all runs (load/zones.py), not one JSON text per row.
+    texts = runs["hr_histogram"] if "hr_histogram" in runs else [None] * len(runs)
+    loads = pd.Series(trimp(decode(texts), rest, peak, sex), index=runs.index, dtype=float)
+    # A run with only an average heart rate: the session-mean form.
+    if "avg_hr" in runs and "moving_s" in runs:
+        mean_only = loads.isna() & runs["avg_hr"].notna() & runs["moving_s"].notna()
+        for i in runs.index[mean_only]:
+            loads[i] = banister_trimp_mean(
+                float(runs.at[i, "moving_s"]) / 60.0, float(runs.at[i, "avg_hr"]), rest, peak, sex
+            )
+    return loads
 
 
 class AthleteLoad:

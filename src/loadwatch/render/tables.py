@@ -11,6 +11,15 @@ if TYPE_CHECKING:
     from ..shoes import ShoeStatus
     from ..views import ActivityRow
 
+# The fields of `activity_json`, in its order: what `activities --columns` may choose.
+ACTIVITY_FIELDS = (
+    "id", "start_utc", "utc_offset_s", "local_start", "day", "sport", "sub_sport", "distance_m",
+    "moving_s", "elapsed_s", "avg_hr", "max_hr", "elevation_gain_m", "device", "source",
+    "source_path", "duplicate_of", "shoe_id", "distance_source", "excluded", "exclude_reason",
+    "rpe", "srpe_load", "name", "look", "step_rate_spm", "ascent_m", "descent_m",
+    "avg_pace_s_per_km", "hr_drift_pct", "hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s",
+    "hr_zone5_s", "edit",
+)  # fmt: skip
 SHOE_STATUS = {"ok": "ok", "warn": "past reminder distance", "retire": "past retirement distance"}
 
 
@@ -48,6 +57,27 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
     return "\n".join(out)
 
 
+def chosen_columns_table(rows: Sequence[ActivityRow], columns: Sequence[str]) -> str:
+    """`activities --columns`: the chosen fields of the JSON, one column each (numbers to one
+    decimal, a dash for unknown), so the table shows what --json and --csv give."""
+    cells = [[_cell_text(activity_json(r).get(c)) for c in columns] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    out = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    out += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    out.append(f"{len(rows)} activities")
+    return "\n".join(out)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
 def activity_json(r: ActivityRow) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -80,6 +110,12 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "ascent_m": r.ascent_m,
         "descent_m": r.descent_m,
         "avg_pace_s_per_km": r.avg_pace_s_per_km,
+        "hr_drift_pct": r.hr_drift_pct,
+        # One column per zone (a spreadsheet sums a column, not a list in a cell).
+        **{
+            f"hr_zone{i}_s": (r.hr_zones_s[i - 1] if r.hr_zones_s is not None else None)
+            for i in range(1, 6)
+        },
         "edit": (
             {"recorded_sport": r.recorded_sport, "recorded_distance_m": r.recorded_distance_m}
             if r.edited

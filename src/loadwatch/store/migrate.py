@@ -89,3 +89,6 @@ KNEE_SIGNAL_COLUMNS = """
     ALTER TABLE activities ADD COLUMN descent_m {real};
     ALTER TABLE activities ADD COLUMN avg_pace_s_per_km {real}
 """
+# Pace:HR decoupling per run (importers/drift.py), read at import; NULL for rows stored before
+# until `loadwatch activities backfill` reads their files again.
+HR_DRIFT_COLUMN = "ALTER TABLE activities ADD COLUMN hr_drift_pct {real}"

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import (
+    HR_DRIFT_COLUMN,
+    KNEE_SIGNAL_COLUMNS,
+    Migration,
+    migrate,
+    require_current,
+    script,
+)
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -203,6 +210,11 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0009_hr_drift(db: SqlDb) -> None:
+    # Pace:HR decoupling per run (see store/sqlite.py, 0014).
+    db.execute(HR_DRIFT_COLUMN.format(real="DOUBLE PRECISION"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -211,6 +223,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0009_hr_drift", _m0009_hr_drift),
 ]
 
 

@@ -416,7 +416,7 @@ ACTIVITY_COLUMNS = (
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
     "distance_source, rpe, edited_utc, name, look, step_rate_spm, ascent_m, descent_m, "
-    "avg_pace_s_per_km"
+    "avg_pace_s_per_km, hr_drift_pct"
 )
 # What the daily check's one pass over every athlete reads: the counted runs' load, time, effort
 # and shoe. (Not the heart-rate histograms: a club's would fill memory.)
@@ -481,7 +481,7 @@ class SqlActivities:
         "distance_m", "moving_s", "elapsed_s", "avg_hr", "max_hr", "elevation_gain_m",
         "hr_histogram", "device", "source_format", "source_path", "content_hash", "duplicate_of",
         "distance_source", "rpe", "name", "look", "sport_edit", "distance_edit_m", "excluded",
-        "exclude_reason", "deleted",
+        "exclude_reason", "deleted", "step_rate_spm", "ascent_m", "descent_m", "hr_drift_pct",
     )  # fmt: skip
 
     def export_rows(self, athlete_id: int) -> list[dict[str, Any]]:
@@ -655,9 +655,9 @@ class SqlActivities:
             "utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, elevation_gain_m, "
             "hr_histogram, device, source_format, source_path, content_hash, duplicate_of, shoe_id, "
             "distance_source, rpe, name, look, step_rate_spm, ascent_m, descent_m, "
-            "avg_pace_s_per_km) "
+            "avg_pace_s_per_km, hr_drift_pct) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?) "
+            "?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 athlete_id,
@@ -688,6 +688,7 @@ class SqlActivities:
                 act.ascent_m,
                 act.descent_m,
                 act.avg_pace_s_per_km,
+                act.hr_drift_pct,
             ),
         )
         if twin is not None and not primary:
@@ -803,6 +804,29 @@ class SqlActivities:
                     "UPDATE activities SET deleted = ?, edited_utc = ? WHERE id = ? OR duplicate_of = ?",
                     (True, now_utc(), target, target),
                 )
+
+    # What `activities backfill` fills on rows stored before the importers read them.
+    SIGNAL_COLUMNS = ("step_rate_spm", "ascent_m", "descent_m", "avg_pace_s_per_km", "hr_drift_pct")
+
+    def missing_signals(self, athlete_id: int) -> list[tuple[int, int | None, int]]:
+        """(id, file id, session index) of the athlete's stored runs (not deleted) with any of
+        `SIGNAL_COLUMNS` unknown, oldest first."""
+        unknown = " OR ".join(f"{c} IS NULL" for c in self.SIGNAL_COLUMNS)
+        rows = self.db.rows(
+            f"SELECT id, file_id, session_index FROM activities WHERE athlete_id = ? "
+            f"AND deleted = ? AND ({unknown}) ORDER BY start_utc, id",
+            (athlete_id, False),
+        )
+        return [(int(i), None if f is None else int(f), int(s or 0)) for i, f, s in rows]
+
+    def fill_signals(self, activity_id: int, act: Activity) -> None:
+        """Fill what is unknown of a stored run's signals from its file read again; a value
+        already stored stays (the backfill never overwrites)."""
+        sets = ", ".join(f"{c} = COALESCE({c}, ?)" for c in self.SIGNAL_COLUMNS)
+        self.db.execute(
+            f"UPDATE activities SET {sets} WHERE id = ?",
+            (*(getattr(act, c) for c in self.SIGNAL_COLUMNS), activity_id),
+        )
 
     def add_manual(self, athlete_id: int, act: Activity, shoes: Sequence[Shoe]) -> int:
         """A run without a file; the same outing from a file later takes over (and keeps any
