@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .load.headroom import Headroom
     from .load.pain import PainStatus
     from .shoes import ShoeStatus
-    from .views import ActivityRow, DigestRow, ReportView
+    from .views import ActivityRow, DigestRow, ReportView, RunView
 
 Clock = Callable[[], datetime]
 
@@ -403,6 +403,39 @@ class App:
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
         return activity_rows(frame, athlete.tz)
+
+    def run(self, activity_id: int) -> RunView:
+        """One run's page: its row (edits applied, a copy or an excluded run too), where it sits
+        against the headroom of its day, and its file's records read again, the one file only,
+        when its bytes are still those imported."""
+        from .errors import UnreadableFile
+        from .importers.track import read_track
+        from .views import run_against, run_view
+
+        athlete = self.activity_athlete(activity_id)
+        rows = self.activities(athlete, include_duplicates=True)
+        row = next((r for r in rows if r.id == activity_id), None)
+        if row is None:
+            raise NotFound(f"no activity {activity_id}")
+        shoes = {s.id: s.name for s in self.store.shoes.all(athlete.id)}
+        against = run_against(
+            self.analysis(athlete, max(row.day, self.today(athlete))), row, self.settings.rules
+        )
+        track, problem = None, None
+        if row.source == "manual" or not row.source_path:
+            problem = "typed in: no file, so no splits, curves or track"
+        else:
+            try:
+                track = read_track(
+                    row.source_path, row.content_hash or "", row.start_utc, row.elapsed_s
+                )
+            except UnreadableFile as e:
+                problem = str(e)
+            else:
+                if len(track.t_s) < 2:
+                    track, problem = None, f"{row.source_path}: no records with a time"
+        shoe = shoes.get(row.shoe_id) if row.shoe_id is not None else None
+        return run_view(athlete.id, athlete.name, row, shoe, against, track, problem)
 
     # -- what the runner feels -------------------------------------------------------------
     def log_pain(

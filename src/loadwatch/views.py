@@ -20,8 +20,9 @@ from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
 from .load.headroom import Headroom, headroom
+from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
-from .model import LedgerEntry, plausible_offset_s
+from .model import LedgerEntry, Track, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -326,6 +327,7 @@ class ActivityRow:
     ascent_m: float | None = None
     descent_m: float | None = None
     avg_pace_s_per_km: float | None = None
+    content_hash: str | None = None  # the imported bytes' SHA-256: the run page reads them again
 
     @property
     def edited(self) -> bool:
@@ -421,6 +423,94 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         descent_m=_opt_float(getattr(r, "descent_m", None)),
         avg_pace_s_per_km=_opt_float(getattr(r, "avg_pace_s_per_km", None)),
         look=_opt_str(getattr(r, "look", None)),
+        content_hash=_opt_str(getattr(r, "content_hash", None)),
+    )
+
+
+@dataclass(frozen=True)
+class RunAgainst:
+    """Where one run sits against its day's headroom: its distance over the longest run of the
+    30 days before it (the single-run spike rule's comparison, Frandsen et al. 2025)."""
+
+    counted: bool  # False: excluded, a copy, or not a run: in no number
+    longest_prior_30d_km: float | None
+    spike_pct: float | None
+    spike_band: str | None
+    full_30d_history: bool
+    spike_limit_pct: float
+
+    @property
+    def text(self) -> str:
+        if not self.counted:
+            return "not counted in the load (excluded, a copy kept as a duplicate, or not a run)"
+        if not self.full_30d_history:
+            return "fewer than 30 days of history before it: no 30-day longest to compare with"
+        if self.longest_prior_30d_km is None or self.spike_pct is None:
+            return "no run in the 30 days before it: nothing to compare with"
+        longest = f"the 30-day longest ({self.longest_prior_30d_km:.1f} km)"
+        if self.spike_pct <= 0:
+            return f"{-self.spike_pct:.0f}% shorter than {longest}"
+        inside = "above" if self.spike_pct > self.spike_limit_pct else "within"
+        return (
+            f"{self.spike_pct:+.0f}% over {longest}: {inside} the +{self.spike_limit_pct:g}% range"
+        )
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run's page (`/activities/{id}`, `activities show`): its stored row, and what its file's
+    records give again (splits, curves, outline) or why they could not be read."""
+
+    athlete_id: int
+    athlete: str
+    activity: ActivityRow
+    shoe: str | None
+    against: RunAgainst
+    track_source: str | None
+    track_problem: str | None
+    splits: list[Split]
+    curves: list[Curve]
+    outline: Outline | None
+
+
+def run_against(analysis: Analysis, activity: ActivityRow, rules: RuleSettings) -> RunAgainst:
+    runs = analysis.distance.runs
+    row = runs[runs["id"] == activity.id] if len(runs) and "id" in runs else runs.iloc[0:0]
+    if not len(row):
+        return RunAgainst(False, None, None, None, False, rules.spike_pct)
+    r = row.iloc[-1]
+    return RunAgainst(
+        True,
+        num(r["longest_prior_30d_m"] / 1000.0, 3),
+        num(r["spike_pct"], 1),
+        _opt_str(r["spike_band"]),
+        bool(r["full_30d_history"]),
+        rules.spike_pct,
+    )
+
+
+def run_view(
+    athlete_id: int,
+    athlete: str,
+    activity: ActivityRow,
+    shoe: str | None,
+    against: RunAgainst,
+    track: Track | None,
+    problem: str | None,
+) -> RunView:
+    if track is None:
+        return RunView(athlete_id, athlete, activity, shoe, against, None, problem, [], [], None)
+    return RunView(
+        athlete_id,
+        athlete,
+        activity,
+        shoe,
+        against,
+        track.source,
+        None,
+        splits(track),
+        curves(track),
+        outline(track),
     )
 
 

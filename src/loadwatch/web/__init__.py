@@ -32,7 +32,10 @@ from ..app import App
 from ..errors import LoadwatchError, NotFound
 from ..model import SPORTS
 from ..render.report import PAGE_CSS, report_body
+from ..render.run import pace
+from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
+from ..render.tables import hms
 from .security import HostCheck, HostPolicy, TokenAuth
 
 WEB_CSS = """
@@ -53,6 +56,14 @@ body { max-width: 1400px; }
 table.alerts th, table.alerts td { white-space: normal; text-align: left; vertical-align: top;
                                    overflow-wrap: anywhere; }
 table.alerts td.day { white-space: nowrap; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+.facts dt { color: #52606d; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.runcharts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); gap: 12px; }
+.runcharts svg, .trackbox svg { max-width: 100%; height: auto; display: block; }
+.trackbox { max-width: 420px; } .trackbox svg { max-height: 420px; }
+#splits th, #splits td { padding: 4px 6px; }
+.edits form { margin: 4px 0; }
 @media (max-width: 760px) {
   /* The team table as one card per athlete: every number readable without scrolling. */
   table.cards thead { display: none; }
@@ -101,6 +112,23 @@ def _id(request: Request, name: str) -> int:
     return value
 
 
+def _edit(app: App, activity_id: int, action: str, value: str):
+    """One field of a run from its page's form (the same checks as `activities edit`)."""
+    try:
+        if action == "sport":
+            return app.edit_activity(activity_id, sport=value)
+        if action == "shoe":
+            return app.edit_activity(activity_id, shoe=value)
+        if action == "rpe":
+            return app.edit_activity(activity_id, rpe=int(value))
+        km = float(value)
+        if not 0 < km <= 1000:
+            raise ValueError(f"distance {value} km is not between 0 and 1000")
+        return app.edit_activity(activity_id, distance_km=km)
+    except ValueError as e:
+        raise HTTPException(400, f"{action}: {e}") from e
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("loadwatch.web", "templates"),
@@ -108,6 +136,9 @@ def _templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
+    env.filters["hms"] = hms
+    env.filters["pace"] = pace
+    env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
     # stays one parameter. Empty values are left out.
     env.filters["query"] = lambda params: urlencode({k: v for k, v in params.items() if v})
@@ -160,6 +191,7 @@ def create_app(
             activities = list(reversed(app.activities(a)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
+            shoe_names = {s.id: s.name for s in app.store.shoes.all(a.id)}
         return page(
             request,
             "athlete.html",
@@ -170,7 +202,24 @@ def create_app(
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
             failures=failures,
+            shoe_names=shoe_names,
+        )
+
+    def run(request: Request) -> Response:
+        """One run: its numbers, its edits, its splits and curves from its file, its outline."""
+        activity_id = _id(request, "activity_id")
+        with open_app() as app:
+            view = app.run(activity_id)
+            shoes = [s.name for s in app.store.shoes.all(view.athlete_id) if not s.retired]
+        return page(
+            request,
+            "activity.html",
+            view=view,
+            a=view.activity,
             sports=SPORTS,
+            shoes=shoes,
+            curves=[Markup(curve_svg(c)) for c in view.curves if c.present],
+            outline=Markup(outline_svg(view.outline)),
         )
 
     def alerts(request: Request) -> Response:
@@ -197,14 +246,11 @@ def create_app(
                 a = app.exclude_activity(activity_id, True, str(form.get("reason") or "") or None)
             elif action == "include":
                 a = app.exclude_activity(activity_id, False)
-            elif action == "sport":
-                try:
-                    a = app.edit_activity(activity_id, sport=str(form.get("sport", "")))
-                except ValueError as e:
-                    raise HTTPException(400, str(e)) from e
+            elif action in ("sport", "rpe", "shoe", "distance"):
+                a = _edit(app, activity_id, action, str(form.get(action, "")).strip())
             else:
                 raise HTTPException(404, f"no action {action!r}")
-        back = f"/athletes/{a.id}"
+        back = f"/activities/{activity_id}" if form.get("back") == "run" else f"/athletes/{a.id}"
         if form.get("as_of"):
             back += "?" + urlencode({"as_of": str(form.get("as_of"))})
         return RedirectResponse(back, status_code=303)
@@ -231,6 +277,7 @@ def create_app(
             Route("/athletes/{athlete_id:int}", athlete),
             Route("/alerts", alerts),
             Route(CALENDAR_PATH, calendar),
+            Route("/activities/{activity_id:int}", run),
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
         ],
         middleware=[
