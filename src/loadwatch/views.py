@@ -20,6 +20,7 @@ from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
 from .load.headroom import Headroom, headroom
+from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
 from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, Track, plausible_offset_s
@@ -90,6 +91,11 @@ class WeekRow:
     days: int
     change_pct: float | None
     longest_km: float | None
+    # Summed from the runs' own ascent/descent (None: no run that week carried altitude);
+    # descriptive, never alerted on (load/knee.py).
+    ascent_m: float | None = None
+    descent_m: float | None = None
+    descent_change_pct: float | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ class ReportView:
     shoes: list[ShoeStatus]
     headroom: Headroom
     analysis: Analysis  # the frames the charts draw
+    step_rate: StepRateTrend | None = None  # easy runs' step rate, 4 weeks against 4 (knee.py)
 
     @property
     def unknown_load_runs(self) -> int:
@@ -241,6 +248,7 @@ def report_view(
         DayRow(day, **dict(zip(names, row, strict=True)))
         for day, *row in zip(dates, *values.values(), strict=True)
     ]
+    climb = weekly_climb(distance.runs, list(week_frame["week_start"]))
     week_rows = [
         WeekRow(
             pd.Timestamp(w.week_start).date(),
@@ -248,8 +256,17 @@ def report_view(
             int(w.days),
             num(w.change_pct),
             num(w.longest),
+            num(up, 1),
+            num(down, 1),
+            num(change, 1),
         )
-        for w in week_frame.itertuples()
+        for w, up, down, change in zip(
+            week_frame.itertuples(),
+            climb["ascent_m"],
+            climb["descent_m"],
+            climb["descent_change_pct"],
+            strict=True,
+        )
     ]
     has_id = "id" in run_frame
     runs = [
@@ -277,6 +294,19 @@ def report_view(
         analysis.shoes,
         headroom_for(analysis, rules),
         analysis,
+        _step_rate(distance.runs, load.as_of, weeks or 12),
+    )
+
+
+def _step_rate(runs: pd.DataFrame, as_of: date, weeks: int) -> StepRateTrend:
+    if not len(runs) or "step_rate_spm" not in runs or "avg_pace_s_per_km" not in runs:
+        return step_rate_trend([], [], [], as_of, weeks)
+    return step_rate_trend(
+        [pd.Timestamp(d).date() for d in runs["day"]],
+        _column(runs["step_rate_spm"]),
+        _column(runs["avg_pace_s_per_km"]),
+        as_of,
+        min(weeks, 52),
     )
 
 
