@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .load import LoadParams
     from .load.headroom import Headroom
     from .load.pain import PainStatus
+    from .load.totals import Totals
     from .shoes import ShoeStatus
     from .views import ActivityRow, DigestRow, ReportView, RunView
 
@@ -403,6 +404,13 @@ class App:
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
         return activity_rows(frame, athlete.tz)
+
+    def totals(self, athlete: Athlete, by: str = "week", as_of: date | None = None) -> Totals:
+        """Distance, time and climb by week, month or year, the year to date, the longest runs."""
+        from .load.totals import totals
+        from .views import run_facts
+
+        return totals(run_facts(self.activities(athlete)), self.day(athlete, as_of), by)
 
     def run(self, activity_id: int) -> RunView:
         """One run's page: its row (edits applied, a copy or an excluded run too), where it sits

@@ -23,7 +23,8 @@ from .load.headroom import Headroom, headroom
 from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
 from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
-from .model import LedgerEntry, Track, plausible_offset_s
+from .load.totals import RunFacts
+from .model import LedgerEntry, Track, is_running, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -542,6 +543,15 @@ def run_view(
         curves(track),
         outline(track),
     )
+
+
+def run_facts(rows: list[ActivityRow]) -> list[RunFacts]:
+    """The runs that count (running sports, not excluded, not a copy), for the totals."""
+    return [
+        RunFacts(r.id, r.day, r.distance_m, r.moving_s, r.ascent_m, r.descent_m)
+        for r in rows
+        if not r.excluded and r.duplicate_of is None and is_running(r.sport, r.sub_sport)
+    ]
 
 
 def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[LedgerEntry]:

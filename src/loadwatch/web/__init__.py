@@ -85,6 +85,8 @@ MAX_ID = 2**63 - 1
 
 # The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
 WEEKS_SHOWN = 12
+# The totals page lists this many periods, newest first (ten years of weeks is 520 rows).
+TOTALS_SHOWN = 104
 
 SORTS = {
     "attention": None,  # the digest's ranking
@@ -222,6 +224,25 @@ def create_app(
             outline=Markup(outline_svg(view.outline)),
         )
 
+    def totals(request: Request) -> Response:
+        athlete_id = _id(request, "athlete_id")
+        by = request.query_params.get("by", "week")
+        if by not in ("week", "month", "year"):
+            raise HTTPException(400, "by one of week, month, year")
+        with open_app() as app:
+            a = app.store.athletes.get(athlete_id)
+            result = app.totals(a, by, _as_of(request))
+        periods = list(reversed(result.periods))
+        return page(
+            request,
+            "totals.html",
+            athlete=a,
+            totals=result,
+            periods=periods[:TOTALS_SHOWN],
+            more=len(periods) > TOTALS_SHOWN,
+            shown=TOTALS_SHOWN,
+        )
+
     def alerts(request: Request) -> Response:
         with open_app() as app:
             rows = []
@@ -275,6 +296,7 @@ def create_app(
         routes=[
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),
+            Route("/athletes/{athlete_id:int}/totals", totals),
             Route("/alerts", alerts),
             Route(CALENDAR_PATH, calendar),
             Route("/activities/{activity_id:int}", run),
