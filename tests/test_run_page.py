@@ -201,3 +201,39 @@ def test_a_missing_run_is_a_404(served) -> None:
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(f"{server.base}/activities/999999")
     assert e.value.code == 404
+
+
+def test_a_spike_alert_email_links_its_runs_page_when_the_dashboard_has_an_address(
+    db_url: str, smtp, tmp_path: Path
+) -> None:
+    from email import message_from_bytes, policy
+
+    from .test_check import ConfiguredCli, password, write_config  # noqa: F401 (fixture)
+
+    def mail(extra: str, outbox: Path) -> tuple[str, str]:
+        config = write_config(tmp_path, smtp.config(), extra)
+        cli = ConfiguredCli(db_url, config)
+        cli("check", "--as-of", "2026-10-25", "--dry-run", "--outbox", str(outbox))
+        (eml,) = outbox.glob("*.eml")
+        msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        page = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        return plain, page
+
+    plain, page = mail("", tmp_path / "out1")
+    assert "/activities/" not in plain + page  # no public address: no link
+    plain, page = mail('\n[web]\npublic_url = "https://coach.example.org/"\n', tmp_path / "out2")
+    cli = ConfiguredCli(db_url, write_config(tmp_path, smtp.config()))
+    spike = next(r for r in cli.json("activities", "--athlete", "ana") if r["day"] == "2026-10-25")
+    url = f"https://coach.example.org/activities/{spike['id']}"
+    assert f"  The run: {url}" in plain
+    assert f"<a href='{url}'>The run's page</a>" in page
+
+
+def test_the_team_page_links_the_latest_spike_to_its_run(served) -> None:
+    cli, _, server = served
+    spike = next(r for r in cli.json("activities", "--athlete", "ana") if r["day"] == "2026-10-25")
+    with urllib.request.urlopen(f"{server.base}/?as_of=2026-11-08") as r:
+        page = r.read().decode()
+    cell = page[page.index('data-label="latest spike"') :].split("</td>")[0]
+    assert f'<a href="/activities/{spike["id"]}">+60% (moderate)</a>' in cell

@@ -24,7 +24,7 @@ from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
 from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .load.totals import RunFacts
-from .model import LedgerEntry, Track, is_running, plausible_offset_s
+from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -545,6 +545,24 @@ def run_view(
     )
 
 
+def alert_links(base: str | None, alerts: list[Alert], runs: pd.DataFrame) -> dict[str, str]:
+    """Alert key -> the web page of the run it is about (a spike names its run's start), where
+    the dashboard has a public address (`web.public_url`); none without one."""
+    if not base or not len(runs) or "id" not in runs:
+        return {}
+    starts = {
+        pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ"): int(i)
+        for t, i in zip(runs["start_utc"], runs["id"], strict=True)
+        if pd.notna(i)
+    }
+    out = {}
+    for a in alerts:
+        start = a.numbers.as_dict().get("start_utc")
+        if isinstance(start, str) and start in starts:
+            out[a.key] = f"{base.rstrip('/')}/activities/{starts[start]}"
+    return out
+
+
 def run_facts(rows: list[ActivityRow]) -> list[RunFacts]:
     """The runs that count (running sports, not excluded, not a copy), for the totals."""
     return [
@@ -594,6 +612,7 @@ class DigestRow:
     weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
+    latest_spike_id: int | None = None  # the run's page on the team page
 
     def rank_key(self) -> tuple:
         """Open alerts first, then the highest ratio or spike."""
@@ -690,6 +709,7 @@ def digest_row(
         weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
         athlete_id=analysis.athlete.id,
+        latest_spike_id=_opt_int(last["id"]) if last is not None and "id" in last else None,
     )
 
 
