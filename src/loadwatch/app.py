@@ -418,13 +418,16 @@ class App:
         when its bytes are still those imported."""
         from .errors import UnreadableFile
         from .importers.track import read_track
-        from .views import run_against, run_view
+        from .views import activity_rows, run_against, run_view
 
         athlete = self.activity_athlete(activity_id)
-        rows = self.activities(athlete, include_duplicates=True)
-        row = next((r for r in rows if r.id == activity_id), None)
-        if row is None:
+        frame = self.store.activities.frame(
+            athlete.id, include_duplicates=True, include_excluded=True
+        )
+        rows = activity_rows(frame[frame["id"] == activity_id], athlete.tz)  # this one only
+        if not rows:
             raise NotFound(f"no activity {activity_id}")
+        row = rows[0]
         shoes = {s.id: s.name for s in self.store.shoes.all(athlete.id)}
         against = run_against(
             self.analysis(athlete, max(row.day, self.today(athlete))), row, self.settings.rules
