@@ -396,13 +396,18 @@ class App:
         thresholds = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
         return pain_status(self.pain_reports(athlete), as_of, thresholds)
 
-    def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
-        """Every activity, excluded ones too (marked): a list shows what is there."""
+    def activities(
+        self, athlete: Athlete, include_duplicates: bool = False, activity_id: int | None = None
+    ) -> list[ActivityRow]:
+        """Every activity, excluded ones too (marked): a list shows what is there; with
+        `activity_id`, that one only (a run's page makes one row, not the athlete's thousands)."""
         from .views import activity_rows
 
         frame = self.store.activities.frame(
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
+        if activity_id is not None:
+            frame = frame[frame["id"] == activity_id]
         return activity_rows(frame, athlete.tz)
 
     def totals(self, athlete: Athlete, by: str = "week", as_of: date | None = None) -> Totals:
@@ -418,13 +423,10 @@ class App:
         when its bytes are still those imported."""
         from .errors import UnreadableFile
         from .importers.track import read_track
-        from .views import activity_rows, run_against, run_view
+        from .views import run_against, run_view
 
         athlete = self.activity_athlete(activity_id)
-        frame = self.store.activities.frame(
-            athlete.id, include_duplicates=True, include_excluded=True
-        )
-        rows = activity_rows(frame[frame["id"] == activity_id], athlete.tz)  # this one only
+        rows = self.activities(athlete, include_duplicates=True, activity_id=activity_id)
         if not rows:
             raise NotFound(f"no activity {activity_id}")
         row = rows[0]

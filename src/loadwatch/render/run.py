@@ -23,6 +23,11 @@ def _n0(v: float | None, unit: str = "") -> str:
     return "-" if v is None else f"{v:.0f}{unit}"
 
 
+def _drift(a: object) -> str:
+    drift = getattr(a, "hr_drift_pct", None)
+    return "" if drift is None else f"; drift {drift:+.1f}%"
+
+
 def run_json(v: RunView) -> dict[str, Any]:
     a = v.against
     return {
@@ -61,7 +66,7 @@ def run_text(v: RunView) -> str:
         ("distance", dist),
         ("moving / elapsed", f"{hms(a.moving_s)} / {hms(a.elapsed_s)}"),
         ("pace", f"{pace(a.avg_pace_s_per_km)} /km"),
-        ("heart rate", f"{_n0(a.avg_hr)} average, {_n0(a.max_hr)} max"),
+        ("heart rate", f"{_n0(a.avg_hr)} average, {_n0(a.max_hr)} max" + _drift(a)),
         ("effort (RPE)", rpe),
         ("step rate", _n0(a.step_rate_spm, " steps/min")),
         ("ascent / descent", f"{_n0(a.ascent_m)} / {_n0(a.descent_m)} m"),
@@ -69,6 +74,9 @@ def run_text(v: RunView) -> str:
         ("against its day", v.against.text),
         ("source", source),
     ]
+    zones = getattr(a, "hr_zones_s", None)  # where the import derives them (issue 18)
+    if zones:
+        facts.append(("time in HR zones", " / ".join(hms(z) for z in zones)))
     if a.excluded:
         facts.append(("excluded", a.exclude_reason or "no reason given"))
     if a.look:
