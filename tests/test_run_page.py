@@ -150,6 +150,11 @@ def test_the_run_page_fits_a_phone_and_a_desktop(served, browser, width: int) ->
         for i in range(charts.count()):
             box = charts.nth(i).bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (i, box)
+            # Every label inside its chart (the last distance label was cut at the right edge).
+            for t in charts.nth(i).locator("text").all():
+                tb = t.bounding_box()
+                assert tb and tb["x"] >= box["x"] - 0.5, (i, t.text_content())
+                assert tb["x"] + tb["width"] <= box["x"] + box["width"] + 0.5, (i, t.text_content())
             # Chart text at least 12 px on the screen at a phone's width.
             tick = charts.nth(i).locator("text").nth(1).bounding_box()
             assert tick and tick["height"] >= 12 * 0.9, (i, tick)
@@ -185,6 +190,7 @@ def test_the_athlete_list_links_every_run_and_edits_move_to_its_page(served, bro
         page.wait_for_load_state()
         assert page.url.endswith(f"/activities/{run['id']}")
         assert "watch left running" in page.locator("#facts").inner_text()
+        assert page.locator("select[name=rpe]").input_value() == ""  # no rating, not a 0
         page.locator("select[name=rpe]").select_option("6")
         page.locator("button", has_text="set effort").click()
         page.wait_for_load_state()

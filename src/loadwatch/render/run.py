@@ -19,6 +19,13 @@ def pace(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def signed(v: float | None) -> str:
+    """Metres up (+) or down (-), whole; "0" for less than half a metre either way."""
+    if v is None:
+        return "-"
+    return "0" if abs(v) < 0.5 else f"{v:+.0f}"
+
+
 def _n0(v: float | None, unit: str = "") -> str:
     return "-" if v is None else f"{v:.0f}{unit}"
 
@@ -93,8 +100,8 @@ def run_text(v: RunView) -> str:
         )
         out.append(f"  {'km':<8} {'time':>8} {'pace':>6} {'hr':>4} {'steps':>5} {'climb':>6}")
         for s in v.splits:
-            km = str(s.km) if s.distance_m >= 999 else f"{s.km} ({s.distance_m / 1000:.2f})"
-            climb = "-" if s.climb_m is None else f"{s.climb_m:+.0f} m"
+            km = str(s.km) if s.distance_m >= 995 else f"{s.km} ({s.distance_m / 1000:.2f})"
+            climb = "-" if s.climb_m is None else f"{signed(s.climb_m)} m"
             out.append(
                 f"  {km:<8} {hms(s.time_s):>8} {pace(s.pace_s_per_km):>6} "
                 f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {climb:>6}"

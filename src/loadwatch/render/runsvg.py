@@ -74,8 +74,9 @@ def curve_svg(curve: Curve) -> str:
             'stroke="#e4e7eb"/>'
             f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{_label(v, curve.unit)}</text>'
         )
-    for k in _ticks(x_lo, x_hi):
-        out.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 6}" text-anchor="middle">{k:.1f}</text>')
+    # The first and last distance labels stay inside the box (a middle anchor cut them off).
+    for k, anchor in zip(_ticks(x_lo, x_hi), ("start", "middle", "end"), strict=False):
+        out.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}">{k:.1f}</text>')
     for run in lines:
         out.append(
             f'<polyline fill="none" stroke="#2f6fba" stroke-width="1.5" points="{" ".join(run)}"/>'

@@ -32,7 +32,7 @@ from ..app import App
 from ..errors import LoadwatchError, NotFound
 from ..model import SPORTS
 from ..render.report import PAGE_CSS, report_body
-from ..render.run import pace
+from ..render.run import pace, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms
@@ -59,7 +59,7 @@ table.alerts td.day { white-space: nowrap; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
 .facts dt { color: #52606d; }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
-.runcharts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); gap: 12px; }
+.runcharts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 12px; }
 .runcharts svg, .trackbox svg { max-width: 100%; height: auto; display: block; }
 .trackbox { max-width: 420px; } .trackbox svg { max-height: 420px; }
 #splits th, #splits td { padding: 4px 6px; }
@@ -122,6 +122,8 @@ def _edit(app: App, activity_id: int, action: str, value: str):
         if action == "shoe":
             return app.edit_activity(activity_id, shoe=value)
         if action == "rpe":
+            if not value.isdigit():
+                raise ValueError("choose how hard it felt, 0-10 (CR-10)")
             return app.edit_activity(activity_id, rpe=int(value))
         km = float(value)
         if not 0 < km <= 1000:
@@ -140,6 +142,7 @@ def _templates() -> Jinja2Templates:
     env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
     env.filters["hms"] = hms
     env.filters["pace"] = pace
+    env.filters["signed"] = signed
     env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
     # stays one parameter. Empty values are left out.
