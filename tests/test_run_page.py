@@ -94,7 +94,9 @@ def test_a_typed_in_run_and_an_unknown_id(cli: Cli) -> None:
     cli("activities", "add", "-a", "ana", "--date", "2026-11-01", "--km", "8", "--minutes", "44")
     (run,) = cli.json("activities", "--athlete", "ana")
     page = cli.json("activities", "show", str(run["id"]))
-    assert page["records"]["problem"] == "typed in: no file, so no splits, curves or track"
+    assert page["records"]["problem"] == (
+        "no file (typed in, or a platform's list without a recording), so no splits"
+    )
     assert page["avg_pace_s_per_km"] == 330.0
     result = cli("activities", "show", "999999", code=2)
     assert "no activity 999999" in result.stderr and "Traceback" not in result.output
@@ -243,3 +245,30 @@ def test_the_team_page_links_the_latest_spike_to_its_run(served) -> None:
         page = r.read().decode()
     cell = page[page.index('data-label="latest spike"') :].split("</td>")[0]
     assert f'<a href="/activities/{spike["id"]}">+60% (moderate)</a>' in cell
+
+
+def test_a_run_from_an_account_export_reads_its_member_in_the_zip_of_zips(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A Garmin export keeps the watch files in a zip inside the zip (`export.zip!...zip!x.fit`):
+    the page reads that member again, with the import's caps."""
+    from .exports import garmin_export
+
+    export = garmin_export(tmp_path / "garmin.zip")
+    cli("athletes", "add", "ana", "--tz", "UTC")
+    cli("import", str(export), "--athlete", "ana")
+    runs = [
+        r
+        for r in cli.json("activities", "--athlete", "ana")
+        if r["source"] == "fit" and r["source_path"].count("!") == 2 and r["distance_m"] > 1000
+    ]
+    assert runs
+    page = cli.json("activities", "show", str(runs[0]["id"]))
+    assert page["records"] == {"source": "FIT records", "problem": None}
+    # The records' distance, which can end a few metres short of the session's total.
+    assert sum(s["distance_m"] for s in page["splits"]) == pytest.approx(
+        runs[0]["distance_m"], rel=0.01
+    )
+    export.unlink()
+    gone = cli.json("activities", "show", str(runs[0]["id"]))["records"]["problem"]
+    assert gone == f"{runs[0]['source_path']}: its archive {export} is no longer there"

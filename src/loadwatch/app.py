@@ -436,7 +436,9 @@ class App:
         )
         track, problem = None, None
         if row.source == "manual" or not row.source_path:
-            problem = "typed in: no file, so no splits, curves or track"
+            problem = "no file (typed in, or a platform's list without a recording), so no splits"
+        elif row.source == "summary":
+            problem = "a platform's summary of the run: no records were kept, so no splits"
         else:
             try:
                 track = read_track(

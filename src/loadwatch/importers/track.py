@@ -37,15 +37,7 @@ def read_track(
 ) -> Track:
     """The records of the run that started at `start_utc` (a file may hold several sessions),
     or UnreadableFile saying why not: no file there, or not the bytes imported."""
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise UnreadableFile(path, "larger than any file loadwatch imports")
-        data = p.read_bytes()
-    except FileNotFoundError as e:
-        raise UnreadableFile(path, "no longer there (moved or deleted since the import)") from e
-    except OSError as e:
-        raise UnreadableFile(path, f"cannot read: {e.strerror or e}") from e
+    data = _bytes(path)
     if expected_hash and content_hash(data) != expected_hash:
         raise UnreadableFile(path, "changed since it was imported (not the same bytes)")
     if path.lower().endswith(".gz") or data[:2] == b"\x1f\x8b":
@@ -61,6 +53,38 @@ def read_track(
         except (DefusedXmlException, SafeET.ParseError) as e:
             raise UnreadableFile(path, f"{kind.upper()} not readable ({type(e).__name__})") from e
     raise UnreadableFile(path, "not a FIT, GPX or TCX file")
+
+
+def _bytes(path: str) -> bytes:
+    """The file's bytes, or an archive member's (`export.zip!activities/1.fit`, a zip in a zip
+    too), read with the import's own caps."""
+    p = Path(path)
+    if "!" in path and not p.exists():
+        return _member(path)
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise UnreadableFile(path, "larger than any file loadwatch imports")
+        return p.read_bytes()
+    except FileNotFoundError as e:
+        raise UnreadableFile(path, "no longer there (moved or deleted since the import)") from e
+    except OSError as e:
+        raise UnreadableFile(path, f"cannot read: {e.strerror or e}") from e
+
+
+def _member(path: str) -> bytes:
+    from .archives import SafeZip
+
+    archive, *inner = path.split("!")
+    if not Path(archive).is_file():
+        raise UnreadableFile(path, f"its archive {archive} is no longer there")
+    with SafeZip(archive, archive) as top:
+        z = top
+        try:
+            for name in inner[:-1]:
+                z = z.nested(name)
+            return z.read(inner[-1])
+        except KeyError as e:
+            raise UnreadableFile(path, "no longer in its archive (the archive changed)") from e
 
 
 def _within(t: datetime, start: datetime, end: datetime | None) -> bool:
