@@ -108,8 +108,10 @@ def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
     page = tmp_path / "r.html"
     demo("report", "--as-of", "2026-11-08", "--html", str(page))
     html = page.read_text()
-    # Five charts inline as SVG (weeks, runs, acute/chronic, ratio, shoes); nothing fetched.
-    assert html.count("<svg") == 5 and "<img" not in html
+    # Five charts inline as SVG (weeks, runs, acute/chronic, ratio, shoes) and the easy runs'
+    # step-rate trend line; nothing fetched.
+    assert html.count("<svg") == 6 and html.count('<svg class="spark"') == 1
+    assert "<img" not in html
     assert not re.search(r"""(src|href)=["']https?:""", html)
     assert "<script" not in html and "<link" not in html
     assert "7:28 rolling, coupled" in html and "Frandsen" in html
@@ -316,7 +318,7 @@ def test_html_report_to_stdout(demo, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     out = demo("report", "--as-of", "2026-11-08", "--html", "-").stdout
     assert out.lower().startswith("<!doctype html>") and out.rstrip().endswith("</html>")
-    assert out.count("<svg") == 5 and not (tmp_path / "-").exists()
+    assert out.count("<svg") == 6 and not (tmp_path / "-").exists()
     both = demo("report", "--html", "-", "--json", code=2)
     assert "--html - and --json both write to stdout" in both.stderr
 

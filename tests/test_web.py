@@ -112,7 +112,7 @@ def _week_km(page, week: str) -> str:
     return row.locator("td").nth(1).inner_text()
 
 
-def test_an_exclude_on_the_athlete_page_changes_the_weekly_total(
+def test_an_exclude_on_a_runs_page_changes_the_weekly_total(
     server: Server, club: Cli, browser
 ) -> None:
     zoe = _ids(club)["zoe"]
@@ -120,15 +120,20 @@ def test_an_exclude_on_the_athlete_page_changes_the_weekly_total(
     try:
         page.goto(f"{server.base}/athletes/{zoe}?as_of={AS_OF}")
         assert _week_km(page, "2026-11-02") == "48.0"
-        row = page.locator("#activities-table tr", has_text="2026-11-08 06:30")
-        row.locator("input[name=reason]").fill("watch left running")
-        row.locator("button", has_text="exclude").click()
+        page.locator("#activities-table a", has_text="2026-11-08 06:30").click()
         page.wait_for_load_state()
+        page.locator("input[name=reason]").fill("watch left running")
+        page.locator("button", has_text="exclude").click()
+        page.wait_for_load_state()
+        page.goto(f"{server.base}/athletes/{zoe}?as_of={AS_OF}")
         assert _week_km(page, "2026-11-02") == "32.0"  # the 16 km run no longer counts
         again = page.locator("#activities-table tr", has_text="2026-11-08 06:30")
         assert "excluded (watch left running)" in again.inner_text()
-        again.locator("button", has_text="include").click()
+        again.locator("a").first.click()
         page.wait_for_load_state()
+        page.locator("button", has_text="include").click()
+        page.wait_for_load_state()
+        page.goto(f"{server.base}/athletes/{zoe}?as_of={AS_OF}")
         assert _week_km(page, "2026-11-02") == "48.0"
     finally:
         page.close()
@@ -136,11 +141,12 @@ def test_an_exclude_on_the_athlete_page_changes_the_weekly_total(
     assert not any(a["excluded"] for a in club.json("activities", "--athlete", "zoe"))
 
 
-@pytest.mark.parametrize("path", ["/", "/athletes/{zoe}", "/alerts"])
+@pytest.mark.parametrize("path", ["/", "/athletes/{zoe}", "/alerts", "/activities/{run}"])
 def test_every_page_fits_a_phone(server: Server, club: Cli, browser, path: str) -> None:
     page = browser.new_page(viewport={"width": 360, "height": 800})
     try:
-        page.goto(server.base + path.format(**_ids(club)) + f"?as_of={AS_OF}")
+        run = club.json("activities", "--athlete", "ada")[0]["id"]
+        page.goto(server.base + path.format(**_ids(club), run=run) + f"?as_of={AS_OF}")
         layout = page.evaluate(LAYOUT_PROBE)
         assert layout["scroll"] <= layout["width"], layout
         assert layout["small"] == []
@@ -274,9 +280,8 @@ def test_a_page_for_another_host_name_is_refused(server: Server, club: Cli) -> N
 
 def test_a_change_from_another_origin_is_refused(server: Server, club: Cli) -> None:
     """A POST carrying a valid CSRF token still needs this dashboard's own Origin (or Referer)."""
-    zoe = _ids(club)["zoe"]
     (run, *_) = club.json("activities", "--athlete", "zoe")
-    token = _csrf(_request(f"{server.base}/athletes/{zoe}")[1])
+    token = _csrf(_request(f"{server.base}/activities/{run['id']}")[1])  # its edit forms
     url = f"{server.base}/activities/{run['id']}/exclude"
     form = {"csrf": token, "reason": "forged"}
     assert _request(url, form, {"Origin": "http://evil.example"})[0] == 403
@@ -296,11 +301,10 @@ def test_the_public_url_is_the_one_more_name(club: Cli, tmp_path: Path) -> None:
     """Behind a proxy (https://coach.example.org) that passes the Host on or not: both work."""
     config = tmp_path / "lw.toml"
     config.write_text('[web]\npublic_url = "https://Coach.Example.org/"\n')
-    zoe = _ids(club)["zoe"]
     (run, *_) = club.json("activities", "--athlete", "zoe")
     server = Server(str(club.db), config=config)
     try:
-        page = f"{server.base}/athletes/{zoe}"
+        page = f"{server.base}/activities/{run['id']}"
         status, body = _request(page, headers={"Host": "coach.example.org"})
         assert status == 200
         assert _request(page, headers={"Host": "other.example.org"})[0] == 400
@@ -315,11 +319,17 @@ def test_the_public_url_is_the_one_more_name(club: Cli, tmp_path: Path) -> None:
 def test_out_of_range_ids_are_not_found(server: Server, club: Cli) -> None:
     """Ids beyond 64 bits overflowed the database driver: a 500 with a traceback in the log."""
     huge = "99999999999999999999999"
-    zoe = _ids(club)["zoe"]
-    token = _csrf(_request(f"{server.base}/athletes/{zoe}")[1])
+    (run, *_) = club.json("activities", "--athlete", "zoe")
+    token = _csrf(_request(f"{server.base}/activities/{run['id']}")[1])
     own = {"Origin": server.base}
     try:
-        for path in (f"/athletes/{huge}", f"/athletes/{2**63}", f"/athletes/{2**63 - 1}"):
+        for path in (
+            f"/athletes/{huge}",
+            f"/athletes/{2**63}",
+            f"/athletes/{2**63 - 1}",
+            f"/activities/{huge}",
+            f"/activities/{2**63 - 1}",
+        ):
             status, body = _request(server.base + path)
             assert status == 404 and "Internal Server Error" not in body, path
         for action in ("exclude", "sport"):

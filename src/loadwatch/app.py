@@ -47,8 +47,9 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .export import Exported, Restored
     from .load import LoadParams
     from .load.headroom import Headroom
+    from .load.totals import Totals
     from .shoes import ShoeStatus
-    from .views import ActivityRow, DigestRow, ReportView
+    from .views import ActivityRow, DigestRow, ReportView, RunView
 
 Clock = Callable[[], datetime]
 
@@ -403,13 +404,18 @@ class App:
 
         return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
-    def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
-        """Every activity, excluded ones too (marked): a list shows what is there."""
+    def activities(
+        self, athlete: Athlete, include_duplicates: bool = False, activity_id: int | None = None
+    ) -> list[ActivityRow]:
+        """Every activity, excluded ones too (marked): a list shows what is there; with
+        `activity_id`, that one only (a run's page makes one row, not the athlete's thousands)."""
         from .views import activity_rows
 
         frame = self.store.activities.frame(
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
+        if activity_id is not None:
+            frame = frame[frame["id"] == activity_id]
         zones = None
         rest, peak = athlete.resting_hr, athlete.max_hr
         if rest and peak and peak > rest and len(frame):
@@ -420,6 +426,48 @@ class App:
             edges = [pct / 100.0 for pct in self.settings.zones.hrr_edges_pct]
             zones = zone_seconds(decode(frame["hr_histogram"]), rest, peak, edges)
         return activity_rows(frame, athlete.tz, zones)
+
+    def totals(self, athlete: Athlete, by: str = "week", as_of: date | None = None) -> Totals:
+        """Distance, time and climb by week, month or year, the year to date, the longest runs."""
+        from .load.totals import totals
+        from .views import run_facts
+
+        return totals(run_facts(self.activities(athlete)), self.day(athlete, as_of), by)
+
+    def run(self, activity_id: int) -> RunView:
+        """One run's page: its row (edits applied, a copy or an excluded run too), where it sits
+        against the headroom of its day, and its file's records read again, the one file only,
+        when its bytes are still those imported."""
+        from .errors import UnreadableFile
+        from .importers.track import read_track
+        from .views import run_against, run_view
+
+        athlete = self.activity_athlete(activity_id)
+        rows = self.activities(athlete, include_duplicates=True, activity_id=activity_id)
+        if not rows:
+            raise NotFound(f"no activity {activity_id}")
+        row = rows[0]
+        shoes = {s.id: s.name for s in self.store.shoes.all(athlete.id)}
+        against = run_against(
+            self.analysis(athlete, max(row.day, self.today(athlete))), row, self.settings.rules
+        )
+        track, problem = None, None
+        if row.source == "manual" or not row.source_path:
+            problem = "no file (typed in, or a platform's list without a recording), so no splits"
+        elif row.source == "summary":
+            problem = "a platform's summary of the run: no records were kept, so no splits"
+        else:
+            try:
+                track = read_track(
+                    row.source_path, row.content_hash or "", row.start_utc, row.elapsed_s
+                )
+            except UnreadableFile as e:
+                problem = str(e)
+            else:
+                if len(track.t_s) < 2:
+                    track, problem = None, f"{row.source_path}: no records with a time"
+        shoe = shoes.get(row.shoe_id) if row.shoe_id is not None else None
+        return run_view(athlete.id, athlete.name, row, shoe, against, track, problem)
 
     # -- what the runner feels -------------------------------------------------------------
     def log_pain(

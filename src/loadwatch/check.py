@@ -23,7 +23,7 @@ from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, outbox_name, write_outbox
 from .store import Store
-from .views import DigestRow, digest_row, headroom_for, rank
+from .views import DigestRow, alert_links, digest_row, headroom_for, rank
 
 
 @dataclass
@@ -240,6 +240,7 @@ def check_athlete(
         now,
         keys=[x.key for x in to_send],
         guidance=guidance,
+        links=alert_links(settings.web.public_url, shown, d.runs),
     )
     outcome.message_id = msg["Message-ID"]
     if options.dry_run:

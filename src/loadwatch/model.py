@@ -120,6 +120,23 @@ class Activity:
         return pace_s_per_km(self.distance_m, self.moving_s)
 
 
+@dataclass(frozen=True)
+class Track:
+    """One run's records as read again from its stored file for its page (never stored): equal
+    columns, one entry per record, in time order. `t_s` counts seconds from the run's start;
+    `distance_m` is cumulative (the device's where it wrote one, else summed from positions);
+    `step_rate_spm` counts both feet. None where a record lacks the value."""
+
+    t_s: list[float]
+    distance_m: list[float | None]
+    hr_bpm: list[float | None]
+    altitude_m: list[float | None]
+    step_rate_spm: list[float | None]
+    lat: list[float | None]
+    lon: list[float | None]
+    source: str  # what the columns came from, said on the page ("FIT records")
+
+
 def pace_s_per_km(distance_m: float | None, moving_s: float | None) -> float | None:
     """Seconds per kilometre over the moving time; None without distance or time."""
     if not distance_m or not moving_s or distance_m <= 0 or moving_s <= 0:

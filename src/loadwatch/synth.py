@@ -43,6 +43,7 @@ class SyntheticRun:
     missing_final_s: int = 0  # the session and its laps stop this long before the records do
     lost_laps_s: int = 0  # only the laps stop this long before the records (the session does not)
     left_recording_s: int = 0  # paused at the end and saved this much later (elapsed, not timer)
+    cadence: int = 84  # strides a minute (one foot, as FIT records it: 84 is 168 steps a minute)
 
 
 def _ms(dt: datetime) -> int:
@@ -120,7 +121,7 @@ def write_run(run: SyntheticRun, path: Path | str) -> Path:
             rec.distance = dist
         rec.speed = v
         rec.heart_rate = hr if run.heart_rate else 0
-        rec.cadence = 84 + rng.randint(-2, 2)
+        rec.cadence = run.cadence + rng.randint(-2, 2)
         rec.altitude = alt
         records.append(rec)
     builder.add_all(records)

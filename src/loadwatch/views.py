@@ -21,9 +21,12 @@ from .config import RuleSettings
 from .load import REGISTRY
 from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_effort
 from .load.headroom import Headroom, bent_by_pain, headroom
+from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
 from .load.pain import PainStatus
+from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
-from .model import LedgerEntry, plausible_offset_s
+from .load.totals import RunFacts
+from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -97,6 +100,11 @@ class WeekRow:
     effort_change_pct: float | None = None
     rated_runs: int = 0
     runs: int = 0
+    # Summed from the runs' own ascent/descent (None: no run that week carried altitude);
+    # descriptive, never alerted on (load/knee.py).
+    ascent_m: float | None = None
+    descent_m: float | None = None
+    descent_change_pct: float | None = None
 
     @property
     def effort_text(self) -> str:
@@ -151,6 +159,7 @@ class ReportView:
     shoes: list[ShoeStatus]
     headroom: Headroom
     analysis: Analysis  # the frames the charts draw
+    step_rate: StepRateTrend | None = None  # easy runs' step rate, 4 weeks against 4 (knee.py)
 
     @property
     def unknown_load_runs(self) -> int:
@@ -278,8 +287,15 @@ def report_view(
         for day, *row in zip(dates, *values.values(), strict=True)
     ]
     efforts = weekly_effort(distance.runs)
+    climb = weekly_climb(distance.runs, list(week_frame["week_start"]))
     week_rows = []
-    for w in week_frame.itertuples():
+    for w, up, down, down_change in zip(
+        week_frame.itertuples(),
+        climb["ascent_m"],
+        climb["descent_m"],
+        climb["descent_change_pct"],
+        strict=True,
+    ):
         start = pd.Timestamp(w.week_start)
         e = efforts.get(start, NO_RUNS)
         before = efforts.get(start - pd.Timedelta(days=7), NO_RUNS)
@@ -290,10 +306,13 @@ def report_view(
                 int(w.days),
                 num(w.change_pct),
                 num(w.longest),
-                num(e.au, 1),
-                num(change_pct(e, before), 1),
-                e.rated_runs,
-                e.runs,
+                effort_au=num(e.au, 1),
+                effort_change_pct=num(change_pct(e, before), 1),
+                rated_runs=e.rated_runs,
+                runs=e.runs,
+                ascent_m=num(up, 1),
+                descent_m=num(down, 1),
+                descent_change_pct=num(down_change, 1),
             )
         )
     has_id = "id" in run_frame
@@ -322,6 +341,19 @@ def report_view(
         analysis.shoes,
         headroom_for(analysis, rules),
         analysis,
+        _step_rate(distance.runs, load.as_of, weeks or 12),
+    )
+
+
+def _step_rate(runs: pd.DataFrame, as_of: date, weeks: int) -> StepRateTrend:
+    if not len(runs) or "step_rate_spm" not in runs or "avg_pace_s_per_km" not in runs:
+        return step_rate_trend([], [], [], as_of, weeks)
+    return step_rate_trend(
+        [pd.Timestamp(d).date() for d in runs["day"]],
+        _column(runs["step_rate_spm"]),
+        _column(runs["avg_pace_s_per_km"]),
+        as_of,
+        min(weeks, 52),
     )
 
 
@@ -376,6 +408,7 @@ class ActivityRow:
     # Seconds in each of the five heart-rate zones, from the stored histogram and the athlete's
     # heart rates as they are now (load/zones.py); None without both heart rates or a histogram.
     hr_zones_s: tuple[float, ...] | None = None
+    content_hash: str | None = None  # the imported bytes' SHA-256: the run page reads them again
 
     @property
     def edited(self) -> bool:
@@ -479,7 +512,122 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         avg_pace_s_per_km=_opt_float(getattr(r, "avg_pace_s_per_km", None)),
         hr_drift_pct=_opt_float(getattr(r, "hr_drift_pct", None)),
         look=_opt_str(getattr(r, "look", None)),
+        content_hash=_opt_str(getattr(r, "content_hash", None)),
     )
+
+
+@dataclass(frozen=True)
+class RunAgainst:
+    """Where one run sits against its day's headroom: its distance over the longest run of the
+    30 days before it (the single-run spike rule's comparison, Frandsen et al. 2025)."""
+
+    counted: bool  # False: excluded, a copy, or not a run: in no number
+    longest_prior_30d_km: float | None
+    spike_pct: float | None
+    spike_band: str | None
+    full_30d_history: bool
+    spike_limit_pct: float
+
+    @property
+    def text(self) -> str:
+        if not self.counted:
+            return "not counted in the load (excluded, a copy kept as a duplicate, or not a run)"
+        if not self.full_30d_history:
+            return "fewer than 30 days of history before it: no 30-day longest to compare with"
+        if self.longest_prior_30d_km is None or self.spike_pct is None:
+            return "no run in the 30 days before it: nothing to compare with"
+        longest = f"the 30-day longest ({self.longest_prior_30d_km:.1f} km)"
+        if self.spike_pct <= 0:
+            return f"{-self.spike_pct:.0f}% shorter than {longest}"
+        inside = "above" if self.spike_pct > self.spike_limit_pct else "within"
+        return (
+            f"{self.spike_pct:+.0f}% over {longest}: {inside} the +{self.spike_limit_pct:g}% range"
+        )
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run's page (`/activities/{id}`, `activities show`): its stored row, and what its file's
+    records give again (splits, curves, outline) or why they could not be read."""
+
+    athlete_id: int
+    athlete: str
+    activity: ActivityRow
+    shoe: str | None
+    against: RunAgainst
+    track_source: str | None
+    track_problem: str | None
+    splits: list[Split]
+    curves: list[Curve]
+    outline: Outline | None
+
+
+def run_against(analysis: Analysis, activity: ActivityRow, rules: RuleSettings) -> RunAgainst:
+    runs = analysis.distance.runs
+    row = runs[runs["id"] == activity.id] if len(runs) and "id" in runs else runs.iloc[0:0]
+    if not len(row):
+        return RunAgainst(False, None, None, None, False, rules.spike_pct)
+    r = row.iloc[-1]
+    return RunAgainst(
+        True,
+        num(r["longest_prior_30d_m"] / 1000.0, 3),
+        num(r["spike_pct"], 1),
+        _opt_str(r["spike_band"]),
+        bool(r["full_30d_history"]),
+        rules.spike_pct,
+    )
+
+
+def run_view(
+    athlete_id: int,
+    athlete: str,
+    activity: ActivityRow,
+    shoe: str | None,
+    against: RunAgainst,
+    track: Track | None,
+    problem: str | None,
+) -> RunView:
+    if track is None:
+        return RunView(athlete_id, athlete, activity, shoe, against, None, problem, [], [], None)
+    return RunView(
+        athlete_id,
+        athlete,
+        activity,
+        shoe,
+        against,
+        track.source,
+        None,
+        splits(track),
+        curves(track),
+        outline(track),
+    )
+
+
+def alert_links(base: str | None, alerts: list[Alert], runs: pd.DataFrame) -> dict[str, str]:
+    """Alert key -> the web page of the run it is about (a spike names its run's start), where
+    the dashboard has a public address (`web.public_url`); none without one."""
+    if not base or not len(runs) or "id" not in runs:
+        return {}
+    starts = {
+        pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ"): int(i)
+        for t, i in zip(runs["start_utc"], runs["id"], strict=True)
+        if pd.notna(i)
+    }
+    out = {}
+    for a in alerts:
+        start = a.numbers.as_dict().get("start_utc")
+        if isinstance(start, str) and start in starts:
+            out[a.key] = f"{base.rstrip('/')}/activities/{starts[start]}"
+    return out
+
+
+def run_facts(rows: list[ActivityRow]) -> list[RunFacts]:
+    """The runs that count (running sports, not excluded, not a copy), for the totals."""
+    return [
+        RunFacts(r.id, r.day, r.distance_m, r.moving_s, r.ascent_m, r.descent_m)
+        for r in rows
+        if not r.excluded and r.duplicate_of is None and is_running(r.sport, r.sub_sport)
+    ]
 
 
 def ledger_rows(entries: list[LedgerEntry], status: str | None = None) -> list[LedgerEntry]:
@@ -522,6 +670,7 @@ class DigestRow:
     weeks_km: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
+    latest_spike_id: int | None = None  # the run's page on the team page
     pain_level: str = "none"  # the runner's own level today (load/pain.py)
     pain: str | None = None  # in words on amber and red: "knee 6/10 this morning"
     # Effort (sRPE) of the same rolling 7 days and the 7 before (load/effort.py).
@@ -653,6 +802,7 @@ def digest_row(
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
         effort7=window_effort(runs, pd.Timestamp(d.as_of)),
         effort_prev7=window_effort(runs, pd.Timestamp(d.as_of) - pd.Timedelta(days=7)),
+        latest_spike_id=_opt_int(last["id"]) if last is not None and "id" in last else None,
     )
 
 

@@ -85,6 +85,27 @@ def activities(
         click.echo(activities_table(rows))
 
 
+@activities.command("show")
+@click.argument("activity_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (splits and curves included).")
+@pass_context
+def activities_show(obj: Context, activity_id: int, as_json: bool) -> None:
+    """One run as its web page shows it: its numbers, where it sits against its day's headroom,
+    and its per-km splits read again from its file (when the file is still there, unchanged).
+
+    \b
+    Example:
+      loadwatch activities show 42
+    """
+    from ..render.run import run_json, run_text
+
+    view = obj.app.run(activity_id)
+    if as_json:
+        click.echo(json.dumps(run_json(view), indent=2))
+    else:
+        click.echo(run_text(view))
+
+
 @activities.command("edit")
 @click.argument("activity_id", type=int)
 @click.option("--sport", help="The right sport (running, trail, treadmill, cycling, walking, ...).")

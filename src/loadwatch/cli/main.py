@@ -67,6 +67,7 @@ COMMAND_MODULES = {
     "calendar": "leave",
     "import": "imports",
     "pain": "pain",
+    "totals": "totals",
     "report": "report",
     "headroom": "report",
     "shoes": "shoes",

@@ -60,9 +60,12 @@ def compose_alerts(
     now: datetime,
     keys: list[str] | None = None,
     guidance: Headroom | None = None,
+    links: dict[str, str] | None = None,
 ) -> EmailMessage:
     """`chart` is (PNG, alt text), embedded inline by Content-ID. `keys` are every ledger key
-    the message settles (default: the alerts shown); `guidance` is the headroom on the day."""
+    the message settles (default: the alerts shown); `guidance` is the headroom on the day;
+    `links` an alert's run page on the dashboard (by key), where it has a public address."""
+    links = links or {}
     keys = keys or [a.key for a in alerts]
     msg = EmailMessage(policy=POLICY)
     first = alerts[0]
@@ -85,6 +88,8 @@ def compose_alerts(
     ]
     for a in alerts:
         plain += [f"* {a.title}", "", _indent(a.text), "", f"  Source: {a.citation}", ""]
+        if a.key in links:
+            plain += [f"  The run: {links[a.key]}", ""]
     if guidance:
         plain += [GUIDANCE_TITLE, "", headroom_text(guidance), ""]
     plain += [FOOTER, "", "-- loadwatch"]
@@ -94,6 +99,11 @@ def compose_alerts(
     items = "".join(
         f"<h3 style='margin-bottom:0.2em'>{html.escape(a.title)}</h3><p>{html.escape(a.text)}</p>"
         f"<p style='font-size:12px;color:#52606d'>Source: {html.escape(a.citation)}</p>"
+        + (
+            f"<p><a href='{html.escape(links[a.key])}'>The run's page</a></p>"
+            if a.key in links
+            else ""
+        )
         for a in alerts
     )
     figure = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
+from ..load.knee import MIN_EASY_RUNS, StepRateTrend
 from ..views import (
     EFFORT_NOTE,
     HEADROOM_EVIDENCE,
@@ -25,6 +26,7 @@ from ..views import (
     headroom_lines,
     headroom_text,
 )
+from .spark import sparkline_svg
 from .tables import SHOE_STATUS, shoes_table
 
 RATIO_NOTE = (
@@ -62,7 +64,50 @@ def report_json(view: ReportView) -> dict[str, Any]:
         "shoes": [s.as_json() for s in view.shoes],
         "headroom": headroom_json(view.headroom),
         "unknown_load_runs_28d": view.unknown_load_runs,
+        "step_rate_trend": step_rate_json(view.step_rate),
     }
+
+
+def step_rate_json(t: StepRateTrend | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {
+        "as_of": t.as_of.isoformat(),
+        "easy_pace_s_per_km": t.easy_pace_s_per_km,
+        "last28_spm": t.last28_spm,
+        "prev28_spm": t.prev28_spm,
+        "easy_runs_last28": t.easy_runs_last28,
+        "easy_runs_prev28": t.easy_runs_prev28,
+        "change_pct": t.change_pct,
+        "fell_5pct": t.fell,
+        "points": [{"day": d.isoformat(), "spm": v} for d, v in t.points],
+        "note": STEP_RATE_NOTE,
+    }
+
+
+STEP_RATE_NOTE = (
+    "Step rate of easy runs only (in each 4 weeks, the runs at or slower than their median pace): "
+    "the median of the last 4 weeks against the 4 before. A fall of 5% or more is loadwatch's own "
+    "heuristic, noted, never alerted on: a higher step rate lowered knee loading in lab studies "
+    "(Lenhart 2014, Willson 2014; Anderson 2022 review), with no evidence yet on injury."
+)
+
+
+def step_rate_line(t: StepRateTrend | None) -> str | None:
+    """One line for the weekly view; None when the runs carry no step rate."""
+    if t is None or t.last28_spm is None:
+        return None
+    line = f"step rate on easy runs: {t.last28_spm:.0f} steps/min over the last 4 weeks"
+    line += f" ({t.easy_runs_last28} runs)"
+    if t.prev28_spm is not None:
+        line += f", {t.prev28_spm:.0f} over the 4 before ({t.easy_runs_prev28} runs)"
+    if t.change_pct is not None:
+        line += f": {t.change_pct:+.1f}%"
+    else:
+        line += f": too few easy runs to compare (at least {MIN_EASY_RUNS} in each 4 weeks)"
+    if t.fell:
+        line += " - it fell by 5% or more (loadwatch's own heuristic: worth a look, not a warning)"
+    return line
 
 
 def _flat(row: Any) -> dict[str, Any]:
@@ -109,7 +154,10 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("No runs yet on or before this day.")
         return "\n".join(out) + "\n"
     out.append("")
-    out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}   effort (sRPE)")
+    out.append(
+        f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}{'up m':>7}{'down m':>8}{'change':>9}"
+        "   effort (sRPE)"
+    )
     last = view.weeks[-1].week_start if view.weeks else None
     first = view.weeks[0].week_start if view.weeks else None
     for w in view.weeks[-weeks_shown:]:
@@ -124,9 +172,13 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
             )
         out.append(
             f"{w.week_start.isoformat():<12}{_fmt(w.distance_km, '.1f'):>8}{_pct(w.change_pct):>9}"
-            f"{_fmt(w.longest_km, '.1f', '-'):>9}   {_effort(w)}{so_far}"
+            f"{_fmt(w.longest_km, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
+            f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}   {_effort(w)}{so_far}"
         )
     out.append(_wrap("  " + EFFORT_NOTE, "  "))
+    steps = step_rate_line(view.step_rate)
+    if steps:
+        out.append(_wrap(steps[0].upper() + steps[1:], "  "))
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
     out.append("")
     out.append(f"Today ({today.date.isoformat()})")
@@ -286,13 +338,25 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Weeks (Monday to Sunday)</h2>")
     out.append(
         _table(
-            ["week", "km", "change", "longest run", "effort (sRPE)"],
+            [
+                "week",
+                "km",
+                "change",
+                "longest run",
+                "up m",
+                "down m",
+                "down change",
+                "effort (sRPE)",
+            ],
             [
                 [
                     w.week_start.isoformat(),
                     _fmt(w.distance_km, ".1f"),
                     _pct(w.change_pct),
                     _fmt(w.longest_km, ".1f", "-"),
+                    _fmt(w.ascent_m, ".0f", "-"),
+                    _fmt(w.descent_m, ".0f", "-"),
+                    _pct(w.descent_change_pct),
                     _effort(w),
                 ]
                 for w in weeks
@@ -300,6 +364,18 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         )
     )
     out.append(f"<p class='note'>{html.escape(EFFORT_NOTE)}</p>")
+    steps = step_rate_line(view.step_rate)
+    if steps and view.step_rate is not None:
+        values = [v for _, v in view.step_rate.points if v is not None]
+        spark = (
+            sparkline_svg(values, label="Easy runs' step rate, 28-day median, weekly")
+            if len(values) > 1
+            else ""
+        )
+        out.append(
+            f"<p id='step-rate'>{html.escape(steps[0].upper() + steps[1:])} {spark}</p>"
+            f"<p class='note'>{html.escape(STEP_RATE_NOTE)}</p>"
+        )
     distance = view.analysis.distance
     days = distance.days
     if len(days):

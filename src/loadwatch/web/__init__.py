@@ -32,7 +32,10 @@ from ..app import App
 from ..errors import LoadwatchError, NotFound
 from ..model import PAIN_WHEN, SPORTS
 from ..render.report import PAGE_CSS, report_body
+from ..render.run import pace, signed
+from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
+from ..render.tables import hms
 from .security import HostCheck, HostPolicy, TokenAuth
 
 WEB_CSS = """
@@ -60,6 +63,14 @@ body { max-width: 1400px; }
 table.alerts th, table.alerts td { white-space: normal; text-align: left; vertical-align: top;
                                    overflow-wrap: anywhere; }
 table.alerts td.day { white-space: nowrap; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+.facts dt { color: #52606d; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.runcharts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 12px; }
+.runcharts svg, .trackbox svg { max-width: 100%; height: auto; display: block; }
+.trackbox { max-width: 420px; } .trackbox svg { max-height: 420px; }
+#splits th, #splits td { padding: 4px 6px; }
+.edits form { margin: 4px 0; }
 @media (max-width: 760px) {
   /* The team table as one card per athlete: every number readable without scrolling. */
   table.cards thead { display: none; }
@@ -81,6 +92,8 @@ MAX_ID = 2**63 - 1
 
 # The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
 WEEKS_SHOWN = 12
+# The totals page lists this many periods, newest first (ten years of weeks is 520 rows).
+TOTALS_SHOWN = 104
 
 # The recent pain reports listed under the form (`loadwatch pain --list` has them all).
 PAIN_SHOWN = 10
@@ -120,6 +133,25 @@ def _whole(form: Any, name: str, what: str) -> int:
         raise HTTPException(400, f"{what} {text!r} is not a whole number 0-10") from None
 
 
+def _edit(app: App, activity_id: int, action: str, value: str):
+    """One field of a run from its page's form (the same checks as `activities edit`)."""
+    try:
+        if action == "sport":
+            return app.edit_activity(activity_id, sport=value)
+        if action == "shoe":
+            return app.edit_activity(activity_id, shoe=value)
+        if action == "rpe":
+            if not value.isdigit():
+                raise ValueError("choose how hard it felt, 0-10 (CR-10)")
+            return app.edit_activity(activity_id, rpe=int(value))
+        km = float(value)
+        if not 0 < km <= 1000:
+            raise ValueError(f"distance {value} km is not between 0 and 1000")
+        return app.edit_activity(activity_id, distance_km=km)
+    except ValueError as e:
+        raise HTTPException(400, f"{action}: {e}") from e
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("loadwatch.web", "templates"),
@@ -127,6 +159,10 @@ def _templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
+    env.filters["hms"] = hms
+    env.filters["pace"] = pace
+    env.filters["signed"] = signed
+    env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
     # stays one parameter. Empty values are left out.
     env.filters["query"] = lambda params: urlencode({k: v for k, v in params.items() if v})
@@ -180,6 +216,7 @@ def create_app(
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
             pain = app.pain_reports(a)[:PAIN_SHOWN]
+            shoe_names = {s.id: s.name for s in app.store.shoes.all(a.id)}
         return page(
             request,
             "athlete.html",
@@ -190,9 +227,45 @@ def create_app(
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
             failures=failures,
-            sports=SPORTS,
+            shoe_names=shoe_names,
             pain=pain,
             pain_when=PAIN_WHEN,
+        )
+
+    def run(request: Request) -> Response:
+        """One run: its numbers, its edits, its splits and curves from its file, its outline."""
+        activity_id = _id(request, "activity_id")
+        with open_app() as app:
+            view = app.run(activity_id)
+            shoes = [s.name for s in app.store.shoes.all(view.athlete_id) if not s.retired]
+        return page(
+            request,
+            "activity.html",
+            view=view,
+            a=view.activity,
+            sports=SPORTS,
+            shoes=shoes,
+            curves=[Markup(curve_svg(c)) for c in view.curves if c.present],
+            outline=Markup(outline_svg(view.outline)),
+        )
+
+    def totals(request: Request) -> Response:
+        athlete_id = _id(request, "athlete_id")
+        by = request.query_params.get("by", "week")
+        if by not in ("week", "month", "year"):
+            raise HTTPException(400, "by one of week, month, year")
+        with open_app() as app:
+            a = app.store.athletes.get(athlete_id)
+            result = app.totals(a, by, _as_of(request))
+        periods = list(reversed(result.periods))
+        return page(
+            request,
+            "totals.html",
+            athlete=a,
+            totals=result,
+            periods=periods[:TOTALS_SHOWN],
+            more=len(periods) > TOTALS_SHOWN,
+            shown=TOTALS_SHOWN,
         )
 
     def alerts(request: Request) -> Response:
@@ -231,16 +304,14 @@ def create_app(
                 a = app.exclude_activity(activity_id, True, str(form.get("reason") or "") or None)
             elif action == "include":
                 a = app.exclude_activity(activity_id, False)
-            elif action == "sport":
-                try:
-                    a = app.edit_activity(activity_id, sport=str(form.get("sport", "")))
-                except ValueError as e:
-                    raise HTTPException(400, str(e)) from e
-            elif action == "rpe":
-                a = app.edit_activity(activity_id, rpe=_whole(form, "rpe", "RPE"))
+            elif action in ("sport", "rpe", "shoe", "distance"):
+                a = _edit(app, activity_id, action, str(form.get(action, "")).strip())
             else:
                 raise HTTPException(404, f"no action {action!r}")
-        return back_to(a.id, form, f"#activity-{activity_id}")
+        back = f"/activities/{activity_id}" if form.get("back") == "run" else f"/athletes/{a.id}"
+        if form.get("as_of"):
+            back += "?" + urlencode({"as_of": str(form.get("as_of"))})
+        return RedirectResponse(back, status_code=303)
 
     async def add_pain(request: Request) -> Response:
         form = await change(request)
@@ -281,8 +352,10 @@ def create_app(
         routes=[
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),
+            Route("/athletes/{athlete_id:int}/totals", totals),
             Route("/alerts", alerts),
             Route(CALENDAR_PATH, calendar),
+            Route("/activities/{activity_id:int}", run),
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
             Route("/athletes/{athlete_id:int}/pain", add_pain, methods=["POST"]),
             Route("/pain/{report_id:int}/delete", delete_pain, methods=["POST"]),

@@ -1,0 +1,111 @@
+"""One run's page in the terminal and as JSON (`loadwatch activities show ID [--json]`): the same
+RunView the web's `/activities/{id}` draws."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from .tables import activity_json, hms
+
+if TYPE_CHECKING:
+    from ..views import RunView
+
+
+def pace(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def signed(v: float | None) -> str:
+    """Metres up (+) or down (-), whole; "0" for less than half a metre either way."""
+    if v is None:
+        return "-"
+    return "0" if abs(v) < 0.5 else f"{v:+.0f}"
+
+
+def _n0(v: float | None, unit: str = "") -> str:
+    return "-" if v is None else f"{v:.0f}{unit}"
+
+
+def _drift(a: object) -> str:
+    drift = getattr(a, "hr_drift_pct", None)
+    return "" if drift is None else f"; drift {drift:+.1f}%"
+
+
+def run_json(v: RunView) -> dict[str, Any]:
+    a = v.against
+    return {
+        "athlete": v.athlete,
+        **activity_json(v.activity),
+        "shoe": v.shoe,
+        "against": {
+            "counted": a.counted,
+            "longest_prior_30d_km": a.longest_prior_30d_km,
+            "spike_pct": a.spike_pct,
+            "spike_band": a.spike_band,
+            "full_30d_history": a.full_30d_history,
+            "spike_limit_pct": a.spike_limit_pct,
+            "text": a.text,
+        },
+        "records": {"source": v.track_source, "problem": v.track_problem},
+        "splits": [asdict(s) for s in v.splits],
+        "curves": {c.name: {"unit": c.unit, "km": c.km, "values": c.values} for c in v.curves},
+    }
+
+
+def run_text(v: RunView) -> str:
+    a = v.activity
+    dist = f"{a.distance_m / 1000:.2f} km" + (
+        f" ({a.distance_source})" if a.distance_source else ""
+    )
+    if a.recorded_distance_m is not None:
+        dist += f" (the file said {a.recorded_distance_m / 1000:.2f} km)"
+    sport = a.sport + (f" (the file said {a.recorded_sport})" if a.recorded_sport else "")
+    rpe = f"{a.rpe}/10, sRPE load {a.srpe_load}" if a.rpe is not None else "-"
+    source = a.source + (f": {a.source_path}" if a.source_path else "")
+    if a.duplicate_of is not None:
+        source += f" (a copy of {a.duplicate_of})"
+    facts = [
+        ("sport", sport),
+        ("distance", dist),
+        ("moving / elapsed", f"{hms(a.moving_s)} / {hms(a.elapsed_s)}"),
+        ("pace", f"{pace(a.avg_pace_s_per_km)} /km"),
+        ("heart rate", f"{_n0(a.avg_hr)} average, {_n0(a.max_hr)} max" + _drift(a)),
+        ("effort (RPE)", rpe),
+        ("step rate", _n0(a.step_rate_spm, " steps/min")),
+        ("ascent / descent", f"{_n0(a.ascent_m)} / {_n0(a.descent_m)} m"),
+        ("shoe", v.shoe or "-"),
+        ("against its day", v.against.text),
+        ("source", source),
+    ]
+    zones = getattr(a, "hr_zones_s", None)  # where the import derives them (issue 18)
+    if zones:
+        facts.append(("time in HR zones", " / ".join(hms(z) for z in zones)))
+    if a.excluded:
+        facts.append(("excluded", a.exclude_reason or "no reason given"))
+    if a.look:
+        facts.append(("needs a look", a.look))
+    title = (
+        f"activity {a.id} of {v.athlete}: {a.name or a.sport}, {a.local_start:%a %Y-%m-%d %H:%M}"
+    )
+    out = [title + (f" ({a.away})" if a.away else "")]
+    out += [f"  {k:<17} {val}" for k, val in facts]
+    if v.splits:
+        out.append("")
+        out.append(
+            f"splits from the file's records ({v.track_source}; clock time, pauses included)"
+        )
+        out.append(f"  {'km':<8} {'time':>8} {'pace':>6} {'hr':>4} {'steps':>5} {'climb':>6}")
+        for s in v.splits:
+            km = str(s.km) if s.distance_m >= 995 else f"{s.km} ({s.distance_m / 1000:.2f})"
+            climb = "-" if s.climb_m is None else f"{signed(s.climb_m)} m"
+            out.append(
+                f"  {km:<8} {hms(s.time_s):>8} {pace(s.pace_s_per_km):>6} "
+                f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {climb:>6}"
+            )
+    elif v.track_problem:
+        out.append(f"no splits: {v.track_problem}")
+    return "\n".join(out)
