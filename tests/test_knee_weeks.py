@@ -80,6 +80,8 @@ def test_weekly_ascent_and_descent_are_the_weeks_runs_summed(cli: Cli, tmp_path:
         "down",
         "m",
         "change",
+        "effort",
+        "(sRPE)",
     ]
     line = next(line for line in text.splitlines() if line.startswith(last["week_start"]))
     assert line.split()[4:7] == [

@@ -69,11 +69,15 @@ def test_the_effort_of_a_run_set_on_the_web(server: Server, club: Cli, browser) 
         page.goto(f"{server.base}/athletes/{zoe}?as_of={AS_OF}")
         row = page.locator(f"#activity-{run['id']}")
         assert row.locator("td.rpe").inner_text() == "-"
-        row.locator("select[name=rpe]").select_option("7")
-        row.locator("button", has_text="set RPE").click()
+        row.locator("td.keep a").click()  # the run's own page holds its edits
         page.wait_for_load_state()
-        after = page.locator(f"#activity-{run['id']}")
+        page.locator("select[name=rpe]").select_option("7")
+        page.locator("button", has_text="set effort").click()
+        page.wait_for_load_state()
         load = 7 * run["moving_s"] / 60
+        assert f"7/10, sRPE load {load:.0f} AU" in page.locator("#facts").inner_text()
+        page.goto(f"{server.base}/athletes/{zoe}?as_of={AS_OF}")
+        after = page.locator(f"#activity-{run['id']}")
         assert after.locator("td.rpe").inner_text() == f"7 ({load:.0f} AU)"
     finally:
         page.close()
