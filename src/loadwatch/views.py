@@ -22,6 +22,7 @@ from .load import REGISTRY
 from .load.headroom import Headroom, headroom
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
+from .rules.comeback import return_params
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -165,6 +166,7 @@ def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
         rules.weekly_jump_pct,
         round(rules.weekly_jump_min_km * 1000),
         round(rules.spike_min_km * 1000),
+        return_params(rules),
     )
 
 
@@ -179,6 +181,7 @@ def headroom_days(analysis: Analysis, rules: RuleSettings, days: int) -> list[He
             rules.weekly_jump_pct,
             round(rules.weekly_jump_min_km * 1000),
             round(rules.spike_min_km * 1000),
+            return_params(rules),
         )
         for i in range(days)
     ]
@@ -326,6 +329,7 @@ class ActivityRow:
     ascent_m: float | None = None
     descent_m: float | None = None
     avg_pace_s_per_km: float | None = None
+    race: bool = False  # marked a race: in the load, out of the spike reference
 
     @property
     def edited(self) -> bool:
@@ -421,6 +425,7 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         descent_m=_opt_float(getattr(r, "descent_m", None)),
         avg_pace_s_per_km=_opt_float(getattr(r, "avg_pace_s_per_km", None)),
         look=_opt_str(getattr(r, "look", None)),
+        race=bool(getattr(r, "race", False)),
     )
 
 
@@ -601,9 +606,51 @@ class HeadroomLine:
     guidance: str
 
 
+def return_lines(h: Headroom) -> list[HeadroomLine]:
+    """Return mode in words: today's run, what is left of the plan week, and the whole plan."""
+    plan, run, week = h.return_plan, h.run, h.week
+    assert plan is not None
+    pw = plan.week_on(h.as_of)
+    assert pw is not None and week.more_m is not None
+    done = pw.week_m - week.more_m
+    before = f"{_km(plan.pre_week_m)}/week"
+    if plan.pre_longest_m is not None:
+        before += f", longest run {_km(plan.pre_longest_m)}"
+    rest = f"the plan runs again from {_day(pw.last_day + timedelta(days=1))}"
+    weeks = ", ".join(f"{w.week_m / 1000:.1f}" for w in plan.weeks)
+    runs = ", ".join(f"{w.run_m / 1000:.1f}" for w in plan.weeks)
+    return [
+        HeadroomLine(
+            f"{plan.break_days} days without a run: return plan week {pw.week} of "
+            f"{len(plan.weeks)}",
+            f"a run up to {_km_down(run.max_run_m)} today stays within loadwatch's return plan"
+            if run.max_run_m
+            else f"the plan week's distance is reached: {rest}",
+        ),
+        HeadroomLine(
+            f"plan week {_day(pw.first_day)} to {_day(pw.last_day)}: {_km(done)} of "
+            f"{_km(pw.week_m)}",
+            f"up to {_km_down(week.more_m)} more this plan week stays within the plan"
+            if week.more_m > 0
+            else "nothing more this plan week stays within the plan",
+        ),
+        HeadroomLine(
+            f"before the break: {before}",
+            f"the plan's weeks {weeks} km, runs up to {runs} km",
+        ),
+        HeadroomLine(
+            f"from {_day(plan.last_day + timedelta(days=1))}: the pre-break level",
+            "the usual comparisons again (the plan is loadwatch's own gradual build-up, as "
+            "clinicians advise after time off; no trial tested its numbers)",
+        ),
+    ]
+
+
 def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     """The headroom in words, one line per rule, as every surface shows it."""
     run, week, drop = h.run, h.week, h.drop
+    if h.return_plan is not None and run.reason == "return":
+        return return_lines(h)
     lines = []
     if run.reason == "history":
         lines.append(

@@ -5,6 +5,8 @@ no more than 10% longer, >10-30% had an adjusted hazard rate ratio for overuse i
 >30-100% 1.52, >100% 2.28. Only with 30 days of history: before that a "spike" is missing data.
 Each run is its own alert (two spikes on one day are two things), keyed by the run's start.
 Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is no long run).
+During a return plan after a break (rules/comeback.py) the plan speaks instead: its runs are no
+spike alerts. A race the runner marked is no reference for later runs (load/spikes.py).
 """
 
 from __future__ import annotations
@@ -63,8 +65,15 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     import pandas as pd  # the engine where a rule evaluates, not where it declares
 
     from ..load import HAZARD_CI, HAZARD_RATIO
+    from ..load.comeback import in_plans, return_plans
+    from .comeback import return_params
 
     runs = analysis.distance.runs
+    if runs.empty:
+        return []
+    plans = return_plans(runs, analysis.distance.as_of, return_params(settings))
+    if plans:
+        runs = runs[~in_plans(plans, runs["day"])]
     if since is not None and len(runs):
         runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert
     if runs.empty:

@@ -89,3 +89,8 @@ KNEE_SIGNAL_COLUMNS = """
     ALTER TABLE activities ADD COLUMN descent_m {real};
     ALTER TABLE activities ADD COLUMN avg_pace_s_per_km {real}
 """
+
+
+# A race the runner marked (`activities edit ID --race`): it stays in the load but leaves the
+# spike reference (the 30-day longest run) and the headroom's run cap (load/spikes.py).
+RACE_COLUMN = "ALTER TABLE activities ADD COLUMN race {boolean} NOT NULL DEFAULT {false}"

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import (
+    KNEE_SIGNAL_COLUMNS,
+    RACE_COLUMN,
+    Migration,
+    migrate,
+    require_current,
+    script,
+)
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -203,6 +210,11 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0008_races(db: SqlDb) -> None:
+    # A race the runner marked (see store/sqlite.py, 0013).
+    db.execute(RACE_COLUMN.format(boolean="BOOLEAN", false="FALSE"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -211,6 +223,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0008_races", _m0008_races),
 ]
 
 

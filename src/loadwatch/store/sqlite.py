@@ -16,7 +16,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import (
+    KNEE_SIGNAL_COLUMNS,
+    RACE_COLUMN,
+    Migration,
+    migrate,
+    require_current,
+    script,
+)
 from .sql import SqlDb, SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -240,6 +247,10 @@ def _m0012_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
 
 
+def _m0013_races(db: SqlDb) -> None:
+    db.execute(RACE_COLUMN.format(boolean="INTEGER", false="0"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -253,6 +264,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_calendar_keys", _m0010_calendar_keys),
     ("0011_pain_reports", _m0011_pain_reports),
     ("0012_knee_signals", _m0012_knee_signals),
+    ("0013_races", _m0013_races),
 ]
 
 
