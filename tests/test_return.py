@@ -226,3 +226,30 @@ def test_a_file_named_like_a_race_is_listed_for_a_look(ana: Cli, tmp_path: Path)
     # The mark is the outing's: it survives a re-import of the file.
     ana("import", str(folder), "--athlete", "ana")
     assert next(r for r in ana.json("activities") if r["id"] == race)["race"] is True
+
+
+def test_the_web_page_shows_the_plan_and_marks_a_race(ana: Cli) -> None:
+    from .test_web import Server, _csrf, _ids, _request
+
+    before_the_break(ana)
+    for day, km in BACK:
+        add(ana, day, km)
+    race = add(ana, "2026-11-07", 10.0, name="parkrun PB attempt")
+    server = Server(str(ana.db))
+    try:
+        page = f"{server.base}/athletes/{_ids(ana)['ana']}?as_of=2026-11-07"
+        status, body = _request(page)
+        assert status == 200
+        assert "36 days without a run: return plan week 1 of 4" in body
+        assert "the plan&#x27;s weeks 17.5, 21.0, 25.2, 30.2 km" in body
+        form = {"csrf": _csrf(body), "as_of": "2026-11-07"}
+        url = f"{server.base}/activities/{race}/race"
+        assert _request(url, form, {"Origin": server.base})[0] == 303
+        assert next(r for r in ana.json("activities") if r["id"] == race)["race"] is True
+        body = _request(page)[1]
+        assert f'action="/activities/{race}/not-race"' in body and "(race)" in body
+        url = f"{server.base}/activities/{race}/not-race"
+        assert _request(url, form, {"Origin": server.base})[0] == 303
+        assert next(r for r in ana.json("activities") if r["id"] == race)["race"] is False
+    finally:
+        server.stop()

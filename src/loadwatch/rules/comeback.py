@@ -157,7 +157,7 @@ RULE = register(
         CITATION,
         evaluate,
         ReturnNumbers,
-        priority=0.5,  # after a break it speaks where the spike rule would
+        priority=0.25,  # after a break it speaks where the spike rule would
         flag="return",
         chart="run_spikes",
         settings=SETTINGS,
