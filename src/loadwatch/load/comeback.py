@@ -21,7 +21,7 @@ take over again.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -111,22 +111,20 @@ def return_plans(
     `runs`: one athlete's counted runs with `day` (local, normalised) and `distance_m`, and
     optionally `race`."""
     end = np.datetime64(as_of, "D")
-    runs = runs[runs["day"] <= pd.Timestamp(as_of)]
-    if runs.empty:
-        return []
     days = _days(runs)
-    metres = np.rint(runs["distance_m"].to_numpy(dtype=float))
-    reference = np.rint(reference_metres(runs))
+    upto = days <= end
+    if not upto.any():
+        return []
+    days = days[upto]
+    metres = np.rint(runs["distance_m"].to_numpy(dtype=float))[upto]
+    reference = np.rint(reference_metres(runs))[upto]
     run_days = np.unique(days)
-    candidates = list(run_days[1:]) + [end]
-    previous = list(run_days)
-    starts = []
-    for first, last in zip(candidates, previous, strict=True):
-        gap = int((first - last).astype(int)) - 1
-        if first > last and gap >= p.break_days:
-            starts.append((first, last, gap))
+    following = np.append(run_days[1:], end)  # the next run day (or the day asked about)
+    gaps = (following - run_days).astype(np.int64) - 1
+    starts = np.nonzero((following > run_days) & (gaps >= p.break_days))[0]
     plans: list[ReturnPlan] = []
-    for first, last, gap in starts:
+    for i in starts.tolist():
+        first, last, gap = following[i], run_days[i], int(gaps[i])
         pre_week_m = int(metres[(days >= last - 27) & (days <= last)].sum()) // 4
         inside = reference[(days >= last - 29) & (days <= last)]
         inside = inside[~np.isnan(inside)]
@@ -139,20 +137,15 @@ def return_plans(
     # A later break ends the plan it falls in.
     out = []
     for i, plan in enumerate(plans):
-        following = plans[i + 1] if i + 1 < len(plans) else None
-        if following is not None and following.first_day <= plan.last_day:
+        later = plans[i + 1] if i + 1 < len(plans) else None
+        if later is not None and later.first_day <= plan.last_day:
+            end_day = later.first_day - timedelta(days=1)
             cut = tuple(
-                PlanWeek(
-                    w.week, w.first_day, min(w.last_day, following.first_day - timedelta(days=1)),
-                    w.week_m, w.run_m,
-                )
+                replace(w, last_day=min(w.last_day, end_day))
                 for w in plan.weeks
-                if w.first_day < following.first_day
-            )  # fmt: skip
-            plan = ReturnPlan(
-                plan.last_run_day, plan.first_day, plan.break_days, plan.pre_week_m,
-                plan.pre_longest_m, cut,
-            )  # fmt: skip
+                if w.first_day < later.first_day
+            )
+            plan = replace(plan, weeks=cut)
         out.append(plan)
     return out
 
@@ -190,21 +183,30 @@ def first_breach(runs: pd.DataFrame, plan: ReturnPlan, min_run_m: int = 0) -> Pl
     shorter than `min_run_m` count towards the week but never raise it themselves (a GPS blip is
     no run)."""
     days = _days(runs)
-    inside = runs[(days >= np.datetime64(plan.first_day)) & (days <= np.datetime64(plan.last_day))]
-    if inside.empty:
+    first = np.datetime64(plan.first_day, "D")
+    inside = np.nonzero((days >= first) & (days <= np.datetime64(plan.last_day, "D")))[0]
+    if not len(inside):
         return None
-    clock = "start_local" if "start_local" in inside else "start_utc"
-    inside = inside.sort_values([clock, "day"], kind="stable")
-    totals: dict[int, int] = {}
-    for day, start, distance in zip(
-        inside["day"], inside["start_utc"], inside["distance_m"], strict=True
-    ):
-        d = pd.Timestamp(day).date()
-        week = plan.week_on(d)
-        if week is None:
-            continue
-        m = int(np.rint(float(distance)))
-        totals[week.week] = totals.get(week.week, 0) + m
-        if m >= min_run_m and (m > week.run_m or totals[week.week] > week.week_m):
-            return PlanBreach(plan, week, d, pd.Timestamp(start), m, totals[week.week])
-    return None
+    clock = runs["start_local"] if "start_local" in runs else runs["start_utc"]
+    order = inside[np.argsort(clock.to_numpy()[inside], kind="stable")]
+    metres = np.rint(runs["distance_m"].to_numpy(dtype=float)[order]).astype(np.int64)
+    week = (days[order] - first).astype(np.int64) // 7
+    # Each run's plan week total with it: a running sum that restarts with each week.
+    total = np.cumsum(metres)
+    starts = np.searchsorted(week, week, side="left")
+    total -= np.concatenate([[0], total])[starts]
+    week_m = np.array([w.week_m for w in plan.weeks])[week]
+    run_m = np.array([w.run_m for w in plan.weeks])[week]
+    beyond = np.nonzero((metres >= min_run_m) & ((metres > run_m) | (total > week_m)))[0]
+    if not len(beyond):
+        return None
+    i = int(beyond[0])
+    row = int(order[i])
+    return PlanBreach(
+        plan,
+        plan.weeks[int(week[i])],
+        pd.Timestamp(days[row]).date(),
+        pd.Timestamp(runs["start_utc"].iloc[row]),
+        int(metres[i]),
+        int(total[i]),
+    )

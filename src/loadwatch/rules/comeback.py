@@ -87,7 +87,7 @@ def _km(m: float | None) -> str:
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
-    from ..load.comeback import first_breach, return_plans
+    from ..load.comeback import first_breach
 
     runs = analysis.distance.runs
     if runs.empty:
@@ -95,7 +95,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     min_m = round(settings.spike_min_km * 1000)
     aid, name = analysis.athlete.id, analysis.athlete.name
     out = []
-    for plan in return_plans(runs, analysis.distance.as_of, return_params(settings)):
+    for plan in analysis.distance.return_plans(return_params(settings)):
         b = first_breach(runs, plan, min_m)
         if b is None or (since is not None and b.day < since):
             continue

@@ -65,17 +65,21 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     import pandas as pd  # the engine where a rule evaluates, not where it declares
 
     from ..load import HAZARD_CI, HAZARD_RATIO
-    from ..load.comeback import in_plans, return_plans
+    from ..load.comeback import in_plans
     from .comeback import return_params
 
     runs = analysis.distance.runs
     if runs.empty:
         return []
-    plans = return_plans(runs, analysis.distance.as_of, return_params(settings))
-    if plans:
-        runs = runs[~in_plans(plans, runs["day"])]
+    # A run inside a return plan is the plan's to judge (rules/comeback.py).
+    plans = analysis.distance.return_plans(return_params(settings))
+    held = in_plans(plans, runs["day"]) if plans else None
+    if held is not None and held.all():
+        return []
     if since is not None and len(runs):
-        runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert
+        keep = (runs["day"] >= pd.Timestamp(since)).to_numpy()
+        runs = runs[keep]  # each run is its own alert
+        held = held[keep] if held is not None else None
     if runs.empty:
         return []
     name = analysis.athlete.name
@@ -83,7 +87,9 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     min_rank = RANK[settings.spike_min_band]
     threshold = 100.0 + settings.spike_pct
     min_m = round(settings.spike_min_km * 1000)
-    for r in runs.itertuples():
+    for i, r in enumerate(runs.itertuples()):
+        if held is not None and held[i]:
+            continue
         if not r.full_30d_history or r.spike_band is None or RANK.get(r.spike_band, 0) < min_rank:
             continue
         d_m, ref_m = round(r.distance_m), round(r.longest_prior_30d_m)

@@ -66,7 +66,7 @@ def band(pct: float, threshold: float) -> int:
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     # The engine where a rule evaluates, not where it declares (every command reads [rules]).
-    from ..load.comeback import in_plans, return_plans
+    from ..load.comeback import in_plans
     from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
     from .comeback import return_params
 
@@ -75,7 +75,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         return []
     wow = week_over_week(daily_metres(runs, analysis.distance.as_of))
     fires = jump_fires(wow, settings.weekly_jump_pct, round(settings.weekly_jump_min_km * 1000))
-    plans = return_plans(runs, analysis.distance.as_of, return_params(settings))
+    plans = analysis.distance.return_plans(return_params(settings))
     if plans:
         fires = fires & ~in_plans(plans, wow.index)
     hits = []
