@@ -19,6 +19,7 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
+from .load.comeback import in_plans
 from .load.headroom import Headroom, headroom
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
@@ -102,6 +103,8 @@ class RunRow:
     spike_pct: float | None
     spike_band: str | None
     full_30d_history: bool
+    # Inside a return plan after a break: the plan judges it, so it is no "latest spike".
+    in_return_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,11 @@ class ReportView:
 
     @property
     def latest_spike(self) -> RunRow | None:
-        spikes = [r for r in self.runs if r.spike_band not in (None, "none") and r.full_30d_history]
+        spikes = [
+            r
+            for r in self.runs
+            if r.spike_band not in (None, "none") and r.full_30d_history and not r.in_return_plan
+        ]
         return spikes[-1] if spikes else None
 
 
@@ -254,6 +261,8 @@ def report_view(
         for w in week_frame.itertuples()
     ]
     has_id = "id" in run_frame
+    plans = distance.return_plans(return_params(rules))
+    held = in_plans(plans, run_frame["day"]) if plans and len(run_frame) else None
     runs = [
         RunRow(
             int(r.id) if has_id and pd.notna(r.id) else None,
@@ -264,8 +273,9 @@ def report_view(
             num(r.spike_pct),
             r.spike_band,
             bool(r.full_30d_history),
+            bool(held[i]) if held is not None else False,
         )
-        for r in run_frame.itertuples()
+        for i, r in enumerate(run_frame.itertuples())
     ]
     return ReportView(
         analysis.athlete.name,
@@ -529,6 +539,9 @@ def digest_row(
         if len(runs)
         else runs
     )
+    plans = d.return_plans(return_params(rules))
+    if plans and len(spikes):
+        spikes = spikes[~in_plans(plans, spikes["day"])]  # the return plan judges those
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
         f"{s.name} {s.km:.0f}/{s.retire_km:.0f} km"
