@@ -74,6 +74,17 @@ def test_the_headroom_run_is_no_spike_and_one_metre_more_is() -> None:
 def test_headroom_after_a_break_and_without_history() -> None:
     runs = every(date(2026, 6, 1), 40, 10.0, step=2)  # ends 9 Jul; nothing since
     h = headroom(compute_daily(activities(runs), date(2026, 9, 1), BERLIN).runs, date(2026, 9, 1))
+    # 54 days without a run: return mode, from the 4 weeks before the break (14 x 10 km = 35
+    # km a week, longest 10 km): the first week at most half of both.
+    assert (h.run.reason, h.run.max_run_m) == ("return", 5_000)
+    assert (h.week.reason, h.week.more_m) == ("return", 17_500)
+    assert "no limit" not in headroom_text(h) and "nothing to compare" not in headroom_text(h)
+    # Without return mode, the old words: nothing to compare with.
+    h = headroom(
+        compute_daily(activities(runs), date(2026, 9, 1), BERLIN).runs,
+        date(2026, 9, 1),
+        back=None,
+    )
     assert (h.run.reason, h.run.max_run_m) == ("break", None)
     assert "no run in the last 30 days" in headroom_text(h)
     fresh = headroom(compute_daily(activities([]), date(2026, 9, 1), BERLIN).runs, date(2026, 9, 1))

@@ -85,7 +85,7 @@ def _state(cli: Cli) -> list[tuple]:
     return sorted(
         (
             r["start_utc"], r["sport"], r["distance_m"], r["moving_s"], r["avg_hr"], r["excluded"],
-            r["exclude_reason"], r["rpe"], r["name"], r["look"], json.dumps(r["edit"]),
+            r["exclude_reason"], r["rpe"], r["name"], r["look"], json.dumps(r["edit"]), r["race"],
             r["shoe_id"] is not None, starts.get(r["duplicate_of"]),
         )
         for r in runs
@@ -116,6 +116,7 @@ def test_an_export_read_into_an_empty_database_gives_the_same_runs_and_edits(
     ana("activities", "edit", str(second), "--distance-km", "9.5", "--shoe", "Pegasus")
     ana("activities", "exclude", str(third), "--reason", "GPS glitch")
     ana("activities", "delete", str(fourth))
+    ana("activities", "edit", str(runs[-5]["id"]), "--race")  # a race mark travels too
     ana("activities", "add", "--date", "2026-11-20", "--km", "8", "--minutes", "45", "--rpe", "6",
         "--name", "treadmill")  # fmt: skip
     gone = sorted(folder.iterdir())[0]

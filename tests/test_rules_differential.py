@@ -3,13 +3,16 @@
 40 random athletes in four time zones (one crossing a clock change), 4 months each, checked on
 every day of the last 4 weeks: the days the spike and weekly-jump conditions hold, written here in
 plain Python from the README's words (calendar days in the athlete's zone, whole metres, run days,
-floors and history gates), must be exactly the days the engine's rules name. With pain reports
-(issue 17): the level of every day, the red episodes the pain rule mails and today's headroom
-under pain, read from the README's words, must be the engine's.
+floors and history gates), must be exactly the days the engine's rules name. The histories hold
+breaks of 5 to 35 days: after 14 days without a run the return plan (README, "Back after a
+break") holds the spike and jump alerts, and names the first run beyond it, once per plan.
+With pain reports (issue 17): the level of every day, the red episodes the pain rule mails and
+today's headroom under pain, read from the README's words, must be the engine's.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -78,6 +81,52 @@ def frame(runs: list[tuple[datetime, int]], tz: str) -> pd.DataFrame:
     )
 
 
+def expected_plans(runs, s: RuleSettings, as_of: date) -> list[dict]:
+    """After `return_break_days` days without a run, from the first run back (or from `as_of`,
+    before one): weeks of `return_first_week_pct` % of the 4-week average week and of the 30-day
+    longest before the break, `return_step_pct` % more each week, while under 100%; a later
+    break ends a plan."""
+    days = sorted({t.date() for t, _ in runs})
+    starts = [
+        (d, before)
+        for before, d in zip(days, [*days[1:], as_of], strict=True)
+        if (d - before).days - 1 >= s.return_break_days
+    ]
+    plans = []
+    for first, before in starts:
+        week = sum(m for t, m in runs if before - timedelta(days=27) <= t.date() <= before) // 4
+        longest = max(m for t, m in runs if before - timedelta(days=29) <= t.date() <= before)
+        weeks = []
+        k = 0
+        while (f := s.return_first_week_pct / 100 * (1 + s.return_step_pct / 100) ** k) < 1:
+            w = math.floor(week * f + 1e-9)
+            weeks.append((first + timedelta(days=7 * k), w, min(math.floor(longest * f + 1e-9), w)))
+            k += 1
+        plans.append({"first": first, "last": first + timedelta(days=7 * k - 1), "weeks": weeks})
+    for plan, later in zip(plans, plans[1:], strict=False):
+        plan["last"] = min(plan["last"], later["first"] - timedelta(days=1))
+    return plans
+
+
+def in_a_plan(d: date, plans: list[dict]) -> bool:
+    return any(p["first"] <= d <= p["last"] for p in plans)
+
+
+def expected_returns(runs, plans: list[dict], s: RuleSettings) -> set[tuple[str, datetime]]:
+    """(plan's first day, run) of the first run of at least 1 km in each plan longer than its
+    week's single-run cap, or taking the plan week past its distance."""
+    out = set()
+    for p in plans:
+        totals: dict[date, int] = {}
+        for t, m in sorted(r for r in runs if p["first"] <= r[0].date() <= p["last"]):
+            start, week_m, run_m = next(w for w in reversed(p["weeks"]) if w[0] <= t.date())
+            totals[start] = totals.get(start, 0) + m
+            if m >= s.spike_min_km * 1000 and (m > run_m or totals[start] > week_m):
+                out.add((p["first"].isoformat(), t))
+                break
+    return out
+
+
 def expected_spikes(runs, s: RuleSettings) -> set[datetime]:
     """A run of at least 1 km more than 10% longer (whole metres) than the longest run started
     in the previous 30 calendar days, with 30 days of history, in the small band or above."""
@@ -123,7 +172,7 @@ def expected_jump_days(runs, s: RuleSettings) -> set[date]:
 def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
     s = RuleSettings()
     rng = random.Random(20261125)
-    checked = spikes_seen = jumps_seen = red_episodes = 0
+    checked = spikes_seen = jumps_seen = red_episodes = returns_seen = held = 0
     levels_seen: set[str] = set()
     for i in range(40):
         tz = ZONES[i % len(ZONES)]
@@ -142,9 +191,24 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
             for a in found
             if a.rule == "run_spike"
         }
-        want_spikes = {t.replace(second=0) for t in expected_spikes(runs, s)}
+        plans = expected_plans(runs, s, AS_OF)
+        all_spikes = {t.replace(second=0) for t in expected_spikes(runs, s)}
+        want_spikes = {t for t in all_spikes if not in_a_plan(t.date(), plans)}
         assert got_spikes == want_spikes, (i, tz)
-        want_jumps = expected_jump_days(runs, s)
+        got_returns = {
+            (
+                a.numbers.plan_started,
+                datetime.fromisoformat(a.numbers.start_utc.replace("Z", "+00:00"))
+                .astimezone(zone)
+                .replace(tzinfo=None),
+            )
+            for a in found
+            if a.rule == "return_plan"
+        }
+        want_returns = {(f, t.replace(second=0)) for f, t in expected_returns(runs, plans, s)}
+        assert got_returns == want_returns, (i, tz)
+        all_jumps = expected_jump_days(runs, s)
+        want_jumps = {d for d in all_jumps if not in_a_plan(d, plans)}
         got_mentions = {
             (a.numbers.episode_started, a.day) for a in found if a.rule == "weekly_jump"
         }
@@ -181,8 +245,11 @@ def test_rules_match_an_independent_reading_of_the_rule_table() -> None:
         checked += 28
         spikes_seen += len(want_spikes)
         jumps_seen += len(want_jumps)
-    # The random histories exercised every rule, not just their silence.
-    assert checked == 1120 and spikes_seen > 20 and jumps_seen > 10
+        returns_seen += len(want_returns)
+        held += len(all_spikes - want_spikes) + len(all_jumps - want_jumps)
+    # The random histories exercised every rule and the plan's hold, not just their silence.
+    assert checked == 1120 and spikes_seen > 10 and jumps_seen > 10, (spikes_seen, jumps_seen)
+    assert returns_seen > 5 and held > 5, (returns_seen, held)
     assert red_episodes > 20 and levels_seen == {"none", "green", "amber", "red"}, levels_seen
 
 

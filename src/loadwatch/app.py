@@ -513,21 +513,23 @@ class App:
         distance_km: float | None = None,
         shoe: str | None = None,
         rpe: int | None = None,
+        race: bool | None = None,
     ) -> Athlete:
-        """Sport, distance, shoe or effort (CR-10 session RPE, 0-10) of one run; the edit
-        belongs to the outing and survives re-imports of the same file and of the same run
+        """Sport, distance, shoe, effort (CR-10 session RPE, 0-10) or race flag of one run; the
+        edit belongs to the outing and survives re-imports of the same file and of the same run
         from another source."""
         if rpe is not None and (isinstance(rpe, bool) or not 0 <= rpe <= 10):
             raise UsageError(f"RPE {rpe} is not 0-10 (CR-10: 0 rest, 10 maximal)")
         athlete = self.activity_athlete(activity_id)
         with self.store.transaction():
-            if sport is not None or distance_km is not None or rpe is not None:
+            if sport is not None or distance_km is not None or rpe is not None or race is not None:
                 self.store.activities.edit(
                     athlete.id,
                     activity_id,
                     sport_name(sport) if sport is not None else None,
                     distance_km * 1000 if distance_km is not None else None,
                     rpe,
+                    race,
                 )
             if shoe is not None:
                 self.store.shoes.assign(athlete.id, shoe or None, activity_id=activity_id)

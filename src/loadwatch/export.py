@@ -39,7 +39,9 @@ PAIN_COLUMNS = ["day", "score", "when", "where", "note"]
 FORMAT = "loadwatch-export"
 VERSION = 1
 # The user's decisions on a run, restored as they were.
-EDIT_FIELDS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
+EDIT_FIELDS = (
+    "sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe", "race",
+)  # fmt: skip
 RECORD_FIELDS = (
     "session_index", "sport", "sub_sport", "utc_offset_s", "distance_m", "moving_s", "elapsed_s",
     "avg_hr", "max_hr", "elevation_gain_m", "device", "source_format", "source_path",

@@ -19,6 +19,7 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
+from .load.comeback import in_plans
 from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_effort
 from .load.headroom import Headroom, bent_by_pain, headroom
 from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
@@ -27,6 +28,7 @@ from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .load.totals import RunFacts
 from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
+from .rules.comeback import return_params
 from .shoes import ShoeStatus
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
@@ -142,6 +144,8 @@ class RunRow:
     spike_pct: float | None
     spike_band: str | None
     full_30d_history: bool
+    # Inside a return plan after a break: the plan judges it, so it is no "latest spike".
+    in_return_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,11 @@ class ReportView:
 
     @property
     def latest_spike(self) -> RunRow | None:
-        spikes = [r for r in self.runs if r.spike_band not in (None, "none") and r.full_30d_history]
+        spikes = [
+            r
+            for r in self.runs
+            if r.spike_band not in (None, "none") and r.full_30d_history and not r.in_return_plan
+        ]
         return spikes[-1] if spikes else None
 
 
@@ -213,6 +221,7 @@ def _headroom_on(analysis: Analysis, rules: RuleSettings, day: date) -> Headroom
         rules.weekly_jump_pct,
         round(rules.weekly_jump_min_km * 1000),
         round(rules.spike_min_km * 1000),
+        return_params(rules),
     )
     # Pain last, over whatever built the numbers (see load/headroom.bent_by_pain).
     if analysis.pain_history is None:
@@ -316,6 +325,8 @@ def report_view(
             )
         )
     has_id = "id" in run_frame
+    plans = distance.return_plans(return_params(rules))
+    held = in_plans(plans, run_frame["day"]) if plans and len(run_frame) else None
     runs = [
         RunRow(
             int(r.id) if has_id and pd.notna(r.id) else None,
@@ -326,8 +337,9 @@ def report_view(
             num(r.spike_pct),
             r.spike_band,
             bool(r.full_30d_history),
+            bool(held[i]) if held is not None else False,
         )
-        for r in run_frame.itertuples()
+        for i, r in enumerate(run_frame.itertuples())
     ]
     return ReportView(
         analysis.athlete.name,
@@ -409,6 +421,7 @@ class ActivityRow:
     # heart rates as they are now (load/zones.py); None without both heart rates or a histogram.
     hr_zones_s: tuple[float, ...] | None = None
     content_hash: str | None = None  # the imported bytes' SHA-256: the run page reads them again
+    race: bool = False  # marked a race: in the load, out of the spike reference
 
     @property
     def edited(self) -> bool:
@@ -513,6 +526,7 @@ def _activity_row(r, start: datetime, local: datetime, away: str | None) -> Acti
         hr_drift_pct=_opt_float(getattr(r, "hr_drift_pct", None)),
         look=_opt_str(getattr(r, "look", None)),
         content_hash=_opt_str(getattr(r, "content_hash", None)),
+        race=bool(getattr(r, "race", False)),
     )
 
 
@@ -755,6 +769,9 @@ def digest_row(
         if len(runs)
         else runs
     )
+    plans = d.return_plans(return_params(rules))
+    if plans and len(spikes):
+        spikes = spikes[~in_plans(plans, spikes["day"])]  # the return plan judges those
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
         f"{s.name} {s.km:.0f}/{s.retire_km:.0f} km"
@@ -900,9 +917,51 @@ class HeadroomLine:
     guidance: str
 
 
+def return_lines(h: Headroom) -> list[HeadroomLine]:
+    """Return mode in words: today's run, what is left of the plan week, and the whole plan."""
+    plan, run, week = h.return_plan, h.run, h.week
+    assert plan is not None
+    pw = plan.week_on(h.as_of)
+    assert pw is not None and week.more_m is not None
+    done = pw.week_m - week.more_m
+    before = f"{_km(plan.pre_week_m)}/week"
+    if plan.pre_longest_m is not None:
+        before += f", longest run {_km(plan.pre_longest_m)}"
+    rest = f"the plan runs again from {_day(pw.last_day + timedelta(days=1))}"
+    weeks = ", ".join(f"{w.week_m / 1000:.1f}" for w in plan.weeks)
+    runs = ", ".join(f"{w.run_m / 1000:.1f}" for w in plan.weeks)
+    return [
+        HeadroomLine(
+            f"{plan.break_days} days without a run: return plan week {pw.week} of "
+            f"{len(plan.weeks)}",
+            f"a run up to {_km_down(run.max_run_m)} today stays within loadwatch's return plan"
+            if run.max_run_m
+            else f"the plan week's distance is reached: {rest}",
+        ),
+        HeadroomLine(
+            f"plan week {_day(pw.first_day)} to {_day(pw.last_day)}: {_km(done)} of "
+            f"{_km(pw.week_m)}",
+            f"up to {_km_down(week.more_m)} more this plan week stays within the plan"
+            if week.more_m > 0
+            else "nothing more this plan week stays within the plan",
+        ),
+        HeadroomLine(
+            f"before the break: {before}",
+            f"the plan's weeks {weeks} km, runs up to {runs} km",
+        ),
+        HeadroomLine(
+            f"from {_day(plan.last_day + timedelta(days=1))}: the pre-break level",
+            "the usual comparisons again (the plan is loadwatch's own gradual build-up, as "
+            "clinicians advise after time off; no trial tested its numbers)",
+        ),
+    ]
+
+
 def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     """The headroom in words, one line per rule, as every surface shows it."""
     run, week, drop = h.run, h.week, h.drop
+    if h.return_plan is not None and run.reason == "return":
+        return return_lines(h)
     lines = []
     pain = _pain_line(h)
     if pain is not None:

@@ -116,6 +116,11 @@ def activities_show(obj: Context, activity_id: int, as_json: bool) -> None:
     type=click.IntRange(0, 10),
     help="How hard the whole run felt, CR-10 (0 rest, 10 maximal).",
 )
+@click.option(
+    "--race/--no-race",
+    default=None,
+    help="A race: it counts in the load, but not as the longest run later runs are compared with.",
+)
 @pass_context
 def activities_edit(
     obj: Context,
@@ -124,25 +129,28 @@ def activities_edit(
     distance_km: float | None,
     shoe: str | None,
     rpe: int | None,
+    race: bool | None,
 ) -> None:
-    """Correct what a file got wrong, or say how hard it felt; kept across re-imports of the
-    same run.
+    """Correct what a file got wrong, say how hard it felt, or mark a race; kept across
+    re-imports of the same run.
 
     \b
     Example:
       loadwatch activities edit 42 --sport cycling
       loadwatch activities edit 42 --rpe 7
+      loadwatch activities edit 42 --race
     """
-    if sport is None and distance_km is None and shoe is None and rpe is None:
-        raise click.UsageError("give --sport, --distance-km, --shoe and/or --rpe")
+    if sport is None and distance_km is None and shoe is None and rpe is None and race is None:
+        raise click.UsageError("give --sport, --distance-km, --shoe, --rpe and/or --race")
     try:
-        obj.app.edit_activity(activity_id, sport, distance_km, shoe, rpe)
+        obj.app.edit_activity(activity_id, sport, distance_km, shoe, rpe, race)
     except ValueError as e:
         raise _as_usage(e) from e
     what = [f"sport {sport}"] if sport else []
     what += [f"{distance_km:g} km"] if distance_km is not None else []
     what += [f"shoe {shoe or '(none)'}"] if shoe is not None else []
     what += [f"RPE {rpe}"] if rpe is not None else []
+    what += [{True: "a race", False: "not a race"}[race]] if race is not None else []
     click.echo(f"activity {activity_id}: {', '.join(what)}")
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..errors import UnreadableFile
 from ..model import Activity
+from .races import race_look
 
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)  # before any GPS watch recorded a run
 MAX_DISTANCE_M = 1_000_000.0  # 1,000 km in one activity
@@ -51,6 +52,8 @@ def check(acts: list[Activity], path: str, now: datetime | None = None) -> list[
                     continue
             if not math.isfinite(value) or value < 0 or value > limit:
                 raise UnreadableFile(path, f"{what}impossible {label} {_plain(value, unit, most)}")
+        if look is None and a.is_run:
+            look = race_look(a.name)
         hist = {
             hr: s
             for hr, s in a.hr_histogram_s.items()

@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .comeback import ReturnParams, ReturnPlan, return_plans
 from .grid import load_grid, local_starts, running_only
 from .metrics import REGISTRY, compute_metrics
 from .params import LoadParams
@@ -86,6 +87,14 @@ class AthleteLoad:
         self.runs = runs  # one row per run, with spike columns
         self._frames = frames
         self._computed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._plans: dict[ReturnParams, list[ReturnPlan]] = {}
+
+    def return_plans(self, params: ReturnParams) -> list[ReturnPlan]:
+        """The return plans of these runs up to `as_of` (comeback.py), computed once: three
+        rules read them in every check."""
+        if params not in self._plans:
+            self._plans[params] = return_plans(self.runs, self.as_of, params)
+        return self._plans[params]
 
     def _days_weeks(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         if self._computed is None:

@@ -21,6 +21,11 @@ inside them is what the studies' reference groups did, nothing more.
   more this week; red: no run today. Both say `reason = "pain"`; green and none change nothing.
 - The next drop: the first coming day on which the 30-day longest run shrinks (if no longer run
   comes first), with the longest run that is then within +10%.
+- Races the runner marked stay in the weeks but are no longest run to compare with (see
+  spikes.reference_metres).
+- Return mode (comeback.py, loadwatch's own plan, not a study's): after a break, both numbers come
+  from the plan's week instead (`reason` "return"): a run up to the week's single-run cap, and
+  no further than the plan week's distance.
 """
 
 from __future__ import annotations
@@ -31,12 +36,15 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .comeback import ReturnParams, ReturnPlan, plan_on, return_plans, week_so_far_m
 from .pain import PainStatus
 from .progression import daily_metres, week_over_week
+from .spikes import reference_metres
 
 SPIKE_WINDOW_DAYS = 30
 SPIKE_HISTORY_DAYS = 30
 WEEKLY_HISTORY_DAYS = 21
+RETURN_DEFAULTS = ReturnParams()
 
 
 def within(longest_m: int, pct: float) -> int:
@@ -50,7 +58,9 @@ class RunHeadroom:
     longest_m: int | None  # the reference, in whole metres; None: no run in the window
     longest_day: date | None
     max_run_m: int | None  # None where the rule cannot compare (see `reason`)
-    reason: str | None  # None, "history" (under 30 days), "break" (no run in 30 days) or "pain"
+    # None, "history" (under 30 days), "break" (no run in 30 days), "return" (the plan's cap) or
+    # "pain" (bent_by_pain)
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,8 @@ class WeekHeadroom:
     prev14_m: int
     baseline_m: int  # the larger of the 7 before and the weekly average of the 14 before
     more_m: int | None  # metres more today that stay within; None: the rule does not apply
-    # None, "history" (under 21 days), "floor" (the 7 before under the floor) or "pain"
+    # None, "history" (under 21 days), "floor" (the 7 before under the floor), "return" (the
+    # plan week's distance left) or "pain" (bent_by_pain)
     reason: str | None
 
 
@@ -82,14 +93,16 @@ class Headroom:
     # What the runner's own reports say (see pain.py), once `bent_by_pain` applied it; None
     # where the reports were not read.
     pain: PainStatus | None = None
+    # The return plan in force on the day (after a break), which set `run` and `week`.
+    return_plan: ReturnPlan | None = None
 
 
 def _longest(runs: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp):
     inside = runs[(runs["day"] >= first) & (runs["day"] <= last)]
-    if inside.empty:
+    metres = np.rint(reference_metres(inside))
+    if not (~np.isnan(metres)).any():
         return None, None
-    metres = np.rint(inside["distance_m"].to_numpy(dtype=float)).astype(np.int64)
-    top = int(metres.max())
+    top = int(np.nanmax(metres))
     day = pd.Timestamp(inside["day"].to_numpy()[metres == top].max()).date()
     return top, day
 
@@ -101,9 +114,10 @@ def headroom(
     weekly_pct: float = 30.0,
     weekly_floor_m: int = 10_000,
     min_run_m: int = 1_000,
+    back: ReturnParams | None = RETURN_DEFAULTS,
 ) -> Headroom:
-    """`runs`: one athlete's runs with `day` (local) and `distance_m`; those after `as_of` are
-    ignored."""
+    """`runs`: one athlete's runs with `day` (local) and `distance_m` (and `race`); those after
+    `as_of` are ignored. `back`: the return plan's numbers (None: no return mode)."""
     today = pd.Timestamp(as_of)
     runs = runs[runs["day"] <= today]
     first_day = pd.Timestamp(runs["day"].min()).date() if len(runs) else None
@@ -146,7 +160,26 @@ def headroom(
                 max_run = max(within(m, spike_pct), floor_run) if m is not None else None
                 drop = LongestDrop(as_of + timedelta(days=ahead), m, max_run)
                 break
-    return Headroom(as_of, spike_pct, weekly_pct, run, week, drop)
+    plan = plan_on(return_plans(runs, as_of, back), as_of) if back is not None else None
+    if plan is not None:
+        run, week, drop = _on_plan(plan, runs, as_of, run, week)
+    return Headroom(as_of, spike_pct, weekly_pct, run, week, drop, return_plan=plan)
+
+
+def _on_plan(
+    plan: ReturnPlan, runs: pd.DataFrame, as_of: date, run: RunHeadroom, week: WeekHeadroom
+) -> tuple[RunHeadroom, WeekHeadroom, None]:
+    """The headroom from the plan's week: what is left of its distance, and a run no longer than
+    its single-run cap nor than what is left."""
+    pw = plan.week_on(as_of)
+    assert pw is not None  # plan_on found the plan by its weeks
+    more = pw.week_m - week_so_far_m(runs, pw, as_of)
+    max_run = max(0, min(pw.run_m, more))
+    return (
+        RunHeadroom(run.history_days, run.longest_m, run.longest_day, max_run, "return"),
+        WeekHeadroom(week.last7_m, week.prev7_m, week.prev14_m, week.baseline_m, more, "return"),
+        None,
+    )
 
 
 def bent_by_pain(h: Headroom, runs: pd.DataFrame, pain: PainStatus) -> Headroom:

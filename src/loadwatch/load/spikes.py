@@ -35,6 +35,19 @@ def spike_band(distance_m, longest_m) -> np.ndarray:
     return band
 
 
+def reference_metres(runs: pd.DataFrame) -> np.ndarray:
+    """Each run's distance as a reference for later runs: NaN for a race the runner marked.
+
+    A race stays in the load, but a marathon is no training run to build on: as the 30-day
+    longest it would offer "a run up to 46.4 km" two weeks later. (Frandsen 2025 did not study
+    races apart; leaving them out of the reference is loadwatch's choice.)"""
+    dist = runs["distance_m"].to_numpy(dtype=float)
+    if "race" not in runs:
+        return dist
+    race = runs["race"].fillna(False).to_numpy(dtype=bool)
+    return np.where(race, np.nan, dist)
+
+
 def _range_max(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """max(values[left_i:right_i]) for every i (NaN for an empty range), all at once.
 
@@ -70,6 +83,7 @@ def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     athlete and start, with `longest_prior_30d_m`, `spike_pct`, `spike_band` and
     `full_30d_history` added. Vectorised over all athletes: the window of each run is found by
     binary search on (athlete, start), and its maximum from a sparse table (see _range_max).
+    With a `race` column, races are judged like any run but are no reference for later ones.
 
     With a `start_local` column (each run's wall clock where it was run) the 30 days are calendar
     days, as a runner counts them: a run at 07:00 compares with runs since
@@ -90,7 +104,7 @@ def run_spikes(runs: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
     left = np.searchsorted(key, key - window_days * 86_400, side="left")
     right = np.searchsorted(key, key, side="left")  # runs that started strictly before
     dist = ordered["distance_m"].to_numpy(dtype=float)
-    longest = _range_max(dist, left, right)
+    longest = _range_max(reference_metres(ordered), left, right)
     ordered["longest_prior_30d_m"] = longest
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = (dist / longest - 1.0) * 100.0

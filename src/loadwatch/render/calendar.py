@@ -32,7 +32,9 @@ def headroom_summary(h: Headroom) -> str:
         parts.append(f"Pain amber: hold, run up to {_km_down(h.run.max_run_m or 0)}")
     elif h.run.max_run_m is not None:
         parts.append(f"Run up to {_km_down(h.run.max_run_m)}")
-    if h.week.reason is None and h.week.more_m is not None:
+    if h.week.reason == "return" and h.week.more_m is not None:
+        parts.append(f"up to {_km_down(max(h.week.more_m, 0))} more in the return plan's week")
+    elif h.week.reason is None and h.week.more_m is not None:
         if h.week.more_m >= 0:
             parts.append(f"up to {_km_down(h.week.more_m)} in all that day")
         else:

@@ -124,6 +124,17 @@ def headroom_json(h: Headroom) -> dict[str, Any]:
         doc["drop"]["day"] = h.drop.day.isoformat()
     if h.pain is not None and h.pain.day is not None:
         doc["pain"]["day"] = h.pain.day.isoformat()
+    if h.return_plan is not None:
+        plan = doc["return_plan"]
+        for key in ("last_run_day", "first_day"):
+            plan[key] = plan[key].isoformat()
+        plan["last_day"] = h.return_plan.last_day.isoformat()
+        plan["weeks"] = [
+            w | {"first_day": w["first_day"].isoformat(), "last_day": w["last_day"].isoformat()}
+            for w in plan["weeks"]
+        ]
+        current = h.return_plan.week_on(h.as_of)
+        plan["week"] = current.week if current else None
     doc["lines"] = [asdict(x) for x in headroom_lines(h)]
     doc["evidence"] = HEADROOM_EVIDENCE
     return doc

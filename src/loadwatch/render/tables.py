@@ -45,6 +45,8 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
             dup += f"  (excluded: {r.exclude_reason or 'no reason given'})"
         if r.edited:
             dup += "  (edited)"
+        if r.race:
+            dup += "  (race)"
         if r.away:
             dup += f"  (local time {r.away})"
         if r.look:
@@ -106,6 +108,7 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
         "srpe_load": r.srpe_load,
         "name": r.name,
         "look": r.look,
+        "race": r.race,
         "step_rate_spm": r.step_rate_spm,
         "ascent_m": r.ascent_m,
         "descent_m": r.descent_m,

@@ -160,4 +160,4 @@ def exact_pct(pct: float, edges: tuple[float, ...] = ()) -> str:
 
 
 # The built-in rules register themselves on import (they import this package's names above).
-from . import acwr, pain, shoe, spike, weekly_jump  # noqa: E402, F401
+from . import acwr, comeback, pain, shoe, spike, weekly_jump  # noqa: E402, F401

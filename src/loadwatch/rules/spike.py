@@ -5,6 +5,8 @@ runs no more than 10% longer, >10-30% had an adjusted hazard rate ratio for self
 injury of 1.64, >30-100% 1.52, >100% 2.28: not monotonic, and the emails say so. Only with 30 days of history: before that a "spike" is missing data.
 Each run is its own alert (two spikes on one day are two things), keyed by the run's start.
 Runs shorter than `spike_min_km` never count (a 20 m GPS blip after a break is no long run).
+During a return plan after a break (rules/comeback.py) the plan speaks instead: its runs are no
+spike alerts. A race the runner marked is no reference for later runs (load/spikes.py).
 """
 
 from __future__ import annotations
@@ -63,12 +65,23 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     import pandas as pd  # the engine where a rule evaluates, not where it declares
 
     from ..load import HAZARD_CI, HAZARD_RATIO
+    from ..load.comeback import in_plans
+    from .comeback import return_params
 
     bands = ", ".join(f"{HAZARD_RATIO[b]} for {BAND_WORDS[b]}" for b in BAND_WORDS)
 
     runs = analysis.distance.runs
+    if runs.empty:
+        return []
+    # A run inside a return plan is the plan's to judge (rules/comeback.py).
+    plans = analysis.distance.return_plans(return_params(settings))
+    held = in_plans(plans, runs["day"]) if plans else None
+    if held is not None and held.all():
+        return []
     if since is not None and len(runs):
-        runs = runs[runs["day"] >= pd.Timestamp(since)]  # each run is its own alert
+        keep = (runs["day"] >= pd.Timestamp(since)).to_numpy()
+        runs = runs[keep]  # each run is its own alert
+        held = held[keep] if held is not None else None
     if runs.empty:
         return []
     name = analysis.athlete.name
@@ -76,7 +89,9 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     min_rank = RANK[settings.spike_min_band]
     threshold = 100.0 + settings.spike_pct
     min_m = round(settings.spike_min_km * 1000)
-    for r in runs.itertuples():
+    for i, r in enumerate(runs.itertuples()):
+        if held is not None and held[i]:
+            continue
         if not r.full_30d_history or r.spike_band is None or RANK.get(r.spike_band, 0) < min_rank:
             continue
         d_m, ref_m = round(r.distance_m), round(r.longest_prior_30d_m)

@@ -6,7 +6,8 @@ HR 1.59 (95% CI 0.96-2.66, p = 0.07) for distance-related injuries such as patel
 confidence interval includes 1, and the overall injury rate did not differ. Frandsen 2025 (5,205
 runners) found no relationship for week-to-week change. Weak evidence, and the email says so. The
 floor on the earlier week and the stability condition are loadwatch's choices (see
-load/progression.py), not Nielsen's.
+load/progression.py), not Nielsen's. During a return plan after a break (rules/comeback.py) the
+plan speaks instead: no weekly jump is named on its days.
 """
 
 from __future__ import annotations
@@ -65,13 +66,18 @@ def band(pct: float, threshold: float) -> int:
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     # The engine where a rule evaluates, not where it declares (every command reads [rules]).
+    from ..load.comeback import in_plans
     from ..load.progression import daily_metres, jump_fires, jump_pct, week_over_week
+    from .comeback import return_params
 
     runs = analysis.distance.runs
     if runs.empty:
         return []
     wow = week_over_week(daily_metres(runs, analysis.distance.as_of))
     fires = jump_fires(wow, settings.weekly_jump_pct, round(settings.weekly_jump_min_km * 1000))
+    plans = analysis.distance.return_plans(return_params(settings))
+    if plans:
+        fires = fires & ~in_plans(plans, wow.index)
     hits = []
     for ts, row in zip(wow.index[fires], wow[fires].to_dict("records"), strict=True):
         baseline = row["baseline_m"]

@@ -95,6 +95,7 @@ class ActivityRepo(Protocol):
         sport: str | None = None,
         distance_m: float | None = None,
         rpe: int | None = None,
+        race: bool | None = None,
     ) -> int: ...
     def set_excluded(
         self, athlete_id: int, activity_id: int, excluded: bool, reason: str | None = None

@@ -92,3 +92,8 @@ KNEE_SIGNAL_COLUMNS = """
 # Pace:HR decoupling per run (importers/drift.py), read at import; NULL for rows stored before
 # until `loadwatch activities backfill` reads their files again.
 HR_DRIFT_COLUMN = "ALTER TABLE activities ADD COLUMN hr_drift_pct {real}"
+
+
+# A race the runner marked (`activities edit ID --race`): it stays in the load but leaves the
+# spike reference (the 30-day longest run) and the headroom's run cap (load/spikes.py).
+RACE_COLUMN = "ALTER TABLE activities ADD COLUMN race {boolean} NOT NULL DEFAULT {false}"

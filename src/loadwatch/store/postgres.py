@@ -17,6 +17,7 @@ from ..errors import LockBusy, StoreError
 from .migrate import (
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
+    RACE_COLUMN,
     Migration,
     migrate,
     require_current,
@@ -210,6 +211,11 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0008_races(db: SqlDb) -> None:
+    # A race the runner marked (see store/sqlite.py, 0013).
+    db.execute(RACE_COLUMN.format(boolean="BOOLEAN", false="FALSE"))
+
+
 def _m0009_hr_drift(db: SqlDb) -> None:
     # Pace:HR decoupling per run (see store/sqlite.py, 0014).
     db.execute(HR_DRIFT_COLUMN.format(real="DOUBLE PRECISION"))
@@ -223,6 +229,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0008_races", _m0008_races),
     ("0009_hr_drift", _m0009_hr_drift),
 ]
 

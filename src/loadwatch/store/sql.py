@@ -416,16 +416,19 @@ ACTIVITY_COLUMNS = (
     "source_path, content_hash, duplicate_of, shoe_id, excluded, exclude_reason, "
     "sport AS recorded_sport, distance_m AS recorded_distance_m, sport_edit, distance_edit_m, "
     "distance_source, rpe, edited_utc, name, look, step_rate_spm, ascent_m, descent_m, "
-    "avg_pace_s_per_km, hr_drift_pct"
+    "avg_pace_s_per_km, hr_drift_pct, race"
 )
 # What the daily check's one pass over every athlete reads: the counted runs' load, time, effort
 # and shoe. (Not the heart-rate histograms: a club's would fill memory.)
 CHECK_COLUMNS = (
     "id, athlete_id, COALESCE(sport_edit, sport) AS sport, sub_sport, start_utc, utc_offset_s, "
-    "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id, rpe"
+    "COALESCE(distance_edit_m, distance_m) AS distance_m, moving_s, elapsed_s, avg_hr, shoe_id, rpe, "
+    "race"
 )
 # Edits that move to the better copy when the same outing arrives from another source.
-EDIT_COLUMNS = ("sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe")
+EDIT_COLUMNS = (
+    "sport_edit", "distance_edit_m", "excluded", "exclude_reason", "deleted", "rpe", "race",
+)  # fmt: skip
 # Setting them on the copy that takes over: a rating the old copy lacked leaves the new file's own.
 EDITS_SET = ", ".join(f"{c} = COALESCE(?, {c})" if c == "rpe" else f"{c} = ?" for c in EDIT_COLUMNS)
 
@@ -463,6 +466,7 @@ class SqlActivities:
             args.append(False)
         frame = self.db.frame(sql + " ORDER BY start_utc, id", args)
         frame["excluded"] = frame["excluded"].astype(bool)
+        frame["race"] = frame["race"].astype(bool)
         return _aware_starts(frame)
 
     def primary_paths(self, athlete_id: int) -> list[str]:
@@ -482,6 +486,7 @@ class SqlActivities:
         "hr_histogram", "device", "source_format", "source_path", "content_hash", "duplicate_of",
         "distance_source", "rpe", "name", "look", "sport_edit", "distance_edit_m", "excluded",
         "exclude_reason", "deleted", "step_rate_spm", "ascent_m", "descent_m", "hr_drift_pct",
+        "race",
     )  # fmt: skip
 
     def export_rows(self, athlete_id: int) -> list[dict[str, Any]]:
@@ -498,6 +503,7 @@ class SqlActivities:
             d = dict(zip((*self.EXPORT_COLUMNS, "shoe"), r, strict=True))
             d["start_utc"] = utc(d["start_utc"])
             d["excluded"], d["deleted"] = bool(d["excluded"]), bool(d["deleted"])
+            d["race"] = bool(d["race"])
             out.append(d)
         return out
 
@@ -547,6 +553,7 @@ class SqlActivities:
             "AND excluded = ? ORDER BY athlete_id, start_utc, id"
         )
         frame = self.db.frame(sql, [False, False])
+        frame["race"] = frame["race"].astype(bool)
         return _aware_starts(frame)
 
     def needing_sport(self, athlete_id: int) -> list[tuple[int, str]]:
@@ -752,6 +759,7 @@ class SqlActivities:
         sport: str | None = None,
         distance_m: float | None = None,
         rpe: int | None = None,
+        race: bool | None = None,
     ) -> int:
         """Correct what a file got wrong; the recorded values stay. Returns the id edited.
 
@@ -773,6 +781,11 @@ class SqlActivities:
                 self.db.execute(
                     "UPDATE activities SET rpe = ?, edited_utc = ? WHERE id = ?",
                     (rpe, now_utc(), target),
+                )
+            if race is not None:
+                self.db.execute(
+                    "UPDATE activities SET race = ?, edited_utc = ? WHERE id = ?",
+                    (race, now_utc(), target),
                 )
         return target
 

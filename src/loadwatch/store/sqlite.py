@@ -19,6 +19,7 @@ from ..errors import LockBusy, StoreError
 from .migrate import (
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
+    RACE_COLUMN,
     Migration,
     migrate,
     require_current,
@@ -247,6 +248,10 @@ def _m0012_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
 
 
+def _m0013_races(db: SqlDb) -> None:
+    db.execute(RACE_COLUMN.format(boolean="INTEGER", false="0"))
+
+
 def _m0014_hr_drift(db: SqlDb) -> None:
     db.execute(HR_DRIFT_COLUMN.format(real="REAL"))
 
@@ -264,6 +269,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_calendar_keys", _m0010_calendar_keys),
     ("0011_pain_reports", _m0011_pain_reports),
     ("0012_knee_signals", _m0012_knee_signals),
+    ("0013_races", _m0013_races),
     ("0014_hr_drift", _m0014_hr_drift),
 ]
 

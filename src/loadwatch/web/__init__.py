@@ -304,6 +304,8 @@ def create_app(
                 a = app.exclude_activity(activity_id, True, str(form.get("reason") or "") or None)
             elif action == "include":
                 a = app.exclude_activity(activity_id, False)
+            elif action in ("race", "not-race"):  # in the load, out of the spike reference
+                a = app.edit_activity(activity_id, race=action == "race")
             elif action in ("sport", "rpe", "shoe", "distance"):
                 a = _edit(app, activity_id, action, str(form.get(action, "")).strip())
             else:
