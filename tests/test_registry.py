@@ -49,7 +49,14 @@ def test_metric_declares_itself_and_honours_its_minimum_history(name: str) -> No
 
 def test_rules_declare_name_and_study() -> None:
     rules = registry()
-    assert [r.name for r in rules] == ["pain", "run_spike", "weekly_jump", "acwr", "shoe"]
+    assert [r.name for r in rules] == [
+        "pain",
+        "run_spike",
+        "return_plan",
+        "weekly_jump",
+        "acwr",
+        "shoe",
+    ]
     assert all(r.citation and callable(r.evaluate) for r in rules)
 
 
@@ -82,7 +89,7 @@ def test_rule_registry_has_no_clashes() -> None:
     assert keys == [s.key for r in rules for s in r.settings] + [s.key for s in SECTION_KEYS]
     # An alert's order in the email: by its rule, then by its kind's place in the rule.
     assert sorted(kinds, key=priority) == [
-        "pain", "run_spike", "weekly_jump", "acwr", "shoe_retire", "shoe_warn"
+        "pain", "run_spike", "return_plan", "weekly_jump", "acwr", "shoe_retire", "shoe_warn"
     ]  # fmt: skip
 
 

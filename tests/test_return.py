@@ -256,8 +256,9 @@ def test_the_web_page_shows_the_plan_and_marks_a_race(ana: Cli) -> None:
         url = f"{server.base}/activities/{race}/race"
         assert _request(url, form, {"Origin": server.base})[0] == 303
         assert next(r for r in ana.json("activities") if r["id"] == race)["race"] is True
-        body = _request(page)[1]
-        assert f'action="/activities/{race}/not-race"' in body and "(race)" in body
+        assert "(race)" in _request(page)[1]  # marked in the athlete's list
+        body = _request(f"{server.base}/activities/{race}")[1]  # and undone on the run's page
+        assert f'action="/activities/{race}/not-race"' in body and "marked a race" in body
         url = f"{server.base}/activities/{race}/not-race"
         assert _request(url, form, {"Origin": server.base})[0] == 303
         assert next(r for r in ana.json("activities") if r["id"] == race)["race"] is False
