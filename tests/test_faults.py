@@ -74,27 +74,16 @@ def _deep_gpx(levels: int = 200_000) -> str:
 
 
 RUNS = 16
-
-
-def _write(args: tuple[int, str]) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from loadwatch.synth import SyntheticRun, write_run
-
-    i, folder = args
-    start = datetime(2026, 9, 1, 6, 0, tzinfo=UTC) + timedelta(days=i)
-    write_run(SyntheticRun(start, 10_000.0, seed=i), Path(folder) / f"run-{i:02d}.fit")
+RUN_FILES = Path(__file__).parent / "data" / "runs"
 
 
 @pytest.fixture(scope="session")
-def run_files(tmp_path_factory) -> list[Path]:
-    """16 one-hour runs at 1 Hz (enough for a process pool to be busy), written once."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    folder = tmp_path_factory.mktemp("runs")
-    with ProcessPoolExecutor() as pool:
-        list(pool.map(_write, [(i, str(folder)) for i in range(RUNS)]))
-    return sorted(folder.glob("*.fit"))
+def run_files() -> list[Path]:
+    """16 one-hour runs at 1 Hz (enough for a process pool to be busy), written once by
+    tests/data/runs/generate.py and committed: writing them cost every test run about 20-150 s."""
+    files = sorted(RUN_FILES.glob("run-*.fit"))
+    assert len(files) == RUNS, f"{RUN_FILES}: run tests/data/runs/generate.py"
+    return files
 
 
 def _runs(files: list[Path], folder: Path, n: int = RUNS) -> None:
