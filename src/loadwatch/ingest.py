@@ -33,7 +33,7 @@ from .importers import (
     size_cap,
 )
 from .importers.exports import Progress, read_export
-from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
+from .model import Activity, ArchiveLimits, Athlete, FileFailure, FileRecord, ImportSummary
 from .store import Store
 
 # Below this many files a pool costs more to start than it saves.
@@ -220,7 +220,9 @@ def import_paths(
             if on_progress:
                 on_progress(1)
         for c in archives:
-            _store_archive(store, athlete.id, c, pool, summary, archive_limits, members, stored)
+            _store_archive(
+                store, athlete.id, c, pool, summary, archive_limits, members, stored, known_hashes
+            )
             if on_progress:
                 on_progress(1)
     _count_what_was_kept(store, athlete.id, stored, summary)
@@ -495,6 +497,7 @@ def _store_archive(
     limits: ArchiveLimits | None,
     progress: Progress,
     stored: list[Stored],
+    known_hashes: set[str],
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
@@ -503,7 +506,7 @@ def _store_archive(
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return
-    if store.files.hash_known(athlete_id, digest):
+    if digest in known_hashes:  # known before this import: not read (the store decides others)
         reason = "same bytes as an archive imported before"
         _record_without_activities(store, athlete_id, c, digest, "duplicate", reason, summary)
         return
@@ -521,12 +524,7 @@ def _store_archive(
         reason = "zip archive without activity files"
         _record_without_activities(store, athlete_id, c, digest, "skipped", reason, summary)
         return
-    summary.failed += export.failed
-    summary.notes += export.notes
-    summary.skipped += len(export.skipped)
-    summary.skipped_files += export.skipped
-    saved = store.files.save(
-        athlete_id,
+    record = FileRecord(
         c.path,
         c.size,
         c.mtime_ns,
@@ -537,6 +535,14 @@ def _store_archive(
         gear=export.gear,
         gear_authoritative=export.gear_authoritative,
     )
+    saved = store.files.save(athlete_id, record)
+    if saved.same_bytes:  # a copy of an archive stored since this import began
+        summary.duplicates += 1
+        return
+    summary.failed += export.failed
+    summary.notes += export.notes
+    summary.skipped += len(export.skipped)
+    summary.skipped_files += export.skipped
     stored.append(Stored(c.path, saved.primary + saved.duplicates, archive=True))
 
 
@@ -560,15 +566,13 @@ def _store_one(
             store, athlete_id, c, result.content_hash, "skipped", result.skipped, summary
         )
         return
-    if store.files.hash_known(athlete_id, result.content_hash):
-        reason = "same bytes as a file imported before"
-        _record_without_activities(
-            store, athlete_id, c, result.content_hash, "duplicate", reason, summary
-        )
-        return
-    saved = store.files.save(
-        athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
+    record = FileRecord(
+        c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
     )
+    saved = store.files.save(athlete_id, record)
+    if saved.same_bytes:  # a copy of a file stored before (perhaps earlier in this import)
+        summary.duplicates += 1
+        return
     summary.notes += [FileFailure(c.path, n) for a in result.activities for n in a.notes]
     if saved.replaced:
         summary.replaced += saved.replaced
@@ -591,7 +595,9 @@ def _record_without_activities(
     summary: ImportSummary,
 ) -> None:
     """A skipped or duplicate file is remembered, so the next import counts it unchanged."""
-    store.files.save(athlete_id, c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    store.files.save(
+        athlete_id, FileRecord(c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    )
     if status == "skipped":
         summary.skipped += 1
         summary.skipped_files.append(FileFailure(c.path, reason))
