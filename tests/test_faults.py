@@ -165,41 +165,6 @@ def test_a_killed_worker_costs_no_file_and_the_import_finishes(
     assert summary["imported"] == RUNS and summary["failed"] == []
 
 
-def test_no_worker_is_started_once_files_are_in_flight(monkeypatch) -> None:
-    """The test above failed one run in forty: a worker started by a submit while the pool broke
-    (its manager thread closes the work queue without the submit's lock) took a closed pipe, and
-    the fork server, handed half a request, died with a traceback; the files retried after it
-    were reported as failed. Every worker is now started before the first file is sent."""
-    import multiprocessing.forkserver as forkserver
-    import time
-
-    from loadwatch.ingest import _Workers
-
-    started = []
-    spawn = forkserver.connect_to_new_process
-
-    def counted(fds):
-        started.append(len(fds))
-        return spawn(fds)
-
-    monkeypatch.setattr(forkserver, "connect_to_new_process", counted)
-    with _Workers(2, files=100, archives=False) as workers:
-        at_start = len(started)
-        futures = [workers.pool.submit(time.sleep, 0.01) for _ in range(8)]
-        assert [f.result() for f in futures] == [None] * 8
-    assert at_start == 2 and len(started) == 2, started
-
-
-def test_a_pool_never_given_a_file_leaves_no_worker_behind() -> None:
-    """Started with the pool, workers waited forever when no file came (every file unchanged):
-    they ignore SIGTERM, so `serve` kept them, and the interpreter's exit, joining them, hung."""
-    from loadwatch.ingest import _Workers
-
-    with _Workers(2, files=100, archives=False) as workers:
-        procs = list(workers.pool._processes.values())
-    assert len(procs) == 2 and not any(p.is_alive() for p in procs)
-
-
 def test_kill_9_of_a_check_leaves_no_worker_holding_the_lock(tmp_path: Path, run_files) -> None:
     """Workers inherited the check's lock file and kept it for minutes after kill -9 of the
     check (175 s measured); now they die with their parent and the next check runs at once."""
