@@ -19,6 +19,7 @@ from loadwatch.model import (
     Activity,
     Alert,
     FileRecord,
+    FileState,
     SavedFile,
     ShoeDecl,
 )
@@ -125,6 +126,8 @@ def test_files_known_unchanged_hashes_and_failures(store) -> None:
     known = store.files.known(a.id)
     assert known["/in/run.fit"].status == "imported" and known["/in/run.fit"].size == 100
     assert store.files.known_hashes(a.id) == {"a"}  # skipped files are not copies of anything
+    store.files.restamp(a.id, "/in/run.fit", 101, 7)  # touched: its own bytes, a new time
+    assert store.files.known(a.id)["/in/run.fit"] == FileState(101, 7, "a", "imported")
     # The same bytes under another name: recorded as a duplicate, nothing of it stored.
     copy = save(store, a.id, run(start=datetime(2026, 3, 9, 7, tzinfo=UTC)), path="/in/copy.fit")
     assert copy == SavedFile(0, 1, 0, same_bytes=True)

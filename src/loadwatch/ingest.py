@@ -189,6 +189,7 @@ def import_paths(
     archives = [c for c in todo if is_archive_name(c.path)]
     known_hashes = store.files.known_hashes(athlete.id)
     copies: list[tuple[Candidate, str]] = []
+    touched: list[Candidate] = []  # their own bytes again: only their time changed
 
     def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
         # Runs in the pool's feeder thread, so it only reads files and a set, never the database.
@@ -197,7 +198,10 @@ def import_paths(
             return  # when stored), so the files are read once, by the workers
         for c in candidates:
             digest = _hash_file(c.opens)
-            if digest in known_hashes:
+            state = known.get(c.path)
+            if state is not None and digest == state.content_hash and digest in known_hashes:
+                touched.append(c)
+            elif digest in known_hashes:
                 copies.append((c, digest))  # known bytes under another name: nothing to decode
             else:
                 yield c
@@ -215,14 +219,29 @@ def import_paths(
             _store_one(store, athlete.id, _with_sport(result, sport), summary, stored)
             if on_progress:
                 on_progress(1)
+        for c in touched:
+            store.files.restamp(athlete.id, c.path, c.size, c.mtime_ns)
+            summary.unchanged += 1
+            if on_progress:
+                on_progress(1)
         for c, digest in copies:
             reason = "same bytes as a file imported before"
             _record_without_activities(store, athlete.id, c, digest, "duplicate", reason, summary)
             if on_progress:
                 on_progress(1)
         for c in archives:
+            state = known.get(c.path)
             _store_archive(
-                store, athlete.id, c, pool, summary, archive_limits, members, stored, known_hashes
+                store,
+                athlete.id,
+                c,
+                pool,
+                summary,
+                archive_limits,
+                members,
+                stored,
+                known_hashes,
+                state.content_hash if state else None,
             )
             if on_progress:
                 on_progress(1)
@@ -318,6 +337,7 @@ def _store_archive(
     progress: Progress,
     stored: list[Stored],
     known_hashes: set[str],
+    own_hash: str | None,
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
@@ -325,6 +345,10 @@ def _store_archive(
             digest = hashlib.file_digest(f, "sha256").hexdigest()  # = content_hash, streamed
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
+        return
+    if digest == own_hash and digest in known_hashes:  # the archive itself, only touched
+        store.files.restamp(athlete_id, c.path, c.size, c.mtime_ns)
+        summary.unchanged += 1
         return
     if digest in known_hashes:  # known before this import: not read (the store decides others)
         reason = "same bytes as an archive imported before"

@@ -905,6 +905,15 @@ class SqlFiles:
         )
         return {r[0] for r in rows}
 
+    def restamp(self, athlete_id: int, path: str, size: int, mtime_ns: int) -> None:
+        """A recorded file found again with its own bytes (touched, copied back in place): its
+        new size and time are remembered, so the next import counts it unchanged by its stat."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE imported_files SET size = ?, mtime_ns = ? WHERE athlete_id = ? AND path = ?",
+                (size, mtime_ns, athlete_id, path),
+            )
+
     def _bytes_known(self, athlete_id: int, content_hash: str, path: str) -> bool:
         """Known under another name (the file itself saved again is no copy of itself)."""
         row = self.db.one(
