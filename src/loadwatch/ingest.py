@@ -303,10 +303,10 @@ def _workers(workers: int | None, files: int, archives: bool) -> Workers:
 
 
 def _quiet_decoders() -> None:
-    """In each worker: nothing else writes to its stderr (see fit.QUIET_WORKER)."""
-    from .importers import fit
+    """In each worker: nothing else writes to its stderr (see fit_native.QUIET_WORKER)."""
+    from .importers import fit_native
 
-    fit.QUIET_WORKER = True
+    fit_native.QUIET_WORKER = True
 
 
 def _heavy(item: Any) -> bool:
