@@ -101,6 +101,25 @@ def test_heavy_items_are_worked_on_one_at_a_time() -> None:
     assert any(s < e2 and s2 < e for s, e in light for s2, e2 in big)
 
 
+def _quiet(member: object) -> bool:
+    from loadwatch.importers import fit_native
+
+    return fit_native.QUIET_WORKER
+
+
+def test_the_imports_workers_keep_the_native_decoders_panics_off_stderr() -> None:
+    """A panic in the Rust decoder prints a backtrace unless the worker says it is alone on
+    stderr (ingest's setup); the file's one-line reason is what the user gets."""
+    from loadwatch.ingest import _workers
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the import decodes in its own process, no worker")
+    with _workers(2, files=100, archives=False) as workers:
+        members = [(b"", f"{i}.fit") for i in range(4)]  # as an archive's members come
+        assert set(workers.unordered(_quiet, members, _crashed)) == {True}
+    assert _quiet(None) is False  # here, beside other threads, stderr stays open
+
+
 def test_no_worker_is_started_once_items_are_in_flight(monkeypatch) -> None:
     """An import's worker killed mid-import failed one run in forty: a worker started by a
     submit while the pool broke (its manager thread closes the work queue without the submit's
