@@ -54,13 +54,15 @@ def history(years: int) -> list:
 
 
 def build(db: Path, years: int) -> None:
+    from loadwatch.model import FileRecord
     from loadwatch.store import open_store
 
     if db.exists():
         return
     with open_store(str(db)) as store:
         a = store.athletes.add("runner", None, "Europe/Berlin", 50, 190, "f")
-        store.files.save(a.id, "bench://history", 1, 1, "history", "imported", history(years))
+        record = FileRecord("bench://history", 1, 1, "history", "imported", history(years))
+        store.files.save(a.id, record)
 
 
 # As on a user's machine: Python caches compiled modules (some shells and CI images turn it off,

@@ -66,6 +66,7 @@ def club_runs(athlete: int, years: int) -> list:
 
 
 def build(url: str, athletes: int, years: int) -> float:
+    from loadwatch.model import FileRecord
     from loadwatch.store import open_store
 
     t = time.perf_counter()
@@ -73,7 +74,7 @@ def build(url: str, athletes: int, years: int) -> float:
         for i in range(athletes):
             a = store.athletes.add(f"athlete{i:04d}", f"a{i}@club.test", "Europe/Berlin")
             runs = club_runs(i, years)
-            store.files.save(a.id, f"bench://{i}", 1, 1, f"club-{i}", "imported", runs)
+            store.files.save(a.id, FileRecord(f"bench://{i}", 1, 1, f"club-{i}", "imported", runs))
     return time.perf_counter() - t
 
 

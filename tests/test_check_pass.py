@@ -18,7 +18,7 @@ import pandas as pd
 from loadwatch.analysis import analyse, analyse_many
 from loadwatch.config import RuleSettings
 from loadwatch.load.pain import PainHistory, PainThresholds
-from loadwatch.model import Activity
+from loadwatch.model import Activity, FileRecord
 from loadwatch.rules import evaluate
 from loadwatch.store import open_store
 
@@ -56,7 +56,7 @@ def _club(path: Path, n: int = 16):
                          source_path=f"a{i}/{k}.fit", content_hash=f"{i}-{k}",
                          utc_offset_s=offset)
             )  # fmt: skip
-        store.files.save(a.id, f"club://{i}", 1, 1, f"club-{i}", "imported", acts)
+        store.files.save(a.id, FileRecord(f"club://{i}", 1, 1, f"club-{i}", "imported", acts))
         for r in random_reports(random.Random(1000 + i), a.id):  # its own stream too
             store.pain.add(a.id, r.day, r.score, r.when)
         frame = store.activities.frame(a.id)
@@ -121,7 +121,7 @@ def test_a_run_abroad_is_on_its_own_day_in_the_pass_and_alone(tmp_path: Path) ->
                     content_hash="home", **base)  # fmt: skip
     auckland = Activity(start_utc=datetime(2026, 11, 8, 18, 0, tzinfo=UTC), distance_m=6000.0,
                         content_hash="akl", utc_offset_s=13 * 3600, **base)  # fmt: skip
-    store.files.save(a.id, "trip://1", 1, 1, "trip", "imported", [home, auckland])
+    store.files.save(a.id, FileRecord("trip://1", 1, 1, "trip", "imported", [home, auckland]))
     shoes = {a.id: store.shoes.all(a.id)}
     for as_of in (date(2026, 11, 8), date(2026, 11, 9)):
         many = analyse_many([a], store.activities.counted_all(), shoes, {a.id: as_of})[a.id]

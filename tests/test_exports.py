@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import tracemalloc
 import zipfile
 import zlib
@@ -56,6 +58,15 @@ def test_strava_export_twice_changes_nothing(ana, tmp_path: Path) -> None:
     moved = ana.json("import", str(copy))
     assert moved["duplicates"] == 1 and moved["activities"] == 0
     assert ana.json("activities", "--all") == before
+    # Touched, the export is its own bytes again: unchanged, and still exported (it was counted a
+    # duplicate of itself and left out of `loadwatch export`).
+    os.utime(export, ns=(export.stat().st_atime_ns, export.stat().st_mtime_ns + 10**9))
+    touched = ana.json("import", str(export))
+    assert (touched["unchanged"], touched["duplicates"], touched["imported"]) == (1, 0, 0)
+    ana("export", "--athlete", "ana", str(tmp_path / "ana.zip"))
+    with zipfile.ZipFile(tmp_path / "ana.zip") as zf:
+        manifest = json.loads(zf.read("loadwatch-export.json"))
+    assert [f["path"] for f in manifest["files"]] == [str(export.resolve())]
 
 
 @pytest.mark.parametrize("watch_first", [True, False])

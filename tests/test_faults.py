@@ -74,27 +74,16 @@ def _deep_gpx(levels: int = 200_000) -> str:
 
 
 RUNS = 16
-
-
-def _write(args: tuple[int, str]) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from loadwatch.synth import SyntheticRun, write_run
-
-    i, folder = args
-    start = datetime(2026, 9, 1, 6, 0, tzinfo=UTC) + timedelta(days=i)
-    write_run(SyntheticRun(start, 10_000.0, seed=i), Path(folder) / f"run-{i:02d}.fit")
+RUN_FILES = Path(__file__).parent / "data" / "runs"
 
 
 @pytest.fixture(scope="session")
-def run_files(tmp_path_factory) -> list[Path]:
-    """16 one-hour runs at 1 Hz (enough for a process pool to be busy), written once."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    folder = tmp_path_factory.mktemp("runs")
-    with ProcessPoolExecutor() as pool:
-        list(pool.map(_write, [(i, str(folder)) for i in range(RUNS)]))
-    return sorted(folder.glob("*.fit"))
+def run_files() -> list[Path]:
+    """16 one-hour runs at 1 Hz (enough for a process pool to be busy), written once by
+    tests/data/runs/generate.py and committed: writing them cost every test run about 20-150 s."""
+    files = sorted(RUN_FILES.glob("run-*.fit"))
+    assert len(files) == RUNS, f"{RUN_FILES}: run tests/data/runs/generate.py"
+    return files
 
 
 def _runs(files: list[Path], folder: Path, n: int = RUNS) -> None:
@@ -174,41 +163,6 @@ def test_a_killed_worker_costs_no_file_and_the_import_finishes(
     assert proc.returncode == 0, err
     summary = json.loads(out)
     assert summary["imported"] == RUNS and summary["failed"] == []
-
-
-def test_no_worker_is_started_once_files_are_in_flight(monkeypatch) -> None:
-    """The test above failed one run in forty: a worker started by a submit while the pool broke
-    (its manager thread closes the work queue without the submit's lock) took a closed pipe, and
-    the fork server, handed half a request, died with a traceback; the files retried after it
-    were reported as failed. Every worker is now started before the first file is sent."""
-    import multiprocessing.forkserver as forkserver
-    import time
-
-    from loadwatch.ingest import _Workers
-
-    started = []
-    spawn = forkserver.connect_to_new_process
-
-    def counted(fds):
-        started.append(len(fds))
-        return spawn(fds)
-
-    monkeypatch.setattr(forkserver, "connect_to_new_process", counted)
-    with _Workers(2, files=100, archives=False) as workers:
-        at_start = len(started)
-        futures = [workers.pool.submit(time.sleep, 0.01) for _ in range(8)]
-        assert [f.result() for f in futures] == [None] * 8
-    assert at_start == 2 and len(started) == 2, started
-
-
-def test_a_pool_never_given_a_file_leaves_no_worker_behind() -> None:
-    """Started with the pool, workers waited forever when no file came (every file unchanged):
-    they ignore SIGTERM, so `serve` kept them, and the interpreter's exit, joining them, hung."""
-    from loadwatch.ingest import _Workers
-
-    with _Workers(2, files=100, archives=False) as workers:
-        procs = list(workers.pool._processes.values())
-    assert len(procs) == 2 and not any(p.is_alive() for p in procs)
 
 
 def test_kill_9_of_a_check_leaves_no_worker_holding_the_lock(tmp_path: Path, run_files) -> None:

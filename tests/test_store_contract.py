@@ -13,7 +13,16 @@ import pandas as pd
 import pytest
 
 from loadwatch.errors import LockBusy, NotFound, StoreError
-from loadwatch.model import SHOE_RETIRE_M, SHOE_WARN_M, Activity, Alert, ShoeDecl
+from loadwatch.model import (
+    SHOE_RETIRE_M,
+    SHOE_WARN_M,
+    Activity,
+    Alert,
+    FileRecord,
+    FileState,
+    SavedFile,
+    ShoeDecl,
+)
 from loadwatch.rules.spike import SpikeNumbers
 from loadwatch.store import open_store
 
@@ -55,9 +64,8 @@ def run(
 def save(store, athlete_id: int, *acts: Activity, path: str | None = None, **kw):
     first = acts[0] if acts else None
     digest = first.content_hash if first else "none"
-    return store.files.save(
-        athlete_id, path or f"/in/{digest}", 100, 1, digest, "imported", acts, **kw
-    )
+    record = FileRecord(path or f"/in/{digest}", 100, 1, digest, "imported", acts, **kw)
+    return store.files.save(athlete_id, record)
 
 
 def test_athletes_add_named_update_and_refuse_twins(store) -> None:
@@ -114,11 +122,22 @@ def test_a_runs_own_utc_offset_is_kept_beside_its_utc_start(store) -> None:
 def test_files_known_unchanged_hashes_and_failures(store) -> None:
     a = store.athletes.add("ana")
     save(store, a.id, run(), path="/in/run.fit")
-    store.files.save(a.id, "/in/settings.fit", 5, 2, "s", "skipped", reason="settings file")
+    store.files.save(a.id, FileRecord("/in/settings.fit", 5, 2, "s", "skipped", reason="settings"))
     known = store.files.known(a.id)
     assert known["/in/run.fit"].status == "imported" and known["/in/run.fit"].size == 100
     assert store.files.known_hashes(a.id) == {"a"}  # skipped files are not copies of anything
-    assert store.files.hash_known(a.id, "a") and not store.files.hash_known(a.id, "s")
+    store.files.restamp(a.id, "/in/run.fit", 101, 7)  # touched: its own bytes, a new time
+    assert store.files.known(a.id)["/in/run.fit"] == FileState(101, 7, "a", "imported")
+    # The same bytes under another name: recorded as a duplicate, nothing of it stored.
+    copy = save(store, a.id, run(start=datetime(2026, 3, 9, 7, tzinfo=UTC)), path="/in/copy.fit")
+    assert copy == SavedFile(0, 1, 0, same_bytes=True)
+    assert store.files.known(a.id)["/in/copy.fit"].status == "duplicate"
+    assert len(store.activities.frame(a.id, include_duplicates=True)) == 1
+    # Bytes known only as a skipped file are no copy: imported.
+    settings_too = save(
+        store, a.id, run(start=datetime(2026, 3, 20, 7, tzinfo=UTC), digest="s"), path="/in/s.fit"
+    )
+    assert settings_too == SavedFile(1, 0, 0) and store.files.known_hashes(a.id) == {"a", "s"}
     store.files.record_failure(a.id, "/in/bad.fit", 9, 3, "truncated")
     store.files.record_failure(a.id, "/in/bad.fit", 10, 4, "still truncated")
     assert store.files.failed(a.id) == {"/in/bad.fit": (10, 4)}

@@ -7,21 +7,16 @@ consumed as they come, so memory stays flat however many files a folder holds.
 
 from __future__ import annotations
 
-import gc
+import functools
 import hashlib
-import multiprocessing
 import os
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import procs
 from .errors import NotAnActivity, UnreadableFile
 from .importers import (
     HEAVY_BYTES,
@@ -33,7 +28,8 @@ from .importers import (
     size_cap,
 )
 from .importers.exports import Progress, read_export
-from .model import Activity, ArchiveLimits, Athlete, FileFailure, ImportSummary
+from .model import Activity, ArchiveLimits, Athlete, FileFailure, FileRecord, ImportSummary
+from .pool import Workers
 from .store import Store
 
 # Below this many files a pool costs more to start than it saves.
@@ -193,6 +189,7 @@ def import_paths(
     archives = [c for c in todo if is_archive_name(c.path)]
     known_hashes = store.files.known_hashes(athlete.id)
     copies: list[tuple[Candidate, str]] = []
+    touched: list[Candidate] = []  # their own bytes again: only their time changed
 
     def not_copies(candidates: list[Candidate]) -> Iterator[Candidate]:
         # Runs in the pool's feeder thread, so it only reads files and a set, never the database.
@@ -201,7 +198,10 @@ def import_paths(
             return  # when stored), so the files are read once, by the workers
         for c in candidates:
             digest = _hash_file(c.opens)
-            if digest in known_hashes:
+            state = known.get(c.path)
+            if state is not None and digest == state.content_hash and digest in known_hashes:
+                touched.append(c)
+            elif digest in known_hashes:
                 copies.append((c, digest))  # known bytes under another name: nothing to decode
             else:
                 yield c
@@ -209,9 +209,19 @@ def import_paths(
     # An archive's members join the progress as its directory is read.
     members = Progress(on_total or _nothing, on_progress or _nothing)
     stored: list[Stored] = []
-    with _Workers(workers, len(files), bool(archives)) as pool:
-        for result in pool.unordered(decode, not_copies(files), len(files), _file_crashed):
+    with _workers(workers, len(files), bool(archives)) as pool:
+        decoded = (
+            pool.unordered(decode, not_copies(files), _file_crashed)
+            if len(files) >= POOL_MIN_FILES
+            else map(decode, not_copies(files))  # with an archive's pool: too few to pay
+        )
+        for result in decoded:
             _store_one(store, athlete.id, _with_sport(result, sport), summary, stored)
+            if on_progress:
+                on_progress(1)
+        for c in touched:
+            store.files.restamp(athlete.id, c.path, c.size, c.mtime_ns)
+            summary.unchanged += 1
             if on_progress:
                 on_progress(1)
         for c, digest in copies:
@@ -220,7 +230,19 @@ def import_paths(
             if on_progress:
                 on_progress(1)
         for c in archives:
-            _store_archive(store, athlete.id, c, pool, summary, archive_limits, members, stored)
+            state = known.get(c.path)
+            _store_archive(
+                store,
+                athlete.id,
+                c,
+                pool,
+                summary,
+                archive_limits,
+                members,
+                stored,
+                known_hashes,
+                state.content_hash if state else None,
+            )
             if on_progress:
                 on_progress(1)
     _count_what_was_kept(store, athlete.id, stored, summary)
@@ -268,204 +290,23 @@ def _nothing(n: int) -> None:
     pass
 
 
-def _worker_init(parent: int) -> None:
-    """In each decoding process: leave stopping to the parent (the daemon's SIGTERM handler must
-    not run in a worker), and die with it, however it ends, holding none of its files.
-
-    A worker is the fork server's child, and the fork server exits when the import does (its
-    liveness pipe ends): the kernel's death signal then takes the worker at once. Each worker
-    was handed a copy of that pipe's write end, which kept the fork server, and so every worker,
-    alive after a killed import; it is closed here. The caller's stdin, stdout and stderr are let
-    go, so `loadwatch import DIR | cat` ends when loadwatch does. A watch thread is the fallback
-    where the kernel's signal is not to be had."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    server = os.getppid()
-    procs.die_with_parent()
-    _close_forkserver_alive_fd()
-    procs.let_go_of_std_streams()
-    gc.freeze()  # the preloaded modules are never garbage: keep the collector off them
-    from .importers import fit
-
-    fit.QUIET_WORKER = True
-    procs.watch_parents(parent, server)
+def _workers(workers: int | None, files: int, archives: bool) -> Workers:
+    """A process pool when it pays (many files, or an archive of many members), else plain map."""
+    cores = os.cpu_count() or 1
+    n = min(workers, cores) if workers is not None else cores  # more than cores only costs
+    return Workers(
+        n if n > 1 and (files >= POOL_MIN_FILES or archives) else 1,
+        preload=("loadwatch.ingest", "loadwatch.importers.fit"),
+        setup=_quiet_decoders,
+        heavy=_heavy,
+    )
 
 
-def _close_forkserver_alive_fd() -> None:
-    from multiprocessing import forkserver
+def _quiet_decoders() -> None:
+    """In each worker: nothing else writes to its stderr (see fit_native.QUIET_WORKER)."""
+    from .importers import fit_native
 
-    server = getattr(forkserver, "_forkserver", None)
-    fd = getattr(server, "_forkserver_alive_fd", None)
-    if isinstance(fd, int):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-        server._forkserver_alive_fd = None  # type: ignore[union-attr]
-
-
-# What a future raises when its worker died: the pool says it broke, or (a race) the pipe the
-# work was being written to broke first. The decoders themselves never raise.
-_POOL_DIED = (BrokenProcessPool, BrokenPipeError, ConnectionError, EOFError)
-
-
-class _Workers:
-    """A process pool when it pays (many files, or an archive of many members), else plain map.
-
-    A worker that dies (a reader crashing in C, the kernel's OOM killer) costs its file, not the
-    batch: the pool is replaced, the files that were in flight are retried one by one, and the
-    one that kills its worker again is reported as failed.
-    """
-
-    def __init__(self, workers: int | None, files: int, archives: bool):
-        cores = os.cpu_count() or 1
-        n = min(workers, cores) if workers is not None else cores  # more than cores only costs
-        self.n = n if n > 1 and (files >= POOL_MIN_FILES or archives) else 1
-        self.pool: Any = None
-        self.files = files
-
-    def _start(self, n: int | None = None) -> ProcessPoolExecutor:
-        # A fork server: workers are forked from a clean, single-threaded process, not from this
-        # one, whose pool threads may hold locks at the moment of a fork (a replacement pool
-        # could deadlock), and whose open files (the check's lock) they would inherit.
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            ctx.set_forkserver_preload(
-                [
-                    "loadwatch.forkserver_init",  # first: see its docstring
-                    "__main__",
-                    "loadwatch.ingest",
-                    "loadwatch.importers.fit",
-                ]
-            )
-        pool = ProcessPoolExecutor(
-            n or self.n, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
-        )
-        # Every worker now, before any work: left to itself the pool starts one on a submit, and
-        # a submit racing the pool's breakage (a worker killed) pickles a queue whose pipe the
-        # pool's manager thread is closing: the fork server then reads a half-sent request and
-        # dies with a traceback on the user's terminal, and the files retried after it are lost
-        # (CPython's terminate_broken closes the call queue's reader without the submit lock).
-        launch = getattr(pool, "_launch_processes", None)
-        if launch is not None:
-            launch()
-            # A first (empty) task starts the manager thread, which alone tells the workers to
-            # exit at shutdown: a pool never given a file would keep them waiting (they ignore
-            # SIGTERM), and the interpreter's exit joins them.
-            pool.submit(_nothing, 0)
-        return pool
-
-    @staticmethod
-    def _kill(pool: Any) -> None:
-        """Kill a pool's workers: they ignore SIGTERM (see _worker_init). Taken before
-        shutdown(), which forgets them."""
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            if proc.is_alive():
-                proc.kill()
-
-    def _restart(self) -> None:
-        old = self.pool
-        # A broken pool stops its surviving workers with SIGTERM, which they ignore: left alive
-        # they would wait for work forever, and so would the pool's manager thread and the
-        # interpreter's exit. They are killed (their files are read again by the caller).
-        self._kill(old)
-        old.shutdown(wait=False, cancel_futures=True)
-        self.pool = self._start()
-
-    def __enter__(self) -> _Workers:
-        if self.n > 1:
-            self.pool = self._start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is None:
-            return
-        if exc[0] is not None:
-            # Stopped (SIGTERM, Ctrl-C, an error): what the workers decode is wanted no more,
-            # and waiting for a large file would keep the caller waiting too.
-            self._kill(self.pool)
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        else:
-            self.pool.shutdown(wait=True)
-
-    def _isolated(self, func, item, crashed):
-        """One item in a pool of its own: its result, or `crashed(item)` if it kills the worker."""
-        with self._start(1) as one:
-            try:
-                return one.submit(func, item).result()
-            except _POOL_DIED:
-                return crashed(item)
-
-    def _windowed(self, func, items: Iterable, crashed, ordered: bool) -> Iterator:
-        """Submit a few at a time (memory stays flat), yield results in order or as they finish.
-
-        When the pool breaks, whatever was in flight is read again one by one in pools of its
-        own: a file that kills its worker again is `crashed(item)`; the others come out whole."""
-        window = self.n * 4
-        pending: dict[Any, Any] = {}  # future -> item, in submission order
-        it = iter(items)
-        exhausted = False
-        held: Any = None  # a large item waiting for the large one in flight
-        while True:
-            broken: list[Any] = []  # in flight when the pool broke, in order
-            unsent: list[Any] = []  # taken from `items` but refused by a broken pool
-            while not exhausted and len(pending) < window:
-                if held is not None:
-                    item, held = held, None
-                else:
-                    try:
-                        item = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                if _heavy(item) and any(_heavy(x) for x in pending.values()):
-                    held = item  # one large file at a time: two would pass the memory budget
-                    break
-                try:
-                    pending[self.pool.submit(func, item)] = item
-                except (BrokenProcessPool, RuntimeError, OSError):
-                    # A pool whose worker just died refuses work (or its pipe is broken).
-                    unsent.append(item)
-                    break
-            if not unsent:
-                if not pending:
-                    return
-                if ordered:
-                    first = next(iter(pending))
-                    wait([first])
-                    done_now = [first]
-                else:
-                    done_now = list(wait(pending, return_when=FIRST_COMPLETED).done)
-                for fut in done_now:
-                    item = pending.pop(fut)
-                    try:
-                        result = fut.result()
-                    except _POOL_DIED:
-                        broken.append(item)
-                    else:
-                        yield result
-            if broken or unsent:
-                leftovers = [*broken, *pending.values(), *unsent]
-                if held is not None:
-                    leftovers.append(held)
-                    held = None
-                pending.clear()
-                self._restart()
-                for item in leftovers:
-                    yield self._isolated(func, item, crashed)
-
-    def unordered(self, func, items: Iterable, count: int, crashed):
-        """Results as they finish; `count` (how many items at most) decides if a pool pays."""
-        if self.pool is None or count < POOL_MIN_FILES:
-            return map(func, items)
-        return self._windowed(func, items, crashed, ordered=False)
-
-    def ordered(self, func, items, crashed=None):
-        """For archive members: results in order, the members read lazily as workers free up."""
-        if self.pool is None:
-            return map(func, items)
-        return self._windowed(func, items, crashed or _member_crashed, ordered=True)
+    fit_native.QUIET_WORKER = True
 
 
 def _heavy(item: Any) -> bool:
@@ -490,11 +331,13 @@ def _store_archive(
     store: Store,
     athlete_id: int,
     c: Candidate,
-    pool: _Workers,
+    pool: Workers,
     summary: ImportSummary,
     limits: ArchiveLimits | None,
     progress: Progress,
     stored: list[Stored],
+    known_hashes: set[str],
+    own_hash: str | None,
 ) -> None:
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
@@ -503,13 +346,18 @@ def _store_archive(
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return
-    if store.files.hash_known(athlete_id, digest):
+    if digest == own_hash and digest in known_hashes:  # the archive itself, only touched
+        store.files.restamp(athlete_id, c.path, c.size, c.mtime_ns)
+        summary.unchanged += 1
+        return
+    if digest in known_hashes:  # known before this import: not read (the store decides others)
         reason = "same bytes as an archive imported before"
         _record_without_activities(store, athlete_id, c, digest, "duplicate", reason, summary)
         return
     try:
         # Read where it lies, member by member: an export's media are never read at all.
-        export = read_export(c.opens, c.path, mapper=pool.ordered, limits=limits, progress=progress)
+        mapper = functools.partial(pool.ordered, crashed=_member_crashed)
+        export = read_export(c.opens, c.path, mapper=mapper, limits=limits, progress=progress)
     except UnreadableFile as e:
         summary.failed.append(FileFailure(e.path, e.reason))
         store.files.record_failure(athlete_id, c.path, c.size, c.mtime_ns, e.reason)
@@ -521,12 +369,7 @@ def _store_archive(
         reason = "zip archive without activity files"
         _record_without_activities(store, athlete_id, c, digest, "skipped", reason, summary)
         return
-    summary.failed += export.failed
-    summary.notes += export.notes
-    summary.skipped += len(export.skipped)
-    summary.skipped_files += export.skipped
-    saved = store.files.save(
-        athlete_id,
+    record = FileRecord(
         c.path,
         c.size,
         c.mtime_ns,
@@ -537,6 +380,14 @@ def _store_archive(
         gear=export.gear,
         gear_authoritative=export.gear_authoritative,
     )
+    saved = store.files.save(athlete_id, record)
+    if saved.same_bytes:  # a copy of an archive stored since this import began
+        summary.duplicates += 1
+        return
+    summary.failed += export.failed
+    summary.notes += export.notes
+    summary.skipped += len(export.skipped)
+    summary.skipped_files += export.skipped
     stored.append(Stored(c.path, saved.primary + saved.duplicates, archive=True))
 
 
@@ -560,15 +411,13 @@ def _store_one(
             store, athlete_id, c, result.content_hash, "skipped", result.skipped, summary
         )
         return
-    if store.files.hash_known(athlete_id, result.content_hash):
-        reason = "same bytes as a file imported before"
-        _record_without_activities(
-            store, athlete_id, c, result.content_hash, "duplicate", reason, summary
-        )
-        return
-    saved = store.files.save(
-        athlete_id, c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
+    record = FileRecord(
+        c.path, c.size, c.mtime_ns, result.content_hash, "imported", result.activities
     )
+    saved = store.files.save(athlete_id, record)
+    if saved.same_bytes:  # a copy of a file stored before (perhaps earlier in this import)
+        summary.duplicates += 1
+        return
     summary.notes += [FileFailure(c.path, n) for a in result.activities for n in a.notes]
     if saved.replaced:
         summary.replaced += saved.replaced
@@ -591,7 +440,9 @@ def _record_without_activities(
     summary: ImportSummary,
 ) -> None:
     """A skipped or duplicate file is remembered, so the next import counts it unchanged."""
-    store.files.save(athlete_id, c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    store.files.save(
+        athlete_id, FileRecord(c.path, c.size, c.mtime_ns, digest, status, reason=reason)
+    )
     if status == "skipped":
         summary.skipped += 1
         summary.skipped_files.append(FileFailure(c.path, reason))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -242,6 +242,31 @@ class SavedFile:
     primary: int
     duplicates: int
     replaced: int = 0  # activities of an earlier version of the same file, now replaced
+    # The file's bytes were known already (under another name): recorded as a duplicate, with
+    # none of its activities stored.
+    same_bytes: bool = False
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file (or a whole export, or a service's activity) as an import hands it to the store.
+
+    `status` is what the importer found: "imported" (its `activities`, perhaps none), "skipped"
+    (not an activity: `reason`) or "duplicate" (known bytes, not decoded: `reason`). An export
+    also declares `shoes` and puts runs on them: `gear` maps (content hash, session) to a shoe
+    name, and with `gear_authoritative` a run it names no shoe for gets no default either.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    status: str
+    activities: Sequence[Activity] = ()
+    reason: str | None = None
+    shoes: Sequence[ShoeDecl] = ()
+    gear: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    gear_authoritative: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .errors import UnreadableFile
 from .importers import content_hash, read_stamped
 from .importers.sports import infer
 from .importers.streams import stream_totals
-from .model import Activity, Athlete, FileFailure, SourceOutcome
+from .model import Activity, Athlete, FileFailure, FileRecord, SourceOutcome
 from .sources import RemoteActivity, SourceFailed
 from .sources.intervals_icu import IntervalsIcu
 from .store import Store
@@ -101,9 +101,13 @@ def _store_remote(
         if act is None:
             summary.skipped += 1
             summary.skipped_files.append(FileFailure(label, "no file and no distance"))
-            store.files.save(athlete.id, label, 0, 0, act_hash(label), "skipped", reason="no data")
+            store.files.save(
+                athlete.id, FileRecord(label, 0, 0, act_hash(label), "skipped", reason="no data")
+            )
             return
-        saved = store.files.save(athlete.id, label, 0, 0, act.content_hash, "imported", [act])
+        saved = store.files.save(
+            athlete.id, FileRecord(label, 0, 0, act.content_hash, "imported", [act])
+        )
         summary.notes.append(FileFailure(label, NO_FILE))
         _count(saved, summary)
         return
@@ -111,21 +115,14 @@ def _store_remote(
     try:
         data = _gunzip(raw, label)
         digest = content_hash(data)
-        if store.files.hash_known(athlete.id, digest):
-            store.files.save(
-                athlete.id, label, len(data), 0, digest, "duplicate",
-                reason="same bytes as a file imported before",
-            )  # fmt: skip
-            summary.duplicates += 1
-            return
         activities = read_stamped(data, label, digest)
     except UnreadableFile as e:
         # Kept as a failure (not retried until the service's file changes) and said once.
         summary.failed.append(FileFailure(label, e.reason))
         store.files.record_failure(athlete.id, label, len(raw), 0, e.reason)
         return
-    saved = store.files.save(athlete.id, label, len(data), 0, digest, "imported", activities)
-    _count(saved, summary)
+    record = FileRecord(label, len(data), 0, digest, "imported", activities)
+    _count(store.files.save(athlete.id, record), summary)
 
 
 def _count(saved, summary) -> None:
@@ -227,12 +224,13 @@ def pull_strava(
                     summary.skipped += 1
                     summary.skipped_files.append(FileFailure(label, "no streams and no distance"))
                     store.files.save(
-                        athlete.id, label, 0, 0, act_hash(label), "skipped", reason="no data"
+                        athlete.id,
+                        FileRecord(label, 0, 0, act_hash(label), "skipped", reason="no data"),
                     )
                 else:
                     _count(
                         store.files.save(
-                            athlete.id, label, 0, 0, act.content_hash, "imported", [act]
+                            athlete.id, FileRecord(label, 0, 0, act.content_hash, "imported", [act])
                         ),
                         summary,
                     )

@@ -7,95 +7,46 @@ Two decoders fill the same `_Decoded`: pyfitparsernative (Rust, ~9x faster than 
 path; fitdecode is the fallback for what the native one does not do (component expansion of
 `compressed_speed_distance`, subfields other than the product name) or refuses after a good CRC.
 `tests/test_fit_decoders.py` proves both give identical activities on every corpus file.
+Each decoder is an adapter of its own (fit_native.py, fit_fitdecode.py, sharing fit_decoded.py);
+the checksums are fit_crc.py's; this module picks the decoder and builds the activities.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import sys
-import threading
 import warnings
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from itertools import islice
 from operator import itemgetter
 
-import fastcrc
 import fitdecode
 import numpy as np
-import pyfitparsernative
-from fitdecode import CrcCheck, ErrorHandling, FitReader
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, is_running, plausible_offset_s
 from .climb import climb_m
 from .drift import hr_drift_pct
+from .fit_crc import check_crc, fit_crc  # noqa: F401 (fit.fit_crc, as before)
+from .fit_decoded import (
+    FIT_DATETIME_MIN,
+    FIT_EPOCH,
+    MAX_RECORDS,
+    _Decoded,
+    _TooManyRecords,
+)
+from .fit_fitdecode import _decode_fitdecode
+from .fit_native import _decode_native, _NeedsFitdecode, _rust_panics_unprinted
 from .hr import hr_histogram, mean_hr
 
-# FIT timestamps count seconds from 1989-12-31 00:00 UTC; values below 0x10000000 are
-# "seconds since the device was powered on", which cannot be placed on a calendar day.
-FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
-FIT_DATETIME_MIN = 0x10000000
-# A gap between two records longer than this is a pause, not time spent at that heart rate.
-
-_SESSION_FIELDS = (
-    "start_time",
-    "timestamp",
-    "sport",
-    "sub_sport",
-    "total_distance",
-    "total_timer_time",
-    "total_elapsed_time",
-    "avg_heart_rate",
-    "max_heart_rate",
-    "total_ascent",
-    "workout_rpe",
-    "total_descent",
-    # avg_running_cadence in the profile is a subfield of avg_cadence (field 18) when the sport is
-    # running; the raw field is read so both decoders see it alike.
-    "avg_cadence",
-    "avg_fractional_cadence",
-)
-
-
-_LAP_FIELDS = (
-    "start_time",
-    "timestamp",
-    "total_distance",
-    "total_timer_time",
-    "total_elapsed_time",
-)
 SEMICIRCLE_DEG = 180.0 / 2**31
 # A session whose records go on this much longer (and further) is missing its final lap(s).
 MISSING_LAP_S = 60.0
 MISSING_LAP_FRACTION = 0.02
-# Records one file may hold: over eleven days at one a second. A real file that large is over the
-# 12 MiB FIT cap anyway (the chained synthetic runs of bench/memory_bench.py, 21 bytes a record,
-# hold 600,000); a hostile one of two-byte records (a heart rate under a compressed timestamp)
-# is 1.4 million records in 2.8 MB, which took 425 MiB.
-MAX_RECORDS = 1_000_000
-
-
-class _TooManyRecords(Exception):
-    pass
 
 
 def _fit_time(raw: int) -> datetime:
     return FIT_EPOCH + timedelta(seconds=raw)
-
-
-def _values(frame: fitdecode.FitDataMessage, names) -> dict:
-    out = {}
-    for name in names:
-        if frame.has_field(name):
-            value = frame.get_value(name, fallback=None)
-            if value is not None:  # an invalid value is no value, as the native decoder says it
-                out[name] = value
-    return out
 
 
 def _device(file_id: dict) -> str | None:
@@ -104,268 +55,6 @@ def _device(file_id: dict) -> str | None:
     if maker is None and product is None:
         return None
     return f"{maker or 'unknown'}/{product if product is not None else 'unknown'}"
-
-
-@dataclass
-class _Decoded:
-    """What one pass over the frames keeps: summaries, laps, timer starts and record samples."""
-
-    sessions: list[dict] = field(default_factory=list)
-    laps: list[dict] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)  # timer-start events
-    # (timestamp, heart rate or None, distance or None, lat, lon in semicircles or None,
-    # altitude in metres or None, cadence in strides a minute or None: for a session without
-    # its own climb or cadence totals)
-    records: list[
-        tuple[int, int | None, float | None, int | None, int | None, float | None, float | None]
-    ] = field(default_factory=list)
-    file_types: list[str] = field(default_factory=list)
-    file_id: dict = field(default_factory=dict)
-    activity: dict = field(default_factory=dict)
-    # Message order, for files whose legs cannot be told apart by time (a chained file whose
-    # legs overlap): how many records came before each session, the sessions before each
-    # timer start; each lap carries the sessions before it as "_leg".
-    session_marks: list[int] = field(default_factory=list)
-    start_legs: list[int] = field(default_factory=list)
-
-
-def fit_crc(data: bytes | memoryview) -> int:
-    """CRC-16 as the FIT protocol defines it: poly 0x8005 reflected, init 0, i.e. CRC-16/ARC (in C)."""
-    return fastcrc.crc16.arc(bytes(data))
-
-
-def check_crc(data: bytes, path: str = "") -> None:
-    """Verify every chained FIT file's header and CRC before decoding.
-
-    Checked here rather than by a decoder, so a broken file gets the same one-line reason whichever
-    decoder reads it; fastcrc does a 1 MB file in well under a millisecond.
-    """
-    view = memoryview(data)
-    offset, n = 0, len(data)
-    while offset < n:
-        if n - offset < 12:
-            raise UnreadableFile(path, f"truncated FIT file (a header cut short at byte {offset})")
-        header_size = data[offset]
-        if header_size not in (12, 14) or data[offset + 8 : offset + 12] != b".FIT":
-            raise UnreadableFile(path, f"not a FIT file or corrupt header at byte {offset}")
-        data_size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-        end = offset + header_size + data_size + 2
-        if end > n:
-            raise UnreadableFile(path, f"truncated FIT file: {n} bytes, the header announces {end}")
-        stored = int.from_bytes(data[end - 2 : end], "little")
-        computed = fit_crc(view[offset : end - 2])
-        if stored != computed:
-            raise UnreadableFile(
-                path,
-                f"corrupt or truncated FIT file: checksum mismatch (footer at byte {end - 2}: "
-                f"read {stored}, expected {computed})",
-            )
-        offset = end
-
-
-def _decode_fitdecode(data: bytes) -> _Decoded:
-    out = _Decoded()
-    reader = FitReader(
-        io.BytesIO(data),
-        # No processor: raw values, the few we use converted here; halves fitdecode's time.
-        processor=None,
-        check_crc=CrcCheck.DISABLED,  # check_crc() verified every file's CRC already
-        # WARN lets fitdecode read past recoverable oddities (field sizes that are not a
-        # multiple of their type, as COROS writes); CRC, EOF and undefined messages still raise.
-        error_handling=ErrorHandling.WARN,
-    )
-    with reader as fit:
-        for frame in fit:
-            if frame.frame_type != fitdecode.FIT_FRAME_DATA:
-                continue
-            name = frame.name
-            if name == "record":
-                ts = frame.get_value("timestamp", fallback=None)
-                if not isinstance(ts, int):
-                    continue
-                if len(out.records) >= MAX_RECORDS:
-                    raise _TooManyRecords
-                hr = frame.get_value("heart_rate", fallback=None)
-                dist = frame.get_value("distance", fallback=None)
-                lat = frame.get_value("position_lat", fallback=None)
-                lon = frame.get_value("position_long", fallback=None)
-                alt = frame.get_value("enhanced_altitude", fallback=None)
-                if alt is None:
-                    alt = frame.get_value("altitude", fallback=None)
-                cad = frame.get_value("cadence", fallback=None)
-                frac = frame.get_value("fractional_cadence", fallback=None)
-                out.records.append(
-                    (
-                        ts,
-                        hr if isinstance(hr, int) and hr > 0 else None,
-                        float(dist) if isinstance(dist, int | float) else None,
-                        lat if isinstance(lat, int) else None,
-                        lon if isinstance(lon, int) else None,
-                        float(alt) if isinstance(alt, int | float) else None,
-                        _strides(cad, frac),
-                    )
-                )
-            elif name == "session":
-                out.session_marks.append(len(out.records))
-                out.sessions.append(_values(frame, _SESSION_FIELDS))
-            elif name == "lap":
-                out.laps.append({**_values(frame, _LAP_FIELDS), "_leg": len(out.sessions)})
-            elif name == "event":
-                ev = _values(frame, ("timestamp", "event", "event_type"))
-                if (
-                    str(ev.get("event")) == "timer"
-                    and str(ev.get("event_type")) == "start"
-                    and isinstance(ev.get("timestamp"), int)
-                ):
-                    out.starts.append(ev["timestamp"])
-                    out.start_legs.append(len(out.sessions))
-            elif name == "file_id":
-                fid = _values(frame, ("type", "manufacturer", "product", "garmin_product"))
-                out.file_types.append(str(fid.get("type")))
-                if not out.file_id or fid.get("type") == "activity":
-                    out.file_id = fid
-            elif name == "activity":
-                out.activity = _values(frame, ("timestamp", "local_timestamp"))
-    return out
-
-
-_TIME_FIELDS = frozenset(("timestamp", "start_time", "local_timestamp"))
-_NATIVE_EPOCH = FIT_EPOCH.replace(tzinfo=None)
-_SECOND = timedelta(seconds=1)
-
-
-class _NeedsFitdecode(Exception):
-    """The file uses something only fitdecode decodes; not an error in the file."""
-
-
-def _product_names() -> dict[str, dict[int, str]]:
-    """file_id.product's subfields from fitdecode's profile: manufacturer -> {product id: name}.
-
-    The native decoder gives the product as a number; this names it as fitdecode would (so both
-    paths describe the device alike) without a hand-kept table of watches."""
-    from fitdecode import profile
-
-    makers = profile.FIELD_TYPES["manufacturer"].enum
-    file_id = next(m for m in profile.MESSAGE_TYPES.values() if m.name == "file_id")
-    product = next(f for f in file_id.fields.values() if f.name == "product")
-    out: dict[str, dict[int, str]] = {}
-    for sub in product.subfields or ():
-        names = profile.FIELD_TYPES[sub.name].enum
-        for ref in sub.ref_fields:
-            out[makers[ref.raw_value]] = names
-    return out
-
-
-_PRODUCTS: dict[str, dict[int, str]] | None = None
-
-
-def _native_time(value) -> int | None:
-    """The decoder's naive ISO text (UTC, or device-relative seconds from the epoch) as FIT seconds."""
-    if not isinstance(value, str):
-        return None
-    return (datetime.fromisoformat(value) - _NATIVE_EPOCH) // _SECOND
-
-
-def _pick(msg: dict, names) -> dict:
-    return {
-        k: (_native_time(msg[k]) if k in _TIME_FIELDS else msg[k])
-        for k in names
-        if msg.get(k) is not None
-    }
-
-
-def _decode_native(data: bytes) -> _Decoded:
-    global _PRODUCTS
-    out = _Decoded()
-    records = out.records
-    add = records.append
-    parse_time, epoch, second = datetime.fromisoformat, _NATIVE_EPOCH, _SECOND
-    for msg in pyfitparsernative.parse_fit_bytes(data):
-        kind = msg["message_type"]
-        if kind == "record":  # most messages: kept to a few dictionary lookups each
-            stamp = msg.get("timestamp")
-            if stamp is None:
-                continue
-            if "compressed_speed_distance" in msg:
-                raise _NeedsFitdecode  # a component field: fitdecode expands it into distance
-            hr = msg.get("heart_rate")
-            dist = msg.get("distance")
-            lat = msg.get("position_lat")
-            lon = msg.get("position_long")
-            alt = msg.get("enhanced_altitude")
-            if alt is None:
-                alt = msg.get("altitude")
-            cad = msg.get("cadence")
-            if cad is not None:
-                frac = msg.get("fractional_cadence")
-                cad = float(cad + frac) if frac.__class__ is float else _strides(cad, None)
-            add(
-                (
-                    (parse_time(stamp) - epoch) // second,
-                    hr if hr.__class__ is int and hr > 0 else None,
-                    float(dist) if isinstance(dist, int | float) else None,
-                    lat if lat.__class__ is int else None,
-                    lon if lon.__class__ is int else None,
-                    float(alt) if isinstance(alt, int | float) else None,
-                    cad,
-                )
-            )
-        elif kind == "session":
-            out.session_marks.append(len(records))
-            out.sessions.append(_pick(msg, _SESSION_FIELDS))
-        elif kind == "lap":
-            out.laps.append({**_pick(msg, _LAP_FIELDS), "_leg": len(out.sessions)})
-        elif kind == "event":
-            ts = _native_time(msg.get("timestamp"))
-            if (
-                str(msg.get("event")) == "timer"
-                and str(msg.get("event_type")) == "start"
-                and ts is not None
-            ):
-                out.starts.append(ts)
-                out.start_legs.append(len(out.sessions))
-        elif kind == "file_id":
-            fid = _pick(msg, ("type", "manufacturer", "product"))
-            if _PRODUCTS is None:
-                _PRODUCTS = _product_names()
-            names = _PRODUCTS.get(str(fid.get("manufacturer")))
-            if names is not None and isinstance(fid.get("product"), int):
-                fid["product"] = names.get(fid["product"], fid["product"])
-            out.file_types.append(str(fid.get("type")))
-            if not out.file_id or fid.get("type") == "activity":
-                out.file_id = fid
-        elif kind == "activity":
-            out.activity = _pick(msg, ("timestamp", "local_timestamp"))
-    return out
-
-
-# Set in the import's worker processes, where nothing else writes to stderr.
-QUIET_WORKER = False
-
-
-@contextmanager
-def _rust_panics_unprinted() -> Iterator[None]:
-    """A panic in the native decoder prints a Rust backtrace on stderr before Python sees it;
-    the user gets the file's one-line reason instead, so stderr is closed around the call. Only
-    where no other thread could be writing a line that would be lost (a daemon's log): in a
-    worker process, or in a process with a single thread."""
-    if not (QUIET_WORKER or threading.active_count() == 1):
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 # The native decoder returns every message at once as dictionaries, about 100 times the file's
@@ -688,13 +377,6 @@ def _drift(mine: list, session_end: float) -> float | None:
         return None
     a = np.array(rows, dtype=float)
     return hr_drift_pct(np.diff(a[:, 0]), np.diff(a[:, 1]), a[:-1, 2])
-
-
-def _strides(cadence, fraction) -> float | None:
-    """A record's cadence (strides or revolutions a minute) with its fractional part."""
-    if not isinstance(cadence, int | float):
-        return None
-    return float(cadence) + (float(fraction) if isinstance(fraction, int | float) else 0.0)
 
 
 def _step_rate(s: dict) -> float | None:

@@ -18,12 +18,12 @@ from ..model import (
     Alert,
     Athlete,
     FileFailure,
+    FileRecord,
     FileState,
     LedgerEntry,
     PainReport,
     SavedFile,
     Shoe,
-    ShoeDecl,
 )
 
 if TYPE_CHECKING:
@@ -54,27 +54,14 @@ class AthleteRepo(Protocol):
 class FileRepo(Protocol):
     def known(self, athlete_id: int) -> dict[str, FileState]: ...
     def known_hashes(self, athlete_id: int) -> set[str]: ...
+    def restamp(self, athlete_id: int, path: str, size: int, mtime_ns: int) -> None: ...
     def imported(self, athlete_id: int) -> list[tuple[int, str, str]]: ...
-    def hash_known(self, athlete_id: int, content_hash: str) -> bool: ...
     def failed(self, athlete_id: int) -> dict[str, tuple[int, int]]: ...
     def failures(self, athlete_id: int) -> list[FileFailure]: ...
     def record_failure(
         self, athlete_id: int, path: str, size: int, mtime_ns: int, reason: str
     ) -> None: ...
-    def save(
-        self,
-        athlete_id: int,
-        path: str,
-        size: int,
-        mtime_ns: int,
-        content_hash: str,
-        status: str,
-        activities: Sequence[Activity] = (),
-        reason: str | None = None,
-        shoes: Sequence[ShoeDecl] = (),
-        gear: Mapping[tuple[str, int], str] | None = None,
-        gear_authoritative: bool = False,
-    ) -> SavedFile: ...
+    def save(self, athlete_id: int, record: FileRecord) -> SavedFile: ...
 
 
 class ActivityRepo(Protocol):

@@ -24,6 +24,7 @@ from ..model import (
     Alert,
     Athlete,
     FileFailure,
+    FileRecord,
     FileState,
     LedgerEntry,
     PainReport,
@@ -902,6 +903,13 @@ class SqlActivities:
         return None if row is None else int(row[1] or row[0])
 
 
+# A file's bytes are known when a file with them was imported or recorded as a copy (a skipped
+# file is a copy of nothing): the one test of "same bytes?" for a whole file, both for the set an
+# import reads before decoding and for the check `save` makes in its transaction.
+KNOWN_BYTES = "athlete_id = ? AND status <> 'skipped'"
+SAME_BYTES = "same bytes as a file imported before"
+
+
 class SqlFiles:
     def __init__(self, db: SqlDb, activities: SqlActivities, shoes: SqlShoes):
         self.db = db
@@ -927,23 +935,30 @@ class SqlFiles:
         return [(int(i), str(p), str(h)) for i, p, h in rows]
 
     def known_hashes(self, athlete_id: int) -> set[str]:
-        """Content hashes of every file imported (or recorded as a copy) for an athlete."""
+        """Content hashes of every file imported (or recorded as a copy) for an athlete: what an
+        import reads before decoding, to leave known bytes undecoded (`save` decides)."""
         rows = self.db.rows(
-            "SELECT DISTINCT content_hash FROM imported_files "
-            "WHERE athlete_id = ? AND status <> 'skipped'",
-            (athlete_id,),
+            f"SELECT DISTINCT content_hash FROM imported_files WHERE {KNOWN_BYTES}", (athlete_id,)
         )
         return {r[0] for r in rows}
 
-    def hash_known(self, athlete_id: int, content_hash: str) -> bool:
-        return (
-            self.db.one(
-                "SELECT 1 FROM imported_files WHERE athlete_id = ? AND content_hash = ? "
-                "AND status <> 'skipped' LIMIT 1",
-                (athlete_id, content_hash),
+    def restamp(self, athlete_id: int, path: str, size: int, mtime_ns: int) -> None:
+        """A recorded file found again with its own bytes (touched, copied back in place): its
+        new size and time are remembered, so the next import counts it unchanged by its stat."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE imported_files SET size = ?, mtime_ns = ? WHERE athlete_id = ? AND path = ?",
+                (size, mtime_ns, athlete_id, path),
             )
-            is not None
+
+    def _bytes_known(self, athlete_id: int, content_hash: str, path: str) -> bool:
+        """Known under another name (the file itself saved again is no copy of itself)."""
+        row = self.db.one(
+            f"SELECT 1 FROM imported_files WHERE {KNOWN_BYTES} AND content_hash = ? "
+            "AND path <> ? LIMIT 1",
+            (athlete_id, content_hash, path),
         )
+        return row is not None
 
     def failed(self, athlete_id: int) -> dict[str, tuple[int, int]]:
         """path -> (size, mtime_ns) of files that failed as they are now."""
@@ -972,30 +987,34 @@ class SqlFiles:
                 (athlete_id, path, size, mtime_ns, reason, now_utc()),
             )
 
-    def save(
-        self,
-        athlete_id: int,
-        path: str,
-        size: int,
-        mtime_ns: int,
-        content_hash: str,
-        status: str,
-        activities: Sequence[Activity] = (),
-        reason: str | None = None,
-        shoes: Sequence[ShoeDecl] = (),
-        gear: Mapping[tuple[str, int], str] | None = None,
-        gear_authoritative: bool = False,
-    ) -> SavedFile:
+    def save(self, athlete_id: int, record: FileRecord) -> SavedFile:
         """Record a file (or a whole export) and its activities in one transaction.
 
-        Cross-source duplicates are resolved as they arrive; `shoes` an export declares are
-        created, and `gear` (content hash, session) -> shoe name puts each run on its shoe, also
-        when the run itself was already stored from another source.
+        This is where "same bytes?" is answered, under the athlete's lock: a file to be imported
+        whose bytes are known already is recorded as a duplicate and stores nothing; a session
+        stored before from the same bytes (an export's member, a file's twin) is not stored
+        again. Cross-source duplicates are resolved as they arrive; `shoes` an export declares
+        are created, and `gear` (content hash, session) -> shoe name puts each run on its shoe,
+        also when the run itself was already stored from another source.
         """
         primary = duplicates = 0
-        gear = gear or {}
+        path, content_hash = record.path, record.content_hash
         with self.db.transaction():
             self.db.hold_athlete(athlete_id)
+            same_bytes = record.status == "imported" and self._bytes_known(
+                athlete_id, content_hash, path
+            )
+            if same_bytes:
+                duplicates = len(record.activities)  # each a copy of one stored from the bytes
+                record = FileRecord(
+                    path,
+                    record.size,
+                    record.mtime_ns,
+                    content_hash,
+                    "duplicate",
+                    reason=SAME_BYTES,
+                )
+            gear = record.gear
             before = self.db.one(
                 "SELECT id, content_hash, status FROM imported_files WHERE athlete_id = ? AND path = ?",
                 (athlete_id, path),
@@ -1006,7 +1025,7 @@ class SqlFiles:
                 # The file changed at the same path: its new version replaces the old one.
                 kept = self.activities.take_out_file(athlete_id, int(before[0]))
                 replaced = len(kept)
-            for decl in shoes:
+            for decl in record.shoes:
                 self.shoes.declare(athlete_id, decl)
             known_shoes = self.shoes.all(athlete_id)
             by_name = {s.name: s.id for s in known_shoes}
@@ -1018,12 +1037,21 @@ class SqlFiles:
                 "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
                 "status = excluded.status, reason = excluded.reason, "
                 "imported_utc = excluded.imported_utc RETURNING id",
-                (athlete_id, path, size, mtime_ns, content_hash, status, reason, now_utc()),
+                (
+                    athlete_id,
+                    path,
+                    record.size,
+                    record.mtime_ns,
+                    content_hash,
+                    record.status,
+                    record.reason,
+                    now_utc(),
+                ),
             )
             self.db.execute(
                 "DELETE FROM failed_files WHERE athlete_id = ? AND path = ?", (athlete_id, path)
             )
-            for act in activities:
+            for act in record.activities:
                 shoe_id = by_name.get(gear.get((act.content_hash, act.session_index)) or "")
                 stored = self.activities.same_bytes(athlete_id, act.content_hash, act.session_index)
                 if stored is not None:
@@ -1037,13 +1065,13 @@ class SqlFiles:
                     act,
                     known_shoes,
                     shoe_id,
-                    defaults=not gear_authoritative,
+                    defaults=not record.gear_authoritative,
                 ):
                     primary += 1
                 else:
                     duplicates += 1
             self.activities.put_back(athlete_id, file_id, kept)
-        return SavedFile(primary, duplicates, replaced)
+        return SavedFile(primary, duplicates, replaced, same_bytes)
 
 
 def _alert_payload(alert: Alert) -> str:
