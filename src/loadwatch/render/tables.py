@@ -16,7 +16,7 @@ ACTIVITY_FIELDS = (
     "id", "start_utc", "utc_offset_s", "local_start", "day", "sport", "sub_sport", "distance_m",
     "moving_s", "elapsed_s", "avg_hr", "max_hr", "elevation_gain_m", "device", "source",
     "source_path", "duplicate_of", "shoe_id", "distance_source", "excluded", "exclude_reason",
-    "rpe", "srpe_load", "name", "look", "step_rate_spm", "ascent_m", "descent_m",
+    "rpe", "srpe_load", "name", "look", "race", "step_rate_spm", "ascent_m", "descent_m",
     "avg_pace_s_per_km", "hr_drift_pct", "hr_zone1_s", "hr_zone2_s", "hr_zone3_s", "hr_zone4_s",
     "hr_zone5_s", "edit",
 )  # fmt: skip
