@@ -89,3 +89,22 @@ KNEE_SIGNAL_COLUMNS = """
     ALTER TABLE activities ADD COLUMN descent_m {real};
     ALTER TABLE activities ADD COLUMN avg_pace_s_per_km {real}
 """
+
+
+# Delivery per channel (email, each Apprise URL): an alert or digest is settled once every
+# channel it goes to has it; a channel that is down keeps only its own row pending. `key` is
+# an alert's or a digest's key (a digest has no athlete); `channel` a stable id, never a URL
+# (the URL may hold a secret).
+DELIVERIES = """
+    CREATE TABLE deliveries (
+        key TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        athlete_id {id} REFERENCES athletes(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_utc {moment},
+        message_id TEXT,
+        PRIMARY KEY (key, channel)
+    )
+"""

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import DELIVERIES, KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -203,6 +203,11 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0010_deliveries(db: SqlDb) -> None:
+    # Delivery per channel (see store/sqlite.py, 0015).
+    db.execute(DELIVERIES.format(id="BIGINT", moment="TIMESTAMPTZ"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -211,6 +216,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0010_deliveries", _m0010_deliveries),
 ]
 
 

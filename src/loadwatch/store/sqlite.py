@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import DELIVERIES, KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
 from .sql import SqlDb, SqlStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -240,6 +240,10 @@ def _m0012_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
 
 
+def _m0015_deliveries(db: SqlDb) -> None:
+    db.execute(DELIVERIES.format(id="INTEGER", moment="TEXT"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -253,6 +257,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_calendar_keys", _m0010_calendar_keys),
     ("0011_pain_reports", _m0011_pain_reports),
     ("0012_knee_signals", _m0012_knee_signals),
+    ("0015_deliveries", _m0015_deliveries),
 ]
 
 
