@@ -86,7 +86,9 @@ def config_check(obj: Context) -> None:
             raise ConfigError("", f"no config file at {path} (from {obj.locations.config_from})")
         click.echo(f"no config file at {path}: defaults apply")
         return
-    found = problems(path, dict(os.environ))
+    from ..notify.push import url_problem
+
+    found = problems(path, dict(os.environ), check_url=url_problem)
     if found:
         if len(found) > 1:
             click.echo(f"error: config: {len(found)} problems in {path}:", err=True)
@@ -105,6 +107,9 @@ def config_check(obj: Context) -> None:
     )
     click.echo(f"  athletes: {', '.join(a.name for a in s.athletes) or '(none)'}")
     click.echo(f"  coaches: {', '.join(f'{c.name} ({c.digest})' for c in s.coaches) or '(none)'}")
+    pushes = sum(len(p.notify) + len(p.notify_env) for p in (*s.athletes, *s.coaches))
+    if pushes:
+        click.echo(f"  push: {pushes} Apprise URL{'s' if pushes != 1 else ''}, each checked")
 
 
 @main.command()

@@ -151,8 +151,10 @@ def _failure(label: str, url: str, result: apprise.AppriseResult) -> SendFailed:
     """Apprise's reason, and whether to try later, from the lines it logged."""
     said = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR")]
     reason = _scrub(said[-1], url) if said else "no answer"
-    code = re.search(r"error=(\d{3})", reason)
+    code = re.search(r"error=(\d+)", reason)
     status = int(code.group(1)) if code else None
+    while status is not None and status > 999:  # ntfy's codes: the HTTP status and two digits
+        status //= 10
     if status is None or status >= 500 or status in TRY_LATER:
         return ChannelUnavailable(f"{label} unavailable: {reason}")
     return SendFailed(f"{label} refused the notice: {reason}")
