@@ -313,8 +313,13 @@ def check_athlete(
         outcome.problem = f"{athlete.name}: {mail.note}"
         result.problems.append(outcome.problem)
     settled = ledger.settle(store, keys, [c.id for c in channels])
-    if settled:
-        store.ledger.mark_sent(settled, outcome.message_id, mail.note if mail else None)
+    # Each alert keeps the id of the email that carried it, in this check or an earlier one.
+    emails = {d.key: d.message_id for d in store.ledger.deliveries(settled) if d.channel == EMAIL}
+    by_email: dict[str | None, list[str]] = {}
+    for k in settled:
+        by_email.setdefault(emails.get(k), []).append(k)
+    for message_id, sent in by_email.items():
+        store.ledger.mark_sent(sent, message_id, mail.note if mail else None)
     if tried.errors:
         unsettled = [k for k in keys if k not in set(settled)]
         store.ledger.mark_failed(unsettled, "; ".join(tried.errors.values()))

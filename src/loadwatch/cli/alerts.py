@@ -107,7 +107,8 @@ def config_check(obj: Context) -> None:
     )
     click.echo(f"  athletes: {', '.join(a.name for a in s.athletes) or '(none)'}")
     click.echo(f"  coaches: {', '.join(f'{c.name} ({c.digest})' for c in s.coaches) or '(none)'}")
-    pushes = sum(len(p.notify) + len(p.notify_env) for p in (*s.athletes, *s.coaches))
+    pushes = sum(len(a.notify) + len(a.notify_env) for a in s.athletes)
+    pushes += sum(len(c.notify) + len(c.notify_env) for c in s.coaches)
     if pushes:
         click.echo(f"  push: {pushes} Apprise URL{'s' if pushes != 1 else ''}, each checked")
 

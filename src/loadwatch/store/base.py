@@ -17,6 +17,7 @@ from ..model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     FileState,
     LedgerEntry,
@@ -151,6 +152,7 @@ class LedgerRepo(Protocol):
     ) -> None: ...
     def mark_failed(self, keys: Sequence[str], error: str) -> None: ...
     def delivered(self, keys: Sequence[str], channel: str) -> set[str]: ...
+    def deliveries(self, keys: Sequence[str]) -> list[Delivery]: ...
     def delivery_finished(
         self,
         keys: Sequence[str],

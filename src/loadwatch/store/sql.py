@@ -23,6 +23,7 @@ from ..model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     FileState,
     LedgerEntry,
@@ -1130,6 +1131,22 @@ class SqlLedger:
             )
             done.update(r[0] for r in rows)
         return done
+
+    def deliveries(self, keys: Sequence[str]) -> list[Delivery]:
+        """Every channel's record of these keys, by key and channel."""
+        out: list[Delivery] = []
+        for i in range(0, len(keys), KEY_CHUNK):
+            chunk = list(keys[i : i + KEY_CHUNK])
+            rows = self.db.rows(
+                "SELECT key, channel, status, attempts, last_error, sent_utc, message_id "
+                f"FROM deliveries WHERE key IN {_in(chunk)}",
+                chunk,
+            )
+            out += [
+                Delivery(k, c, s, int(n), err, utc_or_none(sent), mid)
+                for k, c, s, n, err, sent, mid in rows
+            ]
+        return sorted(out, key=lambda d: (d.key, d.channel))
 
     def delivery_finished(
         self,
