@@ -279,3 +279,21 @@ def test_sigkill_mid_push_repeats_at_most_that_delivery(db_url, smtp, tmp_path: 
     channels = deliveries(db_url)
     assert {s for s, _ in channels.values()} == {"sent"} and len(channels) == 6
     assert channels[(SPIKE, "email")] == ("sent", 1)
+
+
+def test_exit_75_only_when_nothing_but_a_temporary_failure_is_left(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    """One channel refuses (400) while another is down: exit 1, a person must look; both lines
+    are said. The down one alone later: 75."""
+    nobody = PushServer()  # never started
+    lines = f'notify = ["{push.ntfy("ana-knee")}", "{nobody.json("hooks/ana")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": lines}))
+    push.failures = ["400"]
+    both = cli("check", "--as-of", "2026-10-25", code=1)
+    said = both.stderr.splitlines()
+    assert said[0].startswith(f"error: ana: push {push.ntfy('ana-knee')} refused the notice: ")
+    assert said[1].startswith(f"error: push {nobody.json('hooks/ana')} unavailable: ")
+    assert said[1].endswith("; alerts stay pending for the next run") and len(said) == 2
+    cli("check", "--as-of", "2026-10-25", code=75)  # the refusal is over: only the down one left
+    assert len(push.to("ana-knee")) == 1 and status(cli.db, SPIKE) == ("pending", 2)

@@ -141,8 +141,9 @@ def check(
 ) -> None:
     """Import new files, evaluate the rules and send new alerts (for cron: silent when all is well).
 
-    Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
-    alerts stay pending and the next run sends them).
+    Exit 0 when all is well, 75 when only a channel (the SMTP server, a push service) or the lock
+    was temporarily unavailable (the alerts stay pending and the next run sends them), 1 when a
+    channel refused a message.
 
     \b
     Example:
@@ -192,9 +193,12 @@ def check(
         click.echo(
             f"error: {result.temporary_failure}; alerts stay pending for the next run", err=True
         )
-        sys.exit(75)
+    # 75 ("try again") only when nothing but a temporary failure is left: a refused message
+    # needs a person whatever else happened.
     if result.problems:
         sys.exit(1)
+    if result.temporary_failure:
+        sys.exit(75)
 
 
 class StatusLine:
