@@ -131,3 +131,19 @@ def test_a_channels_preview_sends_nothing(endpoint, tmp_path: Path) -> None:
     shown = endpoint.channel().preview(notice(), None)
     assert TITLE in shown.text and shown.file is None
     assert endpoint.received() == []
+
+
+def test_a_push_links_the_runs_page_when_the_check_knows_it() -> None:
+    from dataclasses import replace
+
+    server = PushServer().start()
+    try:
+        channel = PushChannel(NotifyUrl("notify[0]", None, server.ntfy("ana")))
+        plain = notice()
+        channel.alerts(plain)
+        run_page = "https://x.test/activities/7"
+        channel.alerts(replace(plain, links={plain.keys[0]: run_page}))
+        athlete, run = (p.body["message"].splitlines()[-1] for p in server.pushes)
+        assert (athlete, run) == ("https://x.test/a/1", run_page)
+    finally:
+        server.stop()

@@ -179,8 +179,8 @@ def _page(settings: Settings, path: str) -> str | None:
 
 @dataclass
 class Attempts:
-    """What one delivery round did with some keys on each channel: the errors by channel, the
-    receipts, and whether anything was tried at all."""
+    """What one delivery round did with some keys: each channel's error or receipt (a channel
+    skipped, down or already done, has neither)."""
 
     errors: dict[str, str] = field(default_factory=dict)
     receipts: dict[str, Delivered] = field(default_factory=dict)

@@ -9,7 +9,7 @@ stays pending on it, exit 75), SendFailed when it refuses the notice (pending, a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +36,8 @@ class AlertNotice:
     guidance: Headroom | None
     chart: ChartMaker
     link: str | None  # the athlete's web page when web.public_url is set
+    # Alert key -> the page of the run it is about, where there is one (a spike names its run).
+    links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -42,15 +42,17 @@ def _first_sentence(text: str) -> str:
 
 def alert_push(notice: AlertNotice) -> PushText:
     """A title ("ana: 24.0 km run, 60% over the 30-day longest (moderate spike)"), what
-    happened, today's headroom and the link."""
+    happened, today's headroom and a link: the run's page when the alert is about a run and the
+    check knows its page, else the athlete's."""
     first = notice.alerts[0]
     more = f" (+{len(notice.alerts) - 1} more)" if len(notice.alerts) > 1 else ""
     lines = [_first_sentence(first.text)]
     if notice.guidance is not None:
         today = "; ".join(x.guidance for x in headroom_lines(notice.guidance)[:2])
         lines.append(f"Today: {today}.")
-    if notice.link:
-        lines.append(notice.link)
+    link = notice.links.get(first.key, notice.link)  # the run's page, else the athlete's
+    if link:
+        lines.append(link)
     return PushText(f"{notice.athlete}: {first.title}{more}", "\n".join(lines))
 
 
