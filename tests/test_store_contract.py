@@ -282,6 +282,36 @@ def test_ledger_records_once_and_tracks_sending(store) -> None:
     assert store.ledger.entries(a.id, ["sent"], since) == []
 
 
+def test_deliveries_are_per_key_and_channel_and_a_sent_one_stays_sent(store) -> None:
+    a = store.athletes.add("ana")
+    store.ledger.insert(a.id, [(_alert("k1"), "pending"), (_alert("k2"), "pending")])
+    store.ledger.delivery_finished(["k1", "k2"], "email", a.id, "<m@x>", None)
+    store.ledger.delivery_finished(["k1", "k2"], "push:$ANA", a.id, None, "503 try later")
+    store.ledger.delivery_finished(["k1"], "push:$ANA", a.id, None, "429 try later")
+    assert store.ledger.delivered(["k1", "k2", "k9"], "email") == {"k1", "k2"}
+    assert store.ledger.delivered(["k1", "k2"], "push:$ANA") == set()
+    store.ledger.delivery_finished(["k1"], "push:$ANA", a.id, None, None)
+    store.ledger.delivery_finished(["k1"], "email", a.id, "<again@x>", "late error")  # no effect
+    got = {(d.key, d.channel): d for d in store.ledger.deliveries(["k1", "k2"])}
+    assert sorted(got) == [
+        ("k1", "email"),
+        ("k1", "push:$ANA"),
+        ("k2", "email"),
+        ("k2", "push:$ANA"),
+    ]
+    k1_email, k1_push, k2_push = got["k1", "email"], got["k1", "push:$ANA"], got["k2", "push:$ANA"]
+    assert (k1_email.status, k1_email.attempts, k1_email.message_id) == ("sent", 1, "<m@x>")
+    assert k1_email.last_error is None and k1_email.sent_utc is not None
+    assert (k1_push.status, k1_push.attempts, k1_push.last_error) == ("sent", 3, None)
+    assert (k2_push.status, k2_push.attempts, k2_push.last_error) == ("pending", 1, "503 try later")
+    assert k2_push.sent_utc is None
+    # A digest's deliveries have no athlete.
+    store.ledger.delivery_finished(["digest:Carla:2026-03-01"], "email", None, "<d@x>", None)
+    assert store.ledger.delivered(["digest:Carla:2026-03-01"], "email") == {
+        "digest:Carla:2026-03-01"
+    }
+
+
 def test_digest_ledger(store) -> None:
     assert store.ledger.digest_status("d1") is None
     assert store.ledger.digest_status("d1", "Carla") == "pending"
@@ -427,6 +457,7 @@ def test_remove_takes_every_row_of_the_athlete_and_only_theirs(store) -> None:
         save(store, who.id, run(fmt="gpx", digest=f"{who.name}-gpx"))  # a copy, kept as duplicate
         store.files.record_failure(who.id, f"/in/{who.name}-bad.fit", 1, 1, "truncated")
         store.ledger.insert(who.id, [(_alert(f"{who.name}-k"), "pending")])
+        store.ledger.delivery_finished([f"{who.name}-k"], "email", who.id, "<m@x>", None)
         store.sources.remember_device(who.id, f"serial-{who.name}")
         store.sources.set_cursor(who.id, "intervals.icu", "2026-03-01")
         store.pain.add(who.id, date(2026, 3, 2), 3, "after", "left knee")

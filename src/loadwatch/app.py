@@ -748,4 +748,6 @@ class App:
                 )  # fmt: skip
         finally:
             mailer.close()
+        if result.fatal is not None:
+            raise result.fatal
         return result

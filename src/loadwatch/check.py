@@ -5,6 +5,7 @@ functions, one athlete (or one coach) at a time.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -14,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from . import ledger, rules
 from .analysis import Analysis, analyse, analyse_many
-from .config import CoachConfig, Settings
-from .errors import LoadwatchError, SendFailed, SmtpRefusesUs, SmtpUnavailable
+from .config import AthleteConfig, CoachConfig, Settings, notify_urls
+from .errors import ChannelUnavailable, LoadwatchError, SendFailed, SmtpRefusesUs
 from .ingest import import_paths
 from .load import LoadParams
 from .load.pain import PainHistory, PainThresholds
 from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
-from .notify.email import compose_alerts, compose_digest
-from .notify.smtp import Sender, outbox_name, write_outbox
+from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice
+from .notify.mail import EMAIL, EmailChannel, Mailer
 from .store import Store
 from .views import DigestRow, alert_links, digest_row, headroom_for, rank
 
@@ -48,9 +49,17 @@ class AthleteOutcome:
 class CheckResult:
     athletes: list[AthleteOutcome] = field(default_factory=list)
     digests_sent: list[str] = field(default_factory=list)
-    temporary_failure: str | None = None  # SMTP unavailable: alerts pending, exit 75
+    # Channels skipped for the rest of the check (id -> why): down, or refusing loadwatch.
+    down: dict[str, str] = field(default_factory=dict)
+    # What was only temporarily unavailable (an SMTP server, a push service): pending, exit 75.
+    unavailable: list[str] = field(default_factory=list)
+    fatal: SendFailed | None = None  # the SMTP server refuses loadwatch itself: raised at the end
     problems: list[str] = field(default_factory=list)
     pulled: list[SourceOutcome] = field(default_factory=list)  # the accounts, before the check
+
+    @property
+    def temporary_failure(self) -> str | None:
+        return "; ".join(self.unavailable) or None
 
 
 @dataclass(frozen=True)
@@ -141,28 +150,6 @@ def missing_inbox_warning(athlete: str, folder: str, config: Path | None) -> str
     return f"{line} (relative inbox paths start at the config file's folder, {config.parent})"
 
 
-class Mailer:
-    """One SMTP session per check, opened only when there is something to send."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.sender: Sender | None = None
-
-    def send(self, msg) -> dict[str, str]:
-        if self.sender is None:
-            self.sender = Sender(self.settings.smtp).__enter__()
-        try:
-            return self.sender.send(msg)
-        except SmtpUnavailable:
-            self.close()  # the session is gone; a later send starts a new one
-            raise
-
-    def close(self) -> None:
-        if self.sender is not None:
-            self.sender.__exit__(None, None, None)
-            self.sender = None
-
-
 def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[str]]:
     """To the athlete, Cc the coaches who asked for copies; an athlete without an address is
     mailed through their coaches."""
@@ -171,6 +158,98 @@ def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[s
         return [athlete.email], [c.email for c in coaches if c.cc_alerts]
     emails = [c.email for c in coaches]
     return emails[:1], emails[1:]
+
+
+def _unique(channels: list[Channel]) -> list[Channel]:
+    """One channel per id: a URL an athlete and their coach share carries a notice once."""
+    seen: dict[str, Channel] = {}
+    for c in channels:
+        seen.setdefault(c.id, c)
+    return list(seen.values())
+
+
+def alert_channels(athlete: Athlete, settings: Settings, mailer: Mailer) -> list[Channel]:
+    """Where an athlete's alerts go: email as before, their push URLs, and the push URLs of the
+    coaches copied on their alerts."""
+    from .notify.push import PushChannel
+
+    out: list[Channel] = []
+    to, cc = _recipients(athlete, settings)
+    if to:
+        out.append(EmailChannel(mailer, to, cc))
+    config = next((a for a in settings.athletes if a.name == athlete.name), None)
+    people: list[AthleteConfig | CoachConfig] = [config] if config else []
+    people += [c for c in settings.coaches if athlete.name in c.athletes and c.cc_alerts]
+    for person in people:
+        for n in notify_urls(person.notify, person.notify_env, "", os.environ):
+            out.append(PushChannel(n))
+    return _unique(out)
+
+
+def digest_channels(coach: CoachConfig, mailer: Mailer) -> list[Channel]:
+    from .notify.push import PushChannel
+
+    pushes = notify_urls(coach.notify, coach.notify_env, "", os.environ)
+    return _unique([EmailChannel(mailer, [coach.email]), *(PushChannel(n) for n in pushes)])
+
+
+def _page(settings: Settings, path: str) -> str | None:
+    base = settings.web.public_url
+    return f"{base.rstrip('/')}{path}" if base else None
+
+
+@dataclass
+class Attempts:
+    """What one delivery round did with some keys: each channel's error or receipt (a channel
+    skipped, down or already done, has neither)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    receipts: dict[str, Delivered] = field(default_factory=dict)
+
+
+def deliver(
+    store: Store,
+    channels: list[Channel],
+    keys: list[str],
+    notice_for: Callable[[set[str]], AlertNotice | DigestNotice],
+    athlete_id: int | None,
+    result: CheckResult,
+    who: str,
+) -> Attempts:
+    """Each channel gets what it has not had yet; each answer is written down at once, so a kill
+    repeats at most the one delivery under way. A channel down is skipped for the rest of the
+    check (its notices stay pending on it); the others go on."""
+    done = Attempts()
+    for channel in channels:
+        if channel.id in result.down:
+            continue
+        todo = set(keys) - store.ledger.delivered(keys, channel.id)
+        if not todo:
+            continue
+        notice = notice_for(todo)
+        try:
+            receipt = (
+                channel.alerts(notice)
+                if isinstance(notice, AlertNotice)
+                else channel.digest(notice)
+            )
+        except SendFailed as e:
+            store.ledger.delivery_finished(sorted(todo), channel.id, athlete_id, None, str(e))
+            done.errors[channel.id] = str(e)
+            if isinstance(e, ChannelUnavailable):
+                result.down[channel.id] = str(e)
+                result.unavailable.append(str(e))
+            elif isinstance(e, SmtpRefusesUs):
+                result.down[channel.id] = str(e)
+                result.fatal = result.fatal or e  # nothing can be mailed to anyone
+            else:
+                result.problems.append(f"{who}: {e}")
+            continue
+        store.ledger.delivery_finished(
+            sorted(todo), channel.id, athlete_id, receipt.message_id, None
+        )
+        done.receipts[channel.id] = receipt
+    return done
 
 
 def check_athlete(
@@ -209,72 +288,64 @@ def check_athlete(
         recorded = ledger.record(store, athlete.id, found, day, settings.rules.lookback_days)
         outcome.new_alerts, outcome.known_alerts = recorded.new_pending, recorded.new_known
         to_send = ledger.pending(store, athlete.id)
-    if not to_send or result.temporary_failure:
+    if not to_send:
         return analysis
     # The subject names the first: the best-supported warning leads, reminders come last.
     to_send.sort(key=lambda x: (rules.priority(x.rule), x.day))
-    to, cc = _recipients(athlete, settings)
-    if not to:
+    channels = alert_channels(athlete, settings, mailer)
+    if not channels:
         outcome.problem = (
-            f"athlete {athlete.name} has no email address and no coach: "
-            f"add one with 'loadwatch athletes add {athlete.name} --update --email ...'"
+            f"athlete {athlete.name} has no email address, no push URL and no coach: "
+            f"add one with 'loadwatch athletes add {athlete.name} --update --email ...' "
+            "or notify = [...] in the config"
         )
         result.problems.append(outcome.problem)
         return analysis
-    from .render import charts  # matplotlib only when there is a chart to draw
-
-    d = analysis.distance
-    shown = latest_per_episode(to_send)
-    chart = charts.alert_chart(
-        rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
-    )
     guidance = headroom_for(analysis, settings.rules)
-    msg = compose_alerts(
-        athlete.name,
-        to,
-        cc,
-        settings.smtp.sender,
-        shown,
-        day,
-        chart,
-        now,
-        keys=[x.key for x in to_send],
-        guidance=guidance,
-        links=alert_links(settings.web.public_url, shown, d.runs),
-    )
-    outcome.message_id = msg["Message-ID"]
-    if options.dry_run:
-        if options.outbox:
-            name = outbox_name(athlete.name, day.isoformat(), shown[0].rule)
-            outcome.outbox_file = write_outbox(msg, options.outbox, name)
-        body = msg.get_body(("plain",))
-        text = body.get_content() if body is not None else ""
-        outcome.preview = f"To: {msg['To']}\nSubject: {msg['Subject']}\n\n{text}"
-        return analysis
+    link = _page(settings, f"/athletes/{athlete.id}")
+
+    def notice_for(keys: set[str]) -> AlertNotice:
+        alerts = [x for x in to_send if x.key in keys]
+        shown = latest_per_episode(alerts)
+
+        def chart() -> tuple[bytes, str] | None:
+            from .render import charts  # matplotlib only when there is a chart to draw
+
+            d = analysis.distance
+            return charts.alert_chart(
+                rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
+            )
+
+        return AlertNotice(
+            athlete.name, athlete.id, shown, [x.key for x in alerts], day, now, guidance,
+            chart, link,
+            links=alert_links(settings.web.public_url, shown, analysis.distance.runs),
+        )  # fmt: skip
+
     keys = [x.key for x in to_send]
-    try:
-        refused = mailer.send(msg)
-    except SmtpUnavailable as e:
-        store.ledger.mark_failed(keys, str(e))
-        result.temporary_failure = str(e)
+    if options.dry_run:
+        previews = [c.preview(notice_for(set(keys)), options.outbox) for c in channels]
+        outcome.outbox_file = next((p.file for p in previews if p.file), None)
+        outcome.preview = "\n\n".join(p.text for p in previews)
         return analysis
-    except SmtpRefusesUs as e:
-        store.ledger.mark_failed(keys, str(e))
-        raise  # nothing can be sent to anyone: one clear error
-    except SendFailed as e:
-        # This athlete's message was refused; the others' still go out.
-        store.ledger.mark_failed(keys, str(e))
-        outcome.problem = f"{athlete.name}: {e}"
+    tried = deliver(store, channels, keys, notice_for, athlete.id, result, athlete.name)
+    mail = tried.receipts.get(EMAIL)
+    outcome.message_id = mail.message_id if mail else None
+    if mail and mail.note:
+        outcome.problem = f"{athlete.name}: {mail.note}"
         result.problems.append(outcome.problem)
-        return analysis
-    note = None
-    if refused:
-        # The others got it: sent, never again to them; the refused address is said, once.
-        note = "not delivered to " + ", ".join(f"{a} ({why})" for a, why in refused.items())
-        outcome.problem = f"{athlete.name}: {note}"
-        result.problems.append(outcome.problem)
-    store.ledger.mark_sent(keys, msg["Message-ID"], note)
-    outcome.sent_alerts = len(keys)
+    settled = ledger.settle(store, keys, [c.id for c in channels])
+    # Each alert keeps the id of the email that carried it, in this check or an earlier one.
+    emails = {d.key: d.message_id for d in store.ledger.deliveries(settled) if d.channel == EMAIL}
+    by_email: dict[str | None, list[str]] = {}
+    for k in settled:
+        by_email.setdefault(emails.get(k), []).append(k)
+    for message_id, sent in by_email.items():
+        store.ledger.mark_sent(sent, message_id, mail.note if mail else None)
+    if tried.errors:
+        unsettled = [k for k in keys if k not in set(settled)]
+        store.ledger.mark_failed(unsettled, "; ".join(tried.errors.values()))
+    outcome.sent_alerts = len(settled)
     return analysis
 
 
@@ -337,30 +408,33 @@ def send_digest(
     rows = digest_rows(
         store, settings, athletes, analysis_of, now - timedelta(days=period_days), unrecorded
     )
-    chart = None
-    if rows:
+
+    def chart() -> bytes | None:
+        if not rows:
+            return None
         from .render import charts
 
-        chart = charts.athletes_overview(rows)
-    msg = compose_digest(
-        coach.name, coach.email, settings.smtp.sender, coach.digest, rows, chart, key, now
+        return charts.athletes_overview(rows)
+
+    notice = DigestNotice(
+        coach.name, coach.digest, rows, key, day, now, chart, _page(settings, "/")
     )
+    channels = digest_channels(coach, mailer)
     if options.dry_run:
         if options.outbox:
-            write_outbox(msg, options.outbox, outbox_name(coach.name, day.isoformat(), "digest"))
+            for c in channels:
+                if c.id == EMAIL:
+                    c.preview(notice, options.outbox)
         return
-    try:
-        mailer.send(msg)
-    except SmtpUnavailable as e:
-        store.ledger.digest_finished(key, None, str(e))
-        result.temporary_failure = str(e)
-        return
-    except SendFailed as e:
-        store.ledger.digest_finished(key, None, str(e))
-        result.problems.append(f"digest for {coach.name}: {e}")
-        return
-    store.ledger.digest_finished(key, msg["Message-ID"], None)
-    result.digests_sent.append(key)
+    tried = deliver(
+        store, channels, [key], lambda _: notice, None, result, f"digest for {coach.name}"
+    )
+    if ledger.settle(store, [key], [c.id for c in channels]):
+        mail = tried.receipts.get(EMAIL)
+        store.ledger.digest_finished(key, mail.message_id if mail else None, None)
+        result.digests_sent.append(key)
+    elif tried.errors:
+        store.ledger.digest_finished(key, None, "; ".join(tried.errors.values()))
 
 
 def digest_rows(
@@ -443,7 +517,7 @@ def run_check(
                         store, settings, a, now, options, mailer, result, passed[a.id],
                         imported[a.id],
                     )  # fmt: skip
-        if with_digests and athlete is None and not result.temporary_failure:
+        if with_digests and athlete is None:
             for coach in settings.coaches:
                 with (
                     _digest_claim(store, coach.name, worker) as mine,
@@ -452,8 +526,8 @@ def run_check(
                     if mine:
                         _say(options, f"{coach.name}'s digest")
                         send_digest(store, settings, coach, now, options, mailer, result, analyses)
-                if result.temporary_failure:
-                    break
+    if result.fatal is not None:
+        raise result.fatal
     return result
 
 

@@ -9,9 +9,10 @@ from `rulesettings` (why there: see that module), so `SETTINGS` is computed when
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import time
 from email.utils import parseaddr
@@ -63,6 +64,31 @@ def _names(items: list) -> tuple[str, ...]:
     if not all(isinstance(x, str) for x in items):
         raise ValueError(f"expected a list of names, got {items!r}")
     return tuple(_name(x) for x in items)
+
+
+def _urls(items: list) -> tuple[str, ...]:
+    """Apprise URLs, one channel each; whether Apprise can use them is for `config check`."""
+    if not all(isinstance(x, str) and "://" in x for x in items):
+        bad = next(x for x in items if not (isinstance(x, str) and "://" in x))
+        raise ValueError(f'expected Apprise URLs like "ntfys://ntfy.sh/ana-knee", not {bad!r}')
+    return tuple(items)
+
+
+def _env_names(items: list) -> tuple[str, ...]:
+    if not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", x) for x in items):
+        raise ValueError(
+            f'expected names of environment variables like "ANA_PUSH_URL", not {items!r}'
+        )
+    return tuple(items)
+
+
+NOTIFY_HELP = (
+    "Apprise URLs their {what} also go to (ntfy, Telegram, Signal, Matrix, Gotify, Pushover...); "
+    "a URL that holds a token or password goes in notify_env instead."
+)
+NOTIFY_ENV_HELP = (
+    "Names of environment variables, each holding one Apprise URL (for URLs with a secret)."
+)
 
 
 def _folders(value: str | list) -> tuple[Path, ...]:
@@ -559,6 +585,12 @@ class AthleteConfig:
         kind=list,
         documented=[],
     )
+    notify: tuple[str, ...] = setting(
+        (), NOTIFY_HELP.format(what="alerts"), kind=list, convert=_urls, documented=[]
+    )
+    notify_env: tuple[str, ...] = setting(
+        (), NOTIFY_ENV_HELP, kind=list, convert=_env_names, documented=[]
+    )
 
 
 @dataclass(frozen=True)
@@ -578,6 +610,16 @@ class CoachConfig:
         False,
         'Copied on each athlete alert (default: only when their digest is "none").',
         documented='digest = "none"',
+    )
+    notify: tuple[str, ...] = setting(
+        (),
+        NOTIFY_HELP.format(what="digest (and, with cc_alerts, their athletes' alerts)"),
+        kind=list,
+        convert=_urls,
+        documented=[],
+    )
+    notify_env: tuple[str, ...] = setting(
+        (), NOTIFY_ENV_HELP, kind=list, convert=_env_names, documented=[]
     )
 
 
@@ -725,10 +767,16 @@ def parse(text: str, path: Path | None = None) -> Settings:
     return settings
 
 
-def problems(path: Path, environ: dict[str, str]) -> list[tuple[str, str]]:
+def problems(
+    path: Path,
+    environ: dict[str, str],
+    check_url: Callable[[str, bool], str | None] | None = None,
+) -> list[tuple[str, str]]:
     """Everything wrong with a config file, in one list: what it says (types, ranges, names,
     addresses) and what this machine cannot do (a missing inbox, no SMTP host for the people
-    to mail, an unset password variable). `config check` prints them all in one run."""
+    to mail, an unset password variable). `config check` prints them all in one run;
+    `check_url(url, from_env)` says what is wrong with a push URL (Apprise, from notify/),
+    without sending anything."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -737,7 +785,7 @@ def problems(path: Path, environ: dict[str, str]) -> list[tuple[str, str]]:
         settings, errors = _parse(text, path)
     except ConfigError as e:  # not TOML at all: nothing more to say
         return list(e.problems)
-    return errors.items + environment_problems(settings, environ)
+    return errors.items + environment_problems(settings, environ, check_url)
 
 
 def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
@@ -873,9 +921,45 @@ def load(path: Path | None) -> Settings:
     return parse(text, path)
 
 
-def environment_problems(settings: Settings, environ: dict[str, str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class NotifyUrl:
+    """One push channel as the config names it: `key` says where (athletes[0].notify_env[1]),
+    `env` the variable it comes from (None: written in the file), `url` None when unset."""
+
+    key: str
+    env: str | None
+    url: str | None
+
+
+def notify_urls(
+    urls: tuple[str, ...], env_names: tuple[str, ...], prefix: str, environ: Mapping[str, str]
+) -> list[NotifyUrl]:
+    """A person's push channels: the URLs in the file, then those from the environment."""
+    out = [NotifyUrl(f"{prefix}notify[{i}]", None, u) for i, u in enumerate(urls)]
+    for i, name in enumerate(env_names):
+        out.append(NotifyUrl(f"{prefix}notify_env[{i}]", name, environ.get(name) or None))
+    return out
+
+
+def environment_problems(
+    settings: Settings,
+    environ: dict[str, str],
+    check_url: Callable[[str, bool], str | None] | None = None,
+) -> list[tuple[str, str]]:
     """What the file says that this machine cannot do: checked by `config check`, all at once."""
     out = []
+    people: list[tuple[str, AthleteConfig | CoachConfig]] = [
+        *((f"athletes[{i}].", a) for i, a in enumerate(settings.athletes)),
+        *((f"coaches[{i}].", c) for i, c in enumerate(settings.coaches)),
+    ]
+    for prefix, person in people:
+        for n in notify_urls(person.notify, person.notify_env, prefix, environ):
+            if n.url is None:
+                out.append((n.key, f"environment variable {n.env} is not set"))
+            elif check_url is not None:
+                problem = check_url(n.url, n.env is not None)
+                if problem:
+                    out.append((n.key, problem))
     for i, a in enumerate(settings.athletes):
         for folder in a.inbox:
             if not folder.is_dir():

@@ -73,19 +73,25 @@ class StoreError(LoadwatchError):
 
 
 class SendFailed(LoadwatchError):
-    """The SMTP server refused the message or the login: the alerts stay pending."""
+    """A channel refused the message (the SMTP server, a push service): the alerts stay pending
+    on it."""
 
     exit_code = 1
+
+
+class ChannelUnavailable(SendFailed):
+    """A delivery channel (the SMTP server, a push service) could not be reached or said 'try
+    later': what it should carry stays pending on it and the next run sends."""
+
+    exit_code = 75  # EX_TEMPFAIL: cron and systemd read it as "try again"
 
 
 class SmtpRefusesUs(SendFailed):
     """The server refuses loadwatch itself (login, certificate, no TLS): no message can go."""
 
 
-class SmtpUnavailable(SendFailed):
+class SmtpUnavailable(ChannelUnavailable):
     """The SMTP server could not be reached or answered 'try later': the next run sends."""
-
-    exit_code = 75  # EX_TEMPFAIL: cron and systemd read it as "try again"
 
 
 class LockBusy(LoadwatchError):

@@ -1,11 +1,12 @@
 """The alert ledger's policy: every alert is written down before anything is sent.
 
-States: `pending` (to send), `sent` (accepted by the SMTP server; never sent again) and `known`
+States: `pending` (to send), `sent` (delivered on every channel; never sent again) and `known`
 (history: kept, not emailed). An athlete's first check fixes the day their alerts start, the
 lookback window before it; alerts about earlier days (their history, or a backfill of it) are
 known, and every alert about a later day is news and is sent once, even if its run was synced
 late. A failed send leaves alerts pending with the error and a count of attempts, so the next run
-sends them. Keys are unique in the store, so overlapping runs and re-imports cannot make
+sends them. Each channel's delivery is recorded apart (store `deliveries`): a channel down
+keeps only itself pending and the others are not sent twice. Keys are unique in the store, so overlapping runs and re-imports cannot make
 a second copy. The rows themselves live in the store; this module decides what they say.
 """
 
@@ -81,6 +82,17 @@ def open_entries(store: Store, athlete_id: int, since_utc: datetime) -> list[Led
 def recent(store: Store, athlete_id: int, since_utc: datetime) -> list[LedgerEntry]:
     """Alerts sent or pending since a moment: what a coach digest lists as open."""
     return store.ledger.entries(athlete_id, ["pending", "sent"], since_utc)
+
+
+def settle(store: Store, keys: list[str], channels: list[str]) -> list[str]:
+    """The keys every one of these channels has had: sent, never again on any. A channel down
+    keeps its keys open; a channel taken out of the config no longer holds anything back."""
+    left = set(keys)
+    for channel in channels:
+        if not left:
+            break
+        left &= store.ledger.delivered(sorted(left), channel)
+    return [k for k in keys if k in left]
 
 
 def digest_due(store: Store, key: str, coach: str) -> bool:

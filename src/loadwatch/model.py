@@ -407,6 +407,20 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """One channel's record of an alert or digest: sent there (never again there), or pending
+    there with its attempts and the last error."""
+
+    key: str
+    channel: str
+    status: str  # "pending" or "sent"
+    attempts: int
+    last_error: str | None = None
+    sent_utc: datetime | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
     """One alert as the ledger holds it: what it says, and whether and when it went out."""
 

@@ -86,7 +86,9 @@ def config_check(obj: Context) -> None:
             raise ConfigError("", f"no config file at {path} (from {obj.locations.config_from})")
         click.echo(f"no config file at {path}: defaults apply")
         return
-    found = problems(path, dict(os.environ))
+    from ..notify.push import url_problem
+
+    found = problems(path, dict(os.environ), check_url=url_problem)
     if found:
         if len(found) > 1:
             click.echo(f"error: config: {len(found)} problems in {path}:", err=True)
@@ -105,6 +107,10 @@ def config_check(obj: Context) -> None:
     )
     click.echo(f"  athletes: {', '.join(a.name for a in s.athletes) or '(none)'}")
     click.echo(f"  coaches: {', '.join(f'{c.name} ({c.digest})' for c in s.coaches) or '(none)'}")
+    pushes = sum(len(a.notify) + len(a.notify_env) for a in s.athletes)
+    pushes += sum(len(c.notify) + len(c.notify_env) for c in s.coaches)
+    if pushes:
+        click.echo(f"  push: {pushes} Apprise URL{'s' if pushes != 1 else ''}, each checked")
 
 
 @main.command()
@@ -135,8 +141,9 @@ def check(
 ) -> None:
     """Import new files, evaluate the rules and send new alerts (for cron: silent when all is well).
 
-    Exit 0 when all is well, 75 when the SMTP server or the lock is temporarily unavailable (the
-    alerts stay pending and the next run sends them).
+    Exit 0 when all is well, 75 when only a channel (the SMTP server, a push service) or the lock
+    was temporarily unavailable (the alerts stay pending and the next run sends them), 1 when a
+    channel refused a message.
 
     \b
     Example:
@@ -186,9 +193,12 @@ def check(
         click.echo(
             f"error: {result.temporary_failure}; alerts stay pending for the next run", err=True
         )
-        sys.exit(75)
+    # 75 ("try again") only when nothing but a temporary failure is left: a refused message
+    # needs a person whatever else happened.
     if result.problems:
         sys.exit(1)
+    if result.temporary_failure:
+        sys.exit(75)
 
 
 class StatusLine:

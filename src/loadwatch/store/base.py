@@ -17,6 +17,7 @@ from ..model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     FileRecord,
     FileState,
@@ -136,8 +137,20 @@ class LedgerRepo(Protocol):
         statuses: Sequence[str] | None = None,
         since_utc: datetime | None = None,
     ) -> list[LedgerEntry]: ...
-    def mark_sent(self, keys: Sequence[str], message_id: str, note: str | None = None) -> None: ...
+    def mark_sent(
+        self, keys: Sequence[str], message_id: str | None, note: str | None = None
+    ) -> None: ...
     def mark_failed(self, keys: Sequence[str], error: str) -> None: ...
+    def delivered(self, keys: Sequence[str], channel: str) -> set[str]: ...
+    def deliveries(self, keys: Sequence[str]) -> list[Delivery]: ...
+    def delivery_finished(
+        self,
+        keys: Sequence[str],
+        channel: str,
+        athlete_id: int | None,
+        message_id: str | None,
+        error: str | None,
+    ) -> None: ...
     def digest_status(self, key: str, coach: str | None = None) -> str | None: ...
     def digest_finished(self, key: str, message_id: str | None, error: str | None) -> None: ...
 

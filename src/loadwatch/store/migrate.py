@@ -97,3 +97,22 @@ HR_DRIFT_COLUMN = "ALTER TABLE activities ADD COLUMN hr_drift_pct {real}"
 # A race the runner marked (`activities edit ID --race`): it stays in the load but leaves the
 # spike reference (the 30-day longest run) and the headroom's run cap (load/spikes.py).
 RACE_COLUMN = "ALTER TABLE activities ADD COLUMN race {boolean} NOT NULL DEFAULT {false}"
+
+
+# Delivery per channel (email, each Apprise URL): an alert or digest is settled once every
+# channel it goes to has it; a channel that is down keeps only its own row pending. `key` is
+# an alert's or a digest's key (a digest has no athlete); `channel` a stable id, never a URL
+# (the URL may hold a secret).
+DELIVERIES = """
+    CREATE TABLE deliveries (
+        key TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        athlete_id {id} REFERENCES athletes(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sent_utc {moment},
+        message_id TEXT,
+        PRIMARY KEY (key, channel)
+    )
+"""

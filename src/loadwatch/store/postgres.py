@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import LockBusy, StoreError
 from .migrate import (
+    DELIVERIES,
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
     RACE_COLUMN,
@@ -221,6 +222,11 @@ def _m0009_hr_drift(db: SqlDb) -> None:
     db.execute(HR_DRIFT_COLUMN.format(real="DOUBLE PRECISION"))
 
 
+def _m0010_deliveries(db: SqlDb) -> None:
+    # Delivery per channel (see store/sqlite.py, 0015).
+    db.execute(DELIVERIES.format(id="BIGINT", moment="TIMESTAMPTZ"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -231,6 +237,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_knee_signals", _m0007_knee_signals),
     ("0008_races", _m0008_races),
     ("0009_hr_drift", _m0009_hr_drift),
+    ("0010_deliveries", _m0010_deliveries),
 ]
 
 

@@ -23,6 +23,7 @@ from ..model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     FileRecord,
     FileState,
@@ -1161,7 +1162,9 @@ class SqlLedger:
             )
         ]
 
-    def mark_sent(self, keys: Sequence[str], message_id: str, note: str | None = None) -> None:
+    def mark_sent(
+        self, keys: Sequence[str], message_id: str | None, note: str | None = None
+    ) -> None:
         """Sent: never sent again. `note` keeps what went wrong for some recipients."""
         sent = now_utc()
         with self.db.transaction():
@@ -1179,6 +1182,59 @@ class SqlLedger:
                     "UPDATE alerts SET attempts = attempts + 1, last_error = ? "
                     "WHERE key = ? AND status = 'pending'",
                     (error, key),
+                )
+
+    def delivered(self, keys: Sequence[str], channel: str) -> set[str]:
+        """The keys (alerts' or digests') this channel has had."""
+        done: set[str] = set()
+        for i in range(0, len(keys), KEY_CHUNK):
+            chunk = list(keys[i : i + KEY_CHUNK])
+            rows = self.db.rows(
+                f"SELECT key FROM deliveries WHERE channel = ? AND status = 'sent' "
+                f"AND key IN {_in(chunk)}",
+                [channel, *chunk],
+            )
+            done.update(r[0] for r in rows)
+        return done
+
+    def deliveries(self, keys: Sequence[str]) -> list[Delivery]:
+        """Every channel's record of these keys, by key and channel."""
+        out: list[Delivery] = []
+        for i in range(0, len(keys), KEY_CHUNK):
+            chunk = list(keys[i : i + KEY_CHUNK])
+            rows = self.db.rows(
+                "SELECT key, channel, status, attempts, last_error, sent_utc, message_id "
+                f"FROM deliveries WHERE key IN {_in(chunk)}",
+                chunk,
+            )
+            out += [
+                Delivery(k, c, s, int(n), err, utc_or_none(sent), mid)
+                for k, c, s, n, err, sent, mid in rows
+            ]
+        return sorted(out, key=lambda d: (d.key, d.channel))
+
+    def delivery_finished(
+        self,
+        keys: Sequence[str],
+        channel: str,
+        athlete_id: int | None,
+        message_id: str | None,
+        error: str | None,
+    ) -> None:
+        """One channel's attempt at these keys: sent (never again on it) or, with `error`, still
+        pending on it with one more attempt. A key sent on a channel stays sent."""
+        sent = now_utc() if error is None else None
+        status = "sent" if error is None else "pending"
+        with self.db.transaction():
+            for key in keys:
+                self.db.execute(
+                    "INSERT INTO deliveries (key, channel, athlete_id, status, attempts, "
+                    "last_error, sent_utc, message_id) VALUES (?, ?, ?, ?, 1, ?, ?, ?) "
+                    "ON CONFLICT (key, channel) DO UPDATE SET status = ?, "
+                    "attempts = deliveries.attempts + 1, last_error = ?, sent_utc = ?, "
+                    "message_id = ? WHERE deliveries.status = 'pending'",
+                    (key, channel, athlete_id, status, error, sent, message_id)
+                    + (status, error, sent, message_id),
                 )
 
     def digest_status(self, key: str, coach: str | None = None) -> str | None:

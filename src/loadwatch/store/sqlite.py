@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from ..errors import LockBusy, StoreError
 from .migrate import (
+    DELIVERIES,
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
     RACE_COLUMN,
@@ -256,6 +257,10 @@ def _m0014_hr_drift(db: SqlDb) -> None:
     db.execute(HR_DRIFT_COLUMN.format(real="REAL"))
 
 
+def _m0015_deliveries(db: SqlDb) -> None:
+    db.execute(DELIVERIES.format(id="INTEGER", moment="TEXT"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -271,6 +276,7 @@ MIGRATIONS: list[Migration] = [
     ("0012_knee_signals", _m0012_knee_signals),
     ("0013_races", _m0013_races),
     ("0014_hr_drift", _m0014_hr_drift),
+    ("0015_deliveries", _m0015_deliveries),
 ]
 
 

@@ -1,0 +1,299 @@
+"""Push through Apprise against real local endpoints (tests/push_server.py answers as ntfy and a
+JSON webhook do), beside a real SMTP server: each alert reaches each channel once, a channel
+down keeps only itself pending, and a kill mid-send repeats at most that one delivery. Both
+backends (the ledger records each channel's delivery)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loadwatch.store import open_store
+
+from .conftest import ENV, SAMPLES, Cli
+from .push_server import PushServer
+from .smtp_server import PASSWORD
+
+SPIKE = "run_spike:1:2026-10-25T05:30Z"
+TITLE = "ana: 24.0 km run, 60% over the 30-day longest (moderate spike)"
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch):
+    monkeypatch.setenv(ENV, PASSWORD)
+
+
+@pytest.fixture
+def push():
+    server = PushServer().start()
+    yield server
+    server.stop()
+
+
+def config(tmp_path: Path, smtp_text: str, athletes: dict[str, str], extra: str = "") -> Path:
+    """`athletes`: name -> the TOML lines of their push channels."""
+    inbox = tmp_path / "inbox"
+    if not inbox.exists():
+        shutil.copytree(SAMPLES / "demo-runner", inbox)
+    text = smtp_text + '\n[web]\npublic_url = "https://coach.example.org"\n'
+    for name, lines in athletes.items():
+        text += (
+            f'\n[[athletes]]\nname = "{name}"\nemail = "{name}@example.com"\n'
+            f'tz = "Europe/Berlin"\ninbox = "{inbox}"\n{lines}\n'
+        )
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(text + extra)
+    return cfg
+
+
+class ConfiguredCli(Cli):
+    def __init__(self, db: Path | str, cfg: Path):
+        super().__init__(db)
+        self.cfg = cfg
+
+    def __call__(self, *args: str, code: int | None = 0):
+        return super().__call__("--config", str(self.cfg), *args, code=code)
+
+
+def deliveries(db: Path | str) -> dict[tuple[str, str], tuple[str, int]]:
+    """(key, channel) -> (status, attempts) of every alert's channels."""
+    with open_store(db) as store:
+        keys = [e.alert.key for a in store.athletes.all() for e in store.ledger.entries(a.id)]
+        return {(d.key, d.channel): (d.status, d.attempts) for d in store.ledger.deliveries(keys)}
+
+
+def status(db: Path | str, key: str) -> tuple[str, int]:
+    with open_store(db) as store:
+        for a in store.athletes.all():
+            for e in store.ledger.entries(a.id):
+                if e.alert.key == key:
+                    return e.status, e.attempts
+    raise AssertionError(key)
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_an_alert_reaches_email_ntfy_and_a_webhook_once_each(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    lines = f'notify = ["{push.ntfy("ana-knee")}", "{push.json("hooks/ana")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": lines}))
+    preview = cli("check", "--as-of", "2026-10-25", "--dry-run").stdout
+    assert f"push {push.ntfy('ana-knee')}: {TITLE}" in preview
+    assert push.pushes == [] and smtp.messages == []  # a dry run sends nothing
+    assert cli("check", "--as-of", "2026-10-25").output == ""
+    assert wait_for(lambda: len(smtp.messages) == 1)
+    (ntfy,) = push.to("ana-knee")
+    (hook,) = push.to("hooks/ana")
+    assert ntfy.path == "/" and ntfy.body["title"] == TITLE  # ntfy's JSON publish, at its root
+    assert hook.body["title"] == TITLE and hook.body["version"] == "1.0"
+    what, today, link = ntfy.body["message"].split("\n")
+    assert what == (
+        "Your 24.0 km run on Sun 25 Oct 2026 was 60% longer than your longest run in the "
+        "previous 30 days (15.0 km)."
+    )
+    assert today.startswith("Today: a run up to ") and "stays within +10%" in today
+    assert link == "https://coach.example.org/athletes/1"
+    assert hook.body["message"] == ntfy.body["message"]
+    assert status(cli.db, SPIKE) == ("sent", 1)
+    channels = {c for k, c in deliveries(cli.db) if k == SPIKE}
+    assert len(channels) == 3 and "email" in channels  # email and two push channels
+    # Nothing is sent twice: not by a second check, not the next day.
+    cli("check", "--as-of", "2026-10-25")
+    cli("check", "--as-of", "2026-10-26")
+    time.sleep(0.3)
+    assert len(push.pushes) == 2 and len(smtp.messages) == 1
+
+
+def test_a_push_endpoint_down_keeps_only_itself_pending_then_sends_once(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    push = PushServer()  # not started: nothing listens on its port yet
+    lines = f'notify = ["{push.ntfy("ana-knee")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": lines}))
+    down = cli("check", "--as-of", "2026-10-25", code=75)
+    assert down.stderr == (
+        f"error: push {push.ntfy('ana-knee')} unavailable: A Connection error occurred sending "
+        f"ntfy:http://127.0.0.1:{push.port} notification.; alerts stay pending for the next run\n"
+    )
+    assert wait_for(lambda: len(smtp.messages) == 1)  # the email went out all the same
+    assert status(cli.db, SPIKE) == ("pending", 1)
+    (pending,) = cli.json("alerts", "--athlete", "ana", "--status", "pending")
+    assert "unavailable" in pending["last_error"]
+    push.start()
+    try:
+        cli("check", "--as-of", "2026-10-26")
+        assert [p.body["title"] for p in push.to("ana-knee")] == [TITLE]
+        assert status(cli.db, SPIKE) == ("sent", 2)
+        cli("check", "--as-of", "2026-10-26")
+        time.sleep(0.3)
+        assert len(push.pushes) == 1 and len(smtp.messages) == 1  # the email not again
+    finally:
+        push.stop()
+
+
+def test_ntfy_rate_limit_is_try_later_and_a_refusal_is_a_problem(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    lines = f'notify = ["{push.ntfy("ana-knee")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": lines}))
+    push.failures = ["429"]
+    limited = cli("check", "--as-of", "2026-10-25", code=75)
+    assert "unavailable: Failed to send ntfy notification to topic 'ana-knee': limit reached: " in (
+        limited.stderr
+    )
+    push.failures = ["400"]
+    refused = cli("check", "--as-of", "2026-10-25", code=1)
+    assert refused.stderr == (
+        f"error: ana: push {push.ntfy('ana-knee')} refused the notice: Failed to send ntfy "
+        "notification to topic 'ana-knee': invalid request, error=40001.\n"
+    )
+    assert status(cli.db, SPIKE) == ("pending", 2) and push.pushes == []
+    cli("check", "--as-of", "2026-10-25")
+    assert len(push.to("ana-knee")) == 1 and status(cli.db, SPIKE) == ("sent", 3)
+    assert len(smtp.messages) == 1  # the email went out on the first check, once
+
+
+def test_the_smtp_server_down_leaves_the_push_going_out(db_url, push, tmp_path: Path) -> None:
+    from .smtp_server import SmtpServer, free_port
+
+    server = SmtpServer(tmp_path)  # never started
+    smtp_text = server.config().replace(f"port = {server.port}", f"port = {free_port()}")
+    lines = f'notify = ["{push.ntfy("ana-knee")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp_text, {"ana": lines}))
+    down = cli("check", "--as-of", "2026-10-25", code=75)
+    assert "SMTP server 127.0.0.1" in down.stderr and "alerts stay pending" in down.stderr
+    assert [p.body["title"] for p in push.to("ana-knee")] == [TITLE]
+    assert status(cli.db, SPIKE) == ("pending", 1)
+    cli("check", "--as-of", "2026-10-25", code=75)  # still down: the push is not sent again
+    assert len(push.pushes) == 1
+
+
+def test_a_coach_digest_goes_to_their_push_channel_once(db_url, smtp, push, tmp_path: Path) -> None:
+    coach = (
+        '\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\nathletes = ["ana"]\n'
+        f'digest = "daily"\nnotify = ["{push.json("carla")}"]\n'
+    )
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": ""}, coach))
+    cli("check", "--as-of", "2026-10-25")
+    (digest,) = push.to("carla")
+    assert digest.body["title"] == "loadwatch daily digest: 1 of 1 athletes need a look"
+    assert digest.body["message"].split("\n") == [
+        "ana: 24.0 km run, 60% over the 30-day longest (moderate spike)",
+        "https://coach.example.org/",
+    ]
+    assert wait_for(lambda: len(smtp.messages) == 2)  # ana's alert and Carla's digest
+    cli("check", "--as-of", "2026-10-25")
+    time.sleep(0.3)
+    assert len(push.pushes) == 1 and len(smtp.messages) == 2
+
+
+def test_config_check_names_a_bad_url_a_secret_in_the_file_and_an_unset_variable(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("ANA_PUSH_URL", raising=False)
+    monkeypatch.setenv("BEN_PUSH_URL", "tgram://nonsense")
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        '[smtp]\nhost = "localhost"\nsecurity = "none"\n'
+        '[[athletes]]\nname = "ana"\nnotify = ["ntfys://ntfy.sh/ana-knee", "tgram://bad"]\n'
+        'notify_env = ["ANA_PUSH_URL"]\n'
+        '[[athletes]]\nname = "ben"\nnotify_env = ["BEN_PUSH_URL"]\n'
+        '[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\nathletes = ["ana"]\n'
+        'notify = ["tgram://123456789:abcdefg_hijklmnop/12345"]\n'
+    )
+    result = cli("--config", str(cfg), "config", "check", code=2)
+    assert result.stderr.splitlines() == [
+        f"error: config: 4 problems in {cfg}:",
+        "error: config: athletes[0].notify[1]: Apprise cannot use this URL: Unparseable "
+        "Telegram URL tgram://...",
+        "error: config: athletes[0].notify_env[0]: environment variable ANA_PUSH_URL is not set",
+        "error: config: athletes[1].notify_env[0]: Apprise cannot use this URL: Unparseable "
+        "Telegram URL tgram://...",
+        "error: config: coaches[0].notify[0]: tgram://1...p/12345/ holds a token or password: "
+        "put the URL in an environment variable and name it in notify_env",
+    ]
+    assert "nonsense" not in result.output  # what an environment variable holds is not said
+    cfg.write_text(
+        '[[athletes]]\nname = "ana"\nnotify = ["ntfys://ntfy.sh/ana-knee"]\n'
+        'notify_env = ["ANA_PUSH_URL"]\n'
+    )
+    monkeypatch.setenv("ANA_PUSH_URL", "tgram://123456789:abcdefg_hijklmnop/12345")
+    ok = cli("--config", str(cfg), "config", "check")
+    assert "push: 2 Apprise URLs, each checked" in ok.stdout
+
+
+def test_sigkill_mid_push_repeats_at_most_that_delivery(db_url, smtp, tmp_path: Path) -> None:
+    """kill -9 of a check after the push service took a notice but before the check heard
+    "200": that one push goes out once more on the next check; the email sent before it and
+    every other athlete's email and push go out once each."""
+    push = PushServer()
+    push.failures = ["hang"]  # the first push: taken, never answered
+    push.start()
+    try:
+        people = {n: f'notify = ["{push.ntfy(n + "-knee")}"]' for n in ("ana", "ben", "cid")}
+        cfg = config(tmp_path, smtp.config(), people)
+        cmd = [sys.executable, "-m", "loadwatch", "--db", str(db_url), "--config", str(cfg)]
+        cmd += ["check", "--as-of", "2026-10-25"]
+        env = {**os.environ, ENV: PASSWORD}
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
+        if not push.hung.wait(120):
+            proc.kill()
+            raise AssertionError(f"the check pushed nothing: {proc.communicate()[1]}")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        (first,) = push.pushes
+        again = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert again.returncode == 0, again.stderr
+        quiet = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert quiet.returncode == 0, quiet.stderr
+    finally:
+        push.stop()
+    topics = sorted(p.topic for p in push.pushes)
+    killed = first.topic
+    assert topics == sorted([killed, "ana-knee", "ben-knee", "cid-knee"])  # once more: that one
+    assert wait_for(lambda: len(smtp.messages) == 3)
+    time.sleep(0.3)
+    assert sorted(str(m["To"]) for m in smtp.messages) == [
+        "ana@example.com",
+        "ben@example.com",
+        "cid@example.com",
+    ]
+    # Every channel of every alert is settled; nothing is pending.
+    channels = deliveries(db_url)
+    assert {s for s, _ in channels.values()} == {"sent"} and len(channels) == 6
+    assert channels[(SPIKE, "email")] == ("sent", 1)
+
+
+def test_exit_75_only_when_nothing_but_a_temporary_failure_is_left(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    """One channel refuses (400) while another is down: exit 1, a person must look; both lines
+    are said. The down one alone later: 75."""
+    nobody = PushServer()  # never started
+    lines = f'notify = ["{push.ntfy("ana-knee")}", "{nobody.json("hooks/ana")}"]'
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": lines}))
+    push.failures = ["400"]
+    both = cli("check", "--as-of", "2026-10-25", code=1)
+    said = both.stderr.splitlines()
+    assert said[0].startswith(f"error: ana: push {push.ntfy('ana-knee')} refused the notice: ")
+    assert said[1].startswith(f"error: push {nobody.json('hooks/ana')} unavailable: ")
+    assert said[1].endswith("; alerts stay pending for the next run") and len(said) == 2
+    cli("check", "--as-of", "2026-10-25", code=75)  # the refusal is over: only the down one left
+    assert len(push.to("ana-knee")) == 1 and status(cli.db, SPIKE) == ("pending", 2)
