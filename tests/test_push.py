@@ -107,7 +107,9 @@ def test_an_alert_reaches_email_ntfy_and_a_webhook_once_each(
         "previous 30 days (15.0 km)."
     )
     assert today.startswith("Today: a run up to ") and "stays within +10%" in today
-    assert link == "https://coach.example.org/athletes/1"
+    # The spike names its run: the push links the run's own page (README, "A page for every run").
+    (run,) = [a for a in cli.json("activities", "--athlete", "ana") if a["distance_m"] == 24000]
+    assert link == f"https://coach.example.org/activities/{run['id']}"
     assert hook.body["message"] == ntfy.body["message"]
     assert status(cli.db, SPIKE) == ("sent", 1)
     channels = {c for k, c in deliveries(cli.db) if k == SPIKE}

@@ -957,14 +957,15 @@ def return_lines(h: Headroom) -> list[HeadroomLine]:
     ]
 
 
-def headroom_lines(h: Headroom) -> list[HeadroomLine]:
-    """The headroom in words, one line per rule, as every surface shows it."""
+def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]:
+    """The headroom in words, one line per rule, as every surface shows it; a push, two lines
+    long, leaves out that pain is unknown (`unknown_pain=False`)."""
     run, week, drop = h.run, h.week, h.drop
     if h.return_plan is not None and run.reason == "return":
         return return_lines(h)
     lines = []
     pain = _pain_line(h)
-    if pain is not None:
+    if pain is not None and (unknown_pain or h.pain is None or h.pain.level != "none"):
         lines.append(pain)
     if run.reason == "pain" and h.pain is not None and h.pain.level == "red":
         lines.append(HeadroomLine("run today", "no run today while it hurts this much"))
