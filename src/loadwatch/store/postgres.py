@@ -14,7 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LockBusy, StoreError
-from .migrate import KNEE_SIGNAL_COLUMNS, Migration, migrate, require_current, script
+from .migrate import (
+    KNEE_SIGNAL_COLUMNS,
+    SNAPSHOT_ATHLETE_COLUMNS,
+    SNAPSHOT_SHOE_COLUMNS,
+    SNAPSHOT_TABLES,
+    Migration,
+    migrate,
+    require_current,
+    script,
+)
 from .sql import SqlDb, SqlStore
 
 # Advisory locks live in one namespace per database: ours are (LOCK_SPACE, hash of the name), and
@@ -203,6 +212,80 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0011_snapshots(db: SqlDb) -> None:
+    # The stored current state of each athlete (see store/migrate.py, SNAPSHOT_TABLES).
+    db.execute(
+        """
+        CREATE TABLE snapshots (
+            athlete_id BIGINT PRIMARY KEY REFERENCES athletes(id) ON DELETE CASCADE,
+            revision BIGINT NOT NULL DEFAULT 0,
+            computed_revision BIGINT,
+            day DATE,
+            fingerprint TEXT,
+            alerts_since DATE,
+            payload TEXT,
+            computed_utc TIMESTAMPTZ
+        )
+        """
+    )
+    db.execute("INSERT INTO snapshots (athlete_id) SELECT id FROM athletes")
+    bump = "UPDATE snapshots SET revision = revision + 1 WHERE athlete_id"
+    cols = ", ".join(SNAPSHOT_ATHLETE_COLUMNS)
+    new = ", ".join(f"NEW.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)
+    old = ", ".join(f"OLD.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)
+    db.execute(
+        f"""
+        CREATE FUNCTION loadwatch_snapshots_athlete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO snapshots (athlete_id) VALUES (NEW.id);
+            ELSIF ROW({new}) IS DISTINCT FROM ROW({old}) THEN
+                {bump} = NEW.id;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER snapshots_athlete AFTER INSERT OR UPDATE OF "
+        f"{cols} ON athletes FOR EACH ROW EXECUTE FUNCTION loadwatch_snapshots_athlete()"
+    )
+    db.execute(
+        f"""
+        CREATE FUNCTION loadwatch_snapshots_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                {bump} = OLD.athlete_id;
+            END IF;
+            IF TG_OP = 'INSERT' THEN
+                {bump} = NEW.athlete_id;
+            ELSIF TG_OP = 'UPDATE' THEN
+                IF NEW.athlete_id IS DISTINCT FROM OLD.athlete_id THEN
+                    {bump} = NEW.athlete_id;
+                END IF;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    for table in SNAPSHOT_TABLES:
+        when = ""
+        if table == "shoes":
+            watched = ("athlete_id", *SNAPSHOT_SHOE_COLUMNS)
+            when = (
+                f"WHEN (ROW({', '.join(f'NEW.{c}' for c in watched)}) IS DISTINCT FROM "
+                f"ROW({', '.join(f'OLD.{c}' for c in watched)}))"
+            )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table} AFTER INSERT OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION loadwatch_snapshots_stale()"
+        )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table}_update AFTER UPDATE ON {table} FOR EACH ROW "
+            f"{when} EXECUTE FUNCTION loadwatch_snapshots_stale()"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -211,6 +294,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0011_snapshots", _m0011_snapshots),
 ]
 
 

@@ -2,8 +2,10 @@
 
 Three pages over the same app and views as the CLI: the team (every athlete, attention first),
 an athlete (the report, the activities with their edits, import failures, the alert ledger) and
-the alerts (the ledger across athletes, and what a check would send now). Each request opens its
-own `App` (a connection per request: SQLite connections do not cross threads). Edits are POSTs
+the alerts (the ledger across athletes, and what a check would send now). The database is opened
+once at start; pages read through a pool of connections that cannot write, edits go through the
+one writer, and the load is bounded (see serving.py). The team and alerts pages read each
+athlete's stored state (snapshot.py) instead of analysing the club on every view. Edits are POSTs
 with a CSRF token from this dashboard's own origin, refused with `--read-only`; requests for
 another host name are refused (DNS rebinding); names are escaped by Jinja2's autoescape.
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -28,12 +29,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from ..app import App
 from ..errors import LoadwatchError, NotFound
 from ..model import SPORTS
 from ..render.report import PAGE_CSS, report_body
 from ..render.spark import sparkline_svg
 from .security import HostCheck, HostPolicy, TokenAuth
+from .serving import Admission, Serving
 
 WEB_CSS = """
 nav { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 8px 0; border-bottom: 1px solid #e4e7eb; }
@@ -116,18 +117,22 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(
-    open_app: Callable[[], App],
+    serving: Serving,
     *,
-    read_only: bool = False,
     token: str | None = None,
     csrf: str | None = None,
     host: str = "127.0.0.1",
     public_url: str | None = None,
+    limit: int = 4,
+    queue: int = 256,
+    wait_s: float = 20.0,
 ) -> Starlette:
-    """The web application; `open_app` gives a fresh `App` for each request. `host` is the
-    address it is bound to and `public_url` the address a proxy serves it under: requests for
-    other host names are refused."""
+    """The web application over `serving`'s connections. `host` is the address it is bound to
+    and `public_url` the address a proxy serves it under: requests for other host names are
+    refused. At most `limit` requests are worked on at once and `queue` wait (see Admission)."""
     templates = _templates()
+    read_only = serving.read_only
+    open_app = serving.reader
     csrf_token = csrf or secrets.token_urlsafe(32)
 
     def page(request: Request, name: str, **context: Any) -> Response:
@@ -175,11 +180,10 @@ def create_app(
 
     def alerts(request: Request) -> Response:
         with open_app() as app:
-            rows = []
-            pending = []
-            for a in app.athletes():
-                rows += [(a, e) for e in app.ledger(a)]
-                pending += [(a, x) for x in app.would_send(a, _as_of(request))]
+            athletes = {a.id: a for a in app.athletes()}
+            entries = app.store.ledger.entries_all()
+            rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
+            pending = app.alerts_to_send(_as_of(request))
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
         return page(request, "alerts.html", rows=rows, pending=pending)
 
@@ -192,7 +196,7 @@ def create_app(
             raise HTTPException(403, "the form is stale or not from this page (CSRF token)")
         activity_id = _id(request, "activity_id")
         action = request.path_params["action"]
-        with open_app() as app:
+        with serving.writer() as app:
             if action == "exclude":
                 a = app.exclude_activity(activity_id, True, str(form.get("reason") or "") or None)
             elif action == "include":
@@ -234,6 +238,7 @@ def create_app(
             Route("/activities/{activity_id:int}/{action}", edit, methods=["POST"]),
         ],
         middleware=[
+            Middleware(Admission, limit=limit, queue=queue, wait_s=wait_s),
             Middleware(HostCheck, policy=HostPolicy(host, public_url)),
             Middleware(TokenAuth, token=token, keyed=CALENDAR_PATTERN),
         ],
