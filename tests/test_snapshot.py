@@ -10,6 +10,7 @@ the stored side went through the one-pass `analyse_many` and the wide daily pass
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -176,3 +177,79 @@ def test_a_read_only_store_recomputes_and_never_writes(club, db_url: str) -> Non
     assert first == again
     got = snapshot.current_states(app.store, app.settings, app.store.athletes.all(), clock())
     assert got.read == 0 and got.written == 2  # nothing was stored by the read-only app
+
+
+def _tamper(db_url: str, sql: str, args: tuple = ()) -> None:
+    """A write from outside loadwatch's own code (another process, a person with a shell)."""
+    if db_url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(sql.replace("?", "%s"), args)
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db_url) as conn:
+            conn.execute(sql, args)
+
+
+@contextmanager
+def _serve(asgi):
+    """The app under a real uvicorn server in a thread; yields a GET that returns the page."""
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from .smtp_server import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as r:
+            return r.read().decode()
+
+    try:
+        yield get
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def test_the_web_serves_stored_states_and_never_a_stale_one(club, db_url: str) -> None:
+    """The team page reads the stored state (a marked payload shows), and once the athlete's data
+    changes (a write the triggers see, from outside loadwatch) it shows a fresh analysis."""
+    from loadwatch.store import open_reader
+    from loadwatch.web import create_app
+    from loadwatch.web.serving import Serving
+
+    app, clock, ana, ben, second = club
+    app.team()  # every state stored
+    stored = app.store.snapshots.all()[ana.id]
+    marked = replace(snapshot.decode(stored.payload or ""), headroom="MARKED 99.9 km")
+    _tamper(
+        db_url,
+        "UPDATE snapshots SET payload = ? WHERE athlete_id = ?",
+        (snapshot.encode(marked), ana.id),
+    )
+    writer = App(open_store(db_url), app.settings, clock)
+    serving = Serving(app.settings, writer, lambda: open_reader(db_url), 2, clock)
+    try:
+        with _serve(create_app(serving)) as get:
+            assert "MARKED 99.9 km" in get("/")  # read, not recomputed
+            _tamper(
+                db_url, "UPDATE activities SET excluded = ? WHERE athlete_id = ?", (True, ana.id)
+            )
+            assert "MARKED" not in get("/")
+            ids = {a.id for a in app.athletes()}
+            assert snapshot.current_states(
+                app.store, app.settings, app.athletes(), clock()
+            ).read == len(ids)
+    finally:
+        serving.close()

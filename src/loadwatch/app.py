@@ -443,14 +443,17 @@ class App:
         thresholds = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
         return pain_status(self.pain_reports(athlete), as_of, thresholds)
 
-    def activities(self, athlete: Athlete, include_duplicates: bool = False) -> list[ActivityRow]:
-        """Every activity, excluded ones too (marked): a list shows what is there."""
+    def activities(
+        self, athlete: Athlete, include_duplicates: bool = False, newest: int | None = None
+    ) -> list[ActivityRow]:
+        """Every activity (or the `newest` few), excluded ones too (marked): a list shows what
+        is there. Rows are made only for those asked for (a 10-year history has thousands)."""
         from .views import activity_rows
 
         frame = self.store.activities.frame(
             athlete.id, include_duplicates=include_duplicates, include_excluded=True
         )
-        return activity_rows(frame, athlete.tz)
+        return activity_rows(frame if newest is None else frame.tail(newest), athlete.tz)
 
     # -- what the runner feels -------------------------------------------------------------
     def log_pain(

@@ -240,19 +240,22 @@ def store_states(
     The alert start is read now: the check may just have fixed it."""
     fp = fingerprint(settings)
     current = store.snapshots.all()
-    written = 0
-    daily = daily_many(list(analyses.values()))
+    todo = []
     for athlete_id, analysis in analyses.items():
         s, now_s = before.get(athlete_id), current.get(athlete_id)
         day = analysis.distance.as_of
         if s is None or now_s is None or day != today_of(analysis.athlete, now):
             continue
-        state = state_of(
-            analysis, settings, now_s.athlete_alerts_since, daily.get(athlete_id, _NO_DAYS)
-        )
-        written += store.snapshots.write(
-            athlete_id, s.revision, day, fp, now_s.athlete_alerts_since, encode(state)
-        )
+        if is_current(now_s, day, fp):
+            continue  # nothing changed since it was stored (a check that found nothing new)
+        todo.append((analysis, s, now_s))
+    daily = daily_many([analysis for analysis, _, _ in todo])
+    written = 0
+    for analysis, s, now_s in todo:
+        i, since = analysis.athlete.id, now_s.athlete_alerts_since
+        state = state_of(analysis, settings, since, daily.get(i, _NO_DAYS))
+        day = analysis.distance.as_of
+        written += store.snapshots.write(i, s.revision, day, fp, since, encode(state))
     return written
 
 

@@ -1151,9 +1151,11 @@ class SqlLedger:
                     inserted.append(status)
         return inserted
 
-    def entries_all(self, statuses: Sequence[str] | None = None) -> dict[int, list[LedgerEntry]]:
-        """Every athlete's ledger rows in one query (athlete id -> oldest first): the team and
-        alerts pages of a whole club."""
+    def entries_all(
+        self, statuses: Sequence[str] | None = None, newest: int | None = None
+    ) -> dict[int, list[LedgerEntry]]:
+        """Every athlete's ledger rows in one query (athlete id -> oldest first), or only the
+        club's `newest` rows: the team and alerts pages of a whole club."""
         sql = (
             "SELECT athlete_id, key, rule, status, payload, created_utc, sent_utc, attempts, "
             "last_error, message_id FROM alerts"
@@ -1162,8 +1164,12 @@ class SqlLedger:
         if statuses is not None:
             sql += f" WHERE status IN {_in(statuses)}"
             args += list(statuses)
+        if newest is None:
+            rows = self.db.rows(sql + " ORDER BY id", args)
+        else:
+            rows = self.db.rows(sql + " ORDER BY id DESC LIMIT ?", [*args, newest])[::-1]
         out: dict[int, list[LedgerEntry]] = {}
-        for athlete_id, *row in self.db.rows(sql + " ORDER BY id", args):
+        for athlete_id, *row in rows:
             out.setdefault(int(athlete_id), []).append(_entry(*row))
         return out
 

@@ -75,6 +75,8 @@ MAX_ID = 2**63 - 1
 
 # The athlete page shows the weeks a coach looks at; the rows of older ones are not made at all.
 WEEKS_SHOWN = 12
+# The alerts page shows the newest ledger rows of the club (all of them with ?all=1).
+LEDGER_SHOWN = 300
 
 SORTS = {
     "attention": None,  # the digest's ranking
@@ -159,10 +161,20 @@ def create_app(
 
     def athlete(request: Request) -> Response:
         athlete_id = _id(request, "athlete_id")
+        shown = 200 if request.query_params.get("all") else 40
         with open_app() as app:
             a = app.store.athletes.get(athlete_id)
-            view = app.report(a, _as_of(request), weeks=WEEKS_SHOWN)
-            activities = list(reversed(app.activities(a)))
+            day = app.day(a, _as_of(request))
+            # The report and its charts (matplotlib: most of the page's time) are made once per
+            # revision of the athlete's data and day, then kept while they describe it.
+            stored = app.store.snapshots.get(a.id)
+            key = (a.id, stored.revision if stored else None, day)
+            made = serving.reports.get(key)
+            if made is None:
+                view = app.report(a, day, weeks=WEEKS_SHOWN)
+                made = serving.reports.put(key, (view, Markup(report_body(view, WEEKS_SHOWN))))
+            view, report = made
+            activities = list(reversed(app.activities(a, newest=shown + 1)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
         return page(
@@ -170,8 +182,8 @@ def create_app(
             "athlete.html",
             athlete=a,
             view=view,
-            report=Markup(report_body(view, WEEKS_SHOWN)),
-            activities=activities[: 200 if request.query_params.get("all") else 40],
+            report=report,
+            activities=activities[:shown],
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
             failures=failures,
@@ -181,11 +193,15 @@ def create_app(
     def alerts(request: Request) -> Response:
         with open_app() as app:
             athletes = {a.id: a for a in app.athletes()}
-            entries = app.store.ledger.entries_all()
+            # The newest of the club's ledger (every alert of every runner's history is in it).
+            every = bool(request.query_params.get("all"))
+            entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
             rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
             pending = app.alerts_to_send(_as_of(request))
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
-        return page(request, "alerts.html", rows=rows, pending=pending)
+        more = not every and len(rows) > LEDGER_SHOWN
+        return page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
+                    pending=pending, more=more)  # fmt: skip
 
     async def edit(request: Request) -> Response:
         form = await request.form()

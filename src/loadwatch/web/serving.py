@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..app import App, StateCache
+from ..app import App, Clock, StateCache, utc_now
 from ..config import Settings
 from ..errors import LoadwatchError
 from ..store import Store
@@ -57,6 +58,30 @@ class LockedStates:
             return self.store.snapshots.get(athlete_id)
 
 
+class Kept:
+    """The newest `size` things made, by key (an athlete page's report and charts, by the
+    revision of the athlete's data and the day: a new revision is a new key)."""
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 class Serving:
     """The server's connections: `writer` (None with --read-only) and `size` pooled readers."""
 
@@ -66,8 +91,10 @@ class Serving:
         writer: App | None,
         open_reader: Callable[[], Store],
         size: int,
+        clock: Clock = utc_now,
     ):
         self.settings = settings
+        self.clock = clock
         self.writer_app = writer
         self.open_reader = open_reader
         self.size = size
@@ -77,6 +104,7 @@ class Serving:
         # check or a change stores them): a page after midnight analyses each athlete once.
         self.cache: StateCache = {}
         self.states = LockedStates(writer.store, self.lock) if writer is not None else None
+        self.reports = Kept()
 
     @property
     def read_only(self) -> bool:
@@ -93,6 +121,7 @@ class Serving:
         app = App(
             store,
             self.settings,
+            self.clock,
             writes_states=self.states is not None,
             state_writer=self.states,
             state_cache=self.cache,
