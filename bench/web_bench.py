@@ -180,8 +180,10 @@ def main() -> None:
                         first = web.get("/")[0]
                         team = median_of(web, "/")
                         alerts = median_of(web, "/alerts")
-                        stale_all(url)
-                        stale = web.get("/")[0]
+                        stale = float("nan")
+                        if not args.skip_check:  # an older loadwatch stores no states
+                            stale_all(url)
+                            stale = web.get("/")[0]
                         athlete = median_of(web, f"/athletes/{veteran}", 3)
                         ratio = f"{team / check:.3f}" if check else "-"
                         print(

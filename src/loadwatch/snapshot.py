@@ -177,20 +177,19 @@ def current_states(
     with `write` and for today, stored (through `writer`, by default the store's own). A past
     day is computed, never stored. `cache` keeps computed states for as long as they are
     current, where nothing can be stored."""
-    stored = store.snapshots.all()  # the revisions first: data read after them is no older
+    # The revisions first: data read after them is no older. A process that keeps states
+    # (`cache`) reads the payloads of only those it does not have.
+    stored = store.snapshots.all(payloads=cache is None)
     fp = fingerprint(settings)
     days = {a.id: (as_of or {}).get(a.id) or today_of(a, now) for a in athletes}
     out = States({})
     stale = []
+    unread: dict[int, int] = {}
     for a in athletes:
         s = stored.get(a.id)
         today = days[a.id] == today_of(a, now)
         kept = cache.get(a.id) if cache is not None and s is not None else None
-        if today and is_current(s, days[a.id], fp):
-            assert s is not None and s.payload is not None
-            out.by_id[a.id] = decode(s.payload)
-            out.read += 1
-        elif (
+        if (
             today
             and s is not None
             and kept is not None
@@ -198,8 +197,29 @@ def current_states(
         ):
             out.by_id[a.id] = kept[1]
             out.read += 1
+        elif today and is_current(s, days[a.id], fp):
+            assert s is not None and s.payload is not None
+            if s.payload:
+                out.by_id[a.id] = decode(s.payload)
+                out.read += 1
+            else:
+                unread[a.id] = s.revision
         else:
             stale.append(a)
+    if unread:
+        texts = store.snapshots.payloads(unread)
+        for a in athletes:
+            if a.id not in unread:
+                continue
+            if a.id not in texts:
+                stale.append(a)  # recomputed since the revisions were read: compute it here
+                continue
+            s = stored[a.id]
+            state = decode(texts[a.id])
+            out.by_id[a.id] = state
+            out.read += 1
+            if cache is not None:
+                cache[a.id] = ((s.revision, days[a.id], fp, s.athlete_alerts_since), state)
     if not stale:
         return out
     given = analyses or {}
@@ -272,7 +292,7 @@ def rows(
     any age) or sent since `open_since` are open; so are the `extra` ones (athlete name ->
     entries: what a dry run would record) and, `with_new`, those the states found that the
     ledger has not recorded (what a check would record now, as the team page shows them)."""
-    entries = store.ledger.entries_all(["pending", "sent"])
+    entries = store.ledger.open_all(open_since)
     unseen: set[str] = set()
     if with_new:
         found = [x for a in athletes for x in states[a.id].found]
@@ -280,10 +300,7 @@ def rows(
     out = []
     for a in athletes:
         state = states[a.id]
-        opened = [
-            e for e in entries.get(a.id, []) if e.status == "pending" or e.created_utc >= open_since
-        ]
-        opened += (extra or {}).get(a.name, [])
+        opened = entries.get(a.id, []) + (extra or {}).get(a.name, [])
         opened += [LedgerEntry(x, "new", now) for x in state.found if x.key in unseen]
         out.append(state_row(state, opened))
     return rank(out)

@@ -229,6 +229,9 @@ def _m0011_snapshots(db: SqlDb) -> None:
         """
     )
     db.execute("INSERT INTO snapshots (athlete_id) SELECT id FROM athletes")
+    # The open alerts of a whole club in one query (pending, or sent lately): without it, a scan
+    # of every alert of every runner's history (25 ms at 100 athletes of 2 years).
+    db.execute("CREATE INDEX alerts_open ON alerts (status, created_utc)")
     bump = "UPDATE snapshots SET revision = revision + 1 WHERE athlete_id"
     cols = ", ".join(SNAPSHOT_ATHLETE_COLUMNS)
     new = ", ".join(f"NEW.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)

@@ -1072,12 +1072,6 @@ class SqlSnapshots:
     def __init__(self, db: SqlDb):
         self.db = db
 
-    _SELECT = (
-        "SELECT s.athlete_id, s.revision, s.computed_revision, s.day, s.fingerprint, "
-        "s.alerts_since, a.alerts_since, s.payload FROM snapshots s "
-        "JOIN athletes a ON a.id = s.athlete_id"
-    )
-
     def get(self, athlete_id: int) -> StoredState | None:
         """One athlete's (no payload read: what a change compares before and after)."""
         row = self.db.one(
@@ -1087,8 +1081,15 @@ class SqlSnapshots:
             return None
         return StoredState(int(row[0]), int(row[1]), None, None, None, None, None, None)
 
-    def all(self) -> dict[int, StoredState]:
-        rows = self.db.rows(self._SELECT)
+    def all(self, payloads: bool = True) -> dict[int, StoredState]:
+        """Every athlete's; without `payloads`, a stored payload reads as "" (see `payloads`):
+        a server that keeps the states it decoded reads only what changed."""
+        payload = "s.payload" if payloads else "CASE WHEN s.payload IS NULL THEN NULL ELSE '' END"
+        rows = self.db.rows(
+            "SELECT s.athlete_id, s.revision, s.computed_revision, s.day, s.fingerprint, "
+            f"s.alerts_since, a.alerts_since, {payload} FROM snapshots s "
+            "JOIN athletes a ON a.id = s.athlete_id"
+        )
         return {
             int(r[0]): StoredState(
                 int(r[0]),
@@ -1102,6 +1103,22 @@ class SqlSnapshots:
             )
             for r in rows
         }
+
+    def payloads(self, computed: Mapping[int, int]) -> dict[int, str]:
+        """The stored payloads of these athletes, each only while it is still the one computed
+        at the given revision (athlete id -> computed revision)."""
+        out: dict[int, str] = {}
+        ids = list(computed)
+        for i in range(0, len(ids), KEY_CHUNK):
+            chunk = ids[i : i + KEY_CHUNK]
+            for athlete_id, revision, payload in self.db.rows(
+                "SELECT athlete_id, computed_revision, payload FROM snapshots "
+                f"WHERE athlete_id IN {_in(chunk)}",
+                chunk,
+            ):
+                if payload is not None and revision == computed[int(athlete_id)]:
+                    out[int(athlete_id)] = payload
+        return out
 
     def write(
         self,
@@ -1168,6 +1185,20 @@ class SqlLedger:
             rows = self.db.rows(sql + " ORDER BY id", args)
         else:
             rows = self.db.rows(sql + " ORDER BY id DESC LIMIT ?", [*args, newest])[::-1]
+        out: dict[int, list[LedgerEntry]] = {}
+        for athlete_id, *row in rows:
+            out.setdefault(int(athlete_id), []).append(_entry(*row))
+        return out
+
+    def open_all(self, since_utc: datetime) -> dict[int, list[LedgerEntry]]:
+        """What the digest and the team page count as open, for every athlete in one query
+        (athlete id -> oldest first): pending of any age, and sent since a moment."""
+        rows = self.db.rows(
+            "SELECT athlete_id, key, rule, status, payload, created_utc, sent_utc, attempts, "
+            "last_error, message_id FROM alerts WHERE status = ? "
+            "OR (status = ? AND created_utc >= ?) ORDER BY id",
+            ("pending", "sent", since_utc),
+        )
         out: dict[int, list[LedgerEntry]] = {}
         for athlete_id, *row in rows:
             out.setdefault(int(athlete_id), []).append(_entry(*row))

@@ -266,6 +266,9 @@ def _m0016_snapshots(db: SqlDb) -> None:
         """
     )
     db.execute("INSERT INTO snapshots (athlete_id) SELECT id FROM athletes")
+    # The open alerts of a whole club in one query (pending, or sent lately): without it, a scan
+    # of every alert of every runner's history (25 ms at 100 athletes of 2 years).
+    db.execute("CREATE INDEX alerts_open ON alerts (status, created_utc)")
     bump = "UPDATE snapshots SET revision = revision + 1 WHERE athlete_id"
     db.execute(
         "CREATE TRIGGER snapshots_new_athlete AFTER INSERT ON athletes "

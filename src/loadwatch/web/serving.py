@@ -49,9 +49,14 @@ class LockedStates:
                 athlete_id, revision, day, fingerprint, alerts_since, payload
             )
 
-    def all(self) -> Any:  # the protocol's reads go to the writer too (unused by readers)
+    # The protocol's reads go to the writer too (readers read through their own connection).
+    def all(self, payloads: bool = True) -> Any:
         with self.lock:
-            return self.store.snapshots.all()
+            return self.store.snapshots.all(payloads)
+
+    def payloads(self, computed: Any) -> Any:
+        with self.lock:
+            return self.store.snapshots.payloads(computed)
 
     def get(self, athlete_id: int) -> Any:
         with self.lock:
