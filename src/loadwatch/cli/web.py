@@ -57,6 +57,9 @@ def web(obj: Context, host: str, port: int, read_only: bool) -> None:
     app = create_app(
         serving, token=token, host=host, public_url=settings.web.public_url, limit=limit
     )
+    # The engine (pandas, the rules) is loaded now, not by the first page a coach opens.
+    from .. import snapshot  # noqa: F401
+
     where = f"http://{host}:{port}/"
     click.echo(f"loadwatch web on {where}" + (" (read-only)" if read_only else ""), err=True)
     try:
