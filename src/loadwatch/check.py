@@ -420,7 +420,7 @@ def run_check(
                     import_inbox(store, settings, a) if options.import_inboxes else None
                 )
             _say(options, f"analysing {n} athlete{'s' if n != 1 else ''}")
-            before = store.snapshots.all()  # the revisions the pass reads, for its states
+            before = store.snapshots.all(payloads=False)  # the revisions the pass reads
             passed = analyse_all(store, athletes, now, options)
             order = {a.id: i for i, a in enumerate(athletes, 1)}
             for athlete_id in store.claim_athletes(list(by_id), now):

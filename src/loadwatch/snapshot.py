@@ -177,9 +177,9 @@ def current_states(
     with `write` and for today, stored (through `writer`, by default the store's own). A past
     day is computed, never stored. `cache` keeps computed states for as long as they are
     current, where nothing can be stored."""
-    # The revisions first: data read after them is no older. A process that keeps states
-    # (`cache`) reads the payloads of only those it does not have.
-    stored = store.snapshots.all(payloads=cache is None)
+    # The revisions first: data read after them is no older. Then the payloads of only those
+    # current and not kept already (`cache`: a server keeps what it decoded).
+    stored = store.snapshots.all(payloads=False)
     fp = fingerprint(settings)
     days = {a.id: (as_of or {}).get(a.id) or today_of(a, now) for a in athletes}
     out = States({})
@@ -198,12 +198,8 @@ def current_states(
             out.by_id[a.id] = kept[1]
             out.read += 1
         elif today and is_current(s, days[a.id], fp):
-            assert s is not None and s.payload is not None
-            if s.payload:
-                out.by_id[a.id] = decode(s.payload)
-                out.read += 1
-            else:
-                unread[a.id] = s.revision
+            assert s is not None
+            unread[a.id] = s.revision
         else:
             stale.append(a)
     if unread:
@@ -259,7 +255,7 @@ def store_states(
     the revision read `before` the pass (an import meanwhile leaves it stale, to be recomputed).
     The alert start is read now: the check may just have fixed it."""
     fp = fingerprint(settings)
-    current = store.snapshots.all()
+    current = store.snapshots.all(payloads=False)
     todo = []
     for athlete_id, analysis in analyses.items():
         s, now_s = before.get(athlete_id), current.get(athlete_id)
