@@ -184,6 +184,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0013_races",
             "0014_hr_drift",
             "0015_deliveries",
+            "0016_snapshots",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):

@@ -12,7 +12,8 @@ import hmac
 import os
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from .model import (
 from .names import email_problem, name_problem, text_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
+from .store.base import SnapshotRepo
 
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
     from .analysis import Analysis
@@ -49,9 +51,11 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .load.headroom import Headroom
     from .load.totals import Totals
     from .shoes import ShoeStatus
-    from .views import ActivityRow, DigestRow, ReportView, RunView
+    from .views import ActivityRow, AthleteState, DigestRow, ReportView, RunView
 
 Clock = Callable[[], datetime]
+# athlete id -> (what a state was computed from, the state): see snapshot.Cache.
+StateCache = dict[int, tuple[tuple[int, date, str, date | None], "AthleteState"]]
 
 
 def utc_now() -> datetime:
@@ -84,10 +88,24 @@ def database_url(locations: Locations, settings: Settings) -> str:
 
 
 class App:
-    def __init__(self, store: Store, settings: Settings, clock: Clock = utc_now):
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock = utc_now,
+        writes_states: bool = True,
+        state_writer: SnapshotRepo | None = None,
+        state_cache: StateCache | None = None,
+    ):
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Whether a stale athlete state recomputed for a page is stored again, and where (the
+        # web reads on read-only connections and stores through its one writer); with neither,
+        # `state_cache` keeps them while they are current (`web --read-only`).
+        self.writes_states = writes_states
+        self.state_writer = state_writer
+        self.state_cache = state_cache
 
     @classmethod
     def open(
@@ -107,7 +125,7 @@ class App:
         locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
         url = database_url(locations, settings)
-        app = cls(open_store(url, read_only=read_only), settings, clock)
+        app = cls(open_store(url, read_only=read_only), settings, clock, not read_only)
         if settings.athletes and not read_only:
             app.sync_config()
         return app
@@ -120,6 +138,28 @@ class App:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- stored states ----------------------------------------------------------------------
+    @contextmanager
+    def changing(self, athlete: Athlete) -> Iterator[None]:
+        """A change to an athlete's data, with their stored state (snapshot.py) written in the
+        same transaction when the change moved their data's revision (the store's triggers bump
+        it); a change that changed nothing computes nothing (no engine is loaded)."""
+        if not self.writes_states:
+            yield
+            return
+        with self.store.transaction():
+            before = self.store.snapshots.get(athlete.id)
+            yield
+            after = self.store.snapshots.get(athlete.id)
+            if after is not None and (before is None or after.revision != before.revision):
+                self.refresh_states([self.store.athletes.get(athlete.id)])
+
+    def refresh_states(self, athletes: list[Athlete]) -> None:
+        """The athletes' states, recomputed where stale and stored."""
+        from . import snapshot
+
+        snapshot.current_states(self.store, self.settings, athletes, self.clock(), write=True)
 
     # -- athletes ---------------------------------------------------------------------------
     def sync_config(self) -> None:
@@ -187,11 +227,13 @@ class App:
             fields["email"] = None
         if isinstance(fields.get("email"), str):
             _refuse(email_problem(str(fields["email"])))
-        return self.store.athletes.change(athlete.id, **fields)
+        with self.changing(athlete):
+            return self.store.athletes.change(athlete.id, **fields)
 
     def rename_athlete(self, athlete: Athlete, new_name: str) -> Athlete:
         _refuse(name_problem(new_name, "athlete's name"))
-        return self.store.athletes.rename(athlete.id, new_name)
+        with self.changing(athlete):
+            return self.store.athletes.rename(athlete.id, new_name)
 
     def remove_athlete(self, athlete: Athlete) -> dict[str, int]:
         """Every row of the athlete goes; the files on disk stay where they are."""
@@ -273,6 +315,7 @@ class App:
         on_progress: Callable[[int], None] | None = None,
         sport: str | None = None,
     ) -> ImportSummary:
+        before = self.store.snapshots.get(athlete.id)
         summary = import_paths(
             self.store,
             athlete,
@@ -287,6 +330,11 @@ class App:
         summary.needs_sport = self.store.activities.needing_sport(athlete.id)
         # And every run stored with a reason to look at it, until it is marked seen.
         summary.needs_look = self.store.activities.needing_look(athlete.id)
+        after = self.store.snapshots.get(athlete.id)
+        if self.writes_states and after and (not before or after.revision != before.revision):
+            # An import stores runs in many transactions (a batch each): its state follows, in a
+            # transaction of its own, only when a run came in or changed.
+            self.refresh_states([athlete])
         return summary
 
     def sync_inboxes(self, settled_s: float = 0.0) -> dict[str, ImportSummary]:
@@ -405,10 +453,15 @@ class App:
         return headroom_for(self.analysis(athlete, as_of), self.settings.rules)
 
     def activities(
-        self, athlete: Athlete, include_duplicates: bool = False, activity_id: int | None = None
+        self,
+        athlete: Athlete,
+        include_duplicates: bool = False,
+        activity_id: int | None = None,
+        newest: int | None = None,
     ) -> list[ActivityRow]:
-        """Every activity, excluded ones too (marked): a list shows what is there; with
-        `activity_id`, that one only (a run's page makes one row, not the athlete's thousands)."""
+        """Every activity (or the `newest` few), excluded ones too (marked): a list shows what
+        is there; with `activity_id`, that one only. Rows are made only for those asked for (a
+        10-year history has thousands)."""
         from .views import activity_rows
 
         frame = self.store.activities.frame(
@@ -416,6 +469,8 @@ class App:
         )
         if activity_id is not None:
             frame = frame[frame["id"] == activity_id]
+        elif newest is not None:
+            frame = frame.tail(newest)
         zones = None
         rest, peak = athlete.resting_hr, athlete.max_hr
         if rest and peak and peak > rest and len(frame):
@@ -495,15 +550,18 @@ class App:
             _refuse(text_problem(where, "where"))
         if note is not None:
             _refuse(text_problem(note, "note"))
-        return self.store.pain.add(athlete.id, day, score, when, where, note)
+        with self.changing(athlete):
+            return self.store.pain.add(athlete.id, day, score, when, where, note)
 
     def pain_reports(self, athlete: Athlete) -> list[PainReport]:
         """Newest first."""
         return self.store.pain.all(athlete.id)
 
     def delete_pain(self, report_id: int) -> tuple[Athlete, PainReport]:
-        report = self.store.pain.delete(report_id)
-        return self.store.athletes.get(report.athlete_id), report
+        athlete = self.store.athletes.get(self.store.pain.get(report_id).athlete_id)
+        with self.changing(athlete):
+            report = self.store.pain.delete(report_id)
+        return athlete, report
 
     # -- fixing what a file got wrong -------------------------------------------------------
     def edit_activity(
@@ -521,7 +579,7 @@ class App:
         if rpe is not None and (isinstance(rpe, bool) or not 0 <= rpe <= 10):
             raise UsageError(f"RPE {rpe} is not 0-10 (CR-10: 0 rest, 10 maximal)")
         athlete = self.activity_athlete(activity_id)
-        with self.store.transaction():
+        with self.store.transaction(), self.changing(athlete):
             if sport is not None or distance_km is not None or rpe is not None or race is not None:
                 self.store.activities.edit(
                     athlete.id,
@@ -539,24 +597,28 @@ class App:
         self, activity_id: int, excluded: bool = True, reason: str | None = None
     ) -> Athlete:
         athlete = self.activity_athlete(activity_id)
-        self.store.activities.set_excluded(athlete.id, activity_id, excluded, reason)
+        with self.changing(athlete):
+            self.store.activities.set_excluded(athlete.id, activity_id, excluded, reason)
         return athlete
 
     def seen_activity(self, activity_id: int) -> Athlete:
         """A run that needed a look was looked at: no longer listed."""
         athlete = self.activity_athlete(activity_id)
-        self.store.activities.seen(athlete.id, activity_id)
+        with self.changing(athlete):
+            self.store.activities.seen(athlete.id, activity_id)
         return athlete
 
     def separate_activity(self, activity_id: int) -> Athlete:
         """A copy kept as a (likely) duplicate is its own run: it counts again."""
         athlete = self.activity_athlete(activity_id)
-        self.store.activities.separate(athlete.id, activity_id)
+        with self.changing(athlete):
+            self.store.activities.separate(athlete.id, activity_id)
         return athlete
 
     def delete_activity(self, activity_id: int) -> Athlete:
         athlete = self.activity_athlete(activity_id)
-        self.store.activities.delete(athlete.id, activity_id)
+        with self.changing(athlete):
+            self.store.activities.delete(athlete.id, activity_id)
         return athlete
 
     def add_activity(
@@ -590,7 +652,10 @@ class App:
             rpe=rpe,
             name=name,
         )
-        return self.store.activities.add_manual(athlete.id, act, self.store.shoes.all(athlete.id))
+        with self.changing(athlete):
+            return self.store.activities.add_manual(
+                athlete.id, act, self.store.shoes.all(athlete.id)
+            )
 
     def shoe_status(self, athlete: Athlete) -> list[ShoeStatus]:
         from .shoes import shoe_status
@@ -622,16 +687,50 @@ class App:
                 raise NotFound(f"no coach named {coach!r} in the config")
             names = set(config.athletes)
         athletes = [a for a in self.store.athletes.all() if names is None or a.name in names]
-        since = self.clock() - timedelta(days=open_days)
-        analyses = {a.name: self.analysis(a, as_of) for a in athletes}
-        new = {
-            name: [LedgerEntry(x, "new", self.clock()) for x in self._new_alerts(a, analyses[name])]
-            for a in athletes
-            for name in [a.name]
-        }
+        if as_of is not None:
+            for a in athletes:
+                self.day(a, as_of)
+        now = self.clock()
         return checks.digest_rows(
-            self.store, self.settings, athletes, lambda a: analyses[a.name], since, new
+            self.store,
+            self.settings,
+            athletes,
+            now,
+            now - timedelta(days=open_days),
+            as_of=as_of,
+            write=self.writes_states,
+            with_new=True,
+            writer=self.state_writer,
+            cache=self.state_cache,
         )
+
+    def alerts_to_send(self, as_of: date | None = None) -> list[tuple[Athlete, Alert]]:
+        """What a check would mail now, for every athlete: pending alerts and new ones, from
+        the stored states (one pass for those that are stale) and one read of the ledger."""
+        from . import snapshot
+
+        athletes = self.store.athletes.all()
+        if as_of is not None:
+            for a in athletes:
+                self.day(a, as_of)
+        days = {a.id: as_of for a in athletes} if as_of else None
+        states = snapshot.current_states(
+            self.store,
+            self.settings,
+            athletes,
+            self.clock(),
+            days,
+            self.writes_states,
+            writer=self.state_writer,
+            cache=self.state_cache,
+        )
+        new = snapshot.new_alerts(self.store, states.by_id)
+        pending = self.store.ledger.entries_all(["pending"])
+        return [
+            (a, x)
+            for a in athletes
+            for x in [e.alert for e in pending.get(a.id, [])] + new.get(a.id, [])
+        ]
 
     def would_send(self, athlete: Athlete, as_of: date | None = None) -> list[Alert]:
         """What a check would mail now: pending alerts and new ones (the ledger is not touched)."""
@@ -662,9 +761,16 @@ class App:
         update: bool = False,
     ) -> Shoe:
         _refuse(name_problem(name, "shoe's name"))
-        return self.store.shoes.add(
-            athlete.id, name, start_km * 1000, warn_km * 1000, retire_km * 1000, default_for, update
-        )
+        with self.changing(athlete):
+            return self.store.shoes.add(
+                athlete.id,
+                name,
+                start_km * 1000,
+                warn_km * 1000,
+                retire_km * 1000,
+                default_for,
+                update,
+            )
 
     def activity_athlete(self, activity_id: int) -> Athlete:
         """An activity id names its athlete."""
@@ -680,7 +786,8 @@ class App:
         return self.athlete(None)
 
     def assign_shoe(self, athlete: Athlete, shoe: str, activity_id: int) -> int:
-        return self.store.shoes.assign(athlete.id, shoe, activity_id=activity_id)
+        with self.changing(athlete):
+            return self.store.shoes.assign(athlete.id, shoe, activity_id=activity_id)
 
     def assign_shoe_range(
         self, athlete: Athlete, shoe: str, first: date | None, last: date | None
@@ -689,10 +796,12 @@ class App:
         tz = ZoneInfo(athlete.tz)
         start = datetime.combine(first, time(0), tz) if first else None
         end = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
-        return self.store.shoes.assign(athlete.id, shoe, start_utc=start, end_utc=end)
+        with self.changing(athlete):
+            return self.store.shoes.assign(athlete.id, shoe, start_utc=start, end_utc=end)
 
     def retire_shoe(self, athlete: Athlete, shoe: str, retired: bool = True) -> None:
-        self.store.shoes.retire(athlete.id, shoe, retired)
+        with self.changing(athlete):
+            self.store.shoes.retire(athlete.id, shoe, retired)
 
     # -- check ------------------------------------------------------------------------------
     def check(

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import ledger, rules
+from . import ledger, rules, snapshot
 from .analysis import Analysis, analyse, analyse_many
 from .config import AthleteConfig, CoachConfig, Settings, notify_urls
 from .errors import ChannelUnavailable, LoadwatchError, SendFailed, SmtpRefusesUs
@@ -24,7 +24,8 @@ from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice
 from .notify.mail import EMAIL, EmailChannel, Mailer
 from .store import Store
-from .views import DigestRow, alert_links, digest_row, headroom_for, rank
+from .store.base import SnapshotRepo
+from .views import DigestRow, alert_links, headroom_for
 
 
 @dataclass
@@ -394,19 +395,20 @@ def send_digest(
     period_days = 1 if coach.digest == "daily" else 7
     known = {a.name: a for a in store.athletes.all()}
     athletes = [known[name] for name in coach.athletes if name in known]
-
-    def analysis_of(athlete: Athlete) -> Analysis:
-        analysis = (analyses or {}).get(athlete.name)
-        if analysis is None:
-            athlete_day = options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
-            analysis = read_analysis(store, athlete, athlete_day, settings)
-        return analysis
-
     unrecorded = {
         o.athlete: [LedgerEntry(a, "pending", now) for a in o.unrecorded] for o in result.athletes
     }
+    given = {a.id: (analyses or {})[a.name] for a in athletes if a.name in (analyses or {})}
     rows = digest_rows(
-        store, settings, athletes, analysis_of, now - timedelta(days=period_days), unrecorded
+        store,
+        settings,
+        athletes,
+        now,
+        now - timedelta(days=period_days),
+        unrecorded,
+        as_of=options.as_of,
+        analyses=given,
+        write=not options.dry_run,
     )
 
     def chart() -> bytes | None:
@@ -441,20 +443,27 @@ def digest_rows(
     store: Store,
     settings: Settings,
     athletes: list[Athlete],
-    analysis_of: Callable[[Athlete], Analysis],
+    now: datetime,
     open_since: datetime,
     unrecorded: dict[str, list[LedgerEntry]] | None = None,
+    *,
+    as_of: date | None = None,
+    analyses: dict[int, Analysis] | None = None,
+    write: bool = True,
+    with_new: bool = False,
+    writer: SnapshotRepo | None = None,
+    cache: snapshot.Cache | None = None,
 ) -> list[DigestRow]:
-    """The digest's rows, ranked: one builder for the coach's email and the team page, with the
-    settings' thresholds (the email's rows once took the defaults). Alerts pending (of any age) or
-    sent since `open_since` are open, and so are the `unrecorded` ones a dry run or the team page
-    adds (athlete name -> entries): what a check would record now."""
-    rows = []
-    for athlete in athletes:
-        open_alerts = ledger.open_entries(store, athlete.id, open_since)
-        open_alerts += (unrecorded or {}).get(athlete.name, [])
-        rows.append(digest_row(analysis_of(athlete), open_alerts, settings.rules))
-    return rank(rows)
+    """The digest's rows, ranked: one builder for the coach's email and the team page, from each
+    athlete's stored state (computed where stale, or taken from the check's own `analyses`; see
+    snapshot.py), with the settings' thresholds. Alerts pending (of any age) or sent since
+    `open_since` are open, and so are the `unrecorded` ones a dry run adds (athlete name ->
+    entries) and, `with_new`, those a check would record now (the team page)."""
+    days = {a.id: as_of for a in athletes} if as_of else None
+    states = snapshot.current_states(
+        store, settings, athletes, now, days, write, analyses, writer=writer, cache=cache
+    )
+    return snapshot.rows(store, athletes, states.by_id, open_since, now, unrecorded, with_new)
 
 
 def run_check(
@@ -507,6 +516,7 @@ def run_check(
                     import_inbox(store, settings, a) if options.import_inboxes else None
                 )
             _say(options, f"analysing {n} athlete{'s' if n != 1 else ''}")
+            before = store.snapshots.all(payloads=False)  # the revisions the pass reads
             passed = analyse_all(store, athletes, now, options, settings)
             order = {a.id: i for i, a in enumerate(athletes, 1)}
             for athlete_id in store.claim_athletes(list(by_id), now):
@@ -517,6 +527,10 @@ def run_check(
                         store, settings, a, now, options, mailer, result, passed[a.id],
                         imported[a.id],
                     )  # fmt: skip
+            if not options.dry_run:
+                # Each athlete's state as this pass computed it, for the pages and digests.
+                with _on_its_own("stored states", result):
+                    snapshot.store_states(store, settings, passed, before, now)
         if with_digests and athlete is None:
             for coach in settings.coaches:
                 with (

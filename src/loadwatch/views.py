@@ -749,19 +749,62 @@ class DigestRow:
         return "; ".join(parts)
 
 
-def digest_row(
-    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
-) -> DigestRow:
-    """One athlete's line in a coach digest, its headroom with the thresholds of the athlete's
-    alerts (no default: a digest built with the defaults once contradicted `headroom`)."""
+@dataclass(frozen=True)
+class AthleteState:
+    """An athlete's current state: the digest row's numbers (all but what the ledger says, which
+    is read when shown) and the alerts a check would find news today. Stored per day as the
+    athlete's snapshot (`snapshot.py`), so the team page, the alerts page and the digest read it
+    instead of analysing every athlete on every view; a new field (the pain level) is one more
+    field here and in the encoding."""
+
+    athlete: str
+    athlete_id: int
+    as_of: date
+    last7_km: float
+    prev7_km: float
+    acwr: float | None
+    history_days: int
+    days_since_run: int | None
+    latest_spike_pct: float | None
+    latest_spike_band: str | None
+    shoes_near_limit: list[str]
+    worn_shoe: bool  # a shoe past its retirement distance: flagged while worn out
+    weeks_km: list[float]
+    headroom: str
+    # What the rules find on the day that is news to the ledger's policy (from the athlete's
+    # alert start on, or still holding): those the ledger has not recorded are the new ones.
+    found: list[Alert]
+    pain_level: str = "none"  # the runner's own level today (load/pain.py)
+    pain: str | None = None  # in words on amber and red: "knee 6/10 this morning"
+    effort7: Effort = NO_RUNS  # sRPE of the last 7 days and the 7 before (load/effort.py)
+    effort_prev7: Effort = NO_RUNS
+    latest_spike_id: int | None = None  # the run's page on the team page
+
+
+def athlete_state(
+    analysis: Analysis,
+    rules: RuleSettings,
+    found: list[Alert] | None = None,
+    daily: tuple[np.ndarray, np.ndarray] | None = None,
+) -> AthleteState:
+    """The state of the analysis's day, its headroom with the thresholds of the athlete's alerts
+    (no default: a digest built with the defaults once contradicted `headroom`). `daily`: the
+    7-day totals and the 7:28 coupled ratio of each of the athlete's days (first run .. the
+    day), computed for many athletes at once; by default from the analysis's own days."""
     d = analysis.distance
-    days = d.days
+    if daily is None:
+        days = d.days
+        daily = (
+            days["acute_sum"].to_numpy(dtype=float, na_value=np.nan),
+            days["acwr_rolling_coupled"].to_numpy(dtype=float, na_value=np.nan),
+        )
+    acute, ratio = daily
     last7 = prev7 = 0.0
     acwr = None
-    if len(days):
-        last7 = float(np.nan_to_num(days["acute_sum"].iloc[-1]))
-        prev7 = float(np.nan_to_num(days["acute_sum"].iloc[-8])) if len(days) >= 8 else 0.0
-        v = days["acwr_rolling_coupled"].iloc[-1]
+    if len(acute):
+        last7 = float(np.nan_to_num(acute[-1]))
+        prev7 = float(np.nan_to_num(acute[-8])) if len(acute) >= 8 else 0.0
+        v = ratio[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
     runs = d.runs
     spikes = (
@@ -778,17 +821,10 @@ def digest_row(
         for s in analysis.shoes
         if not s.retired and s.km >= 0.9 * s.warn_km
     ]
-    # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
     worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
-    flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
-    if worn:
-        flagged.add(rule_registry.flag_of("shoe_retire"))
     pain = analysis.pain
-    if pain is not None and pain.level == "red":
-        flagged.add(rule_registry.flag_of("pain"))  # while it is red, as a worn shoe is
-    flags = sorted(flagged - {""})
-    ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
-    weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
+    ends = list(range(len(acute) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
+    weeks_km = [float(x) for x in np.nan_to_num(acute[ends])] if ends else []
     h = headroom_for(analysis, rules)
     short = []
     if h.run.reason == "pain" and h.run.max_run_m == 0:
@@ -800,8 +836,10 @@ def digest_row(
     if h.week.more_m is not None and h.week.reason != "pain":
         short.append(f"{_km_down(max(h.week.more_m, 0))} more today")
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
-    return DigestRow(
+    return AthleteState(
         athlete=analysis.athlete.name,
+        athlete_id=analysis.athlete.id,
+        as_of=d.as_of,
         last7_km=last7,
         prev7_km=prev7,
         acwr=acwr,
@@ -810,17 +848,55 @@ def digest_row(
         latest_spike_pct=float(last["spike_pct"]) if last is not None else None,
         latest_spike_band=last["spike_band"] if last is not None else None,
         shoes_near_limit=near,
-        open_alerts=[e.alert.title for e in open_alerts],
-        flags=flags,
+        worn_shoe=worn,
         weeks_km=weeks_km,
         headroom=", ".join(short) or "-",
-        athlete_id=analysis.athlete.id,
+        found=list(found or []),
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
         effort7=window_effort(runs, pd.Timestamp(d.as_of)),
         effort_prev7=window_effort(runs, pd.Timestamp(d.as_of) - pd.Timedelta(days=7)),
         latest_spike_id=_opt_int(last["id"]) if last is not None and "id" in last else None,
     )
+
+
+def state_row(state: AthleteState, open_alerts: list[LedgerEntry]) -> DigestRow:
+    """The one digest builder: an athlete's state with the alerts open in the digest's period
+    (the coach's email, the team page, from a fresh analysis or a stored snapshot alike)."""
+    flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
+    # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
+    if state.worn_shoe:
+        flagged.add(rule_registry.flag_of("shoe_retire"))
+    if state.pain_level == "red":
+        flagged.add(rule_registry.flag_of("pain"))  # while it is red, as a worn shoe is
+    return DigestRow(
+        athlete=state.athlete,
+        last7_km=state.last7_km,
+        prev7_km=state.prev7_km,
+        acwr=state.acwr,
+        history_days=state.history_days,
+        days_since_run=state.days_since_run,
+        latest_spike_pct=state.latest_spike_pct,
+        latest_spike_band=state.latest_spike_band,
+        shoes_near_limit=list(state.shoes_near_limit),
+        open_alerts=[e.alert.title for e in open_alerts],
+        flags=sorted(flagged - {""}),
+        weeks_km=list(state.weeks_km),
+        headroom=state.headroom,
+        athlete_id=state.athlete_id,
+        pain_level=state.pain_level,
+        pain=state.pain,
+        effort7=state.effort7,
+        effort_prev7=state.effort_prev7,
+        latest_spike_id=state.latest_spike_id,
+    )
+
+
+def digest_row(
+    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
+) -> DigestRow:
+    """One athlete's line in a coach digest, from a fresh analysis."""
+    return state_row(athlete_state(analysis, rules), open_alerts)
 
 
 def rank(rows: list[DigestRow]) -> list[DigestRow]:

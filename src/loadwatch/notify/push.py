@@ -48,7 +48,9 @@ def alert_push(notice: AlertNotice) -> PushText:
     more = f" (+{len(notice.alerts) - 1} more)" if len(notice.alerts) > 1 else ""
     lines = [_first_sentence(first.text)]
     if notice.guidance is not None:
-        today = "; ".join(x.guidance for x in headroom_lines(notice.guidance, unknown_pain=False)[:2])
+        today = "; ".join(
+            x.guidance for x in headroom_lines(notice.guidance, unknown_pain=False)[:2]
+        )
         lines.append(f"Today: {today}.")
     link = notice.links.get(first.key, notice.link)  # the run's page, else the athlete's
     if link:

@@ -33,6 +33,20 @@ def open_store(url: str | Path, read_only: bool = False) -> Store:
     return SqliteStore(Path(text).expanduser(), read_only)
 
 
+def open_reader(url: str | Path) -> Store:
+    """A connection to a database opened before (and migrated) by this process, that cannot
+    write: SQLite's file opened `mode=ro`, a PostgreSQL session whose transactions are all
+    read-only."""
+    text = str(url)
+    if is_postgres(text):
+        from .postgres import PostgresStore
+
+        return PostgresStore(text, read_only=True)
+    from .sqlite import SqliteStore
+
+    return SqliteStore.reader(Path(text.removeprefix("sqlite:///")).expanduser())
+
+
 __all__ = [
     "ActivityRepo",
     "AthleteRepo",
@@ -42,5 +56,6 @@ __all__ = [
     "SqlStore",
     "Store",
     "is_postgres",
+    "open_reader",
     "open_store",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,7 +70,7 @@ class ActivityRepo(Protocol):
     def frame(
         self, athlete_id: int, include_duplicates: bool = False, include_excluded: bool = False
     ) -> pd.DataFrame: ...
-    def counted_all(self) -> pd.DataFrame: ...
+    def counted_all(self, athlete_ids: Sequence[int] | None = None) -> pd.DataFrame: ...
     def owner(self, activity_id: int) -> int: ...
     def needing_sport(self, athlete_id: int) -> list[tuple[int, str]]: ...
     def primary_paths(self, athlete_id: int) -> list[str]: ...
@@ -137,6 +138,10 @@ class LedgerRepo(Protocol):
         statuses: Sequence[str] | None = None,
         since_utc: datetime | None = None,
     ) -> list[LedgerEntry]: ...
+    def entries_all(
+        self, statuses: Sequence[str] | None = None, newest: int | None = None
+    ) -> dict[int, list[LedgerEntry]]: ...
+    def open_all(self, since_utc: datetime) -> dict[int, list[LedgerEntry]]: ...
     def mark_sent(
         self, keys: Sequence[str], message_id: str | None, note: str | None = None
     ) -> None: ...
@@ -178,6 +183,38 @@ class PainRepo(Protocol):
     def delete(self, report_id: int) -> PainReport: ...
 
 
+@dataclass(frozen=True)
+class StoredState:
+    """An athlete's stored current state as the store holds it: `payload` (the state as text,
+    see `snapshot.py`) was computed from the athlete's data at `computed_revision`, for `day`,
+    under settings with `fingerprint` and with the ledger's `alerts_since`. `revision` and
+    `athlete_alerts_since` are the athlete's now; the state is current only while they match."""
+
+    athlete_id: int
+    revision: int
+    computed_revision: int | None
+    day: date | None
+    fingerprint: str | None
+    alerts_since: date | None
+    athlete_alerts_since: date | None
+    payload: str | None
+
+
+class SnapshotRepo(Protocol):
+    def all(self, payloads: bool = True) -> dict[int, StoredState]: ...
+    def payloads(self, computed: Mapping[int, int]) -> dict[int, str]: ...
+    def get(self, athlete_id: int) -> StoredState | None: ...
+    def write(
+        self,
+        athlete_id: int,
+        revision: int,
+        day: date,
+        fingerprint: str,
+        alerts_since: date | None,
+        payload: str,
+    ) -> bool: ...
+
+
 class Store(Protocol):
     """One database: its repositories, a transaction spanning them, and the check's locks."""
 
@@ -197,6 +234,8 @@ class Store(Protocol):
     def sources(self) -> SourceRepo: ...
     @property
     def pain(self) -> PainRepo: ...
+    @property
+    def snapshots(self) -> SnapshotRepo: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Everything inside commits together or not at all (nested calls join the outer one)."""

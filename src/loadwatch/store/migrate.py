@@ -116,3 +116,14 @@ DELIVERIES = """
         PRIMARY KEY (key, channel)
     )
 """
+
+
+# Each athlete's current state (the digest row, see `snapshot.py`) is stored, with the revision of
+# the athlete's data it was computed from. Triggers bump the revision in the same transaction as
+# any change to what the state is computed from (runs, shoes, pain reports, the athlete's zone,
+# name and heart rates), so a state computed before a change can never read as current; a row per
+# athlete exists from the athlete's first moment, so every change finds one to bump. An upsert of
+# the same values (the config synced on every start) changes nothing and bumps nothing.
+SNAPSHOT_TABLES = ("activities", "shoes", "pain_reports")
+SNAPSHOT_ATHLETE_COLUMNS = ("name", "tz", "resting_hr", "max_hr", "sex")
+SNAPSHOT_SHOE_COLUMNS = ("name", "start_m", "warn_m", "retire_m", "retired", "default_for")

@@ -19,6 +19,9 @@ from .migrate import (
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
     RACE_COLUMN,
+    SNAPSHOT_ATHLETE_COLUMNS,
+    SNAPSHOT_SHOE_COLUMNS,
+    SNAPSHOT_TABLES,
     Migration,
     migrate,
     require_current,
@@ -227,6 +230,83 @@ def _m0010_deliveries(db: SqlDb) -> None:
     db.execute(DELIVERIES.format(id="BIGINT", moment="TIMESTAMPTZ"))
 
 
+def _m0011_snapshots(db: SqlDb) -> None:
+    # The stored current state of each athlete (see store/migrate.py, SNAPSHOT_TABLES).
+    db.execute(
+        """
+        CREATE TABLE snapshots (
+            athlete_id BIGINT PRIMARY KEY REFERENCES athletes(id) ON DELETE CASCADE,
+            revision BIGINT NOT NULL DEFAULT 0,
+            computed_revision BIGINT,
+            day DATE,
+            fingerprint TEXT,
+            alerts_since DATE,
+            payload TEXT,
+            computed_utc TIMESTAMPTZ
+        )
+        """
+    )
+    db.execute("INSERT INTO snapshots (athlete_id) SELECT id FROM athletes")
+    # The open alerts of a whole club in one query (pending, or sent lately): without it, a scan
+    # of every alert of every runner's history (25 ms at 100 athletes of 2 years).
+    db.execute("CREATE INDEX alerts_open ON alerts (status, created_utc)")
+    bump = "UPDATE snapshots SET revision = revision + 1 WHERE athlete_id"
+    cols = ", ".join(SNAPSHOT_ATHLETE_COLUMNS)
+    new = ", ".join(f"NEW.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)
+    old = ", ".join(f"OLD.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)
+    db.execute(
+        f"""
+        CREATE FUNCTION loadwatch_snapshots_athlete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO snapshots (athlete_id) VALUES (NEW.id);
+            ELSIF ROW({new}) IS DISTINCT FROM ROW({old}) THEN
+                {bump} = NEW.id;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER snapshots_athlete AFTER INSERT OR UPDATE OF "
+        f"{cols} ON athletes FOR EACH ROW EXECUTE FUNCTION loadwatch_snapshots_athlete()"
+    )
+    db.execute(
+        f"""
+        CREATE FUNCTION loadwatch_snapshots_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                {bump} = OLD.athlete_id;
+            END IF;
+            IF TG_OP = 'INSERT' THEN
+                {bump} = NEW.athlete_id;
+            ELSIF TG_OP = 'UPDATE' THEN
+                IF NEW.athlete_id IS DISTINCT FROM OLD.athlete_id THEN
+                    {bump} = NEW.athlete_id;
+                END IF;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    for table in SNAPSHOT_TABLES:
+        when = ""
+        if table == "shoes":
+            watched = ("athlete_id", *SNAPSHOT_SHOE_COLUMNS)
+            when = (
+                f"WHEN (ROW({', '.join(f'NEW.{c}' for c in watched)}) IS DISTINCT FROM "
+                f"ROW({', '.join(f'OLD.{c}' for c in watched)}))"
+            )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table} AFTER INSERT OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION loadwatch_snapshots_stale()"
+        )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table}_update AFTER UPDATE ON {table} FOR EACH ROW "
+            f"{when} EXECUTE FUNCTION loadwatch_snapshots_stale()"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -238,6 +318,7 @@ MIGRATIONS: list[Migration] = [
     ("0008_races", _m0008_races),
     ("0009_hr_drift", _m0009_hr_drift),
     ("0010_deliveries", _m0010_deliveries),
+    ("0011_snapshots", _m0011_snapshots),
 ]
 
 

@@ -35,6 +35,7 @@ from ..model import (
     encode_histogram,
     numbers_from,
 )
+from .base import StoredState
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -546,15 +547,21 @@ class SqlActivities:
             )
         return True
 
-    def counted_all(self) -> pd.DataFrame:
+    def counted_all(self, athlete_ids: Sequence[int] | None = None) -> pd.DataFrame:
         """Every athlete's counted activities (primary, not excluded, not deleted), the columns
-        the daily check needs, ordered by athlete then start: one query for a whole club."""
+        the daily check needs, ordered by athlete then start: one query for a whole club (or
+        for a few `athlete_ids`; many are read as the whole club, for the caller to pick)."""
 
+        where = ""
+        args: list[Any] = [False, False]
+        if athlete_ids is not None and len(athlete_ids) <= KEY_CHUNK:
+            where = f" AND athlete_id IN {_in(athlete_ids)}" if athlete_ids else " AND 1 = 0"
+            args += list(athlete_ids)
         sql = (
             f"SELECT {CHECK_COLUMNS} FROM activities WHERE deleted = ? AND duplicate_of IS NULL "
-            "AND excluded = ? ORDER BY athlete_id, start_utc, id"
+            f"AND excluded = ?{where} ORDER BY athlete_id, start_utc, id"
         )
-        frame = self.db.frame(sql, [False, False])
+        frame = self.db.frame(sql, args)
         frame["race"] = frame["race"].astype(bool)
         return _aware_starts(frame)
 
@@ -1102,6 +1109,104 @@ def _alert(key: str, rule: str, payload: str) -> Alert:
     )
 
 
+def _entry(
+    key: str,
+    rule: str,
+    status: str,
+    payload: str,
+    created: Any,
+    sent: Any,
+    attempts: Any,
+    last_error: str | None,
+    message_id: str | None,
+) -> LedgerEntry:
+    return LedgerEntry(
+        alert=_alert(key, rule, payload),
+        status=status,
+        created_utc=utc(created),
+        sent_utc=utc_or_none(sent),
+        attempts=int(attempts),
+        last_error=last_error,
+        message_id=message_id,
+    )
+
+
+class SqlSnapshots:
+    """Each athlete's stored current state; the triggers of migration 0016 (PostgreSQL 0011)
+    bump `revision` with every change it depends on."""
+
+    def __init__(self, db: SqlDb):
+        self.db = db
+
+    def get(self, athlete_id: int) -> StoredState | None:
+        """One athlete's (no payload read: what a change compares before and after)."""
+        row = self.db.one(
+            "SELECT athlete_id, revision FROM snapshots WHERE athlete_id = ?", (athlete_id,)
+        )
+        if row is None:
+            return None
+        return StoredState(int(row[0]), int(row[1]), None, None, None, None, None, None)
+
+    def all(self, payloads: bool = True) -> dict[int, StoredState]:
+        """Every athlete's; without `payloads`, a stored payload reads as "" (see `payloads`):
+        a server that keeps the states it decoded reads only what changed."""
+        payload = "s.payload" if payloads else "CASE WHEN s.payload IS NULL THEN NULL ELSE '' END"
+        rows = self.db.rows(
+            "SELECT s.athlete_id, s.revision, s.computed_revision, s.day, s.fingerprint, "
+            f"s.alerts_since, a.alerts_since, {payload} FROM snapshots s "
+            "JOIN athletes a ON a.id = s.athlete_id"
+        )
+        return {
+            int(r[0]): StoredState(
+                int(r[0]),
+                int(r[1]),
+                None if r[2] is None else int(r[2]),
+                day_or_none(r[3]),
+                r[4],
+                day_or_none(r[5]),
+                day_or_none(r[6]),
+                r[7],
+            )
+            for r in rows
+        }
+
+    def payloads(self, computed: Mapping[int, int]) -> dict[int, str]:
+        """The stored payloads of these athletes, each only while it is still the one computed
+        at the given revision (athlete id -> computed revision)."""
+        out: dict[int, str] = {}
+        ids = list(computed)
+        for i in range(0, len(ids), KEY_CHUNK):
+            chunk = ids[i : i + KEY_CHUNK]
+            for athlete_id, revision, payload in self.db.rows(
+                "SELECT athlete_id, computed_revision, payload FROM snapshots "
+                f"WHERE athlete_id IN {_in(chunk)}",
+                chunk,
+            ):
+                if payload is not None and revision == computed[int(athlete_id)]:
+                    out[int(athlete_id)] = payload
+        return out
+
+    def write(
+        self,
+        athlete_id: int,
+        revision: int,
+        day: date,
+        fingerprint: str,
+        alerts_since: date | None,
+        payload: str,
+    ) -> bool:
+        """Store a state computed from the data at `revision`; nothing is written (False) when
+        the data changed since (the revision moved on): that state was never current."""
+        with self.db.transaction():
+            cur = self.db.execute(
+                "UPDATE snapshots SET computed_revision = revision, day = ?, fingerprint = ?, "
+                "alerts_since = ?, payload = ?, computed_utc = ? "
+                "WHERE athlete_id = ? AND revision = ?",
+                (day, fingerprint, alerts_since, payload, now_utc(), athlete_id, revision),
+            )
+            return bool(cur.rowcount)
+
+
 class SqlLedger:
     def __init__(self, db: SqlDb):
         self.db = db
@@ -1129,6 +1234,42 @@ class SqlLedger:
                     inserted.append(status)
         return inserted
 
+    def entries_all(
+        self, statuses: Sequence[str] | None = None, newest: int | None = None
+    ) -> dict[int, list[LedgerEntry]]:
+        """Every athlete's ledger rows in one query (athlete id -> oldest first), or only the
+        club's `newest` rows: the team and alerts pages of a whole club."""
+        sql = (
+            "SELECT athlete_id, key, rule, status, payload, created_utc, sent_utc, attempts, "
+            "last_error, message_id FROM alerts"
+        )
+        args: list[Any] = []
+        if statuses is not None:
+            sql += f" WHERE status IN {_in(statuses)}"
+            args += list(statuses)
+        if newest is None:
+            rows = self.db.rows(sql + " ORDER BY id", args)
+        else:
+            rows = self.db.rows(sql + " ORDER BY id DESC LIMIT ?", [*args, newest])[::-1]
+        out: dict[int, list[LedgerEntry]] = {}
+        for athlete_id, *row in rows:
+            out.setdefault(int(athlete_id), []).append(_entry(*row))
+        return out
+
+    def open_all(self, since_utc: datetime) -> dict[int, list[LedgerEntry]]:
+        """What the digest and the team page count as open, for every athlete in one query
+        (athlete id -> oldest first): pending of any age, and sent since a moment."""
+        rows = self.db.rows(
+            "SELECT athlete_id, key, rule, status, payload, created_utc, sent_utc, attempts, "
+            "last_error, message_id FROM alerts WHERE status = ? "
+            "OR (status = ? AND created_utc >= ?) ORDER BY id",
+            ("pending", "sent", since_utc),
+        )
+        out: dict[int, list[LedgerEntry]] = {}
+        for athlete_id, *row in rows:
+            out.setdefault(int(athlete_id), []).append(_entry(*row))
+        return out
+
     def entries(
         self,
         athlete_id: int,
@@ -1147,20 +1288,7 @@ class SqlLedger:
         if since_utc is not None:
             sql += " AND created_utc >= ?"
             args.append(since_utc)
-        return [
-            LedgerEntry(
-                alert=_alert(key, rule, payload),
-                status=status,
-                created_utc=utc(created),
-                sent_utc=utc_or_none(sent),
-                attempts=int(attempts),
-                last_error=last_error,
-                message_id=message_id,
-            )
-            for key, rule, status, payload, created, sent, attempts, last_error, message_id in (
-                self.db.rows(sql + " ORDER BY id", args)
-            )
-        ]
+        return [_entry(*row) for row in self.db.rows(sql + " ORDER BY id", args)]
 
     def mark_sent(
         self, keys: Sequence[str], message_id: str | None, note: str | None = None
@@ -1384,6 +1512,7 @@ class SqlStore(ABC):
         self._ledger = SqlLedger(db)
         self._sources = SqlSources(db)
         self._pain = SqlPain(db)
+        self._snapshots = SqlSnapshots(db)
 
     @property
     def url(self) -> str:
@@ -1416,6 +1545,10 @@ class SqlStore(ABC):
     @property
     def pain(self) -> SqlPain:
         return self._pain
+
+    @property
+    def snapshots(self) -> SqlSnapshots:
+        return self._snapshots
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.db.transaction()

@@ -21,6 +21,9 @@ from .migrate import (
     HR_DRIFT_COLUMN,
     KNEE_SIGNAL_COLUMNS,
     RACE_COLUMN,
+    SNAPSHOT_ATHLETE_COLUMNS,
+    SNAPSHOT_SHOE_COLUMNS,
+    SNAPSHOT_TABLES,
     Migration,
     migrate,
     require_current,
@@ -261,6 +264,56 @@ def _m0015_deliveries(db: SqlDb) -> None:
     db.execute(DELIVERIES.format(id="INTEGER", moment="TEXT"))
 
 
+def _m0016_snapshots(db: SqlDb) -> None:
+    # The stored current state of each athlete (see store/migrate.py, SNAPSHOT_TABLES).
+    db.execute(
+        """
+        CREATE TABLE snapshots (
+            athlete_id INTEGER PRIMARY KEY REFERENCES athletes(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL DEFAULT 0,
+            computed_revision INTEGER,
+            day TEXT,
+            fingerprint TEXT,
+            alerts_since TEXT,
+            payload TEXT,
+            computed_utc TEXT
+        )
+        """
+    )
+    db.execute("INSERT INTO snapshots (athlete_id) SELECT id FROM athletes")
+    # The open alerts of a whole club in one query (pending, or sent lately): without it, a scan
+    # of every alert of every runner's history (25 ms at 100 athletes of 2 years).
+    db.execute("CREATE INDEX alerts_open ON alerts (status, created_utc)")
+    bump = "UPDATE snapshots SET revision = revision + 1 WHERE athlete_id"
+    db.execute(
+        "CREATE TRIGGER snapshots_new_athlete AFTER INSERT ON athletes "
+        "BEGIN INSERT INTO snapshots (athlete_id) VALUES (NEW.id); END"
+    )
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in SNAPSHOT_ATHLETE_COLUMNS)
+    db.execute(
+        f"CREATE TRIGGER snapshots_athlete AFTER UPDATE ON athletes WHEN {changed} "
+        f"BEGIN {bump} = NEW.id; END"
+    )
+    for table in SNAPSHOT_TABLES:
+        when = ""
+        if table == "shoes":
+            when = "WHEN " + " OR ".join(
+                f"OLD.{c} IS NOT NEW.{c}" for c in ("athlete_id", *SNAPSHOT_SHOE_COLUMNS)
+            )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table}_insert AFTER INSERT ON {table} "
+            f"BEGIN {bump} = NEW.athlete_id; END"
+        )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table}_update AFTER UPDATE ON {table} {when} "
+            f"BEGIN {bump} IN (OLD.athlete_id, NEW.athlete_id); END"
+        )
+        db.execute(
+            f"CREATE TRIGGER snapshots_{table}_delete AFTER DELETE ON {table} "
+            f"BEGIN {bump} = OLD.athlete_id; END"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -277,6 +330,7 @@ MIGRATIONS: list[Migration] = [
     ("0013_races", _m0013_races),
     ("0014_hr_drift", _m0014_hr_drift),
     ("0015_deliveries", _m0015_deliveries),
+    ("0016_snapshots", _m0016_snapshots),
 ]
 
 
@@ -292,10 +346,25 @@ def _param(value: Any) -> Any:
 
 
 class SqliteDb(SqlDb):
-    def __init__(self, path: Path, read_only: bool = False, immutable: bool = False):
+    def __init__(
+        self, path: Path, read_only: bool = False, immutable: bool = False, mode_ro: bool = False
+    ):
         super().__init__()
         self.path = path
-        self.read_only = read_only or immutable
+        self.read_only = read_only or immutable or mode_ro
+        if mode_ro:
+            # A server's pooled reader: the file opened read-only, so nothing through it can
+            # write; the server's own writer connection keeps the WAL files it needs. A pooled
+            # connection serves one request at a time, on whichever thread runs it.
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            self.conn = sqlite3.connect(
+                uri,
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            return
         if immutable:
             # On a read-only mount SQLite cannot create the WAL's shared-memory file; immutable
             # tells it that nothing can change the file there, so it reads without one.
@@ -309,11 +378,22 @@ class SqliteDb(SqlDb):
             # cannot delete them) closing removes the WAL files SQLite made for reading.
             uri = f"file:{quote(str(path.resolve()))}?mode=rw"
             self.conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+                uri,
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
             )
             self.conn.execute("PRAGMA query_only = ON")
             return
-        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        # Not bound to a thread: the web's one writer serves edits from its worker threads, one
+        # at a time under a lock.
+        self.conn = sqlite3.connect(
+            str(path),
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Switching a new file to WAL takes an exclusive lock and can answer "database is
         # locked" at once, without the busy handler, while another process creates the same
@@ -394,6 +474,16 @@ class SqliteStore(SqlStore):
                 db = self._read_only(live=False)
         super().__init__(db, f"sqlite:///{self.path}")
         self._held: set[str] = set()
+
+    @classmethod
+    def reader(cls, path: Path | str) -> SqliteStore:
+        """A connection that cannot write (`mode=ro`), for a server that opened (and migrated)
+        the database once at start and keeps a writer open: nothing is checked again."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        SqlStore.__init__(store, SqliteDb(store.path, mode_ro=True), f"sqlite:///{store.path}")
+        store._held = set()
+        return store
 
     def _read_only(self, live: bool) -> SqliteDb:
         """A database on a read-only file or mount (or opened read-only) still shows everything:

@@ -2,8 +2,10 @@
 
 Three pages over the same app and views as the CLI: the team (every athlete, attention first),
 an athlete (the report, the activities with their edits, import failures, the alert ledger) and
-the alerts (the ledger across athletes, and what a check would send now). Each request opens its
-own `App` (a connection per request: SQLite connections do not cross threads). Edits are POSTs
+the alerts (the ledger across athletes, and what a check would send now). The database is opened
+once at start; pages read through a pool of connections that cannot write, edits go through the
+one writer, and the load is bounded (see serving.py). The team and alerts pages read each
+athlete's stored state (snapshot.py) instead of analysing the club on every view. Edits are POSTs
 with a CSRF token from this dashboard's own origin, refused with `--read-only`; requests for
 another host name are refused (DNS rebinding); names are escaped by Jinja2's autoescape.
 """
@@ -13,9 +15,8 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import jinja2
@@ -28,7 +29,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from ..app import App
 from ..errors import LoadwatchError, NotFound
 from ..model import PAIN_WHEN, SPORTS
 from ..render.report import PAGE_CSS, report_body
@@ -37,6 +37,10 @@ from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms
 from .security import HostCheck, HostPolicy, TokenAuth
+from .serving import Admission, Serving
+
+if TYPE_CHECKING:
+    from ..app import App
 
 WEB_CSS = """
 nav { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 8px 0; border-bottom: 1px solid #e4e7eb; }
@@ -97,6 +101,9 @@ TOTALS_SHOWN = 104
 
 # The recent pain reports listed under the form (`loadwatch pain --list` has them all).
 PAIN_SHOWN = 10
+
+# The alerts page shows the newest ledger rows of the club (all of them with ?all=1).
+LEDGER_SHOWN = 300
 
 SORTS = {
     "attention": None,  # the digest's ranking
@@ -171,18 +178,22 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(
-    open_app: Callable[[], App],
+    serving: Serving,
     *,
-    read_only: bool = False,
     token: str | None = None,
     csrf: str | None = None,
     host: str = "127.0.0.1",
     public_url: str | None = None,
+    limit: int = 4,
+    queue: int = 256,
+    wait_s: float = 20.0,
 ) -> Starlette:
-    """The web application; `open_app` gives a fresh `App` for each request. `host` is the
-    address it is bound to and `public_url` the address a proxy serves it under: requests for
-    other host names are refused."""
+    """The web application over `serving`'s connections. `host` is the address it is bound to
+    and `public_url` the address a proxy serves it under: requests for other host names are
+    refused. At most `limit` requests are worked on at once and `queue` wait (see Admission)."""
     templates = _templates()
+    read_only = serving.read_only
+    open_app = serving.reader
     csrf_token = csrf or secrets.token_urlsafe(32)
 
     def page(request: Request, name: str, **context: Any) -> Response:
@@ -209,10 +220,20 @@ def create_app(
 
     def athlete(request: Request) -> Response:
         athlete_id = _id(request, "athlete_id")
+        shown = 200 if request.query_params.get("all") else 40
         with open_app() as app:
             a = app.store.athletes.get(athlete_id)
-            view = app.report(a, _as_of(request), weeks=WEEKS_SHOWN)
-            activities = list(reversed(app.activities(a)))
+            day = app.day(a, _as_of(request))
+            # The report and its charts (matplotlib: most of the page's time) are made once per
+            # revision of the athlete's data and day, then kept while they describe it.
+            stored = app.store.snapshots.get(a.id)
+            key = (a.id, stored.revision if stored else None, day)
+            made = serving.reports.get(key)
+            if made is None:
+                view = app.report(a, day, weeks=WEEKS_SHOWN)
+                made = serving.reports.put(key, (view, Markup(report_body(view, WEEKS_SHOWN))))
+            view, report = made
+            activities = list(reversed(app.activities(a, newest=shown + 1)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
             pain = app.pain_reports(a)[:PAIN_SHOWN]
@@ -222,8 +243,8 @@ def create_app(
             "athlete.html",
             athlete=a,
             view=view,
-            report=Markup(report_body(view, WEEKS_SHOWN)),
-            activities=activities[: 200 if request.query_params.get("all") else 40],
+            report=report,
+            activities=activities[:shown],
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
             failures=failures,
@@ -270,13 +291,16 @@ def create_app(
 
     def alerts(request: Request) -> Response:
         with open_app() as app:
-            rows = []
-            pending = []
-            for a in app.athletes():
-                rows += [(a, e) for e in app.ledger(a)]
-                pending += [(a, x) for x in app.would_send(a, _as_of(request))]
+            athletes = {a.id: a for a in app.athletes()}
+            # The newest of the club's ledger (every alert of every runner's history is in it).
+            every = bool(request.query_params.get("all"))
+            entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
+            rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
+            pending = app.alerts_to_send(_as_of(request))
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
-        return page(request, "alerts.html", rows=rows, pending=pending)
+        more = not every and len(rows) > LEDGER_SHOWN
+        return page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
+                    pending=pending, more=more)  # fmt: skip
 
     async def change(request: Request) -> Any:
         """The form of a POST, once it is known to be allowed: not --read-only, and carrying
@@ -299,7 +323,7 @@ def create_app(
         form = await change(request)
         activity_id = _id(request, "activity_id")
         action = request.path_params["action"]
-        with open_app() as app:
+        with serving.writer() as app:
             if action == "exclude":
                 a = app.exclude_activity(activity_id, True, str(form.get("reason") or "") or None)
             elif action == "include":
@@ -318,7 +342,7 @@ def create_app(
     async def add_pain(request: Request) -> Response:
         form = await change(request)
         athlete_id = _id(request, "athlete_id")
-        with open_app() as app:
+        with serving.writer() as app:
             a = app.store.athletes.get(athlete_id)
             app.log_pain(
                 a,
@@ -330,7 +354,7 @@ def create_app(
 
     async def delete_pain(request: Request) -> Response:
         form = await change(request)
-        with open_app() as app:
+        with serving.writer() as app:
             a, _ = app.delete_pain(_id(request, "report_id"))
         return back_to(a.id, form, "#pain")
 
@@ -363,6 +387,7 @@ def create_app(
             Route("/pain/{report_id:int}/delete", delete_pain, methods=["POST"]),
         ],
         middleware=[
+            Middleware(Admission, limit=limit, queue=queue, wait_s=wait_s),
             Middleware(HostCheck, policy=HostPolicy(host, public_url)),
             Middleware(TokenAuth, token=token, keyed=CALENDAR_PATTERN),
         ],

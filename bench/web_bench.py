@@ -1,0 +1,229 @@
+"""The dashboard for a club, side by side with the daily check's one pass over the same club.
+
+    python bench/web_bench.py [--athletes 100 1000] [--backends sqlite postgres] [--years 2]
+                              [--history-years 10] [--concurrent 200] [--skip-check]
+
+Builds each club (bench/store_bench.py's runners, their runs ending today), runs the real
+`loadwatch check` twice (the first sends what there is and stores every athlete's state; the
+second, timed, finds nothing new: the one pass the pages are compared with), starts the real `loadwatch web` and times, one request after another:
+  * the team page and the alerts page the first time (states as the check stored them) and
+    warm (the median of 5);
+  * the team page after every athlete's state was made stale (a new revision): the cost of
+    recomputing a whole club in one pass, what a page pays when no check has run since a change;
+  * an athlete page of a runner with `--history-years` of runs, the first time (its report and
+    charts are drawn) and warm (the median of 5: drawn once per revision of the runner's data);
+then, on the smallest club, `--concurrent` clients asking for the team page at once (p50, p95,
+slowest, and how many were answered 503). Times are wall time at the client on this machine,
+which includes the HTTP round trip: the server's own time is at most that. Ratios are page over
+check. The load average is printed: the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import store_bench
+
+HERE = Path(__file__).resolve().parent
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Web:
+    """`loadwatch web` in its own process."""
+
+    def __init__(self, url: str, config: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "loadwatch", "--db", url, "--config", str(config)]
+        self.proc = subprocess.Popen(
+            [*cmd, "web", "--port", str(self.port)],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise SystemExit(f"loadwatch web died: {err}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("loadwatch web did not start")
+
+    def get(self, path: str) -> tuple[float, int]:
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=600) as r:
+                r.read()
+                code = r.status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        return time.perf_counter() - t, code
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def build_history(url: str, years: int) -> int:
+    """One runner with `years` of runs ending today: the athlete page's worst case."""
+    from loadwatch.store import open_store
+
+    with open_store(url) as store:
+        a = store.athletes.add("veteran", "v@club.test", "Europe/Berlin")
+        runs = store_bench.club_runs(99_999, years)
+        store.files.save(a.id, "bench://veteran", 1, 1, "veteran", "imported", runs)
+        return a.id
+
+
+def stale_all(url: str) -> None:
+    """Every athlete's state stale, as after a change to each (the triggers' bump)."""
+    sql = "UPDATE snapshots SET revision = revision + 1"
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql)
+    else:
+        with sqlite3.connect(url) as conn:
+            conn.execute(sql)
+
+
+def concurrent(web: Web, path: str, n: int) -> tuple[list[float], list[int]]:
+    times: list[float] = [0.0] * n
+    codes: list[int] = [0] * n
+    start = threading.Barrier(n)
+
+    def one(i: int) -> None:
+        start.wait()
+        times[i], codes[i] = web.get(path)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times, codes
+
+
+def median_of(web: Web, path: str, n: int = 5) -> float:
+    return statistics.median(web.get(path)[0] for _ in range(n))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--athletes", type=int, nargs="+", default=[100, 1000])
+    ap.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
+    ap.add_argument("--years", type=int, default=2)
+    ap.add_argument("--history-years", type=int, default=10)
+    ap.add_argument("--concurrent", type=int, default=200)
+    ap.add_argument("--skip-check", action="store_true", help="no check first (older loadwatch)")
+    args = ap.parse_args()
+    # The club's runs end today, so the pages describe today (what a stored state is for).
+    store_bench.AS_OF = datetime.now(UTC).date()
+
+    with tempfile.TemporaryDirectory(prefix="lw-web-bench-") as tmp:
+        work = Path(tmp)
+        smtp, _sink, config = store_bench.smtp_sink(work)
+        server = None
+        try:
+            print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+            head = (
+                f"{'backend':>9}{'athletes':>9}{'check':>8}{'team 1st':>10}{'team':>8}"
+                f"{'alerts':>8}{'stale team':>11}{'athlete 1st':>12}{'athlete':>9}{'team/check':>11}"
+            )
+            print(head)
+            for backend in args.backends:
+                for n in args.athletes:
+                    if backend == "postgres":
+                        if server is None:
+                            import pgserver
+
+                            server = pgserver.get_server(work / "pg", cleanup_mode="stop")
+                        db = f"club{n}"
+                        server.psql(f"DROP DATABASE IF EXISTS {db};")
+                        server.psql(f"CREATE DATABASE {db};")
+                        url = server.get_uri(db)
+                    else:
+                        url = str(work / f"club-{n}.db")
+                    store_bench.build(url, n, args.years)
+                    veteran = build_history(url, args.history_years)
+                    check = 0.0
+                    if not args.skip_check:
+                        # The first check of the day sends what there is (and stores every
+                        # state); the one timed is the next, that finds nothing new: the pass.
+                        timed_check_today(url, config)
+                        check, _ = timed_check_today(url, config)
+                    web = Web(url, config)
+                    try:
+                        first = web.get("/")[0]
+                        team = median_of(web, "/")
+                        alerts = median_of(web, "/alerts")
+                        stale = float("nan")
+                        if not args.skip_check:  # an older loadwatch stores no states
+                            stale_all(url)
+                            stale = web.get("/")[0]
+                        athlete_1st = web.get(f"/athletes/{veteran}")[0]
+                        athlete = median_of(web, f"/athletes/{veteran}")
+                        ratio = f"{team / check:.3f}" if check else "-"
+                        print(
+                            f"{backend:>9}{n:>9}{check:>7.2f}s{first:>9.3f}s{team:>7.3f}s"
+                            f"{alerts:>7.3f}s{stale:>10.2f}s{athlete_1st:>11.2f}s{athlete:>8.3f}s"
+                            f"{ratio:>11}",
+                            flush=True,
+                        )
+                        if n == min(args.athletes) and args.concurrent:
+                            load = os.getloadavg()[0]
+                            times, codes = concurrent(web, "/", args.concurrent)
+                            ok = sorted(t for t, c in zip(times, codes, strict=True) if c == 200)
+                            p = statistics.quantiles(sorted(times), n=20)
+                            print(
+                                f"{'':>9}{args.concurrent} concurrent team pages: "
+                                f"p50 {statistics.median(times):.2f}s, p95 {p[18]:.2f}s, "
+                                f"slowest {max(times):.2f}s; {len(ok)} answered 200, "
+                                f"{codes.count(503)} 503 (load average {load:.1f})",
+                                flush=True,
+                            )
+                    finally:
+                        web.stop()
+        finally:
+            smtp.stop()
+            if server is not None:
+                server.cleanup()
+
+
+def timed_check_today(url: str, config: Path) -> tuple[float, list[int]]:
+    """`loadwatch check` for today (the club's runs end today): the one pass, timed."""
+    cmd = [sys.executable, "-m", "loadwatch", "--db", url, "--config", str(config), "check"]
+    t = time.perf_counter()
+    p = subprocess.run(cmd, env=ENV, capture_output=True)
+    elapsed = time.perf_counter() - t
+    if p.returncode not in (0, 75):
+        raise SystemExit(f"check failed ({p.returncode}): {p.stderr.decode()}")
+    return elapsed, [p.returncode]
+
+
+if __name__ == "__main__":
+    main()
