@@ -30,6 +30,7 @@ from .analysis import Analysis, analyse_many
 from .config import Settings
 from .load import compute_many
 from .load.effort import Effort
+from .load.pain import PainHistory, PainThresholds
 from .model import Alert, Athlete, LedgerEntry, numbers_from
 from .store import Store
 from .store.base import SnapshotRepo, StoredState
@@ -230,7 +231,10 @@ def current_states(
         ids = [a.id for a in missing]
         shoes = {a.id: store.shoes.all(a.id) for a in missing}
         wanted = {i: days[i] for i in ids}
-        passed = analyse_many(missing, store.activities.counted_all(ids), shoes, wanted)
+        p = settings.pain
+        t = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
+        pain = {i: PainHistory(r, t) for i, r in store.pain.all_for(ids).items()}
+        passed = analyse_many(missing, store.activities.counted_all(ids), shoes, wanted, pain)
     daily = daily_many([given.get(a.id) or passed[a.id] for a in stale])
     for a in stale:
         s = stored.get(a.id)
