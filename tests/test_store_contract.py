@@ -365,6 +365,20 @@ def test_workers_share_the_athletes_each_exactly_once(db_url: str, store) -> Non
     assert sorted(store.claim_athletes(ids, datetime.now(UTC) + timedelta(seconds=1))) == ids
 
 
+def test_a_worker_that_starts_after_another_finished_takes_nobody_again(db_url, store) -> None:
+    """Under load a worker of a run may start only when another has checked everyone: the
+    athletes are that run's done (on SQLite the check lock was free again, and the late worker
+    checked everyone a second time); a run started later takes them all again."""
+    ids = [store.athletes.add(f"a{i}").id for i in range(3)]
+    started = datetime.now(UTC)
+    with open_store(db_url) as first:
+        assert list(first.claim_athletes(ids, started)) == ids
+    with open_store(db_url) as late:
+        assert list(late.claim_athletes(ids, started)) == []
+    with open_store(db_url) as next_run:
+        assert list(next_run.claim_athletes(ids, datetime.now(UTC) + timedelta(seconds=1))) == ids
+
+
 @pytest.mark.parametrize("first_worker", ["finishes", "dies"])
 def test_a_worker_waits_for_the_athlete_another_is_checking(db_url, store, first_worker) -> None:
     """Before a coach's digest, a worker that ran out of athletes waits for those other workers

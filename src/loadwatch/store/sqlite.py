@@ -314,6 +314,16 @@ def _m0016_snapshots(db: SqlDb) -> None:
         )
 
 
+def _m0018_check_claims(db: SqlDb) -> None:
+    # When each athlete was last checked by a worker (`check --worker`): a worker that starts
+    # after another finished finds the athletes of its run done, as on PostgreSQL (0001).
+    db.execute(
+        "CREATE TABLE check_claims ("
+        "athlete_id INTEGER PRIMARY KEY REFERENCES athletes(id) ON DELETE CASCADE, "
+        "checked_utc TEXT)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -331,6 +341,7 @@ MIGRATIONS: list[Migration] = [
     ("0014_hr_drift", _m0014_hr_drift),
     ("0015_deliveries", _m0015_deliveries),
     ("0016_snapshots", _m0016_snapshots),
+    ("0018_check_claims", _m0018_check_claims),
 ]
 
 
@@ -526,8 +537,32 @@ class SqliteStore(SqlStore):
         if "check" in self._held:
             yield from athlete_ids
             return
+        since = _moment(started_utc)
         with self.lock("check"):
-            yield from athlete_ids
+            done = {
+                r[0]
+                for r in self.db.rows(
+                    "SELECT athlete_id FROM check_claims WHERE checked_utc >= ?", (since,)
+                )
+            }
+            for athlete_id in athlete_ids:
+                if athlete_id in done:
+                    continue  # a worker of this run (or of a later one) has checked it
+                yield athlete_id
+                # Checked no earlier than this run's start, so no worker of this run takes the
+                # athlete again; a later run does. A worker killed before this line leaves it
+                # unchecked, for the next worker to take.
+                checked = _moment(max(datetime.now(UTC), started_utc))
+                self.db.execute(
+                    "INSERT INTO check_claims (athlete_id, checked_utc) VALUES (?, ?) "
+                    "ON CONFLICT (athlete_id) DO UPDATE SET checked_utc = excluded.checked_utc",
+                    (athlete_id, checked),
+                )
 
     def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]:
         return []  # the one worker that held the check lock took every athlete
+
+
+def _moment(t: datetime) -> str:
+    """A UTC instant as text that sorts as time does (microseconds always written)."""
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
