@@ -172,6 +172,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0010_calendar_keys",
             "0011_pain_reports",
             "0012_knee_signals",
+            "0017_athlete_units",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")
     with pytest.raises(StoreError, match="newer loadwatch"):

@@ -23,6 +23,8 @@ from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.email import compose_alerts, compose_digest
 from .notify.smtp import Sender, outbox_name, write_outbox
 from .store import Store
+from .units import Units
+from .units import parse as parse_units
 from .views import DigestRow, digest_row, headroom_for, rank
 
 
@@ -240,6 +242,7 @@ def check_athlete(
         now,
         keys=[x.key for x in to_send],
         guidance=guidance,
+        units=athlete.units,
     )
     outcome.message_id = msg["Message-ID"]
     if options.dry_run:
@@ -333,9 +336,9 @@ def send_digest(
     unrecorded = {
         o.athlete: [LedgerEntry(a, "pending", now) for a in o.unrecorded] for o in result.athletes
     }
-    rows = digest_rows(
-        store, settings, athletes, analysis_of, now - timedelta(days=period_days), unrecorded
-    )
+    since = now - timedelta(days=period_days)
+    coach_units = parse_units(coach.units) if coach.units else None
+    rows = digest_rows(store, settings, athletes, analysis_of, since, unrecorded, coach_units)
     chart = None
     if rows:
         from .render import charts
@@ -369,16 +372,18 @@ def digest_rows(
     analysis_of: Callable[[Athlete], Analysis],
     open_since: datetime,
     unrecorded: dict[str, list[LedgerEntry]] | None = None,
+    units: Units | None = None,
 ) -> list[DigestRow]:
     """The digest's rows, ranked: one builder for the coach's email and the team page, with the
     settings' thresholds (the email's rows once took the defaults). Alerts pending (of any age) or
     sent since `open_since` are open, and so are the `unrecorded` ones a dry run or the team page
-    adds (athlete name -> entries): what a check would record now."""
+    adds (athlete name -> entries): what a check would record now. `units`: the reader's (a
+    coach's `units`), else each athlete's own."""
     rows = []
     for athlete in athletes:
         open_alerts = ledger.open_entries(store, athlete.id, open_since)
         open_alerts += (unrecorded or {}).get(athlete.name, [])
-        rows.append(digest_row(analysis_of(athlete), open_alerts, settings.rules))
+        rows.append(digest_row(analysis_of(athlete), open_alerts, settings.rules, units))
     return rank(rows)
 
 

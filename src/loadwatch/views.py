@@ -24,6 +24,7 @@ from .load.pain import PainStatus
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .model import LedgerEntry, plausible_offset_s
 from .shoes import ShoeStatus
+from .units import Units, amount, distance, distance_down
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
 # words, so they cannot drift from what the engine computes. Day-row column -> metric.
@@ -119,6 +120,7 @@ class ReportView:
     shoes: list[ShoeStatus]
     headroom: Headroom
     analysis: Analysis  # the frames the charts draw
+    units: Units = "km"  # how its reader reads distances: the athlete's, or --units
 
     @property
     def unknown_load_runs(self) -> int:
@@ -281,6 +283,7 @@ def report_view(
         analysis.shoes,
         headroom_for(analysis, rules),
         analysis,
+        analysis.athlete.units,
     )
 
 
@@ -471,6 +474,7 @@ class DigestRow:
     athlete_id: int = 0
     pain_level: str = "none"  # the runner's own level today (load/pain.py)
     pain: str | None = None  # in words on amber and red: "knee 6/10 this morning"
+    units: Units = "km"  # how the reader of this row reads distances (units.py)
 
     def rank_key(self) -> tuple:
         """Red pain first (the runner says it hurts: the coach hears it before any number),
@@ -506,7 +510,8 @@ class DigestRow:
         """The athlete's numbers in one line, as the plain-text digest prints them."""
         parts = [f"{self.athlete}: {self.pain} ({self.pain_level})"] if self.pain else []
         parts += [
-            f"last 7 days {self.last7_km:.1f} km, the 7 before {self.prev7_km:.1f} km",
+            f"last 7 days {distance(self.last7_km * 1000, self.units)}, "
+            f"the 7 before {distance(self.prev7_km * 1000, self.units)}",
             f"ratio 7:28 rolling coupled {self.ratio_text}",
         ]
         if self.latest_spike_pct is not None:
@@ -518,10 +523,15 @@ class DigestRow:
 
 
 def digest_row(
-    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
+    analysis: Analysis,
+    open_alerts: list[LedgerEntry],
+    rules: RuleSettings,
+    units: Units | None = None,
 ) -> DigestRow:
     """One athlete's line in a coach digest, its headroom with the thresholds of the athlete's
-    alerts (no default: a digest built with the defaults once contradicted `headroom`)."""
+    alerts (no default: a digest built with the defaults once contradicted `headroom`).
+    `units`: the reader's (a coach's `units`), else the athlete's own."""
+    u = units or analysis.athlete.units
     d = analysis.distance
     days = d.days
     last7 = prev7 = 0.0
@@ -539,7 +549,7 @@ def digest_row(
     )
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
-        f"{s.name} {s.km:.0f}/{s.retire_km:.0f} km"
+        f"{s.name} {amount(s.km * 1000, u):.0f}/{amount(s.retire_km * 1000, u):.0f} {u}"
         for s in analysis.shoes
         if not s.retired and s.km >= 0.9 * s.warn_km
     ]
@@ -559,11 +569,11 @@ def digest_row(
     if h.run.reason == "pain" and h.run.max_run_m == 0:
         short.append("pain: no run today")
     elif h.run.reason == "pain":
-        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m)}, nothing more")
+        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m, u)}, nothing more")
     elif h.run.max_run_m is not None:
-        short.append(f"run up to {_km_down(h.run.max_run_m)}")
+        short.append(f"run up to {_km_down(h.run.max_run_m, u)}")
     if h.week.more_m is not None and h.week.reason != "pain":
-        short.append(f"{_km_down(max(h.week.more_m, 0))} more today")
+        short.append(f"{_km_down(max(h.week.more_m, 0), u)} more today")
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return DigestRow(
         athlete=analysis.athlete.name,
@@ -582,6 +592,7 @@ def digest_row(
         athlete_id=analysis.athlete.id,
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
+        units=u,
     )
 
 
@@ -627,7 +638,7 @@ def pain_words(p: PainStatus, as_of: date) -> str:
     return f"{what} {p.score}/10 {when}"
 
 
-def _pain_line(h: Headroom) -> HeadroomLine | None:
+def _pain_line(h: Headroom, units: Units = "km") -> HeadroomLine | None:
     """The runner's pain level, leading the headroom it bends."""
     p = h.pain
     if p is None:
@@ -645,7 +656,7 @@ def _pain_line(h: Headroom) -> HeadroomLine | None:
     if p.level == "green":
         return HeadroomLine(f"{words} (green)", "the usual headroom below")
     if p.level == "amber":
-        longest = f" ({_km_down(h.run.max_run_m)})" if h.run.max_run_m else ""
+        longest = f" ({_km_down(h.run.max_run_m, units)})" if h.run.max_run_m else ""
         return HeadroomLine(
             f"{words} (amber)",
             f"hold: no longer than your longest run of the last 7 days{longest}, nothing more "
@@ -656,13 +667,13 @@ def _pain_line(h: Headroom) -> HeadroomLine | None:
     )
 
 
-def _km(m: int | None) -> str:
-    return "-" if m is None else f"{m / 1000:.1f} km"
+def _km(m: int | None, units: Units = "km") -> str:
+    return distance(m, units)
 
 
-def _km_down(m: int | None) -> str:
+def _km_down(m: int | None, units: Units = "km") -> str:
     """An "up to" distance, rounded down: 5,950 m is "5.9 km", never a promised 6.0."""
-    return "-" if m is None else f"{m // 100 / 10:.1f} km"
+    return distance_down(m, units)
 
 
 def _day(d: date | None) -> str:
@@ -677,11 +688,11 @@ class HeadroomLine:
     guidance: str
 
 
-def headroom_lines(h: Headroom) -> list[HeadroomLine]:
+def headroom_lines(h: Headroom, units: Units = "km") -> list[HeadroomLine]:
     """The headroom in words, one line per rule, as every surface shows it."""
     run, week, drop = h.run, h.week, h.drop
     lines = []
-    pain = _pain_line(h)
+    pain = _pain_line(h, units)
     if pain is not None:
         lines.append(pain)
     if run.reason == "pain" and h.pain is not None and h.pain.level == "red":
@@ -693,8 +704,8 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     elif run.reason == "pain":
         lines.append(
             HeadroomLine(
-                f"longest run in the last 7 days: {_km(run.max_run_m)}",
-                f"a run up to {_km_down(run.max_run_m)} today, no longer (no +{h.spike_pct:g}% "
+                f"longest run in the last 7 days: {_km(run.max_run_m, units)}",
+                f"a run up to {_km_down(run.max_run_m, units)} today, no longer (no +{h.spike_pct:g}% "
                 "while it hurts)",
             )
         )
@@ -715,13 +726,13 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
     else:
         lines.append(
             HeadroomLine(
-                f"longest run in the last 30 days: {_km(run.longest_m)} ({_day(run.longest_day)})",
-                f"a run up to {_km_down(run.max_run_m)} today stays within +{h.spike_pct:g}%",
+                f"longest run in the last 30 days: {_km(run.longest_m, units)} ({_day(run.longest_day)})",
+                f"a run up to {_km_down(run.max_run_m, units)} today stays within +{h.spike_pct:g}%",
             )
         )
-    facts = f"last 7 days {_km(week.last7_m)}, the 7 before {_km(week.prev7_m)}"
+    facts = f"last 7 days {_km(week.last7_m, units)}, the 7 before {_km(week.prev7_m, units)}"
     if week.prev14_m // 2 > week.prev7_m:
-        facts += f" ({_km(week.prev14_m // 2)}/week over the 2 before)"
+        facts += f" ({_km(week.prev14_m // 2, units)}/week over the 2 before)"
     if week.reason == "pain":
         lines.append(HeadroomLine(facts, "nothing more than that this week while it hurts"))
     elif week.reason == "history":
@@ -734,7 +745,7 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
         lines.append(
             HeadroomLine(
                 facts,
-                f"up to {_km_down(week.more_m)} more today stays within +{h.weekly_pct:g}%",
+                f"up to {_km_down(week.more_m, units)} more today stays within +{h.weekly_pct:g}%",
             )
         )
     else:
@@ -752,16 +763,16 @@ def headroom_lines(h: Headroom) -> list[HeadroomLine]:
         else:
             lines.append(
                 HeadroomLine(
-                    f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m)}",
-                    f"from then, runs up to {_km_down(drop.max_run_m)} stay within +{h.spike_pct:g}%",
+                    f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m, units)}",
+                    f"from then, runs up to {_km_down(drop.max_run_m, units)} stay within +{h.spike_pct:g}%",
                 )
             )
     return lines
 
 
-def headroom_text(h: Headroom, indent: str = "  ") -> str:
+def headroom_text(h: Headroom, indent: str = "  ", units: Units = "km") -> str:
     """Plain text: the lines aligned on their arrows, then the evidence."""
-    lines = headroom_lines(h)
+    lines = headroom_lines(h, units)
     width = max(len(x.facts) for x in lines)
     out = [f"{indent}{x.facts:<{width}}  -> {x.guidance}" for x in lines]
     return "\n".join(out)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
+from ..units import Units, amount
 from ..views import HEADROOM_EVIDENCE, VARIANTS, ReportView, headroom_lines, headroom_text
 from .tables import SHOE_STATUS, shoes_table
 
@@ -53,6 +54,7 @@ def report_json(view: ReportView) -> dict[str, Any]:
         "shoes": [s.as_json() for s in view.shoes],
         "headroom": headroom_json(view.headroom),
         "unknown_load_runs_28d": view.unknown_load_runs,
+        "units": view.units,  # how its reader reads distances; the fields above stay km and m
     }
 
 
@@ -79,6 +81,11 @@ def _fmt(x, spec: str = ".2f", none: str = "n/a") -> str:
     return none if x is None else format(x, spec)
 
 
+def _d(km: float | None, units: Units, spec: str = ".1f", none: str = "n/a") -> str:
+    """A distance the view holds in km, as a number in the reader's unit (no unit name)."""
+    return _fmt(amount(None if km is None else km * 1000, units), spec, none)
+
+
 def _pct(x) -> str:
     return "n/a" if x is None else f"{x:+.0f}%"
 
@@ -94,7 +101,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("No runs yet on or before this day.")
         return "\n".join(out) + "\n"
     out.append("")
-    out.append(f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}")
+    u = view.units
+    out.append(f"{'week (Mon)':<12}{u:>8}{'change':>9}{'longest':>9}")
     last = view.weeks[-1].week_start if view.weeks else None
     first = view.weeks[0].week_start if view.weeks else None
     for w in view.weeks[-weeks_shown:]:
@@ -108,17 +116,17 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
                 else ""
             )
         out.append(
-            f"{w.week_start.isoformat():<12}{_fmt(w.distance_km, '.1f'):>8}{_pct(w.change_pct):>9}"
-            f"{_fmt(w.longest_km, '.1f', '-'):>9}{so_far}"
+            f"{w.week_start.isoformat():<12}{_d(w.distance_km, u):>8}{_pct(w.change_pct):>9}"
+            f"{_d(w.longest_km, u, '.1f', '-'):>9}{so_far}"
         )
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
     out.append("")
     out.append(f"Today ({today.date.isoformat()})")
-    line = f"  last 7 days:  {_fmt(today.acute7_km, '.1f')} km"
+    line = f"  last 7 days:  {_d(today.acute7_km, u)} {u}"
     if prev7 is not None:
-        line += f"   the 7 before: {prev7:.1f} km ({_pct(today.week_over_week_pct)})"
+        line += f"   the 7 before: {_d(prev7, u)} {u} ({_pct(today.week_over_week_pct)})"
     out.append(line)
-    out.append(f"  28-day weekly average: {_fmt(today.chronic28_km, '.1f')} km")
+    out.append(f"  28-day weekly average: {_d(today.chronic28_km, u)} {u}")
     if today.acwr_rolling_coupled is None:
         out.append(f"  acute:chronic ratios: {view.ratio_missing}")
     else:
@@ -142,7 +150,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     out.append(_wrap("  " + RATIO_NOTE, "  "))
     out.append("")
     out.append("Headroom: what stays inside the ranges studies associated with fewer injuries")
-    out.append(headroom_text(view.headroom))
+    out.append(headroom_text(view.headroom, units=u))
     out += [_wrap(f"  {line}", "  ") for line in HEADROOM_EVIDENCE]
     out.append("")
     r = view.latest_spike
@@ -150,8 +158,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("Latest single-run spike")
         out.append(
             _wrap(
-                f"  {r.date.isoformat()}: {_fmt(r.distance_km, '.1f')} km, {_pct(r.spike_pct)} over "
-                f"the longest run of the previous 30 days ({_fmt(r.longest_prior_30d_km, '.1f')} km): "
+                f"  {r.date.isoformat()}: {_d(r.distance_km, u)} {u}, {_pct(r.spike_pct)} over "
+                f"the longest run of the previous 30 days ({_d(r.longest_prior_30d_km, u)} {u}): "
                 f"{r.spike_band} (hazard ratio {HAZARD_RATIO[r.spike_band]} in Frandsen 2025)",
                 "    ",
             )
@@ -164,7 +172,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         )
     if view.shoes:
         out.append("")
-        out.append(shoes_table(view.shoes))
+        out.append(shoes_table(view.shoes, u))
     return "\n".join(out) + "\n"
 
 
@@ -226,16 +234,17 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     )
     out += [
         f"<li><b>{html.escape(x.guidance)}</b><br><span class='note'>{html.escape(x.facts)}</span></li>"
-        for x in headroom_lines(view.headroom)
+        for x in headroom_lines(view.headroom, view.units)
     ]
     out.append(
         "</ul>" + "".join(f"<p class='note'>{html.escape(e)}</p>" for e in HEADROOM_EVIDENCE)
     )
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
+    u = view.units
     facts = [
-        ("last 7 days", f"{_fmt(today.acute7_km, '.1f')} km"
-         + (f" (the 7 before: {prev7:.1f} km, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
-        ("28-day weekly average", f"{_fmt(today.chronic28_km, '.1f')} km"),
+        ("last 7 days", f"{_d(today.acute7_km, u)} {u}"
+         + (f" (the 7 before: {_d(prev7, u)} {u}, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
+        ("28-day weekly average", f"{_d(today.chronic28_km, u)} {u}"),
         ("acute:chronic 7:28 rolling, coupled",
          _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else view.ratio_missing),
         ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
@@ -251,9 +260,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Latest single-run spike</h2>")
     if spike is not None and spike.spike_band is not None:
         out.append(
-            f"<p>{spike.date:%a %d %b %Y}: {_fmt(spike.distance_km, '.1f')} km, "
+            f"<p>{spike.date:%a %d %b %Y}: {_d(spike.distance_km, u)} {u}, "
             f"{_pct(spike.spike_pct)} over the longest run of the previous 30 days "
-            f"({_fmt(spike.longest_prior_30d_km, '.1f')} km): <b>{html.escape(spike.spike_band)}</b> "
+            f"({_d(spike.longest_prior_30d_km, u)} {u}): <b>{html.escape(spike.spike_band)}</b> "
             f"(hazard ratio {HAZARD_RATIO[spike.spike_band]} in Frandsen 2025)</p>"
         )
     else:
@@ -266,13 +275,13 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Weeks (Monday to Sunday)</h2>")
     out.append(
         _table(
-            ["week", "km", "change", "longest run"],
+            ["week", u, "change", "longest run"],
             [
                 [
                     w.week_start.isoformat(),
-                    _fmt(w.distance_km, ".1f"),
+                    _d(w.distance_km, u),
                     _pct(w.change_pct),
-                    _fmt(w.longest_km, ".1f", "-"),
+                    _d(w.longest_km, u, ".1f", "-"),
                 ]
                 for w in weeks
             ],  # fmt: skip
@@ -296,13 +305,13 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("<h2>Shoes</h2>")
         out.append(
             _table(
-                ["shoe", "km", "reminder", "retire", "runs", "status"],
+                ["shoe", u, "reminder", "retire", "runs", "status"],
                 [
                     [
                         s.name,
-                        f"{s.km:.1f}",
-                        f"{s.warn_km:.0f}",
-                        f"{s.retire_km:.0f}",
+                        _d(s.km, u),
+                        _d(s.warn_km, u, ".0f"),
+                        _d(s.retire_km, u, ".0f"),
                         str(s.runs),
                         "retired" if s.retired else SHOE_STATUS[s.level],
                     ]

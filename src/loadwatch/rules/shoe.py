@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
+from ..units import distance
 from . import Rule, nice_day, register
 
 if TYPE_CHECKING:  # the engine is imported where a rule evaluates, not where it declares
@@ -31,6 +32,10 @@ SETTINGS = (
         "convention (480-800 km), not outcome evidence",
     ),
 )
+
+
+# The convention in the runner's unit (the same distances: 480-800 km is 300-500 mi).
+CONVENTION = {"km": "480-800 km", "mi": "300-500 mi"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     the ledger's unique key sends it once)."""
     if not settings.shoe_alerts:
         return []
-    name = analysis.athlete.name
+    name, u = analysis.athlete.name, analysis.athlete.units  # the words in their unit
     runs = analysis.shoe_runs
     out = []
     for shoe in analysis.shoes:
@@ -82,8 +87,9 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         what = "its reminder distance" if level == "warn" else "its retirement distance"
         text = (
-            f"Your shoe {shoe.name} has {shoe.km:.0f} km on it and passed {what} of {limit:.0f} km on "
-            f"{nice_day(day)}. Replacing running shoes at 480-800 km is common guidance, not a proven "
+            f"Your shoe {shoe.name} has {distance(shoe.km * 1000, u, 0)} on it and passed {what} of "
+            f"{distance(limit * 1000, u, 0)} on {nice_day(day)}. Replacing running shoes at "
+            f"{CONVENTION[u]} is common guidance, not a proven "
             f"injury threshold; if the cushioning feels flat, consider a new pair, and rotating two pairs "
             f"was associated with fewer injuries in one study."
         )
@@ -93,7 +99,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule=f"shoe_{level}",
                 day=day,
-                title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
+                title=f"{shoe.name}: {distance(shoe.km * 1000, u, 0)}, past "
+                f"{distance(limit * 1000, u, 0)}",
                 text=text,
                 citation=CITATION,
                 numbers=ShoeNumbers(shoe.name, round(shoe.km, 1), limit, level),

@@ -203,6 +203,14 @@ def _m0007_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="DOUBLE PRECISION"))
 
 
+def _m0012_athlete_units(db: SqlDb) -> None:
+    # How an athlete reads distances and paces (see store/sqlite.py, 0017).
+    db.execute(
+        "ALTER TABLE athletes ADD COLUMN units TEXT NOT NULL DEFAULT 'km' "
+        "CHECK (units IN ('km', 'mi'))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -211,6 +219,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_calendar_keys", _m0005_calendar_keys),
     ("0006_pain_reports", _m0006_pain_reports),
     ("0007_knee_signals", _m0007_knee_signals),
+    ("0012_athlete_units", _m0012_athlete_units),
 ]
 
 

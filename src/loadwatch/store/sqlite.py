@@ -240,6 +240,14 @@ def _m0012_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
 
 
+def _m0017_athlete_units(db: SqlDb) -> None:
+    # How an athlete reads distances and paces (units.py); the store itself counts metres.
+    db.execute(
+        "ALTER TABLE athletes ADD COLUMN units TEXT NOT NULL DEFAULT 'km' "
+        "CHECK (units IN ('km', 'mi'))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_digests", _m0002_digests),
@@ -253,6 +261,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_calendar_keys", _m0010_calendar_keys),
     ("0011_pain_reports", _m0011_pain_reports),
     ("0012_knee_signals", _m0012_knee_signals),
+    ("0017_athlete_units", _m0017_athlete_units),
 ]
 
 

@@ -33,6 +33,7 @@ from ..errors import LoadwatchError, NotFound
 from ..model import SPORTS
 from ..render.report import PAGE_CSS, report_body
 from ..render.spark import sparkline_svg
+from ..units import amount, distance, pace
 from .security import HostCheck, HostPolicy, TokenAuth
 
 WEB_CSS = """
@@ -107,7 +108,13 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
+    # Distances as the reader reads them (units.py): `km` for the views' kilometres, `metres`
+    # for a run's own, `pace` for seconds per kilometre; each takes the unit ("km" or "mi").
+    env.filters["km"] = lambda v, u="km": distance(None if v is None else v * 1000, u)
+    env.filters["metres"] = lambda v, u="km", digits=2: (
+        "-" if v is None else f"{amount(v, u):.{digits}f}"
+    )
+    env.filters["pace"] = lambda v, u="km": pace(v, u).split(" ")[0]  # the header says /km
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
     # stays one parameter. Empty values are left out.
     env.filters["query"] = lambda params: urlencode({k: v for k, v in params.items() if v})
