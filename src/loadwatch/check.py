@@ -228,8 +228,9 @@ def check_athlete(
     d = analysis.distance
     shown = latest_per_episode(to_send)
     chart = charts.alert_chart(
-        rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
-    )
+        rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes,
+        unit=athlete.units,
+    )  # fmt: skip
     guidance = headroom_for(analysis, settings.rules)
     msg = compose_alerts(
         athlete.name,

@@ -549,12 +549,12 @@ def digest_row(
     )
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
-        f"{s.name} {amount(s.km * 1000, u):.0f}/{amount(s.retire_km * 1000, u):.0f} {u}"
+        f"{s.name} {amount(s.distance_m, u):.0f}/{amount(s.retire_m, u):.0f} {u}"
         for s in analysis.shoes
-        if not s.retired and s.km >= 0.9 * s.warn_km
+        if not s.retired and s.distance_m >= 0.9 * s.warn_m
     ]
     # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
-    worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
+    worn = any(not s.retired and s.distance_m >= s.retire_m for s in analysis.shoes)
     flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
     if worn:
         flagged.add(rule_registry.flag_of("shoe_retire"))
@@ -565,15 +565,6 @@ def digest_row(
     ends = list(range(len(days) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_km = [float(x) for x in np.nan_to_num(days["acute_sum"].to_numpy()[ends])] if ends else []
     h = headroom_for(analysis, rules)
-    short = []
-    if h.run.reason == "pain" and h.run.max_run_m == 0:
-        short.append("pain: no run today")
-    elif h.run.reason == "pain":
-        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m, u)}, nothing more")
-    elif h.run.max_run_m is not None:
-        short.append(f"run up to {_km_down(h.run.max_run_m, u)}")
-    if h.week.more_m is not None and h.week.reason != "pain":
-        short.append(f"{_km_down(max(h.week.more_m, 0), u)} more today")
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return DigestRow(
         athlete=analysis.athlete.name,
@@ -588,12 +579,27 @@ def digest_row(
         open_alerts=[e.alert.title for e in open_alerts],
         flags=flags,
         weeks_km=weeks_km,
-        headroom=", ".join(short) or "-",
+        headroom=headroom_short(h, u),
         athlete_id=analysis.athlete.id,
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
         units=u,
     )
+
+
+def headroom_short(h: Headroom, units: Units = "km") -> str:
+    """The headroom in a few words, in the reader's unit: the digest's column, and the second
+    line of a push (issue 19 §1: call it with the athlete's `units`)."""
+    short = []
+    if h.run.reason == "pain" and h.run.max_run_m == 0:
+        short.append("pain: no run today")
+    elif h.run.reason == "pain":
+        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m, units)}, nothing more")
+    elif h.run.max_run_m is not None:
+        short.append(f"run up to {_km_down(h.run.max_run_m, units)}")
+    if h.week.more_m is not None and h.week.reason != "pain":
+        short.append(f"{_km_down(max(h.week.more_m, 0), units)} more today")
+    return ", ".join(short) or "-"
 
 
 def rank(rows: list[DigestRow]) -> list[DigestRow]:

@@ -295,10 +295,10 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     if len(runs) and len(days):
         runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
     out.append("<div class='charts'>")
-    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), fmt="svg"),
+    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), u, fmt="svg"),
                        "Weekly distance, Monday to Sunday; the lighter bar is the week so far"))  # fmt: skip
-    out.append(_figure(charts.run_spikes(runs, fmt="svg"), "Runs by single-run spike band"))
-    out.append(_figure(charts.acute_chronic(days, fmt="svg"), "Acute and chronic load"))
+    out.append(_figure(charts.run_spikes(runs, fmt="svg", unit=u), "Runs by single-run spike band"))
+    out.append(_figure(charts.acute_chronic(days, u, fmt="svg"), "Acute and chronic load"))
     out.append(_figure(charts.ratio(days, fmt="svg"), "The 7:28 rolling coupled ratio"))
     out.append("</div>")
     if view.shoes:
@@ -309,9 +309,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
                 [
                     [
                         s.name,
-                        _d(s.km, u),
-                        _d(s.warn_km, u, ".0f"),
-                        _d(s.retire_km, u, ".0f"),
+                        _fmt(amount(s.distance_m, u), ".1f"),
+                        _fmt(amount(s.warn_m, u), ".0f"),
+                        _fmt(amount(s.retire_m, u), ".0f"),
                         str(s.runs),
                         "retired" if s.retired else SHOE_STATUS[s.level],
                     ]
@@ -321,7 +321,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         )
         out.append(
             "<div class='charts'>"
-            + _figure(charts.shoes(view.shoes, fmt="svg"), "Shoes against their limits")
+            + _figure(charts.shoes(view.shoes, fmt="svg", unit=u), "Shoes against their limits")
             + "</div>"
         )
     return "".join(out)

@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 SHOE_STATUS = {"ok": "ok", "warn": "past reminder distance", "retire": "past retirement distance"}
 
 
-def _u(km: float, units: Units) -> float:
-    """A distance a shoe status holds in km, in the reader's unit."""
-    return km * 1000 / METRES[units]
-
-
 def _z(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat().replace("+00:00", "Z")
 
@@ -98,13 +93,14 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
 def shoes_table(shoes: Sequence[ShoeStatus], units: Units = "km") -> str:
     """Shoes with their distance against their limits (report and `shoes list`)."""
     out = [f"{'shoe':<24}{units:>8}{'warn':>7}{'retire':>8}{'runs':>6}  status"]
+    per = METRES[units]
     for s in shoes:
         status = "retired" if s.retired else SHOE_STATUS[s.level]
         if s.default_for:
             status += f", default for {s.default_for}"
         out.append(
-            f"{s.name:<24}{_u(s.km, units):>8.1f}{_u(s.warn_km, units):>7.0f}"
-            f"{_u(s.retire_km, units):>8.0f}{s.runs:>6}  {status}"
+            f"{s.name:<24}{s.distance_m / per:>8.1f}{s.warn_m / per:>7.0f}"
+            f"{s.retire_m / per:>8.0f}{s.runs:>6}  {status}"
         )
     return "\n".join(out)
 

@@ -46,17 +46,17 @@ class ShoeNumbers(Numbers):
     level: str  # "warn" or "retire"
 
 
-def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> date | None:
+def _crossing_day(shoe, runs: pd.DataFrame, limit_m: float, as_of: date) -> date | None:
     import pandas as pd
 
-    if shoe.km < limit_km:
+    if shoe.distance_m < limit_m:
         return None
     mine = runs[runs["shoe_id"] == shoe.id].sort_values("start_utc") if len(runs) else runs
-    start_km = shoe.km - (mine["distance_m"].sum() / 1000.0 if len(mine) else 0.0)
-    if start_km >= limit_km or mine.empty:
+    start_m = shoe.distance_m - (mine["distance_m"].sum() if len(mine) else 0.0)
+    if start_m >= limit_m or mine.empty:
         return as_of  # the shoe came in past the limit: remind now
-    total = start_km + mine["distance_m"].cumsum() / 1000.0
-    return pd.Timestamp(mine.loc[(total >= limit_km).idxmax(), "day"]).date()
+    total = start_m + mine["distance_m"].cumsum()
+    return pd.Timestamp(mine.loc[(total >= limit_m).idxmax(), "day"]).date()
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
@@ -76,8 +76,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         passed = [
             (level, limit)
-            for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km))
-            if shoe.km >= limit
+            for level, limit in (("warn", shoe.warn_m), ("retire", shoe.retire_m))
+            if shoe.distance_m >= limit
         ]
         if not passed:
             continue
@@ -87,8 +87,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         what = "its reminder distance" if level == "warn" else "its retirement distance"
         text = (
-            f"Your shoe {shoe.name} has {distance(shoe.km * 1000, u, 0)} on it and passed {what} of "
-            f"{distance(limit * 1000, u, 0)} on {nice_day(day)}. Replacing running shoes at "
+            f"Your shoe {shoe.name} has {distance(shoe.distance_m, u, 0)} on it and passed {what} of "
+            f"{distance(limit, u, 0)} on {nice_day(day)}. Replacing running shoes at "
             f"{CONVENTION[u]} is common guidance, not a proven "
             f"injury threshold; if the cushioning feels flat, consider a new pair, and rotating two pairs "
             f"was associated with fewer injuries in one study."
@@ -99,11 +99,14 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule=f"shoe_{level}",
                 day=day,
-                title=f"{shoe.name}: {distance(shoe.km * 1000, u, 0)}, past "
-                f"{distance(limit * 1000, u, 0)}",
+                title=f"{shoe.name}: {distance(shoe.distance_m, u, 0)}, past "
+                f"{distance(limit, u, 0)}",
                 text=text,
                 citation=CITATION,
-                numbers=ShoeNumbers(shoe.name, round(shoe.km, 1), limit, level),
+                # The stored numbers keep their km fields (alerts already written read them).
+                numbers=ShoeNumbers(
+                    shoe.name, round(shoe.distance_m / 1000, 1), limit / 1000, level
+                ),
                 ongoing=True,
             )
         )
