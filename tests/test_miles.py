@@ -84,6 +84,9 @@ def test_an_athlete_in_miles_reads_miles_and_units_km_overrides(cli: Cli) -> Non
     # JSON keeps its SI fields and says how its reader reads them.
     h = cli.json("headroom", "-a", "ana", "--as-of", AS_OF)
     assert (h["units"], h["run"]["max_run_m"], h["run"]["longest_m"]) == ("mi", GREEN_RUN_M, 14_000)
+    assert f"a run up to {_mi_down(GREEN_RUN_M)} mi today" in " ".join(
+        x["guidance"] for x in h["lines"]
+    )  # the words in her unit
     assert cli.json("--units", "km", "headroom", "-a", "ana", "--as-of", AS_OF)["units"] == "km"
     doc = cli.json("report", "-a", "ana", "--as-of", AS_OF)
     assert doc["units"] == "mi"

@@ -116,7 +116,8 @@ def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: boo
     a = app.athlete(athlete)
     h = app.headroom(a, as_of)
     if as_json:
-        doc = headroom_json(h) | {"athlete": a.name, "units": obj.units_of(a)}
+        units = obj.units_of(a)
+        doc = headroom_json(h, units) | {"athlete": a.name, "units": units}
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(f"{a.name} - headroom on {h.as_of:%a %d %b %Y}")

@@ -52,7 +52,7 @@ def report_json(view: ReportView) -> dict[str, Any]:
             for r in view.runs
         ],
         "shoes": [s.as_json() for s in view.shoes],
-        "headroom": headroom_json(view.headroom),
+        "headroom": headroom_json(view.headroom, view.units),
         "unknown_load_runs_28d": view.unknown_load_runs,
         "units": view.units,  # how its reader reads distances; the fields above stay km and m
     }
@@ -63,7 +63,8 @@ def _flat(row: Any) -> dict[str, Any]:
     return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
-def headroom_json(h: Headroom) -> dict[str, Any]:
+def headroom_json(h: Headroom, units: Units = "km") -> dict[str, Any]:
+    """The numbers in metres; the `lines` in words of `units`."""
     doc = asdict(h)
     doc["as_of"] = h.as_of.isoformat()
     if h.run.longest_day is not None:
@@ -72,7 +73,7 @@ def headroom_json(h: Headroom) -> dict[str, Any]:
         doc["drop"]["day"] = h.drop.day.isoformat()
     if h.pain is not None and h.pain.day is not None:
         doc["pain"]["day"] = h.pain.day.isoformat()
-    doc["lines"] = [asdict(x) for x in headroom_lines(h)]
+    doc["lines"] = [asdict(x) for x in headroom_lines(h, units)]
     doc["evidence"] = HEADROOM_EVIDENCE
     return doc
 
