@@ -133,8 +133,8 @@ def test_a_run_abroad_is_on_its_own_day_in_the_pass_and_alone(tmp_path: Path) ->
             assert list(one.distance.runs["day"].dt.date.astype(str)) == (
                 ["2026-11-07"] if as_of.day == 8 else ["2026-11-07", "2026-11-09"]
             )
-            assert (one.shoes[0].km, one.shoes[0].runs) == (
-                (5.0, 1) if as_of.day == 8 else (11.0, 2)
+            assert (one.shoes[0].distance_m, one.shoes[0].runs) == (
+                (5_000, 1) if as_of.day == 8 else (11_000, 2)
             )
     store.close()
 

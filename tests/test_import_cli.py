@@ -185,6 +185,7 @@ def test_store_uses_wal_and_records_migrations(tmp_path: Path) -> None:
             "0014_hr_drift",
             "0015_deliveries",
             "0016_snapshots",
+            "0017_athlete_units",
             "0018_check_claims",
         ]
         conn.execute("INSERT INTO schema_migrations VALUES ('9999_from_the_future', 'x')")

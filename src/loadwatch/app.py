@@ -41,6 +41,8 @@ from .names import email_problem, name_problem, text_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
 from .store.base import SnapshotRepo
+from .units import Units
+from .units import parse as parse_units
 
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
     from .analysis import Analysis
@@ -174,6 +176,7 @@ class App:
                     max_hr=a.max_hr,
                     sex=a.sex,
                     update=True,
+                    units=a.units,
                 )
                 for s in a.shoes:
                     self.store.shoes.add(
@@ -215,11 +218,12 @@ class App:
         max_hr: int | None = None,
         sex: str | None = None,
         update: bool = False,
+        units: str | None = None,
     ) -> Athlete:
         _refuse(name_problem(name, "athlete's name"))
         if email is not None:
             _refuse(email_problem(email))
-        return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update)
+        return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update, units)
 
     def edit_athlete(self, athlete: Athlete, **fields: object) -> Athlete:
         """Change an athlete's email (None or '' clears it), zone or heart rates."""
@@ -271,7 +275,7 @@ class App:
 
         return restore(self.store, athlete, doc, self.today(athlete))
 
-    def calendar(self, athlete: Athlete, days: int = 14) -> bytes:
+    def calendar(self, athlete: Athlete, days: int = 14, units: Units | None = None) -> bytes:
         """The athlete's calendar feed: the headroom of `days` days from today, and every alert
         pending or sent, each on its day (iCalendar)."""
         from .render.calendar import feed
@@ -279,7 +283,7 @@ class App:
 
         heads = headroom_days(self.analysis(athlete), self.settings.rules, days)
         alerts = [e.alert for e in self.ledger(athlete) if e.status in ("pending", "sent")]
-        return feed(athlete, heads, alerts, self.clock())
+        return feed(athlete, heads, alerts, self.clock(), units)
 
     def calendar_key(self, athlete: Athlete, rotate: bool = False) -> str:
         """The secret of the athlete's feed URL, made on first use; `rotate` makes a new one (the
@@ -681,11 +685,13 @@ class App:
         from . import check as checks
 
         names = None
+        units = None  # each athlete in their own, or the coach's choice
         if coach:
             config = next((c for c in self.settings.coaches if c.name == coach), None)
             if config is None:
                 raise NotFound(f"no coach named {coach!r} in the config")
             names = set(config.athletes)
+            units = parse_units(config.units) if config.units else None
         athletes = [a for a in self.store.athletes.all() if names is None or a.name in names]
         if as_of is not None:
             for a in athletes:
@@ -702,6 +708,7 @@ class App:
             with_new=True,
             writer=self.state_writer,
             cache=self.state_cache,
+            units=units,
         )
 
     def alerts_to_send(self, as_of: date | None = None) -> list[tuple[Athlete, Alert]]:

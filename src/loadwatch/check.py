@@ -25,6 +25,8 @@ from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice
 from .notify.mail import EMAIL, EmailChannel, Mailer
 from .store import Store
 from .store.base import SnapshotRepo
+from .units import Units
+from .units import parse as parse_units
 from .views import DigestRow, alert_links, headroom_for
 
 
@@ -314,13 +316,15 @@ def check_athlete(
 
             d = analysis.distance
             return charts.alert_chart(
-                rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes
-            )
+                rules.chart_of(shown[0].rule), d.days, d.weeks, d.runs, analysis.shoes,
+                unit=athlete.units,
+            )  # fmt: skip
 
         return AlertNotice(
             athlete.name, athlete.id, shown, [x.key for x in alerts], day, now, guidance,
             chart, link,
             links=alert_links(settings.web.public_url, shown, analysis.distance.runs),
+            units=athlete.units,
         )  # fmt: skip
 
     keys = [x.key for x in to_send]
@@ -409,6 +413,7 @@ def send_digest(
         as_of=options.as_of,
         analyses=given,
         write=not options.dry_run,
+        units=parse_units(coach.units) if coach.units else None,
     )
 
     def chart() -> bytes | None:
@@ -453,17 +458,21 @@ def digest_rows(
     with_new: bool = False,
     writer: SnapshotRepo | None = None,
     cache: snapshot.Cache | None = None,
+    units: Units | None = None,
 ) -> list[DigestRow]:
     """The digest's rows, ranked: one builder for the coach's email and the team page, from each
     athlete's stored state (computed where stale, or taken from the check's own `analyses`; see
     snapshot.py), with the settings' thresholds. Alerts pending (of any age) or sent since
     `open_since` are open, and so are the `unrecorded` ones a dry run adds (athlete name ->
-    entries) and, `with_new`, those a check would record now (the team page)."""
+    entries) and, `with_new`, those a check would record now (the team page). `units`: the
+    reader's (a coach's `units`), else each athlete's own."""
     days = {a.id: as_of for a in athletes} if as_of else None
     states = snapshot.current_states(
         store, settings, athletes, now, days, write, analyses, writer=writer, cache=cache
     )
-    return snapshot.rows(store, athletes, states.by_id, open_since, now, unrecorded, with_new)
+    return snapshot.rows(
+        store, athletes, states.by_id, open_since, now, unrecorded, with_new, units
+    )
 
 
 def run_check(

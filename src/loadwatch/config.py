@@ -565,6 +565,10 @@ class AthleteConfig:
         None, '"female" or "male": selects the Banister TRIMP weighting.', kind=str,
         choices=("female", "male"),
     )  # fmt: skip
+    units: str | None = setting(
+        None, '"km" or "mi": how they read distances and paces (kept as set when not given).',
+        kind=str, choices=("km", "mi"), documented="km",
+    )  # fmt: skip
     devices: tuple[Path, ...] = setting(
         (),
         "Where their watch shows up when plugged in, for `loadwatch sync` (a mount point holding "
@@ -606,6 +610,10 @@ class CoachConfig:
         choices=("daily", "weekly", "none"),
     )  # fmt: skip
     tz: str = setting("UTC", "IANA time zone of their digest's day.", convert=_zone)
+    units: str | None = setting(
+        None, '"km" or "mi" for their whole digest (default: each athlete in their own).',
+        kind=str, choices=("km", "mi"),
+    )  # fmt: skip
     cc_alerts: bool = setting(
         False,
         'Copied on each athlete alert (default: only when their digest is "none").',

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
+from .units import Units
+
 # Preference when the same outing arrives from several sources: the device's own totals win.
 # A platform summary carries device totals without the file; a manual entry carries a guess.
 SOURCE_RANK = {"fit": 4, "tcx": 3, "summary": 2, "gpx": 1, "manual": 0}
@@ -174,6 +176,7 @@ class Athlete:
     resting_hr: int | None = None
     max_hr: int | None = None
     sex: str | None = None
+    units: Units = "km"  # how they read distances and paces (units.py); the store counts metres
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from .model import Shoe
 class ShoeStatus:
     id: int
     name: str
-    km: float
-    warn_km: float
-    retire_km: float
+    distance_m: float  # metres until a renderer says them in km or mi (units.py)
+    warn_m: float
+    retire_m: float
     retired: bool
     runs: int
     default_for: str | None
@@ -28,18 +28,19 @@ class ShoeStatus:
     @property
     def level(self) -> str:
         """'ok', 'warn' (past the reminder distance) or 'retire' (past the retirement distance)."""
-        if self.km >= self.retire_km:
+        if self.distance_m >= self.retire_m:
             return "retire"
-        if self.km >= self.warn_km:
+        if self.distance_m >= self.warn_m:
             return "warn"
         return "ok"
 
     def as_json(self) -> dict:
+        """The JSON fields as they have always been, in km."""
         return {
             "name": self.name,
-            "km": round(self.km, 3),
-            "warn_km": self.warn_km,
-            "retire_km": self.retire_km,
+            "km": round(self.distance_m / 1000, 3),
+            "warn_km": self.warn_m / 1000,
+            "retire_km": self.retire_m / 1000,
             "retired": self.retired,
             "runs": self.runs,
             "default_for": self.default_for,
@@ -67,9 +68,9 @@ def shoe_status(shoes: list[Shoe], activities: pd.DataFrame) -> list[ShoeStatus]
             ShoeStatus(
                 id=int(s.id),
                 name=s.name,
-                km=(s.start_m + float(total)) / 1000.0,
-                warn_km=s.warn_m / 1000.0,
-                retire_km=s.retire_m / 1000.0,
+                distance_m=s.start_m + float(total),
+                warn_m=s.warn_m,
+                retire_m=s.retire_m,
                 retired=s.retired,
                 runs=int(count),
                 default_for=s.default_for,

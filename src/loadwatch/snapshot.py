@@ -34,12 +34,13 @@ from .load.pain import PainHistory, PainThresholds
 from .model import Alert, Athlete, LedgerEntry, numbers_from
 from .store import Store
 from .store.base import SnapshotRepo, StoredState
+from .units import Units
 from .views import AthleteState, DigestRow, athlete_state, rank, state_row
 
 _NO_DAYS = (np.zeros(0), np.zeros(0))  # an athlete without runs up to the day
 
 # Bumped when AthleteState or what goes into it changes: every stored state then reads as stale.
-FORMAT = 2  # 2: pain, effort and the latest spike's run
+FORMAT = 3  # 2: pain, effort and the latest spike's run; 3: the headroom in metres
 
 
 def fingerprint(settings: Settings) -> str:
@@ -292,6 +293,7 @@ def rows(
     now: datetime,
     extra: Mapping[str, list[LedgerEntry]] | None = None,
     with_new: bool = False,
+    units: Units | None = None,
 ) -> list[DigestRow]:
     """The digest's rows, ranked, from the states and one read of the ledger. Alerts pending (of
     any age) or sent since `open_since` are open; so are the `extra` ones (athlete name ->
@@ -307,7 +309,7 @@ def rows(
         state = states[a.id]
         opened = entries.get(a.id, []) + (extra or {}).get(a.name, [])
         opened += [LedgerEntry(x, "new", now) for x in state.found if x.key in unseen]
-        out.append(state_row(state, opened))
+        out.append(state_row(state, opened, units or a.units))
     return rank(out)
 
 

@@ -30,6 +30,7 @@ from .load.totals import RunFacts
 from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .rules.comeback import return_params
 from .shoes import ShoeStatus
+from .units import Units, amount, distance, distance_down
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
 # words, so they cannot drift from what the engine computes. Day-row column -> metric.
@@ -164,6 +165,7 @@ class ReportView:
     headroom: Headroom
     analysis: Analysis  # the frames the charts draw
     step_rate: StepRateTrend | None = None  # easy runs' step rate, 4 weeks against 4 (knee.py)
+    units: Units = "km"  # how its reader reads distances: the athlete's, or --units
 
     @property
     def unknown_load_runs(self) -> int:
@@ -354,6 +356,7 @@ def report_view(
         headroom_for(analysis, rules),
         analysis,
         _step_rate(distance.runs, load.as_of, weeks or 12),
+        analysis.athlete.units,
     )
 
 
@@ -703,6 +706,8 @@ class DigestRow:
         before = effort_text(self.effort_prev7)
         return f"{now}, the 7 before {before}" + (f" ({pct:+.0f}%)" if pct is not None else "")
 
+    units: Units = "km"  # how the reader of this row reads distances (units.py)
+
     def rank_key(self) -> tuple:
         """Red pain first (the runner says it hurts: the coach hears it before any number),
         then open alerts, then the highest ratio or spike."""
@@ -737,7 +742,8 @@ class DigestRow:
         """The athlete's numbers in one line, as the plain-text digest prints them."""
         parts = [f"{self.athlete}: {self.pain} ({self.pain_level})"] if self.pain else []
         parts += [
-            f"last 7 days {self.last7_km:.1f} km, the 7 before {self.prev7_km:.1f} km",
+            f"last 7 days {distance(self.last7_km * 1000, self.units)}, "
+            f"the 7 before {distance(self.prev7_km * 1000, self.units)}",
             f"ratio 7:28 rolling coupled {self.ratio_text}",
         ]
         if self.latest_spike_pct is not None:
@@ -770,7 +776,11 @@ class AthleteState:
     shoes_near_limit: list[str]
     worn_shoe: bool  # a shoe past its retirement distance: flagged while worn out
     weeks_km: list[float]
-    headroom: str
+    # The headroom in metres (rendered in the reader's unit by `short_headroom`).
+    run_max_m: int | None
+    run_reason: str | None
+    week_more_m: int | None
+    week_reason: str | None
     # What the rules find on the day that is news to the ledger's policy (from the athlete's
     # alert start on, or still holding): those the ledger has not recorded are the new ones.
     found: list[Alert]
@@ -790,7 +800,9 @@ def athlete_state(
     """The state of the analysis's day, its headroom with the thresholds of the athlete's alerts
     (no default: a digest built with the defaults once contradicted `headroom`). `daily`: the
     7-day totals and the 7:28 coupled ratio of each of the athlete's days (first run .. the
-    day), computed for many athletes at once; by default from the analysis's own days."""
+    day), computed for many athletes at once; by default from the analysis's own days. Shoe
+    words are in the athlete's own unit; every other distance stays a number until shown."""
+    u = analysis.athlete.units
     d = analysis.distance
     if daily is None:
         days = d.days
@@ -817,24 +829,15 @@ def athlete_state(
         spikes = spikes[~in_plans(plans, spikes["day"])]  # the return plan judges those
     last = spikes.iloc[-1] if len(spikes) else None
     near = [
-        f"{s.name} {s.km:.0f}/{s.retire_km:.0f} km"
+        f"{s.name} {amount(s.distance_m, u):.0f}/{amount(s.retire_m, u):.0f} {u}"
         for s in analysis.shoes
-        if not s.retired and s.km >= 0.9 * s.warn_km
+        if not s.retired and s.distance_m >= 0.9 * s.warn_m
     ]
-    worn = any(not s.retired and s.km >= s.retire_km for s in analysis.shoes)
+    worn = any(not s.retired and s.distance_m >= s.retire_m for s in analysis.shoes)
     pain = analysis.pain
     ends = list(range(len(acute) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_km = [float(x) for x in np.nan_to_num(acute[ends])] if ends else []
     h = headroom_for(analysis, rules)
-    short = []
-    if h.run.reason == "pain" and h.run.max_run_m == 0:
-        short.append("pain: no run today")
-    elif h.run.reason == "pain":
-        short.append(f"pain: hold, run up to {_km_down(h.run.max_run_m)}, nothing more")
-    elif h.run.max_run_m is not None:
-        short.append(f"run up to {_km_down(h.run.max_run_m)}")
-    if h.week.more_m is not None and h.week.reason != "pain":
-        short.append(f"{_km_down(max(h.week.more_m, 0))} more today")
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return AthleteState(
         athlete=analysis.athlete.name,
@@ -850,7 +853,10 @@ def athlete_state(
         shoes_near_limit=near,
         worn_shoe=worn,
         weeks_km=weeks_km,
-        headroom=", ".join(short) or "-",
+        run_max_m=h.run.max_run_m,
+        run_reason=h.run.reason,
+        week_more_m=h.week.more_m,
+        week_reason=h.week.reason,
         found=list(found or []),
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
@@ -860,9 +866,12 @@ def athlete_state(
     )
 
 
-def state_row(state: AthleteState, open_alerts: list[LedgerEntry]) -> DigestRow:
+def state_row(
+    state: AthleteState, open_alerts: list[LedgerEntry], units: Units = "km"
+) -> DigestRow:
     """The one digest builder: an athlete's state with the alerts open in the digest's period
-    (the coach's email, the team page, from a fresh analysis or a stored snapshot alike)."""
+    (the coach's email, the team page, from a fresh analysis or a stored snapshot alike), in
+    the reader's `units`."""
     flagged = {rule_registry.flag_of(e.alert.rule) for e in open_alerts}
     # A worn-out shoe is flagged while it is worn out, not only in the week its reminder went out.
     if state.worn_shoe:
@@ -882,21 +891,52 @@ def state_row(state: AthleteState, open_alerts: list[LedgerEntry]) -> DigestRow:
         open_alerts=[e.alert.title for e in open_alerts],
         flags=sorted(flagged - {""}),
         weeks_km=list(state.weeks_km),
-        headroom=state.headroom,
+        headroom=short_headroom(
+            state.run_max_m, state.run_reason, state.week_more_m, state.week_reason, units
+        ),
         athlete_id=state.athlete_id,
         pain_level=state.pain_level,
         pain=state.pain,
         effort7=state.effort7,
         effort_prev7=state.effort_prev7,
         latest_spike_id=state.latest_spike_id,
+        units=units,
     )
 
 
 def digest_row(
-    analysis: Analysis, open_alerts: list[LedgerEntry], rules: RuleSettings
+    analysis: Analysis,
+    open_alerts: list[LedgerEntry],
+    rules: RuleSettings,
+    units: Units | None = None,
 ) -> DigestRow:
-    """One athlete's line in a coach digest, from a fresh analysis."""
-    return state_row(athlete_state(analysis, rules), open_alerts)
+    """One athlete's line in a coach digest, from a fresh analysis; `units`: the reader's (a
+    coach's `units`), else the athlete's own."""
+    return state_row(athlete_state(analysis, rules), open_alerts, units or analysis.athlete.units)
+
+
+def headroom_short(h: Headroom, units: Units = "km") -> str:
+    """The headroom in a few words, in the reader's unit: the digest's column."""
+    return short_headroom(h.run.max_run_m, h.run.reason, h.week.more_m, h.week.reason, units)
+
+
+def short_headroom(
+    run_max_m: int | None,
+    run_reason: str | None,
+    week_more_m: int | None,
+    week_reason: str | None,
+    units: Units = "km",
+) -> str:
+    short = []
+    if run_reason == "pain" and run_max_m == 0:
+        short.append("pain: no run today")
+    elif run_reason == "pain":
+        short.append(f"pain: hold, run up to {_km_down(run_max_m, units)}, nothing more")
+    elif run_max_m is not None:
+        short.append(f"run up to {_km_down(run_max_m, units)}")
+    if week_more_m is not None and week_reason != "pain":
+        short.append(f"{_km_down(max(week_more_m, 0), units)} more today")
+    return ", ".join(short) or "-"
 
 
 def rank(rows: list[DigestRow]) -> list[DigestRow]:
@@ -943,7 +983,7 @@ def pain_words(p: PainStatus, as_of: date) -> str:
     return f"{what} {p.score}/10 {when}"
 
 
-def _pain_line(h: Headroom) -> HeadroomLine | None:
+def _pain_line(h: Headroom, units: Units = "km") -> HeadroomLine | None:
     """The runner's pain level, leading the headroom it bends."""
     p = h.pain
     if p is None:
@@ -961,7 +1001,7 @@ def _pain_line(h: Headroom) -> HeadroomLine | None:
     if p.level == "green":
         return HeadroomLine(f"{words} (green)", "the usual headroom below")
     if p.level == "amber":
-        longest = f" ({_km_down(h.run.max_run_m)})" if h.run.max_run_m else ""
+        longest = f" ({_km_down(h.run.max_run_m, units)})" if h.run.max_run_m else ""
         return HeadroomLine(
             f"{words} (amber)",
             f"hold: no longer than your longest run of the last 7 days{longest}, nothing more "
@@ -972,13 +1012,13 @@ def _pain_line(h: Headroom) -> HeadroomLine | None:
     )
 
 
-def _km(m: int | None) -> str:
-    return "-" if m is None else f"{m / 1000:.1f} km"
+def _km(m: int | None, units: Units = "km") -> str:
+    return distance(m, units)
 
 
-def _km_down(m: int | None) -> str:
+def _km_down(m: int | None, units: Units = "km") -> str:
     """An "up to" distance, rounded down: 5,950 m is "5.9 km", never a promised 6.0."""
-    return "-" if m is None else f"{m // 100 / 10:.1f} km"
+    return distance_down(m, units)
 
 
 def _day(d: date | None) -> str:
@@ -993,37 +1033,37 @@ class HeadroomLine:
     guidance: str
 
 
-def return_lines(h: Headroom) -> list[HeadroomLine]:
+def return_lines(h: Headroom, units: Units = "km") -> list[HeadroomLine]:
     """Return mode in words: today's run, what is left of the plan week, and the whole plan."""
     plan, run, week = h.return_plan, h.run, h.week
     assert plan is not None
     pw = plan.week_on(h.as_of)
     assert pw is not None and week.more_m is not None
     done = pw.week_m - week.more_m
-    before = f"{_km(plan.pre_week_m)}/week"
+    before = f"{_km(plan.pre_week_m, units)}/week"
     if plan.pre_longest_m is not None:
-        before += f", longest run {_km(plan.pre_longest_m)}"
+        before += f", longest run {_km(plan.pre_longest_m, units)}"
     rest = f"the plan runs again from {_day(pw.last_day + timedelta(days=1))}"
-    weeks = ", ".join(f"{w.week_m / 1000:.1f}" for w in plan.weeks)
-    runs = ", ".join(f"{w.run_m / 1000:.1f}" for w in plan.weeks)
+    weeks = ", ".join(f"{amount(w.week_m, units):.1f}" for w in plan.weeks)
+    runs = ", ".join(f"{amount(w.run_m, units):.1f}" for w in plan.weeks)
     return [
         HeadroomLine(
             f"{plan.break_days} days without a run: return plan week {pw.week} of "
             f"{len(plan.weeks)}",
-            f"a run up to {_km_down(run.max_run_m)} today stays within loadwatch's return plan"
+            f"a run up to {_km_down(run.max_run_m, units)} today stays within loadwatch's return plan"
             if run.max_run_m
             else f"the plan week's distance is reached: {rest}",
         ),
         HeadroomLine(
-            f"plan week {_day(pw.first_day)} to {_day(pw.last_day)}: {_km(done)} of "
-            f"{_km(pw.week_m)}",
-            f"up to {_km_down(week.more_m)} more this plan week stays within the plan"
+            f"plan week {_day(pw.first_day)} to {_day(pw.last_day)}: {_km(done, units)} of "
+            f"{_km(pw.week_m, units)}",
+            f"up to {_km_down(week.more_m, units)} more this plan week stays within the plan"
             if week.more_m > 0
             else "nothing more this plan week stays within the plan",
         ),
         HeadroomLine(
             f"before the break: {before}",
-            f"the plan's weeks {weeks} km, runs up to {runs} km",
+            f"the plan's weeks {weeks} {units}, runs up to {runs} {units}",
         ),
         HeadroomLine(
             f"from {_day(plan.last_day + timedelta(days=1))}: the pre-break level",
@@ -1033,14 +1073,16 @@ def return_lines(h: Headroom) -> list[HeadroomLine]:
     ]
 
 
-def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]:
+def headroom_lines(
+    h: Headroom, units: Units = "km", unknown_pain: bool = True
+) -> list[HeadroomLine]:
     """The headroom in words, one line per rule, as every surface shows it; a push, two lines
     long, leaves out that pain is unknown (`unknown_pain=False`)."""
     run, week, drop = h.run, h.week, h.drop
     if h.return_plan is not None and run.reason == "return":
-        return return_lines(h)
+        return return_lines(h, units)
     lines = []
-    pain = _pain_line(h)
+    pain = _pain_line(h, units)
     if pain is not None and (unknown_pain or h.pain is None or h.pain.level != "none"):
         lines.append(pain)
     if run.reason == "pain" and h.pain is not None and h.pain.level == "red":
@@ -1052,8 +1094,8 @@ def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]
     elif run.reason == "pain":
         lines.append(
             HeadroomLine(
-                f"longest run in the last 7 days: {_km(run.max_run_m)}",
-                f"a run up to {_km_down(run.max_run_m)} today, no longer (no +{h.spike_pct:g}% "
+                f"longest run in the last 7 days: {_km(run.max_run_m, units)}",
+                f"a run up to {_km_down(run.max_run_m, units)} today, no longer (no +{h.spike_pct:g}% "
                 "while it hurts)",
             )
         )
@@ -1074,13 +1116,13 @@ def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]
     else:
         lines.append(
             HeadroomLine(
-                f"longest run in the last 30 days: {_km(run.longest_m)} ({_day(run.longest_day)})",
-                f"a run up to {_km_down(run.max_run_m)} today stays within +{h.spike_pct:g}%",
+                f"longest run in the last 30 days: {_km(run.longest_m, units)} ({_day(run.longest_day)})",
+                f"a run up to {_km_down(run.max_run_m, units)} today stays within +{h.spike_pct:g}%",
             )
         )
-    facts = f"last 7 days {_km(week.last7_m)}, the 7 before {_km(week.prev7_m)}"
+    facts = f"last 7 days {_km(week.last7_m, units)}, the 7 before {_km(week.prev7_m, units)}"
     if week.prev14_m // 2 > week.prev7_m:
-        facts += f" ({_km(week.prev14_m // 2)}/week over the 2 before)"
+        facts += f" ({_km(week.prev14_m // 2, units)}/week over the 2 before)"
     if week.reason == "pain":
         lines.append(HeadroomLine(facts, "nothing more than that this week while it hurts"))
     elif week.reason == "history":
@@ -1093,7 +1135,7 @@ def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]
         lines.append(
             HeadroomLine(
                 facts,
-                f"up to {_km_down(week.more_m)} more today stays within +{h.weekly_pct:g}%",
+                f"up to {_km_down(week.more_m, units)} more today stays within +{h.weekly_pct:g}%",
             )
         )
     else:
@@ -1111,16 +1153,16 @@ def headroom_lines(h: Headroom, unknown_pain: bool = True) -> list[HeadroomLine]
         else:
             lines.append(
                 HeadroomLine(
-                    f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m)}",
-                    f"from then, runs up to {_km_down(drop.max_run_m)} stay within +{h.spike_pct:g}%",
+                    f"on {_day(drop.day)} your 30-day longest drops to {_km(drop.longest_m, units)}",
+                    f"from then, runs up to {_km_down(drop.max_run_m, units)} stay within +{h.spike_pct:g}%",
                 )
             )
     return lines
 
 
-def headroom_text(h: Headroom, indent: str = "  ") -> str:
+def headroom_text(h: Headroom, indent: str = "  ", units: Units = "km") -> str:
     """Plain text: the lines aligned on their arrows, then the evidence."""
-    lines = headroom_lines(h)
+    lines = headroom_lines(h, units)
     width = max(len(x.facts) for x in lines)
     out = [f"{indent}{x.facts:<{width}}  -> {x.guidance}" for x in lines]
     return "\n".join(out)

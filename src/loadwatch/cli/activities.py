@@ -55,7 +55,8 @@ def activities(
         return
     obj: Context = ctx.obj
     app = obj.app
-    rows = app.activities(app.athlete(athlete), include_duplicates=include_duplicates)
+    a = app.athlete(athlete)
+    rows = app.activities(a, include_duplicates=include_duplicates)
     if limit:
         rows = rows[-limit:]
     if as_json and as_csv:
@@ -82,7 +83,7 @@ def activities(
 
         click.echo(to_csv(activity_json(r) for r in rows), nl=False)
     else:
-        click.echo(activities_table(rows))
+        click.echo(activities_table(rows, obj.units_of(a)))
 
 
 @activities.command("show")

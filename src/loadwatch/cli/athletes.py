@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from ..model import Athlete
 from .main import Context, json_option, main, pass_context
+
+units_choice = click.option(
+    "--units",
+    type=click.Choice(["km", "mi"]),
+    help="How they read distances and paces: km or mi (stored in metres either way).",
+)
 
 
 @main.group()
@@ -47,6 +54,7 @@ def _check_tz(ctx: click.Context, param: click.Parameter, tz: str | None) -> str
 @click.option(
     "--sex", type=click.Choice(["female", "male"]), help="Selects the Banister TRIMP weighting."
 )
+@units_choice
 @click.option("--update", is_flag=True, help="Change an existing athlete instead of failing.")
 @pass_context
 def athletes_add(
@@ -57,6 +65,7 @@ def athletes_add(
     resting_hr: int | None,
     max_hr: int | None,
     sex: str | None,
+    units: str | None,
     update: bool,
 ) -> None:
     """Add an athlete (or change one with --update).
@@ -77,8 +86,8 @@ def athletes_add(
                 f"note: no --tz given: {tz}, this machine's time zone "
                 f"(another: loadwatch athletes add {name} --update --tz ZONE)"
             )
-    a = app.add_athlete(name, email, tz, resting_hr, max_hr, sex, update=update)
-    click.echo(f"athlete {a.name} ({a.tz}{', ' + a.email if a.email else ''})")
+    a = app.add_athlete(name, email, tz, resting_hr, max_hr, sex, update=update, units=units)
+    click.echo(_said(a))
     if note:
         click.echo(note, err=True)
 
@@ -123,7 +132,7 @@ def athletes_list(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps([asdict(a) for a in rows], indent=2))
         return
     for a in rows:
-        click.echo(f"{a.name:<20} {a.tz:<20} {a.email or ''}")
+        click.echo(f"{a.name:<20} {a.tz:<20} {a.units:<3} {a.email or ''}".rstrip())
 
 
 @athletes.command("edit")
@@ -132,6 +141,7 @@ def athletes_list(obj: Context, as_json: bool) -> None:
 @click.option("--tz", callback=_check_tz, help="IANA time zone: days and weeks are counted in it.")
 @click.option("--resting-hr", type=click.IntRange(20, 120), help="Resting heart rate (for TRIMP).")
 @click.option("--max-hr", type=click.IntRange(100, 240), help="Maximum heart rate (for TRIMP).")
+@units_choice
 @pass_context
 def athletes_edit(
     obj: Context,
@@ -140,20 +150,27 @@ def athletes_edit(
     tz: str | None,
     resting_hr: int | None,
     max_hr: int | None,
+    units: str | None,
 ) -> None:
-    """Change an athlete's email, time zone or heart rates; what is not given stays.
+    """Change an athlete's email, time zone, heart rates or units; what is not given stays.
 
     \b
     Example:
       loadwatch athletes edit ana --email ana@example.org --tz Europe/Paris
     """
-    given = {"email": email, "tz": tz, "resting_hr": resting_hr, "max_hr": max_hr}
+    given = {"email": email, "tz": tz, "resting_hr": resting_hr, "max_hr": max_hr, "units": units}
     fields = {k: v for k, v in given.items() if v is not None}
     if not fields:
-        raise click.UsageError("give --email, --tz, --resting-hr and/or --max-hr")
+        raise click.UsageError("give --email, --tz, --resting-hr, --max-hr and/or --units")
     app = obj.app
     a = app.edit_athlete(app.athlete(name), **fields)
-    click.echo(f"athlete {a.name} ({a.tz}{', ' + a.email if a.email else ''})")
+    click.echo(_said(a))
+
+
+def _said(a: Athlete) -> str:
+    """What add and edit answer: "athlete ana (Europe/Berlin, mi, ana@example.com)"."""
+    unit = ", mi" if a.units == "mi" else ""
+    return f"athlete {a.name} ({a.tz}{unit}{', ' + a.email if a.email else ''})"
 
 
 @athletes.command("rename")

@@ -56,7 +56,8 @@ def calendar(obj: Context, athlete: str | None, days: int, out: str | None) -> N
       loadwatch calendar --athlete ana --days 14 --out ana.ics
     """
     app = obj.app
-    data = app.calendar(app.athlete(athlete), days)
+    a = app.athlete(athlete)
+    data = app.calendar(a, days, obj.units_of(a))
     if out is None:
         click.echo(data.decode(), nl=False)
         return

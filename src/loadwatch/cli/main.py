@@ -14,10 +14,12 @@ import click
 from .. import __version__, procs
 from ..errors import LoadwatchError
 from ..paths import Locations, resolve
+from ..units import Units
 
 if TYPE_CHECKING:
     from ..app import App
     from ..config import Settings
+    from ..model import Athlete
 
 EXIT_SOME_FAILED = 3
 EXIT_READER_LEFT = 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
@@ -26,9 +28,10 @@ EXIT_READER_LEFT = 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
 class Context:
     """What a command needs, opened on first use: `paths` and `config check` open no database."""
 
-    def __init__(self, db: str | None, config: str | None, debug: bool):
+    def __init__(self, db: str | None, config: str | None, debug: bool, units: Units | None = None):
         self.locations: Locations = resolve(db, config)
         self.debug = debug
+        self.units = units  # --units: overrides every athlete's own for what this prints
         self._settings: Settings | None = None
         self._app: App | None = None
 
@@ -47,6 +50,10 @@ class Context:
 
             self._app = App.open(settings=self.settings, locations=self.locations)
         return self._app
+
+    def units_of(self, athlete: Athlete) -> Units:
+        """The unit a person reads this athlete's distances in: --units, else their own."""
+        return self.units or athlete.units
 
     def close(self) -> None:
         if self._app is not None:
@@ -204,14 +211,21 @@ pass_context = click.make_pass_decorator(Context)
     "--config", type=click.Path(dir_okay=False), help="Config file, TOML (env LOADWATCH_CONFIG)."
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--units",
+    type=click.Choice(["km", "mi"]),
+    help="Show distances and paces in km or mi (default: each athlete's own `units`).",
+)
 @click.version_option(__version__, prog_name="loadwatch")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, config: str | None, debug: bool) -> None:
+def main(
+    ctx: click.Context, db: str | None, config: str | None, debug: bool, units: Units | None
+) -> None:
     """Watch a runner's training load; flag the jumps studies of runners linked to overuse injury.
 
     Clearly for a single long run (Frandsen 2025), weakly for a weekly increase (Nielsen 2014).
     """
-    obj = Context(db, config, debug)
+    obj = Context(db, config, debug, units)
     ctx.obj = obj
     ctx.call_on_close(obj.close)
 

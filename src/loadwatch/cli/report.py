@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -71,9 +72,11 @@ def report(
         raise click.UsageError(f"{' and '.join(to_stdout)} {both} write to stdout: choose one")
     app = obj.app
     try:
-        view = app.report(app.athlete(athlete), as_of, basis, None if all_days else weeks)
+        a = app.athlete(athlete)
+        view = app.report(a, as_of, basis, None if all_days else weeks)
     except ValueError as e:
         raise click.UsageError(str(e)) from e
+    view = replace(view, units=obj.units_of(a))
     if html_path:
         from ..render.report import html_page
 
@@ -113,9 +116,11 @@ def headroom(obj: Context, athlete: str | None, as_of: date | None, as_json: boo
     a = app.athlete(athlete)
     h = app.headroom(a, as_of)
     if as_json:
-        click.echo(json.dumps(headroom_json(h) | {"athlete": a.name}, indent=2))
+        units = obj.units_of(a)
+        doc = headroom_json(h, units) | {"athlete": a.name, "units": units}
+        click.echo(json.dumps(doc, indent=2))
         return
     click.echo(f"{a.name} - headroom on {h.as_of:%a %d %b %Y}")
-    click.echo(headroom_text(h))
+    click.echo(headroom_text(h, units=obj.units_of(a)))
     for line in HEADROOM_EVIDENCE:
         click.echo(textwrap.fill(line, width=96, initial_indent="  ", subsequent_indent="  "))

@@ -112,11 +112,12 @@ def shoes_list(obj: Context, athlete: str | None, as_json: bool) -> None:
       loadwatch shoes list --athlete ana
     """
     app = obj.app
-    rows = app.shoe_status(app.athlete(athlete))
+    a = app.athlete(athlete)
+    rows = app.shoe_status(a)
     if as_json:
         click.echo(json.dumps([s.as_json() for s in rows], indent=2))
     else:
-        click.echo(shoes_table(rows))
+        click.echo(shoes_table(rows, obj.units_of(a)))
 
 
 @shoes.command("assign")

@@ -38,6 +38,7 @@ class AlertNotice:
     link: str | None  # the athlete's web page when web.public_url is set
     # Alert key -> the page of the run it is about, where there is one (a spike names its run).
     links: dict[str, str] = field(default_factory=dict)
+    units: str = "km"  # the athlete's: how the email and the push word distances
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from email.utils import format_datetime, make_msgid
 from ..load.headroom import Headroom
 from ..model import Alert
 from ..names import cleaned
+from ..units import Units, distance
 from ..views import DigestRow, headroom_lines, headroom_text
 
 DIGEST_FOOTER = (
@@ -61,6 +62,7 @@ def compose_alerts(
     keys: list[str] | None = None,
     guidance: Headroom | None = None,
     links: dict[str, str] | None = None,
+    units: Units = "km",
 ) -> EmailMessage:
     """`chart` is (PNG, alt text), embedded inline by Content-ID. `keys` are every ledger key
     the message settles (default: the alerts shown); `guidance` is the headroom on the day;
@@ -91,7 +93,7 @@ def compose_alerts(
         if a.key in links:
             plain += [f"  The run: {links[a.key]}", ""]
     if guidance:
-        plain += [GUIDANCE_TITLE, "", headroom_text(guidance), ""]
+        plain += [GUIDANCE_TITLE, "", headroom_text(guidance, units=units), ""]
     plain += [FOOTER, "", "-- loadwatch"]
     msg.set_content("\n".join(plain))
 
@@ -119,7 +121,7 @@ def compose_alerts(
         + "".join(
             f"<li style='margin:0.3em 0'><b>{html.escape(x.guidance)}</b><br>"
             f"<span style='font-size:13px;color:#52606d'>{html.escape(x.facts)}</span></li>"
-            for x in headroom_lines(guidance)
+            for x in headroom_lines(guidance, units)
         )
         + "</ul>"
         if guidance
@@ -231,8 +233,8 @@ def compose_digest(
             ),
         )
         + td("flags", html.escape(", ".join(r.flags) or "-"))
-        + td("last 7 d", f"{r.last7_km:.1f} km")
-        + td("7 before", f"{r.prev7_km:.1f} km")
+        + td("last 7 d", distance(r.last7_km * 1000, r.units))
+        + td("7 before", distance(r.prev7_km * 1000, r.units))
         + td("12 weeks", html.escape(r.sparkline), ";font-family:monospace")
         + td("ratio", html.escape(r.ratio_text))
         + td("spike", html.escape(r.spike_text))

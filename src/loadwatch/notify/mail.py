@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import SmtpUnavailable
+from ..units import parse as parse_units
 from .channel import AlertNotice, Delivered, DigestNotice, Preview
 from .email import compose_alerts, compose_digest
 from .smtp import Sender, outbox_name, write_outbox
@@ -61,6 +62,7 @@ class EmailChannel:
             keys=notice.keys,
             guidance=notice.guidance,
             links=notice.links,
+            units=parse_units(notice.units),
         )
 
     def _digest(self, notice: DigestNotice) -> EmailMessage:

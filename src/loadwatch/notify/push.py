@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import NotifyUrl
 from ..errors import ChannelUnavailable, SendFailed
+from ..units import parse as parse_units
 from ..views import headroom_lines
 from .channel import AlertNotice, Delivered, DigestNotice, Preview
 
@@ -49,7 +50,10 @@ def alert_push(notice: AlertNotice) -> PushText:
     lines = [_first_sentence(first.text)]
     if notice.guidance is not None:
         today = "; ".join(
-            x.guidance for x in headroom_lines(notice.guidance, unknown_pain=False)[:2]
+            x.guidance
+            for x in headroom_lines(notice.guidance, parse_units(notice.units), unknown_pain=False)[
+                :2
+            ]
         )
         lines.append(f"Today: {today}.")
     link = notice.links.get(first.key, notice.link)  # the run's page, else the athlete's

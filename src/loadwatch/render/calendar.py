@@ -14,38 +14,43 @@ from icalendar import Calendar, Event
 
 from ..load.headroom import Headroom
 from ..model import Alert, Athlete
+from ..units import Units, distance_down
 from ..views import HEADROOM_EVIDENCE, headroom_lines
 
 PRODID = "-//loadwatch//calendar feed//EN"
 
 
-def _km_down(m: int) -> str:
-    return f"{m // 100 / 10:.1f} km"  # an "up to" amount, rounded down as everywhere
-
-
-def headroom_summary(h: Headroom) -> str:
+def headroom_summary(h: Headroom, units: Units = "km") -> str:
     """One short line for the calendar's day view: "Run up to 13.2 km; up to 6.5 km more"."""
     parts = []
     if h.run.reason == "pain" and h.pain is not None:
         if h.pain.level == "red":
             return "Pain red: no run, rest or cross-train"
-        parts.append(f"Pain amber: hold, run up to {_km_down(h.run.max_run_m or 0)}")
+        parts.append(f"Pain amber: hold, run up to {distance_down(h.run.max_run_m or 0, units)}")
     elif h.run.max_run_m is not None:
-        parts.append(f"Run up to {_km_down(h.run.max_run_m)}")
+        parts.append(f"Run up to {distance_down(h.run.max_run_m, units)}")
     if h.week.reason == "return" and h.week.more_m is not None:
-        parts.append(f"up to {_km_down(max(h.week.more_m, 0))} more in the return plan's week")
+        parts.append(
+            f"up to {distance_down(max(h.week.more_m, 0), units)} more in the return plan's week"
+        )
     elif h.week.reason is None and h.week.more_m is not None:
         if h.week.more_m >= 0:
-            parts.append(f"up to {_km_down(h.week.more_m)} in all that day")
+            parts.append(f"up to {distance_down(h.week.more_m, units)} in all that day")
         else:
             parts.append(f"week already above +{h.weekly_pct:g}%")
     return "; ".join(parts) if parts else "Headroom: not enough history to compare"
 
 
 def feed(
-    athlete: Athlete, days: Sequence[Headroom], alerts: Sequence[Alert], now: datetime
+    athlete: Athlete,
+    days: Sequence[Headroom],
+    alerts: Sequence[Alert],
+    now: datetime,
+    units: Units | None = None,
 ) -> bytes:
-    """`now` stamps the events (DTSTAMP): when this copy of the feed was made."""
+    """`now` stamps the events (DTSTAMP): when this copy of the feed was made; `units`: the
+    reader's (--units), else the athlete's own."""
+    u = units or athlete.units
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -57,8 +62,8 @@ def feed(
         ev.add("dtstamp", now)
         ev.add("dtstart", h.as_of)
         ev.add("dtend", h.as_of + timedelta(days=1))
-        ev.add("summary", headroom_summary(h))
-        lines = "\n".join(f"{x.facts}: {x.guidance}" for x in headroom_lines(h))
+        ev.add("summary", headroom_summary(h, u))
+        lines = "\n".join(f"{x.facts}: {x.guidance}" for x in headroom_lines(h, u))
         ev.add(
             "description",
             f"{lines}\n\nIf you run before this day, the numbers change with it.\n\n{notes}",

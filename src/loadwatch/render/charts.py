@@ -21,6 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import offset_copy
 
+from ..units import METRES, Units
+
 if TYPE_CHECKING:
     from ..shoes import ShoeStatus
     from ..views import DigestRow
@@ -125,15 +127,16 @@ def _dates(ax: Any) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
 
 
-def weekly_distance(weeks: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
-    """Bars of Monday-to-Sunday totals; the running week is drawn lighter."""
+def weekly_distance(weeks: pd.DataFrame, unit: Units = "km", fmt: str = "png") -> bytes:
+    """Bars of Monday-to-Sunday totals (km in the frame), drawn in `unit`; the running week is
+    drawn lighter."""
     fig, ax = _axes(3.0)
     if len(weeks):
         x = pd.to_datetime(weeks["week_start"])
         colours = [ACCENT] * len(weeks)
         if "days" in weeks and len(weeks) and weeks["days"].iloc[-1] < 7:
             colours[-1] = "#9fc0e6"
-        ax.bar(x, weeks["total"], width=5.5, color=colours, align="edge")
+        ax.bar(x, weeks["total"] * 1000 / METRES[unit], width=5.5, color=colours, align="edge")
         _dates(ax)
     ax.set_ylabel(unit, fontsize=TEXT_PT)
     _style(
@@ -144,13 +147,21 @@ def weekly_distance(weeks: pd.DataFrame, unit: str = "km", fmt: str = "png") -> 
     return _render(fig, fmt)
 
 
-def acute_chronic(days: pd.DataFrame, unit: str = "km", fmt: str = "png") -> bytes:
-    """7-day and 28-day means, one axis (the ratio has a chart of its own)."""
+def acute_chronic(days: pd.DataFrame, unit: Units = "km", fmt: str = "png") -> bytes:
+    """7-day and 28-day means (km in the frame) in `unit`, one axis (the ratio has a chart of
+    its own)."""
     fig, ax = _axes(3.0)
     if len(days):
         x = pd.to_datetime(days.index)
-        ax.plot(x, days["acute_mean"], color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
-        ax.plot(x, days["chronic_mean"], color=CHRONIC, linewidth=1.8, label="chronic: 28-day mean")
+        per = 1000 / METRES[unit]
+        ax.plot(x, days["acute_mean"] * per, color=ACCENT, linewidth=1.8, label="acute: 7-day mean")
+        ax.plot(
+            x,
+            days["chronic_mean"] * per,
+            color=CHRONIC,
+            linewidth=1.8,
+            label="chronic: 28-day mean",
+        )
         ax.set_ylabel(f"{unit} per day", fontsize=TEXT_PT)
         _dates(ax)
         _legend_below(ax, ncol=2)
@@ -179,14 +190,15 @@ def ratio(days: pd.DataFrame, fmt: str = "png") -> bytes:
     return _render(fig, fmt)
 
 
-def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
+def run_spikes(runs: pd.DataFrame, fmt: str = "png", unit: Units = "km") -> bytes:
     """Each run's distance, coloured by its single-run spike band, against the 30-day longest."""
     fig, ax = _axes(3.2)
+    per = METRES[unit]
     if len(runs):
         x = pd.to_datetime(runs["day"])
         ax.step(
             x,
-            runs["longest_prior_30d_m"] / 1000.0,
+            runs["longest_prior_30d_m"] / per,
             where="post",
             color="#cbd2d9",
             linewidth=1.2,
@@ -199,7 +211,7 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
                 label = "within 10%" if band == "none" else f"{band} spike"
                 ax.scatter(
                     x[sel],
-                    runs.loc[sel, "distance_m"] / 1000.0,
+                    runs.loc[sel, "distance_m"] / per,
                     s=22 if band == "none" else 42,
                     color=colour,
                     label=label,
@@ -210,7 +222,7 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
             # Without 30 days of history a "spike" only reflects missing data (science.md).
             ax.scatter(
                 x[early],
-                runs.loc[early, "distance_m"] / 1000.0,
+                runs.loc[early, "distance_m"] / per,
                 s=18,
                 facecolors="none",
                 edgecolors=CHRONIC,
@@ -218,18 +230,18 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
             )
         spikes = runs[full & runs["spike_band"].isin(["small", "moderate", "large"])]
         for day, km, pct in zip(
-            pd.to_datetime(spikes["day"]), spikes["distance_m"] / 1000.0, spikes["spike_pct"],
+            pd.to_datetime(spikes["day"]), spikes["distance_m"] / per, spikes["spike_pct"],
             strict=True,
         ):  # fmt: skip
             ax.annotate(
                 f"{pct:+.0f}%", (day, km), xytext=(0, 7), textcoords="offset points",
                 ha="center", va="bottom", fontsize=TEXT_PT, color=INK, fontweight="bold",
             )  # fmt: skip
-        top = float((runs["distance_m"] / 1000.0).max())
+        top = float((runs["distance_m"] / per).max())
         ax.set_ylim(0, top * 1.18 if top > 0 else 1)  # room for the labels above the top run
         _legend_below(ax)
         _dates(ax)
-    ax.set_ylabel("km", fontsize=TEXT_PT)
+    ax.set_ylabel(unit, fontsize=TEXT_PT)
     _style(
         ax,
         "Runs against the longest run of the previous 30 days",
@@ -239,19 +251,21 @@ def run_spikes(runs: pd.DataFrame, fmt: str = "png") -> bytes:
     return _render(fig, fmt)
 
 
-def shoes(shoe_rows: Sequence[ShoeStatus], fmt: str = "png") -> bytes:
+def shoes(shoe_rows: Sequence[ShoeStatus], fmt: str = "png", unit: Units = "km") -> bytes:
     """Each shoe's distance against its reminder and retirement distances."""
     rows = [s for s in shoe_rows if not s.retired] or list(shoe_rows)
     fig, ax = _axes(0.9 + 0.5 * max(len(rows), 1))
     for i, s in enumerate(rows):
         colour = {"ok": ACCENT, "warn": "#e0a100", "retire": "#a61b1b"}[s.level]
-        ax.barh(i, s.km, color=colour, height=0.5)
-        ax.plot([s.warn_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
-        ax.plot([s.retire_km] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
-        ax.text(s.km, i, f" {s.km:.0f} km", va="center", fontsize=TEXT_PT, color=INK)
+        per = METRES[unit]
+        d, warn, retire = s.distance_m / per, s.warn_m / per, s.retire_m / per
+        ax.barh(i, d, color=colour, height=0.5)
+        ax.plot([warn] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=1)
+        ax.plot([retire] * 2, [i - 0.35, i + 0.35], color=INK, linewidth=2)
+        ax.text(d, i, f" {d:.0f} {unit}", va="center", fontsize=TEXT_PT, color=INK)
     ax.set_yticks(range(len(rows)), [s.name for s in rows], fontsize=TEXT_PT)
     ax.invert_yaxis()
-    ax.set_xlabel("km", fontsize=TEXT_PT)
+    ax.set_xlabel(unit, fontsize=TEXT_PT)
     _style(
         ax,
         "Shoes against their limits",
@@ -271,6 +285,7 @@ def alert_chart(
     runs: pd.DataFrame,
     shoe_rows: Sequence[ShoeStatus],
     weeks_shown: int = 8,
+    unit: Units = "km",
 ) -> tuple[bytes, str]:
     """The chart an alert email embeds, the one the rule of the alert that leads it names: runs
     against their 30-day longest, weekly bars, the ratio, or the shoes (runs without shoes);
@@ -278,26 +293,31 @@ def alert_chart(
     start = pd.Timestamp(days.index.max()) - pd.Timedelta(weeks=weeks_shown) if len(days) else None
     if chart == "weekly_distance":
         recent = weeks[pd.to_datetime(weeks["week_start"]) >= start] if start is not None else weeks
-        return weekly_distance(recent), "Weekly distance, Monday to Sunday"
+        return weekly_distance(recent, unit), "Weekly distance, Monday to Sunday"
     if chart == "ratio":
         recent_days = days[days.index >= start] if start is not None else days
         return ratio(recent_days), "The acute:chronic ratio, 7:28 rolling, coupled"
     if chart == "shoes" and shoe_rows:
-        return shoes(shoe_rows), "Shoes against their reminder and retirement distances"
+        return shoes(shoe_rows, unit=unit), "Shoes against their reminder and retirement distances"
     if len(runs) and start is not None:
         runs = runs[pd.to_datetime(runs["day"]) >= start]
-    return run_spikes(runs), "Your recent runs against the longest run of the previous 30 days"
+    return run_spikes(
+        runs, unit=unit
+    ), "Your recent runs against the longest run of the previous 30 days"
 
 
 def athletes_overview(rows: Sequence[DigestRow], fmt: str = "png") -> bytes:
     """The coach digest's chart: each athlete's last 7 days against the 7 before."""
     fig, ax = _axes(1.0 + 0.48 * max(len(rows), 1))
+    units = {r.units for r in rows}
+    unit: Units = units.pop() if len(units) == 1 else "km"  # one axis: mixed readers get km
+    per = 1000 / METRES[unit]
     for i, r in enumerate(rows):
-        ax.barh(i + 0.18, r.prev7_km, height=0.34, color="#cbd2d9")
-        ax.barh(i - 0.18, r.last7_km, height=0.34, color=ACCENT)
+        ax.barh(i + 0.18, r.prev7_km * per, height=0.34, color="#cbd2d9")
+        ax.barh(i - 0.18, r.last7_km * per, height=0.34, color=ACCENT)
     ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=TEXT_PT)
     ax.invert_yaxis()
-    ax.set_xlabel("km", fontsize=TEXT_PT)
+    ax.set_xlabel(unit, fontsize=TEXT_PT)
     _style(
         ax,
         "Athletes: last 7 days (blue) against the 7 before (grey)",

@@ -17,6 +17,7 @@ import pandas as pd
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
 from ..load.knee import MIN_EASY_RUNS, StepRateTrend
+from ..units import Units, amount
 from ..views import (
     EFFORT_NOTE,
     HEADROOM_EVIDENCE,
@@ -62,9 +63,10 @@ def report_json(view: ReportView) -> dict[str, Any]:
             for r in view.runs
         ],
         "shoes": [s.as_json() for s in view.shoes],
-        "headroom": headroom_json(view.headroom),
+        "headroom": headroom_json(view.headroom, view.units),
         "unknown_load_runs_28d": view.unknown_load_runs,
         "step_rate_trend": step_rate_json(view.step_rate),
+        "units": view.units,  # how its reader reads distances; the fields above stay km and m
     }
 
 
@@ -115,7 +117,8 @@ def _flat(row: Any) -> dict[str, Any]:
     return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
-def headroom_json(h: Headroom) -> dict[str, Any]:
+def headroom_json(h: Headroom, units: Units = "km") -> dict[str, Any]:
+    """The numbers in metres; the `lines` in words of `units`."""
     doc = asdict(h)
     doc["as_of"] = h.as_of.isoformat()
     if h.run.longest_day is not None:
@@ -135,13 +138,18 @@ def headroom_json(h: Headroom) -> dict[str, Any]:
         ]
         current = h.return_plan.week_on(h.as_of)
         plan["week"] = current.week if current else None
-    doc["lines"] = [asdict(x) for x in headroom_lines(h)]
+    doc["lines"] = [asdict(x) for x in headroom_lines(h, units)]
     doc["evidence"] = HEADROOM_EVIDENCE
     return doc
 
 
 def _fmt(x, spec: str = ".2f", none: str = "n/a") -> str:
     return none if x is None else format(x, spec)
+
+
+def _d(km: float | None, units: Units, spec: str = ".1f", none: str = "n/a") -> str:
+    """A distance the view holds in km, as a number in the reader's unit (no unit name)."""
+    return _fmt(amount(None if km is None else km * 1000, units), spec, none)
 
 
 def _pct(x) -> str:
@@ -165,8 +173,9 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("No runs yet on or before this day.")
         return "\n".join(out) + "\n"
     out.append("")
+    u = view.units
     out.append(
-        f"{'week (Mon)':<12}{'km':>8}{'change':>9}{'longest':>9}{'up m':>7}{'down m':>8}{'change':>9}"
+        f"{'week (Mon)':<12}{u:>8}{'change':>9}{'longest':>9}{'up m':>7}{'down m':>8}{'change':>9}"
         "   effort (sRPE)"
     )
     last = view.weeks[-1].week_start if view.weeks else None
@@ -182,8 +191,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
                 else ""
             )
         out.append(
-            f"{w.week_start.isoformat():<12}{_fmt(w.distance_km, '.1f'):>8}{_pct(w.change_pct):>9}"
-            f"{_fmt(w.longest_km, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
+            f"{w.week_start.isoformat():<12}{_d(w.distance_km, u):>8}{_pct(w.change_pct):>9}"
+            f"{_d(w.longest_km, u, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
             f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}   {_effort(w)}{so_far}"
         )
     out.append(_wrap("  " + EFFORT_NOTE, "  "))
@@ -193,11 +202,11 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
     out.append("")
     out.append(f"Today ({today.date.isoformat()})")
-    line = f"  last 7 days:  {_fmt(today.acute7_km, '.1f')} km"
+    line = f"  last 7 days:  {_d(today.acute7_km, u)} {u}"
     if prev7 is not None:
-        line += f"   the 7 before: {prev7:.1f} km ({_pct(today.week_over_week_pct)})"
+        line += f"   the 7 before: {_d(prev7, u)} {u} ({_pct(today.week_over_week_pct)})"
     out.append(line)
-    out.append(f"  28-day weekly average: {_fmt(today.chronic28_km, '.1f')} km")
+    out.append(f"  28-day weekly average: {_d(today.chronic28_km, u)} {u}")
     if today.acwr_rolling_coupled is None:
         out.append(f"  acute:chronic ratios: {view.ratio_missing}")
     else:
@@ -224,7 +233,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         "Headroom: within +10% of the 30-day longest run (Frandsen 2025's reference range) and "
         "under the weekly +30% line (weak evidence, Nielsen 2014)"
     )
-    out.append(headroom_text(view.headroom))
+    out.append(headroom_text(view.headroom, units=u))
     out += [_wrap(f"  {line}", "  ") for line in HEADROOM_EVIDENCE]
     out.append("")
     r = view.latest_spike
@@ -232,8 +241,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("Latest single-run spike")
         out.append(
             _wrap(
-                f"  {r.date.isoformat()}: {_fmt(r.distance_km, '.1f')} km, {_pct(r.spike_pct)} over "
-                f"the longest run of the previous 30 days ({_fmt(r.longest_prior_30d_km, '.1f')} km): "
+                f"  {r.date.isoformat()}: {_d(r.distance_km, u)} {u}, {_pct(r.spike_pct)} over "
+                f"the longest run of the previous 30 days ({_d(r.longest_prior_30d_km, u)} {u}): "
                 f"{r.spike_band} (hazard ratio {HAZARD_RATIO[r.spike_band]} in Frandsen 2025)",
                 "    ",
             )
@@ -246,7 +255,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         )
     if view.shoes:
         out.append("")
-        out.append(shoes_table(view.shoes))
+        out.append(shoes_table(view.shoes, u))
     return "\n".join(out) + "\n"
 
 
@@ -309,16 +318,17 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     )
     out += [
         f"<li><b>{html.escape(x.guidance)}</b><br><span class='note'>{html.escape(x.facts)}</span></li>"
-        for x in headroom_lines(view.headroom)
+        for x in headroom_lines(view.headroom, view.units)
     ]
     out.append(
         "</ul>" + "".join(f"<p class='note'>{html.escape(e)}</p>" for e in HEADROOM_EVIDENCE)
     )
     prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
+    u = view.units
     facts = [
-        ("last 7 days", f"{_fmt(today.acute7_km, '.1f')} km"
-         + (f" (the 7 before: {prev7:.1f} km, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
-        ("28-day weekly average", f"{_fmt(today.chronic28_km, '.1f')} km"),
+        ("last 7 days", f"{_d(today.acute7_km, u)} {u}"
+         + (f" (the 7 before: {_d(prev7, u)} {u}, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
+        ("28-day weekly average", f"{_d(today.chronic28_km, u)} {u}"),
         ("acute:chronic 7:28 rolling, coupled",
          _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else view.ratio_missing),
         ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
@@ -334,9 +344,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Latest single-run spike</h2>")
     if spike is not None and spike.spike_band is not None:
         out.append(
-            f"<p>{spike.date:%a %d %b %Y}: {_fmt(spike.distance_km, '.1f')} km, "
+            f"<p>{spike.date:%a %d %b %Y}: {_d(spike.distance_km, u)} {u}, "
             f"{_pct(spike.spike_pct)} over the longest run of the previous 30 days "
-            f"({_fmt(spike.longest_prior_30d_km, '.1f')} km): <b>{html.escape(spike.spike_band)}</b> "
+            f"({_d(spike.longest_prior_30d_km, u)} {u}): <b>{html.escape(spike.spike_band)}</b> "
             f"(hazard ratio {HAZARD_RATIO[spike.spike_band]} in Frandsen 2025)</p>"
         )
     else:
@@ -351,7 +361,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         _table(
             [
                 "week",
-                "km",
+                u,
                 "change",
                 "longest run",
                 "up m",
@@ -362,9 +372,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
             [
                 [
                     w.week_start.isoformat(),
-                    _fmt(w.distance_km, ".1f"),
+                    _d(w.distance_km, u),
                     _pct(w.change_pct),
-                    _fmt(w.longest_km, ".1f", "-"),
+                    _d(w.longest_km, u, ".1f", "-"),
                     _fmt(w.ascent_m, ".0f", "-"),
                     _fmt(w.descent_m, ".0f", "-"),
                     _pct(w.descent_change_pct),
@@ -395,23 +405,23 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     if len(runs) and len(days):
         runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
     out.append("<div class='charts'>")
-    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), fmt="svg"),
+    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), u, fmt="svg"),
                        "Weekly distance, Monday to Sunday; the lighter bar is the week so far"))  # fmt: skip
-    out.append(_figure(charts.run_spikes(runs, fmt="svg"), "Runs by single-run spike band"))
-    out.append(_figure(charts.acute_chronic(days, fmt="svg"), "Acute and chronic load"))
+    out.append(_figure(charts.run_spikes(runs, fmt="svg", unit=u), "Runs by single-run spike band"))
+    out.append(_figure(charts.acute_chronic(days, u, fmt="svg"), "Acute and chronic load"))
     out.append(_figure(charts.ratio(days, fmt="svg"), "The 7:28 rolling coupled ratio"))
     out.append("</div>")
     if view.shoes:
         out.append("<h2>Shoes</h2>")
         out.append(
             _table(
-                ["shoe", "km", "reminder", "retire", "runs", "status"],
+                ["shoe", u, "reminder", "retire", "runs", "status"],
                 [
                     [
                         s.name,
-                        f"{s.km:.1f}",
-                        f"{s.warn_km:.0f}",
-                        f"{s.retire_km:.0f}",
+                        _fmt(amount(s.distance_m, u), ".1f"),
+                        _fmt(amount(s.warn_m, u), ".0f"),
+                        _fmt(amount(s.retire_m, u), ".0f"),
                         str(s.runs),
                         "retired" if s.retired else SHOE_STATUS[s.level],
                     ]
@@ -421,7 +431,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         )
         out.append(
             "<div class='charts'>"
-            + _figure(charts.shoes(view.shoes, fmt="svg"), "Shoes against their limits")
+            + _figure(charts.shoes(view.shoes, fmt="svg", unit=u), "Shoes against their limits")
             + "</div>"
         )
     return "".join(out)

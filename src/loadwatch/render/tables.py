@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..units import METRES, Units, amount
+
 if TYPE_CHECKING:
     from ..model import LedgerEntry
     from ..shoes import ShoeStatus
@@ -34,9 +36,9 @@ def hms(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def activities_table(rows: Sequence[ActivityRow]) -> str:
+def activities_table(rows: Sequence[ActivityRow], units: Units = "km") -> str:
     out = [
-        f"{'id':>5}  {'local start':<16}  {'sport':<17} {'km':>7} {'moving':>8} {'hr':>4}  source"
+        f"{'id':>5}  {'local start':<16}  {'sport':<17} {units:>7} {'moving':>8} {'hr':>4}  source"
     ]
     for r in rows:
         hr = f"{r.avg_hr:.0f}" if r.avg_hr is not None else "-"
@@ -52,7 +54,7 @@ def activities_table(rows: Sequence[ActivityRow]) -> str:
         if r.look:
             dup += f"  (needs a look: {r.look})"
         out.append(
-            f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {r.distance_m / 1000:>7.2f} "
+            f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {amount(r.distance_m, units) or 0.0:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
         )
     out.append(f"{len(rows)} activities")
@@ -127,15 +129,17 @@ def activity_json(r: ActivityRow) -> dict[str, Any]:
     }
 
 
-def shoes_table(shoes: Sequence[ShoeStatus]) -> str:
+def shoes_table(shoes: Sequence[ShoeStatus], units: Units = "km") -> str:
     """Shoes with their distance against their limits (report and `shoes list`)."""
-    out = [f"{'shoe':<24}{'km':>8}{'warn':>7}{'retire':>8}{'runs':>6}  status"]
+    out = [f"{'shoe':<24}{units:>8}{'warn':>7}{'retire':>8}{'runs':>6}  status"]
+    per = METRES[units]
     for s in shoes:
         status = "retired" if s.retired else SHOE_STATUS[s.level]
         if s.default_for:
             status += f", default for {s.default_for}"
         out.append(
-            f"{s.name:<24}{s.km:>8.1f}{s.warn_km:>7.0f}{s.retire_km:>8.0f}{s.runs:>6}  {status}"
+            f"{s.name:<24}{s.distance_m / per:>8.1f}{s.warn_m / per:>7.0f}"
+            f"{s.retire_m / per:>8.0f}{s.runs:>6}  {status}"
         )
     return "\n".join(out)
 

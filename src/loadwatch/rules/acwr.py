@@ -15,6 +15,7 @@ from datetime import date
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
+from ..units import distance
 from . import CLINICIAN, Rule, iso_week, nice_day, register
 from .episodes import mentions
 
@@ -88,6 +89,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         for ts in days.index[hit.fillna(False).to_numpy()]
     ]
     aid, name = analysis.athlete.id, analysis.athlete.name
+    u = analysis.athlete.units  # the words in their unit; the numbers stay km
     out = []
     for m in mentions(hits):
         if since is not None and m.day < since:
@@ -97,8 +99,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         acute, chronic = float(days.at[ts, "acute_sum"]), float(chronic_week[ts])
         text = (
             f"On {nice_day(m.day)} your acute:chronic workload ratio (7:28 rolling, coupled) was "
-            f"{r:.2f}: {acute:.1f} km in the last 7 days against a weekly average of {chronic:.1f} "
-            f"km over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
+            f"{r:.2f}: {distance(acute * 1000, u)} in the last 7 days against a weekly average of "
+            f"{distance(chronic * 1000, u)} over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
             f"studies (Gabbett 2016). In runners, a study of 5,205 (Frandsen 2025) looked at a "
             f"different ratio (the last week against the 3 before, uncoupled) and found that higher ratios "
             f"went with fewer, not more, injuries, so read this as context for the other numbers, "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
+from ..units import distance
 from . import Rule, nice_day, register
 
 if TYPE_CHECKING:  # the engine is imported where a rule evaluates, not where it declares
@@ -34,6 +35,10 @@ SETTINGS = (
 )
 
 
+# The convention in the runner's unit (the same distances: 480-800 km is 300-500 mi).
+CONVENTION = {"km": "480-800 km", "mi": "300-500 mi"}
+
+
 @dataclass(frozen=True)
 class ShoeNumbers(Numbers):
     shoe: str
@@ -42,17 +47,17 @@ class ShoeNumbers(Numbers):
     level: str  # "warn" or "retire"
 
 
-def _crossing_day(shoe, runs: pd.DataFrame, limit_km: float, as_of: date) -> date | None:
+def _crossing_day(shoe, runs: pd.DataFrame, limit_m: float, as_of: date) -> date | None:
     import pandas as pd
 
-    if shoe.km < limit_km:
+    if shoe.distance_m < limit_m:
         return None
     mine = runs[runs["shoe_id"] == shoe.id].sort_values("start_utc") if len(runs) else runs
-    start_km = shoe.km - (mine["distance_m"].sum() / 1000.0 if len(mine) else 0.0)
-    if start_km >= limit_km or mine.empty:
+    start_m = shoe.distance_m - (mine["distance_m"].sum() if len(mine) else 0.0)
+    if start_m >= limit_m or mine.empty:
         return as_of  # the shoe came in past the limit: remind now
-    total = start_km + mine["distance_m"].cumsum() / 1000.0
-    return pd.Timestamp(mine.loc[(total >= limit_km).idxmax(), "day"]).date()
+    total = start_m + mine["distance_m"].cumsum()
+    return pd.Timestamp(mine.loc[(total >= limit_m).idxmax(), "day"]).date()
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
@@ -64,7 +69,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     the ledger's unique key sends it once)."""
     if not settings.shoe_alerts:
         return []
-    name = analysis.athlete.name
+    name, u = analysis.athlete.name, analysis.athlete.units  # the words in their unit
     runs = analysis.shoe_runs
     out = []
     for shoe in analysis.shoes:
@@ -72,8 +77,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         passed = [
             (level, limit)
-            for level, limit in (("warn", shoe.warn_km), ("retire", shoe.retire_km))
-            if shoe.km >= limit
+            for level, limit in (("warn", shoe.warn_m), ("retire", shoe.retire_m))
+            if shoe.distance_m >= limit
         ]
         if not passed:
             continue
@@ -83,11 +88,12 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         what = "its reminder distance" if level == "warn" else "its retirement distance"
         text = (
-            f"Your shoe {shoe.name} has {shoe.km:.0f} km on it and passed {what} of {limit:.0f} km on "
-            f"{nice_day(day)}. Replacing running shoes at 480-800 km is common guidance, not a proven "
-            f"injury threshold; if the cushioning feels flat, consider a new pair. In one study of 264 "
-            f"runners, those who ran in more than one pair in parallel had fewer injuries (Malisoux "
-            f"2015, hazard ratio 0.614, 95% CI 0.389-0.969)."
+            f"Your shoe {shoe.name} has {distance(shoe.distance_m, u, 0)} on it and passed {what} of "
+            f"{distance(limit, u, 0)} on {nice_day(day)}. Replacing running shoes at "
+            f"{CONVENTION[u]} is common guidance, not a proven injury threshold; if the cushioning "
+            f"feels flat, consider a new pair. In one study of 264 runners, those who ran in more "
+            f"than one pair in parallel had fewer injuries (Malisoux 2015, hazard ratio 0.614, "
+            f"95% CI 0.389-0.969)."
         )
         out.append(
             Alert(
@@ -95,10 +101,14 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule=f"shoe_{level}",
                 day=day,
-                title=f"{shoe.name}: {shoe.km:.0f} km, past {limit:.0f} km",
+                title=f"{shoe.name}: {distance(shoe.distance_m, u, 0)}, past "
+                f"{distance(limit, u, 0)}",
                 text=text,
                 citation=CITATION,
-                numbers=ShoeNumbers(shoe.name, round(shoe.km, 1), limit, level),
+                # The stored numbers keep their km fields (alerts already written read them).
+                numbers=ShoeNumbers(
+                    shoe.name, round(shoe.distance_m / 1000, 1), limit / 1000, level
+                ),
                 ongoing=True,
             )
         )

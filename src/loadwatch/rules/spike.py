@@ -16,6 +16,7 @@ from datetime import date
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
+from ..units import distance
 from . import CLINICIAN, POPULATION, Rule, exact_pct, nice_day, register
 
 CITATION = "Frandsen JSB et al. How much running is too much? BJSM 2025;59(17):1203-1210"
@@ -84,7 +85,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         held = held[keep] if held is not None else None
     if runs.empty:
         return []
-    name = analysis.athlete.name
+    name, u = analysis.athlete.name, analysis.athlete.units  # the words in their unit
     out = []
     min_rank = RANK[settings.spike_min_band]
     threshold = 100.0 + settings.spike_pct
@@ -103,8 +104,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         lo, hi = HAZARD_CI[r.spike_band]
         pct = exact_pct(r.spike_pct, (settings.spike_pct, 30.0, 100.0))
         text = (
-            f"Your {r.distance_m / 1000:.1f} km run on {nice_day(day)} was {pct} longer than "
-            f"your longest run in the previous 30 days ({r.longest_prior_30d_m / 1000:.1f} km). "
+            f"Your {distance(r.distance_m, u)} run on {nice_day(day)} was {pct} longer than "
+            f"your longest run in the previous 30 days ({distance(r.longest_prior_30d_m, u)}). "
             f"In a study of 5,205 adult runners, single runs {BAND_WORDS[r.spike_band]} longer than "
             f"the recent longest were associated with a higher rate of self-reported overuse "
             f"injury (hazard rate ratio {hr}, 95% CI {lo:.2f}-{hi:.2f}, against runs no more than "
@@ -118,7 +119,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule="run_spike",
                 day=day,
-                title=f"{r.distance_m / 1000:.1f} km run, {pct} over the 30-day longest "
+                title=f"{distance(r.distance_m, u)} run, {pct} over the 30-day longest "
                 f"({r.spike_band} spike)",
                 text=text,
                 citation=CITATION,

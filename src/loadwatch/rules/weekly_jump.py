@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
+from ..units import distance
 from . import CLINICIAN, POPULATION, Rule, exact_pct, iso_week, nice_day, register
 from .episodes import mentions
 
@@ -90,6 +91,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             )
         )
     aid, name = analysis.athlete.id, analysis.athlete.name
+    u = analysis.athlete.units  # the words in their unit; the numbers stay km
     t = settings.weekly_jump_pct
     edges = (t, 2 * t, 4 * t)
     out = []
@@ -99,17 +101,23 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         row, pct = m.detail
         now, before = row["last7_m"] / 1000, row["prev7_m"] / 1000
         fortnight = row["prev14_weekly_m"] / 1000
+        floor = (
+            f"{settings.weekly_jump_min_km:g} km"
+            if u == "km"
+            else distance(settings.weekly_jump_min_km * 1000, u)
+        )
         worse = "" if m.started == m.day else f"; the jump began on {nice_day(m.started)}"
         text = (
             f"Your last 7 days ({nice_day(m.day - timedelta(days=6))} to {nice_day(m.day)}) came to "
-            f"{now:.1f} km, {exact_pct(pct, edges)} more than the 7 days before ({before:.1f} km) and above "
-            f"your weekly average of the two weeks before that ({fortnight:.1f} km){worse}. "
+            f"{distance(row['last7_m'], u)}, {exact_pct(pct, edges)} more than the 7 days before "
+            f"({distance(row['prev7_m'], u)}) and above your weekly average of the two weeks "
+            f"before that ({distance(row['prev14_weekly_m'], u)}){worse}. "
             f"In 874 novice runners, weeks more than 30% up against under 10% gave a hazard ratio "
             f"of 1.59 for distance-related injuries such as runner's knee, but its 95% CI "
             f"(0.96-2.66, p = 0.07) includes no effect: not a clear association. The overall injury rate "
             f"did not differ, and a study of 5,205 runners found no relationship for week-to-week "
             f"change. Weak evidence, shown because a big jump is worth a second look (loadwatch "
-            f"compares only after a week of at least {settings.weekly_jump_min_km:g} km: its own "
+            f"compares only after a week of at least {floor}: its own "
             f"floor, not Nielsen's). "
             f"{POPULATION} {CLINICIAN}"
         )
@@ -119,7 +127,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule="weekly_jump",
                 day=m.day,
-                title=f"{now:.0f} km in 7 days, {exact_pct(pct, edges)} more than the week before",
+                title=f"{distance(row['last7_m'], u, 0)} in 7 days, {exact_pct(pct, edges)} more than the week before",
                 text=text,
                 citation=CITATION,
                 numbers=WeeklyJumpNumbers(

@@ -307,6 +307,14 @@ def _m0011_snapshots(db: SqlDb) -> None:
         )
 
 
+def _m0012_athlete_units(db: SqlDb) -> None:
+    # How an athlete reads distances and paces (see store/sqlite.py, 0017).
+    db.execute(
+        "ALTER TABLE athletes ADD COLUMN units TEXT NOT NULL DEFAULT 'km' "
+        "CHECK (units IN ('km', 'mi'))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _m0001_initial),
     ("0002_activity_edits", _m0002_activity_edits),
@@ -319,6 +327,7 @@ MIGRATIONS: list[Migration] = [
     ("0009_hr_drift", _m0009_hr_drift),
     ("0010_deliveries", _m0010_deliveries),
     ("0011_snapshots", _m0011_snapshots),
+    ("0012_athlete_units", _m0012_athlete_units),
 ]
 
 

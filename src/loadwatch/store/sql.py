@@ -134,7 +134,7 @@ class SqlAthletes:
     def __init__(self, db: SqlDb):
         self.db = db
 
-    _COLUMNS = "id, name, email, tz, resting_hr, max_hr, sex"
+    _COLUMNS = "id, name, email, tz, resting_hr, max_hr, sex, units"
 
     def add(
         self,
@@ -145,21 +145,24 @@ class SqlAthletes:
         max_hr: int | None = None,
         sex: str | None = None,
         update: bool = False,
+        units: str | None = None,
     ) -> Athlete:
         # One statement, so two processes syncing the same config cannot both insert.
         on_conflict = (
             "DO UPDATE SET email = COALESCE(excluded.email, athletes.email), tz = excluded.tz, "
             "resting_hr = COALESCE(excluded.resting_hr, athletes.resting_hr), "
             "max_hr = COALESCE(excluded.max_hr, athletes.max_hr), "
-            "sex = COALESCE(excluded.sex, athletes.sex)"
+            "sex = COALESCE(excluded.sex, athletes.sex), "
+            "units = COALESCE(?, athletes.units)"
             if update
             else "DO NOTHING"
         )
         with self.db.transaction():
             cur = self.db.execute(
-                "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, created_utc) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) {on_conflict}",
-                (name, email, tz, resting_hr, max_hr, sex, now_utc()),
+                "INSERT INTO athletes (name, email, tz, resting_hr, max_hr, sex, units, created_utc) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) {on_conflict}",
+                (name, email, tz, resting_hr, max_hr, sex, units or "km", now_utc())
+                + ((units,) if update else ()),
             )
             if not cur.rowcount:
                 raise StoreError(f"athlete {name!r} exists already")
@@ -189,7 +192,7 @@ class SqlAthletes:
         ]
 
     # What `change` may set (the name has its own method: it must stay unique).
-    CHANGEABLE = ("email", "tz", "resting_hr", "max_hr", "sex")
+    CHANGEABLE = ("email", "tz", "resting_hr", "max_hr", "sex", "units")
 
     def change(self, athlete_id: int, **fields: Any) -> Athlete:
         """Set the given columns (None clears one); the others stay."""

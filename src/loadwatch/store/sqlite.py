@@ -252,6 +252,14 @@ def _m0012_knee_signals(db: SqlDb) -> None:
     script(db, KNEE_SIGNAL_COLUMNS.format(real="REAL"))
 
 
+def _m0017_athlete_units(db: SqlDb) -> None:
+    # How an athlete reads distances and paces (units.py); the store itself counts metres.
+    db.execute(
+        "ALTER TABLE athletes ADD COLUMN units TEXT NOT NULL DEFAULT 'km' "
+        "CHECK (units IN ('km', 'mi'))"
+    )
+
+
 def _m0013_races(db: SqlDb) -> None:
     db.execute(RACE_COLUMN.format(boolean="INTEGER", false="0"))
 
@@ -341,6 +349,7 @@ MIGRATIONS: list[Migration] = [
     ("0014_hr_drift", _m0014_hr_drift),
     ("0015_deliveries", _m0015_deliveries),
     ("0016_snapshots", _m0016_snapshots),
+    ("0017_athlete_units", _m0017_athlete_units),
     ("0018_check_claims", _m0018_check_claims),
 ]
 

@@ -36,6 +36,8 @@ from ..render.run import pace, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms
+from ..units import amount, distance
+from ..units import pace as unit_pace
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Serving
 
@@ -165,9 +167,14 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["km"] = lambda v: "-" if v is None else f"{v:.1f} km"
+    # Distances as the reader reads them (units.py): `km` for the views' kilometres, `metres`
+    # for a run's own, `pace` for seconds per kilometre; each takes the unit ("km" or "mi").
+    env.filters["km"] = lambda v, u="km": distance(None if v is None else v * 1000, u)
+    env.filters["metres"] = lambda v, u="km", digits=2: (
+        "-" if v is None else f"{amount(v, u):.{digits}f}"
+    )
+    env.filters["pace"] = lambda v, u="km": pace(v) if u == "km" else unit_pace(v, u).split(" ")[0]
     env.filters["hms"] = hms
-    env.filters["pace"] = pace
     env.filters["signed"] = signed
     env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"

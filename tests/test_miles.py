@@ -1,0 +1,184 @@
+"""Miles (issue 19 §3): an athlete who reads miles sees miles in every place a person reads a
+distance or a pace (CLI tables, report text, headroom, the email, the digest, the web page), the
+global --units flag overrides it, JSON stays SI and names the display unit, and the setting is
+stored on both backends. The expected figures are worked out here by hand from the metres."""
+
+from __future__ import annotations
+
+import math
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loadwatch import rules
+from loadwatch.analysis import analyse
+from loadwatch.model import Athlete, Shoe
+from loadwatch.units import distance_down
+
+from .conftest import Cli
+from .test_check import ConfiguredCli, _wait_for, password, write_config  # noqa: F401
+from .test_pain_rule import AS_OF, GREEN_RUN_M, RUNS
+from .test_web import Server
+
+MILE_M = 1609.344  # the international mile, by definition
+
+
+def _mi(m: float, digits: int = 1) -> str:
+    return f"{m / MILE_M:.{digits}f}"
+
+
+def _mi_down(m: int) -> str:
+    """An "up to" distance in miles, cut to the tenth below (never a promise above the metres)."""
+    return f"{math.floor(m / MILE_M * 10) / 10:.1f}"
+
+
+def _runner(cli: Cli) -> Cli:
+    cli("athletes", "add", "ana", "--tz", "Europe/Berlin", "--units", "mi")
+    for day, km in RUNS:
+        cli("activities", "add", "-a", "ana", "--date", day, "--time", "07:00", "--km", str(km),
+            "--minutes", str(km * 6))  # fmt: skip
+    return cli
+
+
+def test_the_setting_is_stored_and_edited_on_both_backends(cli: Cli) -> None:
+    assert cli("athletes", "add", "ana", "--tz", "UTC", "--units", "mi").stdout == (
+        "athlete ana (UTC, mi)\n"
+    )
+    assert [a["units"] for a in cli.json("athletes", "list")] == ["mi"]
+    cli("athletes", "add", "ana", "--update", "--email", "ana@example.com")  # keeps the unit
+    assert [a["units"] for a in cli.json("athletes", "list")] == ["mi"]
+    cli("athletes", "edit", "ana", "--units", "km")
+    assert [a["units"] for a in cli.json("athletes", "list")] == ["km"]
+    bad = cli("athletes", "edit", "ana", "--units", "furlongs", code=2)
+    assert "'furlongs' is not one of 'km', 'mi'" in bad.stderr
+
+
+def test_an_athlete_in_miles_reads_miles_and_units_km_overrides(cli: Cli) -> None:
+    _runner(cli)
+    table = cli("activities", "-a", "ana").stdout.splitlines()
+    assert table[0].split()[4] == "mi"  # id, local start, sport, then the distance column
+    ten_km = next(line for line in table if "2026-09-28" in line)
+    assert ten_km.split()[4] == _mi(10_000, 2)
+    assert cli("--units", "km", "activities", "-a", "ana").stdout.splitlines()[1].split()[4] == (
+        "10.00"
+    )
+
+    report = cli("report", "-a", "ana", "--as-of", AS_OF).stdout
+    # Last 7 days (2-8 Nov): 9.1 + 6.0 km; the 7 before (26 Oct - 1 Nov): 10 + 8 km.
+    assert f"last 7 days:  {_mi(15_100)} mi   the 7 before: {_mi(18_000)} mi" in report
+    assert f"a run up to {_mi_down(GREEN_RUN_M)} mi today" in report
+    assert " km" not in report.split("Headroom")[1].split("Run today")[0]
+    km = cli("--units", "km", "report", "-a", "ana", "--as-of", AS_OF).stdout
+    assert "last 7 days:  15.1 km   the 7 before: 18.0 km" in km
+
+    head = cli("headroom", "-a", "ana", "--as-of", AS_OF).stdout
+    assert f"a run up to {_mi_down(GREEN_RUN_M)} mi today stays within +10%" in head
+    assert f"longest run in the last 30 days: {_mi(14_000)} mi" in head
+    assert "a run up to 15.4 km today" in cli("--units", "km", "headroom", "-a", "ana",
+                                                 "--as-of", AS_OF).stdout  # fmt: skip
+
+    # JSON keeps its SI fields and says how its reader reads them.
+    h = cli.json("headroom", "-a", "ana", "--as-of", AS_OF)
+    assert (h["units"], h["run"]["max_run_m"], h["run"]["longest_m"]) == ("mi", GREEN_RUN_M, 14_000)
+    assert f"a run up to {_mi_down(GREEN_RUN_M)} mi today" in " ".join(
+        x["guidance"] for x in h["lines"]
+    )  # the words in her unit
+    assert cli.json("--units", "km", "headroom", "-a", "ana", "--as-of", AS_OF)["units"] == "km"
+    doc = cli.json("report", "-a", "ana", "--as-of", AS_OF)
+    assert doc["units"] == "mi"
+    assert doc["days"][-1]["acute7_km"] == 15.1  # the field's own unit, as before
+
+
+def test_the_email_the_digest_and_the_web_page_in_miles(db_url, smtp, tmp_path: Path) -> None:
+    """ana (the demo block: a spike on 25 Oct) reads miles; her coach reads km."""
+    config = write_config(
+        tmp_path,
+        smtp.config(),
+        '\n[[coaches]]\nname = "Carla"\nemail = "carla@example.com"\nathletes = ["ana"]\n'
+        'digest = "daily"\nunits = "km"\n',
+    )
+    config.write_text(config.read_text().replace('tz = "Europe/Berlin"\n',
+                                                  'tz = "Europe/Berlin"\nunits = "mi"\n', 1))  # fmt: skip
+    cli = ConfiguredCli(db_url, config)
+    cli("check", "--as-of", "2026-10-25")
+    assert _wait_for(lambda: len(smtp.messages) >= 2)
+    (mail,) = [m for m in smtp.messages if m["To"] == "ana@example.com"]
+    spike = next(
+        r
+        for r in cli.json("report", "-a", "ana", "--as-of", "2026-10-25", "--all-days")["runs"]
+        if r["date"] == "2026-10-25"
+    )
+    run_m, ref_m = spike["distance_km"] * 1000, spike["longest_prior_30d_km"] * 1000
+    assert mail["Subject"].startswith(f"loadwatch: {_mi(run_m)} mi run, ")
+    plain = " ".join(mail.get_body(("plain",)).get_content().split())
+    assert f"Your {_mi(run_m)} mi run on Sun 25 Oct 2026" in plain
+    assert f"your longest run in the previous 30 days ({_mi(ref_m)} mi)" in plain
+    assert " km" not in plain.split("Source:")[0]
+    html = mail.get_body(("html",)).get_content()
+    assert f"{_mi(run_m)} mi run" in html and " mi today" in html
+
+    (digest,) = [m for m in smtp.messages if m["To"] == "carla@example.com"]
+    text = digest.get_body(("plain",)).get_content()
+    assert "last 7 days " in text and " km, the 7 before " in text  # the coach's choice
+    assert " mi, the 7 before" not in text
+
+    s = Server(db_url, config=config)
+    try:
+        ids = {a["name"]: a["id"] for a in cli.json("athletes", "list")}
+        with urllib.request.urlopen(f"{s.base}/athletes/{ids['ana']}?as_of=2026-10-25") as r:
+            page = r.read().decode()
+        with urllib.request.urlopen(f"{s.base}/?as_of=2026-10-25") as r:
+            team = r.read().decode()
+    finally:
+        s.stop()
+    assert "<th>mi</th><th>pace /mi</th>" in page
+    assert f"{_mi(run_m, 2)}</td>" in page  # the run in the activities table
+    assert f"{_mi(run_m)} mi, " in page  # the latest spike in the report part
+    assert " mi today" in page  # the headroom
+    assert " mi</td>" in team  # no coach chosen: each athlete in their own
+
+
+# Whole-metre runs over up to 90 days: the alerts a rule writes are the same whatever unit the
+# runner reads (only their words differ), and every "up to" shown is at most the metres allowed.
+metres = st.lists(st.one_of(st.just(0), st.integers(500, 40_000)), min_size=35, max_size=90)
+
+
+@settings(max_examples=60, deadline=None)
+@given(metres)
+def test_display_rounding_never_changes_a_verdict(runs: list[int]) -> None:
+    runs = [5_000, *runs]  # a run on the first day starts the history
+    start = date(2026, 1, 1)
+    days = [start + timedelta(days=i) for i, m in enumerate(runs) if m]
+    acts = pd.DataFrame(
+        {
+            "id": range(1, len(days) + 1),
+            "sport": "running",
+            "start_utc": pd.to_datetime([f"{d}T06:00Z" for d in days]),
+            "distance_m": [float(m) for m in runs if m],
+            "moving_s": 1800.0,
+            "shoe_id": 1,
+        }
+    )
+    shoes = [Shoe(1, 1, "Pegasus", start_m=700_000.0)]  # past its reminder: one alert at least
+    as_of = start + timedelta(days=len(runs) - 1)
+    found = {}
+    for unit in ("km", "mi"):
+        a = Athlete(1, "ana", None, "UTC", units=unit)
+        alerts = rules.evaluate(analyse(a, acts, shoes, as_of), rules.RuleSettings())
+        found[unit] = [(x.key, x.rule, x.day, x.numbers) for x in alerts]
+        for x in alerts:
+            assert (" mi" in x.title) == (unit == "mi") or x.rule == "acwr"
+    assert found["km"] == found["mi"] and found["mi"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(0, 200_000), st.sampled_from(["km", "mi"]))
+def test_an_up_to_distance_never_shows_more_than_its_metres(m: int, unit: str) -> None:
+    shown = float(distance_down(m, unit).split()[0])  # type: ignore[arg-type]
+    per = 1000.0 if unit == "km" else MILE_M
+    assert shown * per <= m + 1e-6
+    assert m - shown * per < 0.1 * per + 1e-6
