@@ -135,7 +135,7 @@ def test_the_email_the_digest_and_the_web_page_in_miles(db_url, smtp, tmp_path: 
             team = r.read().decode()
     finally:
         s.stop()
-    assert "<th>mi</th><th>pace /mi</th>" in page
+    assert "<th>mi</th><th>time</th><th>pace /mi</th>" in page
     assert f"{_mi(run_m, 2)}</td>" in page  # the run in the activities table
     assert f"{_mi(run_m)} mi, " in page  # the latest spike in the report part
     assert " mi today" in page  # the headroom

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting, RuleSettings
+from ..units import Units, distance
 from . import CLINICIAN, Rule, nice_day, register
 
 if TYPE_CHECKING:
@@ -82,8 +83,8 @@ class ReturnNumbers(Numbers):
     start_utc: str | None = None
 
 
-def _km(m: float | None) -> str:
-    return "-" if m is None else f"{m / 1000:.1f} km"
+def _km(m: float | None, u: Units = "km") -> str:
+    return "-" if m is None else distance(m, u)
 
 
 def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
@@ -94,6 +95,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         return []
     min_m = round(settings.spike_min_km * 1000)
     aid, name = analysis.athlete.id, analysis.athlete.name
+    u = analysis.athlete.units  # the words in their unit; the numbers stay km
     out = []
     for plan in analysis.distance.return_plans(return_params(settings)):
         b = first_breach(runs, plan, min_m)
@@ -101,18 +103,18 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             continue
         w = b.week
         why = (
-            f"longer than the plan's {_km(w.run_m)} for a single run this week"
+            f"longer than the plan's {_km(w.run_m, u)} for a single run this week"
             if b.distance_m > w.run_m
-            else f"taking the plan week to {_km(b.week_total_m)}, past its {_km(w.week_m)}"
+            else f"taking the plan week to {_km(b.week_total_m, u)}, past its {_km(w.week_m, u)}"
         )
-        before = f"{_km(plan.pre_week_m)} a week"
+        before = f"{_km(plan.pre_week_m, u)} a week"
         if plan.pre_longest_m is not None:
-            before += f", longest run {_km(plan.pre_longest_m)}"
+            before += f", longest run {_km(plan.pre_longest_m, u)}"
         text = (
-            f"Your {_km(b.distance_m)} run on {nice_day(b.day)} went beyond loadwatch's return "
+            f"Your {_km(b.distance_m, u)} run on {nice_day(b.day)} went beyond loadwatch's return "
             f"plan after {plan.break_days} days without a run: week {w.week} of "
             f"{len(plan.weeks)} ({nice_day(w.first_day)} to {nice_day(w.last_day)}) allows "
-            f"{_km(w.week_m)} with runs up to {_km(w.run_m)}, and this run was {why}. The plan "
+            f"{_km(w.week_m, u)} with runs up to {_km(w.run_m, u)}, and this run was {why}. The plan "
             f"builds back from your level before the break ({before}): the first week at most "
             f"{settings.return_first_week_pct:g}% of it, then at most "
             f"{settings.return_step_pct:g}% more a week, until that level is reached. It is "
@@ -127,8 +129,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 athlete=name,
                 rule="return_plan",
                 day=b.day,
-                title=f"{_km(b.distance_m)} run beyond the return plan (week {w.week}: runs up "
-                f"to {_km(w.run_m)}, {_km(w.week_m)} in the week)",
+                title=f"{_km(b.distance_m, u)} run beyond the return plan (week {w.week}: runs up "
+                f"to {_km(w.run_m, u)}, {_km(w.week_m, u)} in the week)",
                 text=text,
                 citation=CITATION,
                 numbers=ReturnNumbers(
