@@ -164,7 +164,7 @@ def test_the_athlete_page_shows_the_runs_own_local_time(sqlite_cli: Cli) -> None
             html = page.read().decode()
     finally:
         server.stop()
-    assert "2026-11-08 06:30 <span" in html and "(UTC+01:00)" in html
+    assert "2026-11-08 06:30</a> <span" in html and "(UTC+01:00)" in html
     assert "2026-11-07 22:30" not in html
 
 

@@ -5,8 +5,16 @@ behind them)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 from loadwatch.web.serving import Admission
+
+
+def _run(coro):
+    """asyncio.run on a thread of its own: a browser test earlier in the same pytest leaves an
+    event loop running on the main thread (Playwright's sync API), where asyncio.run refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class SlowPage:
@@ -56,13 +64,13 @@ def test_a_full_server_answers_503_at_once_and_waiters_give_up_in_time() -> None
         third = await _get(app)  # the queue is full: 503 at once
         return [await first, await second, third]
 
-    assert asyncio.run(three()) == [200, 503, 503]
+    assert _run(three()) == [200, 503, 503]
     assert page.worked == 1
 
 
 def test_a_client_that_left_while_waiting_costs_no_work() -> None:
     page = SlowPage(0.0)
-    assert asyncio.run(_get(Admission(page, limit=1, queue=4, wait_s=1.0), gone=True)) == 0
+    assert _run(_get(Admission(page, limit=1, queue=4, wait_s=1.0), gone=True)) == 0
     assert page.worked == 0
-    assert asyncio.run(_get(Admission(page, limit=1, queue=4, wait_s=1.0))) == 200
+    assert _run(_get(Admission(page, limit=1, queue=4, wait_s=1.0))) == 200
     assert page.worked == 1
