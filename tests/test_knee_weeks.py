@@ -232,3 +232,14 @@ def test_weekly_time_in_hr_zones_is_the_weeks_runs_summed(cli: Cli, tmp_path: Pa
     page = tmp_path / "r.html"
     cli("report", "--athlete", "hal", "--as-of", "2026-11-08", "--html", str(page))
     assert "<th>down change</th><th>HR zones 1-5 %</th>" in page.read_text()
+    # The web page's weeks table is the same report body: the zones' shares are there too.
+    from .test_web import Server, _request
+
+    server = Server(str(cli.db))
+    try:
+        status, body = _request(f"{server.base}/athletes/1")
+    finally:
+        server.stop()
+    assert status == 200 and "<th>HR zones 1-5 %</th>" in body
+    seconds = by_hand["2026-10-26"]
+    assert "/".join(f"{s / sum(seconds) * 100:.0f}" for s in seconds) in body
