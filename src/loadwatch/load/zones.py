@@ -113,13 +113,16 @@ def weekly_zone_seconds(
         return out
     day = pd.DatetimeIndex(pd.to_datetime(list(days)))
     week = (day - pd.to_timedelta(day.day_of_week, unit="D")).normalize()
-    per_run = zone_seconds(decode(histograms), resting_hr, max_hr, edges)
     pos = index.get_indexer(week)
-    shown = pos >= 0
+    # Only the shown weeks' runs are decoded: 12 weeks of a 10-year history are a few dozen.
+    texts = list(histograms)
+    shown = np.flatnonzero(pos >= 0)
+    per_run = zone_seconds(decode([texts[i] for i in shown]), resting_hr, max_hr, edges)
     # NaN rows (runs without heart rate) add nothing; a week counts as known when one run has.
-    known = ~np.isnan(per_run[:, 0]) & shown
+    known = ~np.isnan(per_run[:, 0])
+    rows = pos[shown][known]
     sums = np.zeros((len(index), ZONES))
-    np.add.at(sums, pos[known], per_run[known])
-    has = np.bincount(pos[known], minlength=len(index)) > 0
+    np.add.at(sums, rows, per_run[known])
+    has = np.bincount(rows, minlength=len(index)) > 0
     out[has] = sums[has]
     return out
