@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from loadwatch.importers import read_file
 from loadwatch.synth import SyntheticRun, write_run
 
 from .conftest import SAMPLES, Cli
@@ -80,6 +81,10 @@ def test_weekly_ascent_and_descent_are_the_weeks_runs_summed(cli: Cli, tmp_path:
         "down",
         "m",
         "change",
+        "HR",
+        "zones",
+        "1-5",
+        "%",
         "effort",
         "(sRPE)",
     ]
@@ -143,3 +148,98 @@ def test_a_fall_in_easy_runs_step_rate_gets_a_note(cli: Cli, tmp_path: Path) -> 
     # Four weeks earlier both windows are the same kind of running: no note.
     earlier = cli.json("report", "--athlete", "kim", "--as-of", "2026-10-11")["step_rate_trend"]
     assert earlier["fell_5pct"] is False
+
+
+def _zones_by_hand(hist: dict[int, float], rest: float, peak: float) -> list[float]:
+    out = [0.0] * 5
+    for bpm, s in hist.items():
+        reserve = (bpm - rest) / (peak - rest)
+        out[sum(reserve >= e for e in (0.6, 0.7, 0.8, 0.9))] += s
+    return out
+
+
+def test_weekly_time_in_hr_zones_is_the_weeks_runs_summed(cli: Cli, tmp_path: Path) -> None:
+    """Two weeks of runs at different heart rates, and a week whose one run had a strap that sent
+    only zeros: each week's seconds per zone are its runs' histograms zoned by hand and summed;
+    the strapless week and an athlete without resting/maximum heart rate get None, never 0."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    zone = ZoneInfo("Europe/Berlin")
+    plan = [  # (day, mean heart rate, strap works)
+        (date(2026, 10, 19), 125.0, True),
+        (date(2026, 10, 21), 150.0, True),
+        (date(2026, 10, 24), 172.0, True),
+        (date(2026, 10, 27), 140.0, True),
+        (date(2026, 10, 29), 165.0, True),
+        (date(2026, 11, 3), 150.0, False),
+    ]
+    paths = []
+    for i, (day, hr, strap) in enumerate(plan):
+        run = SyntheticRun(
+            start_utc=datetime(day.year, day.month, day.day, 7, 0, tzinfo=zone),
+            distance_m=5000.0,
+            hr_mean=hr,
+            heart_rate=strap,
+            seed=i,
+            record_interval_s=5,
+        )
+        paths.append(write_run(run, folder / f"{day.isoformat()}.fit"))
+    by_hand: dict[str, list[float]] = {}
+    for (day, _, strap), path in zip(plan, paths, strict=True):
+        (act,) = read_file(path)
+        if strap:
+            week = by_hand.setdefault(_monday(day.isoformat()), [0.0] * 5)
+            for z, s in enumerate(_zones_by_hand(act.hr_histogram_s, 50, 190)):
+                week[z] += s
+        else:
+            assert not act.hr_histogram_s
+    assert all(sum(1 for s in w if s > 0) >= 2 for w in by_hand.values())  # spread over zones
+    cli("athletes", "add", "hal", "--tz", "Europe/Berlin", "--resting-hr", "50", "--max-hr", "190")
+    cli("athletes", "add", "ida", "--tz", "Europe/Berlin")
+    for name in ("hal", "ida"):
+        cli("import", str(folder), "--athlete", name)
+    columns = [f"hr_zone{i}_s" for i in range(1, 6)]
+    weeks = cli.json("report", "--athlete", "hal", "--as-of", "2026-11-08", "--weeks", "4")["weeks"]
+    assert [w["week_start"] for w in weeks] == ["2026-10-19", "2026-10-26", "2026-11-02"]
+    for w in weeks:
+        got = [w[c] for c in columns]
+        if w["week_start"] in by_hand:
+            assert got == pytest.approx(by_hand[w["week_start"]], abs=0.05)
+        else:  # only the strapless run
+            assert got == [None] * 5
+    unknown = cli.json("report", "--athlete", "ida", "--as-of", "2026-11-08", "--weeks", "4")
+    assert all(w[c] is None for w in unknown["weeks"] for c in columns)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                cli("report", "-a", "hal", "--as-of", "2026-11-08", "--weeks", "4", "--csv").stdout
+            )
+        )
+    )
+    assert [[r[c] for c in columns] for r in rows] == [
+        ["" if w[c] is None else str(w[c]) for c in columns] for w in weeks
+    ]
+    text = cli("report", "--athlete", "hal", "--as-of", "2026-11-08", "--weeks", "4").stdout
+    for w in weeks:
+        line = next(x for x in text.splitlines() if x.startswith(w["week_start"]))
+        if w["week_start"] in by_hand:
+            seconds = by_hand[w["week_start"]]
+            pct = "/".join(f"{s / sum(seconds) * 100:.0f}" for s in seconds)
+            assert line.split()[7] == pct
+        else:
+            assert line.split()[7] == "-"
+    assert "Karvonen" in text and "never alerted on" in " ".join(text.split())
+    page = tmp_path / "r.html"
+    cli("report", "--athlete", "hal", "--as-of", "2026-11-08", "--html", str(page))
+    assert "<th>down change</th><th>HR zones 1-5 %</th>" in page.read_text()
+    # The web page's weeks table is the same report body: the zones' shares are there too.
+    from .test_web import Server, _request
+
+    server = Server(str(cli.db))
+    try:
+        status, body = _request(f"{server.base}/athletes/1")
+    finally:
+        server.stop()
+    assert status == 200 and "<th>HR zones 1-5 %</th>" in body
+    seconds = by_hand["2026-10-26"]
+    assert "/".join(f"{s / sum(seconds) * 100:.0f}" for s in seconds) in body

@@ -449,7 +449,8 @@ class App:
         from .views import report_view
 
         params = replace(LoadParams(), load_basis=basis)
-        return report_view(self.analysis(athlete, as_of, params), self.settings.rules, weeks)
+        edges = [pct / 100.0 for pct in self.settings.zones.hrr_edges_pct]
+        return report_view(self.analysis(athlete, as_of, params), self.settings.rules, weeks, edges)
 
     def headroom(self, athlete: Athlete, as_of: date | None = None) -> Headroom:
         from .views import headroom_for

@@ -8,6 +8,7 @@ only format them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from .load.pain import PainStatus
 from .load.runpage import Curve, Outline, Split, curves, outline, splits
 from .load.spikes import VARIANT as SPIKE_VARIANT
 from .load.totals import RunFacts
+from .load.zones import DEFAULT_HRR_EDGES, weekly_zone_seconds
 from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .rules.comeback import return_params
 from .shoes import ShoeStatus
@@ -108,6 +110,25 @@ class WeekRow:
     ascent_m: float | None = None
     descent_m: float | None = None
     descent_change_pct: float | None = None
+    # Seconds in heart-rate zones 1-5 (load/zones.py: Karvonen reserve bands, a convention),
+    # summed over the week's runs with heart rate; None when none has or the athlete's resting
+    # or maximum heart rate is unknown (never 0). Descriptive, never alerted on.
+    hr_zone1_s: float | None = None
+    hr_zone2_s: float | None = None
+    hr_zone3_s: float | None = None
+    hr_zone4_s: float | None = None
+    hr_zone5_s: float | None = None
+
+    @property
+    def hr_zones_s(self) -> tuple[float, ...] | None:
+        zones = (
+            self.hr_zone1_s,
+            self.hr_zone2_s,
+            self.hr_zone3_s,
+            self.hr_zone4_s,
+            self.hr_zone5_s,
+        )
+        return None if any(z is None for z in zones) else tuple(z for z in zones if z is not None)
 
     @property
     def effort_text(self) -> str:
@@ -241,6 +262,14 @@ def headroom_days(analysis: Analysis, rules: RuleSettings, days: int) -> list[He
     ]
 
 
+def _rows(values: np.ndarray) -> list[list[float | None]]:
+    """A (rows x columns) array as display numbers at once, rounded to 0.1, NaN as None."""
+    out: list[list[float | None]] = np.round(values, 1).tolist()
+    for i, j in zip(*np.nonzero(~np.isfinite(values)), strict=True):
+        out[int(i)][int(j)] = None
+    return out
+
+
 def _column(values: pd.Series) -> list[float | None]:
     """A column as display numbers at once: rounded like `num`, NaN and infinity as None."""
     a = values.to_numpy(dtype=float, na_value=np.nan)
@@ -251,7 +280,10 @@ def _column(values: pd.Series) -> list[float | None]:
 
 
 def report_view(
-    analysis: Analysis, rules: RuleSettings = RuleSettings(), weeks: int | None = None
+    analysis: Analysis,
+    rules: RuleSettings = RuleSettings(),
+    weeks: int | None = None,
+    zone_edges: Sequence[float] = DEFAULT_HRR_EDGES,
 ) -> ReportView:
     """The report rows of the last `weeks` weeks (None: the whole history).
 
@@ -299,12 +331,22 @@ def report_view(
     ]
     efforts = weekly_effort(distance.runs)
     climb = weekly_climb(distance.runs, list(week_frame["week_start"]))
+    all_runs = distance.runs
+    zones = weekly_zone_seconds(
+        list(all_runs["day"]) if len(all_runs) else [],
+        all_runs["hr_histogram"] if "hr_histogram" in all_runs else [None] * len(all_runs),
+        list(week_frame["week_start"]),
+        analysis.athlete.resting_hr,
+        analysis.athlete.max_hr,
+        zone_edges,
+    )
     week_rows = []
-    for w, up, down, down_change in zip(
+    for w, up, down, down_change, zone in zip(
         week_frame.itertuples(),
         climb["ascent_m"],
         climb["descent_m"],
         climb["descent_change_pct"],
+        _rows(zones),
         strict=True,
     ):
         start = pd.Timestamp(w.week_start)
@@ -324,6 +366,7 @@ def report_view(
                 ascent_m=num(up, 1),
                 descent_m=num(down, 1),
                 descent_change_pct=num(down_change, 1),
+                **{f"hr_zone{i}_s": z for i, z in enumerate(zone, start=1)},
             )
         )
     has_id = "id" in run_frame

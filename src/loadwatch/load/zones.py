@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 ZONES = 5
 DEFAULT_HRR_EDGES = (0.6, 0.7, 0.8, 0.9)
@@ -91,4 +92,37 @@ def trimp(h: Histograms, resting_hr: float, max_hr: float, sex: str | None) -> n
     weights = h.seconds / 60.0 * hrr * a * np.exp(b * hrr)
     out = np.bincount(h.run, weights=weights, minlength=h.runs).astype(float)
     out[~h.has()] = np.nan
+    return out
+
+
+def weekly_zone_seconds(
+    days: Sequence[object],
+    histograms: Iterable[object],
+    week_starts: Sequence[object],
+    resting_hr: float | None,
+    max_hr: float | None,
+    edges: Sequence[float] = DEFAULT_HRR_EDGES,
+) -> np.ndarray:
+    """(weeks x 5) seconds in each zone, summed over each Monday-to-Sunday week's runs (`days`:
+    their local days; `histograms`: their stored histograms). A week is a row of NaN when no run
+    in it has heart rate, and every week is when the athlete's resting or maximum heart rate is
+    unknown: 0 s would say the runner spent no time there."""
+    index = pd.DatetimeIndex(pd.to_datetime(list(week_starts)))
+    out = np.full((len(index), ZONES), np.nan)
+    if not resting_hr or not max_hr or max_hr <= resting_hr or not len(days) or not len(index):
+        return out
+    day = pd.DatetimeIndex(pd.to_datetime(list(days)))
+    week = (day - pd.to_timedelta(day.day_of_week, unit="D")).normalize()
+    pos = index.get_indexer(week)
+    # Only the shown weeks' runs are decoded: 12 weeks of a 10-year history are a few dozen.
+    texts = list(histograms)
+    shown = np.flatnonzero(pos >= 0)
+    per_run = zone_seconds(decode([texts[i] for i in shown]), resting_hr, max_hr, edges)
+    # NaN rows (runs without heart rate) add nothing; a week counts as known when one run has.
+    known = ~np.isnan(per_run[:, 0])
+    rows = pos[shown][known]
+    sums = np.zeros((len(index), ZONES))
+    np.add.at(sums, rows, per_run[known])
+    has = np.bincount(rows, minlength=len(index)) > 0
+    out[has] = sums[has]
     return out

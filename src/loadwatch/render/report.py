@@ -162,6 +162,25 @@ def _effort(w: WeekRow) -> str:
     return w.effort_text + change
 
 
+# What the weekly zones column is and is not, wherever it is shown.
+ZONES_NOTE = (
+    "HR zones 1-5: each week's time with heart rate split into bands of the heart-rate reserve "
+    "(Karvonen; edges at 60/70/80/90% of the reserve unless [zones] hrr_edges_pct says "
+    "otherwise), as percentages. The bands are a coaching convention; no study ties time in a "
+    "zone to knee pain or injury. Shown, never alerted on; '-' when the athlete's resting and "
+    "maximum heart rate are not set or no run that week had heart rate."
+)
+
+
+def _zones(w: WeekRow) -> str:
+    """'62/25/9/3/1': the week's heart-rate time by zone in whole percent; '-' when unknown."""
+    zones = w.hr_zones_s
+    total = sum(zones) if zones is not None else 0.0
+    if zones is None or total <= 0:
+        return "-"
+    return "/".join(f"{z / total * 100:.0f}" for z in zones)
+
+
 def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     """The readable view: recent weeks, today's numbers named, the latest spike, the shoes."""
     out = [
@@ -176,7 +195,7 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     u = view.units
     out.append(
         f"{'week (Mon)':<12}{u:>8}{'change':>9}{'longest':>9}{'up m':>7}{'down m':>8}{'change':>9}"
-        "   effort (sRPE)"
+        f"{'HR zones 1-5 %':>17}   effort (sRPE)"
     )
     last = view.weeks[-1].week_start if view.weeks else None
     first = view.weeks[0].week_start if view.weeks else None
@@ -193,9 +212,11 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append(
             f"{w.week_start.isoformat():<12}{_d(w.distance_km, u):>8}{_pct(w.change_pct):>9}"
             f"{_d(w.longest_km, u, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
-            f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}   {_effort(w)}{so_far}"
+            f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}{_zones(w):>17}"
+            f"   {_effort(w)}{so_far}"
         )
     out.append(_wrap("  " + EFFORT_NOTE, "  "))
+    out.append(_wrap("  " + ZONES_NOTE, "  "))
     steps = step_rate_line(view.step_rate)
     if steps:
         out.append(_wrap(steps[0].upper() + steps[1:], "  "))
@@ -367,6 +388,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
                 "up m",
                 "down m",
                 "down change",
+                "HR zones 1-5 %",
                 "effort (sRPE)",
             ],
             [
@@ -378,6 +400,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
                     _fmt(w.ascent_m, ".0f", "-"),
                     _fmt(w.descent_m, ".0f", "-"),
                     _pct(w.descent_change_pct),
+                    _zones(w),
                     _effort(w),
                 ]
                 for w in weeks
@@ -385,6 +408,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
         )
     )
     out.append(f"<p class='note'>{html.escape(EFFORT_NOTE)}</p>")
+    out.append(f"<p class='note'>{html.escape(ZONES_NOTE)}</p>")
     steps = step_rate_line(view.step_rate)
     if steps and view.step_rate is not None:
         values = [v for _, v in view.step_rate.points if v is not None]
