@@ -89,12 +89,13 @@ class Web:
 
 def build_history(url: str, years: int) -> int:
     """One runner with `years` of runs ending today: the athlete page's worst case."""
+    from loadwatch.model import FileRecord
     from loadwatch.store import open_store
 
     with open_store(url) as store:
         a = store.athletes.add("veteran", "v@club.test", "Europe/Berlin")
         runs = store_bench.club_runs(99_999, years)
-        store.files.save(a.id, "bench://veteran", 1, 1, "veteran", "imported", runs)
+        store.files.save(a.id, FileRecord("bench://veteran", 1, 1, "veteran", "imported", runs))
         return a.id
 
 
