@@ -14,12 +14,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import ledger, rules, snapshot
-from .analysis import Analysis, analyse, analyse_many
+from .analysis import Analysis, analyse
 from .config import AthleteConfig, CoachConfig, Settings, notify_urls
 from .errors import ChannelUnavailable, LoadwatchError, SendFailed, SmtpRefusesUs
 from .ingest import import_paths
 from .load import LoadParams
-from .load.pain import PainHistory, PainThresholds
+from .load.pain import PainHistory
 from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
 from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice
 from .notify.mail import EMAIL, EmailChannel, Mailer
@@ -85,23 +85,13 @@ def _day(athlete: Athlete, now: datetime, options: CheckOptions) -> date:
     return options.as_of or now.astimezone(ZoneInfo(athlete.tz)).date()
 
 
-def pain_thresholds(settings: Settings) -> PainThresholds:
-    """The `[pain]` settings as the engine reads them."""
-    p = settings.pain
-    return PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
-
-
 def analyse_all(
     store: Store, athletes: list[Athlete], now: datetime, options: CheckOptions, settings: Settings
 ) -> dict[int, Analysis]:
-    """Every athlete's analysis in one vectorised pass over one query (see analyse_many), with
-    everyone's pain reports read in one more."""
-    days = {a.id: _day(a, now, options) for a in athletes}
-    shoes = {a.id: store.shoes.all(a.id) for a in athletes}
-    t = pain_thresholds(settings)
-    reports = store.pain.all_for([a.id for a in athletes])
-    pain = {i: PainHistory(r, t) for i, r in reports.items()}
-    return analyse_many(athletes, store.activities.counted_all(), shoes, days, pain)
+    """Every athlete's analysis in one vectorised pass (see snapshot.analyse_stored)."""
+    return snapshot.analyse_stored(
+        store, settings, athletes, {a.id: _day(a, now, options) for a in athletes}
+    )
 
 
 def read_analysis(
@@ -112,7 +102,7 @@ def read_analysis(
     params: LoadParams = LoadParams(),
 ) -> Analysis:
     """The store's activities, shoes and pain reports of one athlete through the engine."""
-    pain = PainHistory(store.pain.all(athlete.id), pain_thresholds(settings))
+    pain = PainHistory(store.pain.all(athlete.id), snapshot.pain_thresholds(settings))
     return analyse(
         athlete,
         store.activities.frame(athlete.id),

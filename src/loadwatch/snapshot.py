@@ -108,6 +108,25 @@ def is_current(stored: StoredState | None, day: date, fp: str) -> bool:
     )
 
 
+def pain_thresholds(settings: Settings) -> PainThresholds:
+    """The `[pain]` settings as the engine reads them."""
+    p = settings.pain
+    return PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
+
+
+def analyse_stored(
+    store: Store, settings: Settings, athletes: Sequence[Athlete], days: Mapping[int, date]
+) -> dict[int, Analysis]:
+    """The athletes' stored runs, shoes and pain reports through the engine's one pass
+    (`analyse_many`): a query for the runs, one for the pain reports, one per athlete's shoes.
+    The check's pass and a page's recomputation of stale states both come here."""
+    ids = [a.id for a in athletes]
+    shoes = {a.id: store.shoes.all(a.id) for a in athletes}
+    t = pain_thresholds(settings)
+    pain = {i: PainHistory(r, t) for i, r in store.pain.all_for(ids).items()}
+    return analyse_many(list(athletes), store.activities.counted_all(ids), shoes, days, pain)
+
+
 def state_of(
     analysis: Analysis,
     settings: Settings,
@@ -229,13 +248,7 @@ def current_states(
     missing = [a for a in stale if a.id not in given]
     passed: dict[int, Analysis] = {}
     if missing:
-        ids = [a.id for a in missing]
-        shoes = {a.id: store.shoes.all(a.id) for a in missing}
-        wanted = {i: days[i] for i in ids}
-        p = settings.pain
-        t = PainThresholds(p.green_max, p.red_min, p.response_points, p.valid_days)
-        pain = {i: PainHistory(r, t) for i, r in store.pain.all_for(ids).items()}
-        passed = analyse_many(missing, store.activities.counted_all(ids), shoes, wanted, pain)
+        passed = analyse_stored(store, settings, missing, {a.id: days[a.id] for a in missing})
     daily = daily_many([given.get(a.id) or passed[a.id] for a in stale])
     for a in stale:
         s = stored.get(a.id)
