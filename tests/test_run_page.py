@@ -43,7 +43,8 @@ def test_show_gives_splits_from_the_files_records_that_add_up_to_the_run(runner)
     assert page["records"] == {"source": "FIT records", "problem": None}
     splits = page["splits"]
     assert len(splits) == math.ceil(run["distance_m"] / 1000)
-    assert [s["km"] for s in splits] == list(range(1, len(splits) + 1))
+    assert [s["index"] for s in splits] == list(range(1, len(splits) + 1))
+    assert (page["units"], page["split_m"]) == ("km", 1000.0)
     assert all(s["distance_m"] == 1000.0 for s in splits[:-1])
     assert sum(s["distance_m"] for s in splits) == pytest.approx(run["distance_m"], abs=1)
     # Clock time over the splits is the run's elapsed time (this file was never paused).
@@ -179,7 +180,8 @@ def test_the_athlete_list_links_every_run_and_edits_move_to_its_page(served, bro
         page.goto(f"{server.base}/athletes/{_ids(cli)['ana']}?as_of=2026-11-08")
         assert page.locator("#activities-table form").count() == 0
         row = page.locator(f"#activity-{run['id']}")
-        moving, pace = round(run["moving_s"]), round(run["avg_pace_s_per_km"])
+        # Pace cut to the whole second, as a watch shows it (units.pace, every page alike).
+        moving, pace = round(run["moving_s"]), math.floor(run["avg_pace_s_per_km"])
         assert row.locator("td.time").inner_text() == (
             f"{moving // 3600}:{moving % 3600 // 60:02d}:{moving % 60:02d}"
         )

@@ -494,10 +494,10 @@ class App:
 
         return totals(run_facts(self.activities(athlete)), self.day(athlete, as_of), by)
 
-    def run(self, activity_id: int) -> RunView:
+    def run(self, activity_id: int, units: Units | None = None) -> RunView:
         """One run's page: its row (edits applied, a copy or an excluded run too), where it sits
         against the headroom of its day, and its file's records read again, the one file only,
-        when its bytes are still those imported."""
+        when its bytes are still those imported; in `units` (default: the athlete's own)."""
         from .errors import UnreadableFile
         from .importers.track import read_track
         from .views import run_against, run_view
@@ -507,9 +507,13 @@ class App:
         if not rows:
             raise NotFound(f"no activity {activity_id}")
         row = rows[0]
+        unit = units or athlete.units
         shoes = {s.id: s.name for s in self.store.shoes.all(athlete.id)}
         against = run_against(
-            self.analysis(athlete, max(row.day, self.today(athlete))), row, self.settings.rules
+            self.analysis(athlete, max(row.day, self.today(athlete))),
+            row,
+            self.settings.rules,
+            unit,
         )
         track, problem = None, None
         if row.source == "manual" or not row.source_path:
@@ -527,7 +531,7 @@ class App:
                 if len(track.t_s) < 2:
                     track, problem = None, f"{row.source_path}: no records with a time"
         shoe = shoes.get(row.shoe_id) if row.shoe_id is not None else None
-        return run_view(athlete.id, athlete.name, row, shoe, against, track, problem)
+        return run_view(athlete.id, athlete.name, row, shoe, against, track, problem, unit)
 
     # -- what the runner feels -------------------------------------------------------------
     def log_pain(
@@ -573,7 +577,7 @@ class App:
         self,
         activity_id: int,
         sport: str | None = None,
-        distance_km: float | None = None,
+        distance_m: int | None = None,
         shoe: str | None = None,
         rpe: int | None = None,
         race: bool | None = None,
@@ -585,12 +589,12 @@ class App:
             raise UsageError(f"RPE {rpe} is not 0-10 (CR-10: 0 rest, 10 maximal)")
         athlete = self.activity_athlete(activity_id)
         with self.store.transaction(), self.changing(athlete):
-            if sport is not None or distance_km is not None or rpe is not None or race is not None:
+            if sport is not None or distance_m is not None or rpe is not None or race is not None:
                 self.store.activities.edit(
                     athlete.id,
                     activity_id,
                     sport_name(sport) if sport is not None else None,
-                    distance_km * 1000 if distance_km is not None else None,
+                    distance_m,
                     rpe,
                     race,
                 )
@@ -630,14 +634,15 @@ class App:
         self,
         athlete: Athlete,
         day: date,
-        km: float,
+        distance_m: int,
         minutes: float,
         sport: str = "running",
         rpe: int | None = None,
         start: time = time(12, 0),
         name: str | None = None,
     ) -> int:
-        """A run without a file (a treadmill session, a watch left at home)."""
+        """A run without a file (a treadmill session, a watch left at home); its distance in
+        whole metres, as the shell converted what was typed in km or mi."""
         if name is not None:
             _refuse(name_problem(name, "run's name"))
         local = datetime.combine(day, start, ZoneInfo(athlete.tz))
@@ -646,7 +651,7 @@ class App:
             sport=sport_name(sport),
             sub_sport=None,
             start_utc=local.astimezone(UTC),
-            distance_m=km * 1000,
+            distance_m=float(distance_m),
             moving_s=minutes * 60,
             elapsed_s=minutes * 60,
             source_format="manual",
@@ -762,9 +767,9 @@ class App:
         self,
         athlete: Athlete,
         name: str,
-        start_km: float,
-        warn_km: float,
-        retire_km: float,
+        start_m: int,
+        warn_m: int,
+        retire_m: int,
         default_for: str | None = None,
         update: bool = False,
     ) -> Shoe:
@@ -773,9 +778,9 @@ class App:
             return self.store.shoes.add(
                 athlete.id,
                 name,
-                start_km * 1000,
-                warn_km * 1000,
-                retire_km * 1000,
+                start_m,
+                warn_m,
+                retire_m,
                 default_for,
                 update,
             )

@@ -42,10 +42,18 @@ def distance_down(m: float | None, units: Units, none: str = "-") -> str:
     return f"{tenths / 10:.1f} {units}"
 
 
-def pace(s_per_km: float | None, units: Units, none: str = "-") -> str:
+def pace(s_per_km: float | None, units: Units, none: str = "-", suffix: bool = True) -> str:
     """ "5:30 /km" or "8:51 /mi" from seconds per kilometre, in whole seconds cut (not rounded)
-    as a watch shows them."""
+    as a watch shows them; without the "/km" where a column's head names it."""
     if s_per_km is None or (isinstance(s_per_km, float) and math.isnan(s_per_km)):
         return none
-    s = int(s_per_km * METRES[units] / 1000.0)
-    return f"{s // 60}:{s % 60:02d} /{units}"
+    # Rounded to a microsecond before the cut: a mile split of exactly 8:00 is 480 s, whatever
+    # the float arithmetic through seconds per kilometre left behind (479.99999999...).
+    s = math.floor(round(s_per_km * METRES[units] / 1000.0, 6))
+    return f"{s // 60}:{s % 60:02d}" + (f" /{units}" if suffix else "")
+
+
+def to_metres(value: float, units: Units) -> int:
+    """A distance a person typed, in km or mi, as the whole metres everything inside counts
+    (`--mi 5` is 8,047 m): converted once, where it is typed."""
+    return round(value * METRES[units])

@@ -32,7 +32,7 @@ from .load.zones import DEFAULT_HRR_EDGES, weekly_zone_seconds
 from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .rules.comeback import return_params
 from .shoes import ShoeStatus
-from .units import Units, amount, distance, distance_down
+from .units import METRES, Units, amount, distance, distance_down
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
 # words, so they cannot drift from what the engine computes. Day-row column -> metric.
@@ -587,6 +587,7 @@ class RunAgainst:
     spike_band: str | None
     full_30d_history: bool
     spike_limit_pct: float
+    units: Units = "km"  # how its reader reads the longest run
 
     @property
     def text(self) -> str:
@@ -596,7 +597,7 @@ class RunAgainst:
             return "fewer than 30 days of history before it: no 30-day longest to compare with"
         if self.longest_prior_30d_km is None or self.spike_pct is None:
             return "no run in the 30 days before it: nothing to compare with"
-        longest = f"the 30-day longest ({self.longest_prior_30d_km:.1f} km)"
+        longest = f"the 30-day longest ({distance(self.longest_prior_30d_km * 1000, self.units)})"
         if self.spike_pct <= 0:
             return f"{-self.spike_pct:.0f}% shorter than {longest}"
         inside = "above" if self.spike_pct > self.spike_limit_pct else "within"
@@ -608,7 +609,8 @@ class RunAgainst:
 @dataclass(frozen=True)
 class RunView:
     """One run's page (`/activities/{id}`, `activities show`): its stored row, and what its file's
-    records give again (splits, curves, outline) or why they could not be read."""
+    records give again (splits, curves, outline) or why they could not be read. The splits are
+    cut per kilometre or per mile, as `units` (its reader's) reads."""
 
     athlete_id: int
     athlete: str
@@ -620,13 +622,16 @@ class RunView:
     splits: list[Split]
     curves: list[Curve]
     outline: Outline | None
+    units: Units = "km"
 
 
-def run_against(analysis: Analysis, activity: ActivityRow, rules: RuleSettings) -> RunAgainst:
+def run_against(
+    analysis: Analysis, activity: ActivityRow, rules: RuleSettings, units: Units = "km"
+) -> RunAgainst:
     runs = analysis.distance.runs
     row = runs[runs["id"] == activity.id] if len(runs) and "id" in runs else runs.iloc[0:0]
     if not len(row):
-        return RunAgainst(False, None, None, None, False, rules.spike_pct)
+        return RunAgainst(False, None, None, None, False, rules.spike_pct, units)
     r = row.iloc[-1]
     return RunAgainst(
         True,
@@ -635,6 +640,7 @@ def run_against(analysis: Analysis, activity: ActivityRow, rules: RuleSettings) 
         _opt_str(r["spike_band"]),
         bool(r["full_30d_history"]),
         rules.spike_pct,
+        units,
     )
 
 
@@ -646,9 +652,12 @@ def run_view(
     against: RunAgainst,
     track: Track | None,
     problem: str | None,
+    units: Units = "km",
 ) -> RunView:
     if track is None:
-        return RunView(athlete_id, athlete, activity, shoe, against, None, problem, [], [], None)
+        return RunView(
+            athlete_id, athlete, activity, shoe, against, None, problem, [], [], None, units
+        )
     return RunView(
         athlete_id,
         athlete,
@@ -657,9 +666,10 @@ def run_view(
         against,
         track.source,
         None,
-        splits(track),
+        splits(track, METRES[units]),
         curves(track),
         outline(track),
+        units,
     )
 
 

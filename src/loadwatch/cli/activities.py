@@ -14,7 +14,7 @@ from ..render.tables import (
     activity_json,
     chosen_columns_table,
 )
-from .main import Context, athlete_option, main, parse_day, pass_context
+from .main import Context, athlete_option, main, parse_day, pass_context, typed_distance
 
 
 def _as_usage(e: ValueError) -> click.UsageError:
@@ -92,15 +92,17 @@ def activities(
 @pass_context
 def activities_show(obj: Context, activity_id: int, as_json: bool) -> None:
     """One run as its web page shows it: its numbers, where it sits against its day's headroom,
-    and its per-km splits read again from its file (when the file is still there, unchanged).
+    and its splits per km (per mile for a reader in miles, or with --units mi) read again from
+    its file (when the file is still there, unchanged).
 
     \b
     Example:
       loadwatch activities show 42
+      loadwatch --units mi activities show 42
     """
     from ..render.run import run_json, run_text
 
-    view = obj.app.run(activity_id)
+    view = obj.app.run(activity_id, obj.units)
     if as_json:
         click.echo(json.dumps(run_json(view), indent=2))
     else:
@@ -110,7 +112,8 @@ def activities_show(obj: Context, activity_id: int, as_json: bool) -> None:
 @activities.command("edit")
 @click.argument("activity_id", type=int)
 @click.option("--sport", help="The right sport (running, trail, treadmill, cycling, walking, ...).")
-@click.option("--distance-km", type=click.FloatRange(0, 1000), help="The right distance.")
+@click.option("--distance-km", type=click.FloatRange(0, 1000), help="The right distance in km.")
+@click.option("--distance-mi", type=click.FloatRange(0, 1000), help="The right distance in miles.")
 @click.option("--shoe", help="The shoe it was run in ('' for none).")
 @click.option(
     "--rpe",
@@ -128,6 +131,7 @@ def activities_edit(
     activity_id: int,
     sport: str | None,
     distance_km: float | None,
+    distance_mi: float | None,
     shoe: str | None,
     rpe: int | None,
     race: bool | None,
@@ -138,17 +142,22 @@ def activities_edit(
     \b
     Example:
       loadwatch activities edit 42 --sport cycling
+      loadwatch activities edit 42 --distance-mi 6.2
       loadwatch activities edit 42 --rpe 7
       loadwatch activities edit 42 --race
     """
-    if sport is None and distance_km is None and shoe is None and rpe is None and race is None:
-        raise click.UsageError("give --sport, --distance-km, --shoe, --rpe and/or --race")
+    typed = typed_distance("distance", distance_km, distance_mi)
+    if sport is None and typed is None and shoe is None and rpe is None and race is None:
+        raise click.UsageError(
+            "give --sport, --distance-km (or --distance-mi), --shoe, --rpe and/or --race"
+        )
     try:
-        obj.app.edit_activity(activity_id, sport, distance_km, shoe, rpe, race)
+        obj.app.edit_activity(activity_id, sport, typed[0] if typed else None, shoe, rpe, race)
     except ValueError as e:
         raise _as_usage(e) from e
     what = [f"sport {sport}"] if sport else []
-    what += [f"{distance_km:g} km"] if distance_km is not None else []
+    if typed is not None:
+        what.append(f"{distance_km if distance_mi is None else distance_mi:g} {typed[1]}")
     what += [f"shoe {shoe or '(none)'}"] if shoe is not None else []
     what += [f"RPE {rpe}"] if rpe is not None else []
     what += [{True: "a race", False: "not a race"}[race]] if race is not None else []
@@ -216,7 +225,8 @@ def activities_separate(obj: Context, activity_id: int) -> None:
 @athlete_option("Whose run")
 @click.option("--date", "day", required=True, callback=parse_day, help="Local day of the run.")
 @click.option("--time", "at", default="12:00", show_default=True, help="Local start time, HH:MM.")
-@click.option("--km", type=click.FloatRange(0, 1000), required=True, help="Distance.")
+@click.option("--km", type=click.FloatRange(0, 1000), help="Distance in km (or --mi).")
+@click.option("--mi", type=click.FloatRange(0, 1000), help="Distance in miles (or --km).")
 @click.option("--minutes", type=click.FloatRange(0, 10_080), required=True, help="Moving time.")
 @click.option("--rpe", type=click.IntRange(0, 10), help="Perceived exertion, CR-10 (0-10).")
 @click.option("--sport", default="running", show_default=True, help="running, treadmill, ...")
@@ -227,7 +237,8 @@ def activities_add(
     athlete: str | None,
     day: date,
     at: str,
-    km: float,
+    km: float | None,
+    mi: float | None,
     minutes: float,
     rpe: int | None,
     sport: str,
@@ -238,14 +249,20 @@ def activities_add(
     \b
     Example:
       loadwatch activities add --date 2026-11-20 --km 8 --minutes 45 --rpe 6
+      loadwatch activities add --date 2026-11-20 --mi 5 --minutes 45
     """
+    typed = typed_distance("", km, mi)
+    if typed is None:
+        raise click.UsageError("give the distance: --km or --mi")
     app = obj.app
     try:
         start = time.fromisoformat(at)
-        new_id = app.add_activity(app.athlete(athlete), day, km, minutes, sport, rpe, start, name)
+        new_id = app.add_activity(
+            app.athlete(athlete), day, typed[0], minutes, sport, rpe, start, name
+        )
     except ValueError as e:
         raise _as_usage(e) from e
-    click.echo(f"activity {new_id}: {km:g} km on {day.isoformat()}")
+    click.echo(f"activity {new_id}: {km if mi is None else mi:g} {typed[1]} on {day.isoformat()}")
 
 
 @activities.command("backfill")

@@ -14,7 +14,7 @@ import click
 from .. import __version__, procs
 from ..errors import LoadwatchError
 from ..paths import Locations, resolve
-from ..units import Units
+from ..units import Units, to_metres
 
 if TYPE_CHECKING:
     from ..app import App
@@ -195,6 +195,19 @@ def plural(n: int, thing: str) -> str:
 
 def athlete_option(what: str = "Whose") -> Any:
     return click.option("--athlete", "-a", help=f"{what} (optional when there is one athlete).")
+
+
+def typed_distance(flag: str, km: float | None, mi: float | None) -> tuple[int, Units] | None:
+    """One distance typed with `--FLAG-km` or `--FLAG-mi` (`--km`/`--mi` when flag is ""), as
+    whole metres and the unit it was typed in; None when neither was given."""
+    name = f"--{flag}-" if flag else "--"
+    if km is not None and mi is not None:
+        raise click.UsageError(f"give {name}km or {name}mi, not both")
+    if km is not None:
+        return to_metres(km, "km"), "km"
+    if mi is not None:
+        return to_metres(mi, "mi"), "mi"
+    return None
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

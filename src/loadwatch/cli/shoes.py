@@ -11,7 +11,16 @@ import click
 
 from ..model import SHOE_RETIRE_M, SHOE_WARN_M, is_running
 from ..render.tables import shoes_table
-from .main import Context, athlete_option, json_option, main, parse_day, pass_context, plural
+from .main import (
+    Context,
+    athlete_option,
+    json_option,
+    main,
+    parse_day,
+    pass_context,
+    plural,
+    typed_distance,
+)
 
 if TYPE_CHECKING:
     from ..views import ActivityRow
@@ -30,27 +39,20 @@ def shoes() -> None:
 @shoes.command("add")
 @click.argument("name")
 @athlete_option("Whose shoe")
-@click.option(
-    "--start-km",
-    type=click.FloatRange(0),
-    default=0.0,
-    show_default=True,
-    help="Distance already on the shoe.",
-)
+@click.option("--start-km", type=click.FloatRange(0), help="Distance already on the shoe (0).")
+@click.option("--start-mi", type=click.FloatRange(0), help="The same in miles.")
 @click.option(
     "--warn-km",
     type=click.FloatRange(1),
-    default=SHOE_WARN_M / 1000,
-    show_default=True,
-    help="Remind at this distance (400 mi).",
+    help=f"Remind at this distance ({SHOE_WARN_M / 1000:g} km).",
 )
+@click.option("--warn-mi", type=click.FloatRange(1), help="The same in miles (about 400 mi).")
 @click.option(
     "--retire-km",
     type=click.FloatRange(1),
-    default=SHOE_RETIRE_M / 1000,
-    show_default=True,
-    help="Remind again to retire it at this distance (500 mi).",
+    help=f"Remind again to retire it at this distance ({SHOE_RETIRE_M / 1000:g} km).",
 )
+@click.option("--retire-mi", type=click.FloatRange(1), help="The same in miles (about 500 mi).")
 @click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
 @click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
 @click.option("--update", is_flag=True, help="Change an existing shoe.")
@@ -59,9 +61,12 @@ def shoes_add(
     obj: Context,
     name: str,
     athlete: str | None,
-    start_km: float,
-    warn_km: float,
-    retire_km: float,
+    start_km: float | None,
+    start_mi: float | None,
+    warn_km: float | None,
+    warn_mi: float | None,
+    retire_km: float | None,
+    retire_mi: float | None,
     is_default: bool,
     default_for: str | None,
     update: bool,
@@ -71,13 +76,23 @@ def shoes_add(
     \b
     Example:
       loadwatch shoes add "Pegasus 40" --start-km 120 --default
+      loadwatch shoes add "Ghost 15" --start-mi 75 --warn-mi 350
     """
-    if retire_km < warn_km:
-        raise click.BadParameter("must not be below --warn-km", param_hint="--retire-km")
+    start = typed_distance("start", start_km, start_mi)
+    warn = typed_distance("warn", warn_km, warn_mi)
+    retire = typed_distance("retire", retire_km, retire_mi)
+    start_m = start[0] if start else 0
+    warn_m = warn[0] if warn else round(SHOE_WARN_M)
+    retire_m = retire[0] if retire else round(SHOE_RETIRE_M)
+    if retire_m < warn_m:
+        flag = f"--retire-{retire[1] if retire else 'km'}"
+        raise click.BadParameter(
+            f"must not be below --warn-{warn[1] if warn else 'km'}", param_hint=flag
+        )
     app = obj.app
     a = app.athlete(athlete)
     kind = default_for or ("running" if is_default else None)
-    app.add_shoe(a, name, start_km, warn_km, retire_km, kind, update=update)
+    app.add_shoe(a, name, start_m, warn_m, retire_m, kind, update=update)
     click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
     if kind:
         # A default shoe takes the runs imported from now on; the ones already there stay

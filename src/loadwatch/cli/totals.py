@@ -26,22 +26,24 @@ def totals(
     """Runs, distance, moving time and climb by week, month or year (every period from the
     first run on, empty ones as zeros), the year to date against the year before to the same
     day, and the longest runs. Counted runs only: running sports, not excluded, no copies.
+    Distances in the athlete's unit (or --units); JSON and CSV keep km and name the unit.
 
     \b
     Example:
       loadwatch totals --athlete ana --by month
     """
-    from ..render.totals import period_json, totals_json, totals_text
+    from ..render.totals import period_csv, totals_json, totals_text
 
     if as_json and as_csv:
         raise click.UsageError("--json and --csv both write to stdout: choose one")
     app = obj.app
-    result = app.totals(app.athlete(athlete), by, as_of)
+    a = app.athlete(athlete)
+    result, units = app.totals(a, by, as_of), obj.units_of(a)
     if as_json:
-        click.echo(json.dumps(totals_json(result), indent=2))
+        click.echo(json.dumps(totals_json(result, units), indent=2))
     elif as_csv:
         from ..render.csvout import to_csv
 
-        click.echo(to_csv(period_json(p) for p in result.periods), nl=False)
+        click.echo(to_csv(period_csv(p, units) for p in result.periods), nl=False)
     else:
-        click.echo(totals_text(result))
+        click.echo(totals_text(result, units))

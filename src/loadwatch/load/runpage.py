@@ -1,7 +1,9 @@
-"""One run's records -> its per-km splits, its curves over distance and its outline: what the
-run's page draws. Pure: a Track in, typed rows out.
+"""One run's records -> its splits (per kilometre or per mile, as its reader reads), its curves
+over distance and its outline: what the run's page draws. Pure: a Track in, typed rows out, in
+metres and seconds (the renderers turn them into the reader's unit).
 
-Splits are cut from the records at every full kilometre of the track's cumulative distance (the
+Splits are cut from the records at every full split length (1,000 m or 1,609.344 m) of the
+track's cumulative distance (the
 time at a boundary interpolated between the two records around it), not taken from the file's
 laps: laps are whatever the runner pressed or the watch's auto-lap was set to, and GPX has none.
 A split's time is clock time between its boundaries, pauses included; the run's moving time is
@@ -26,10 +28,10 @@ OUTLINE_POINTS = 600
 
 @dataclass(frozen=True)
 class Split:
-    km: int  # 1 for the first kilometre
-    distance_m: float  # 1000, or less for the last part
+    index: int  # 1 for the first kilometre (or mile)
+    distance_m: float  # the split length, or less for the last part
     time_s: float  # clock time over it, pauses included
-    pace_s_per_km: float | None
+    pace_s_per_km: float | None  # unrounded: a mile split's pace per mile is its time
     avg_hr_bpm: float | None
     step_rate_spm: float | None
     climb_m: float | None  # altitude at its end minus at its start (net, not summed)
@@ -37,11 +39,12 @@ class Split:
 
 @dataclass(frozen=True)
 class Curve:
-    """One value over distance: `km` and `values` of equal length, None where not recorded."""
+    """One value over distance: `distance_m` (each stretch's middle) and `values` of equal
+    length, None where not recorded. Pace is in minutes per kilometre."""
 
     name: str
     unit: str
-    km: list[float]
+    distance_m: list[float]
     values: list[float | None]
 
     @property
@@ -76,8 +79,9 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def splits(track: Track) -> list[Split]:
-    """Per-km splits; the last, shorter part too when it is at least 100 m."""
+def splits(track: Track, split_m: float = 1000.0) -> list[Split]:
+    """Splits of `split_m` each (1000.0 per km, 1609.344 per mile); the last, shorter part too
+    when it is at least 100 m."""
     dist = _monotone(track.distance_m)
     pts = [(t, d, i) for i, (t, d) in enumerate(zip(track.t_s, dist, strict=True)) if d is not None]
     if len(pts) < 2:
@@ -89,11 +93,11 @@ def splits(track: Track) -> list[Split]:
     base = pts[0][1]
     j = 1
     while True:
-        boundary = base + k * 1000.0
+        boundary = base + k * split_m
         last = boundary > pts[-1][1]
         if last:
             boundary = pts[-1][1]
-            if boundary - (base + (k - 1) * 1000.0) < 100.0:
+            if boundary - (base + (k - 1) * split_m) < 100.0:
                 break
         while j < len(pts) - 1 and pts[j][1] < boundary:
             j += 1
@@ -109,10 +113,10 @@ def splits(track: Track) -> list[Split]:
         pace = time_s / (length / 1000.0) if length > 0 else None
         out.append(
             Split(
-                km=k,
+                index=k,
                 distance_m=round(length, 1),
                 time_s=round(time_s, 1),
-                pace_s_per_km=round(pace, 1) if pace is not None else None,
+                pace_s_per_km=pace,
                 avg_hr_bpm=_round(_mean(hrs)),
                 step_rate_spm=_round(_mean(steps)),
                 climb_m=round(alts[-1] - alts[0], 1) if len(alts) >= 2 else None,
@@ -157,7 +161,7 @@ def curves(track: Track, points: int = CURVE_POINTS) -> list[Curve]:
         for col, v in zip(sums, (hr, alt, spm), strict=True):
             if v is not None:
                 col[b].append(v)
-    km = [round((first + (b + 0.5) * width) / 1000.0, 4) for b in range(n)]
+    mids = [round(first + (b + 0.5) * width, 1) for b in range(n)]
     pace: list[float | None] = []
     prev_end = None
     for b in range(n):
@@ -170,7 +174,7 @@ def curves(track: Track, points: int = CURVE_POINTS) -> list[Curve]:
         p = secs / (width / 1000.0) if width > 0 else None
         pace.append(round(p / 60.0, 3) if p and 0 < p <= SLOWEST_PACE_S_PER_KM else None)
     series = [pace] + [[_round(_mean(col[b])) for b in range(n)] for col in sums]
-    return [Curve(nm, u, km, vals) for (nm, u), vals in zip(names, series, strict=True)]
+    return [Curve(nm, u, mids, vals) for (nm, u), vals in zip(names, series, strict=True)]
 
 
 def outline(track: Track, points: int = OUTLINE_POINTS) -> Outline | None:

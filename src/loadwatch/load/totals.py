@@ -1,5 +1,6 @@
 """Totals by week, month or year, the year to date and the longest runs: what a runner's log
-adds up to. Pure: counted runs in (local day, distance, time, climb), rows out; `as_of` given.
+adds up to. Pure: counted runs in (local day, distance, time, climb), rows out in metres and
+seconds (the renderers say them in the reader's km or mi); `as_of` given.
 
 Every period from the first run's to `as_of`'s is listed, the empty ones as zeros (a week off is
 part of the log). Climb sums only the runs that carried altitude; a period with none has None.
@@ -31,11 +32,11 @@ class PeriodTotal:
     start: date
     end: date  # inclusive
     runs: int
-    distance_km: float
+    distance_m: float
     moving_s: float
     ascent_m: float | None
     descent_m: float | None
-    longest_km: float | None
+    longest_m: float | None
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,11 @@ def _total(period: str, start: date, end: date, runs: Sequence[RunFacts]) -> Per
         start,
         end,
         len(runs),
-        round(sum(r.distance_m for r in runs) / 1000.0, 3),
+        round(sum(r.distance_m for r in runs), 1),
         round(sum(r.moving_s or 0.0 for r in runs), 1),
         _climb([r.ascent_m for r in runs]),
         _climb([r.descent_m for r in runs]),
-        round(max(r.distance_m for r in runs) / 1000.0, 3) if runs else None,
+        max(r.distance_m for r in runs) if runs else None,
     )
 
 

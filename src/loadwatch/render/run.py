@@ -6,17 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from ..units import METRES, amount, pace
 from .tables import activity_json, hms
 
 if TYPE_CHECKING:
+    from ..load.runpage import Split
+    from ..units import Units
     from ..views import RunView
-
-
-def pace(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = int(round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def signed(v: float | None) -> str:
@@ -35,10 +31,23 @@ def _drift(a: object) -> str:
     return "" if drift is None else f"; drift {drift:+.1f}%"
 
 
+def _split_json(s: Split) -> dict[str, Any]:
+    pace_s = s.pace_s_per_km
+    return asdict(s) | {"pace_s_per_km": None if pace_s is None else round(pace_s, 1)}
+
+
+def partial(s: Split, units: Units) -> bool:
+    """The last split, shorter than a whole kilometre or mile (by more than 5 m)."""
+    return s.distance_m < METRES[units] - 5.0
+
+
 def run_json(v: RunView) -> dict[str, Any]:
+    """SI fields as ever (metres, seconds per km, curves over km); `units` names how its reader
+    reads them and `split_m` how long each split is (1000 or 1609.344 m)."""
     a = v.against
     return {
         "athlete": v.athlete,
+        "units": v.units,
         **activity_json(v.activity),
         "shoe": v.shoe,
         "against": {
@@ -51,18 +60,26 @@ def run_json(v: RunView) -> dict[str, Any]:
             "text": a.text,
         },
         "records": {"source": v.track_source, "problem": v.track_problem},
-        "splits": [asdict(s) for s in v.splits],
-        "curves": {c.name: {"unit": c.unit, "km": c.km, "values": c.values} for c in v.curves},
+        "split_m": METRES[v.units],
+        "splits": [_split_json(s) for s in v.splits],
+        "curves": {
+            c.name: {
+                "unit": c.unit,
+                "km": [round(d / 1000.0, 4) for d in c.distance_m],
+                "values": c.values,
+            }
+            for c in v.curves
+        },
     }
 
 
 def run_text(v: RunView) -> str:
-    a = v.activity
-    dist = f"{a.distance_m / 1000:.2f} km" + (
+    a, u = v.activity, v.units
+    dist = f"{amount(a.distance_m, u):.2f} {u}" + (
         f" ({a.distance_source})" if a.distance_source else ""
     )
     if a.recorded_distance_m is not None:
-        dist += f" (the file said {a.recorded_distance_m / 1000:.2f} km)"
+        dist += f" (the file said {amount(a.recorded_distance_m, u):.2f} {u})"
     sport = a.sport + (f" (the file said {a.recorded_sport})" if a.recorded_sport else "")
     rpe = f"{a.rpe}/10, sRPE load {a.srpe_load}" if a.rpe is not None else "-"
     source = a.source + (f": {a.source_path}" if a.source_path else "")
@@ -72,7 +89,7 @@ def run_text(v: RunView) -> str:
         ("sport", sport),
         ("distance", dist),
         ("moving / elapsed", f"{hms(a.moving_s)} / {hms(a.elapsed_s)}"),
-        ("pace", f"{pace(a.avg_pace_s_per_km)} /km"),
+        ("pace", pace(a.avg_pace_s_per_km, u)),
         ("heart rate", f"{_n0(a.avg_hr)} average, {_n0(a.max_hr)} max" + _drift(a)),
         ("effort (RPE)", rpe),
         ("step rate", _n0(a.step_rate_spm, " steps/min")),
@@ -98,12 +115,12 @@ def run_text(v: RunView) -> str:
         out.append(
             f"splits from the file's records ({v.track_source}; clock time, pauses included)"
         )
-        out.append(f"  {'km':<8} {'time':>8} {'pace':>6} {'hr':>4} {'steps':>5} {'climb':>6}")
+        out.append(f"  {u:<8} {'time':>8} {'pace /' + u:>9} {'hr':>4} {'steps':>5} {'climb':>6}")
         for s in v.splits:
-            km = str(s.km) if s.distance_m >= 995 else f"{s.km} ({s.distance_m / 1000:.2f})"
+            n = f"{s.index} ({amount(s.distance_m, u):.2f})" if partial(s, u) else str(s.index)
             climb = "-" if s.climb_m is None else f"{signed(s.climb_m)} m"
             out.append(
-                f"  {km:<8} {hms(s.time_s):>8} {pace(s.pace_s_per_km):>6} "
+                f"  {n:<8} {hms(s.time_s):>8} {pace(s.pace_s_per_km, u, suffix=False):>9} "
                 f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {climb:>6}"
             )
     elif v.track_problem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from ..load.runpage import Curve, Outline
+from ..units import METRES, Units
 
 WIDTH, HEIGHT = 360, 150
 LEFT, RIGHT, TOP, BOTTOM = 40, 8, 22, 24
@@ -24,23 +25,29 @@ def _ticks(lo: float, hi: float, count: int = 3) -> list[float]:
 
 
 def _label(v: float, unit: str) -> str:
-    if unit == "min/km":
+    if unit.startswith("min/"):
         m = int(v)
         return f"{m}:{round((v - m) * 60) % 60:02d}"
     return f"{v:.0f}"
 
 
-def curve_svg(curve: Curve) -> str:
-    """One curve over distance; pace is drawn faster-up (as a runner reads a pace chart)."""
-    pts = [(k, v) for k, v in zip(curve.km, curve.values, strict=True) if v is not None]
+def curve_svg(curve: Curve, units: Units = "km") -> str:
+    """One curve over distance in the reader's unit; pace (min/km, or min/mi for a reader in
+    miles) is drawn faster-up (as a runner reads a pace chart)."""
+    per = METRES[units]
+    inverted = curve.unit == "min/km"
+    unit = f"min/{units}" if inverted else curve.unit
+    scale = per / 1000.0 if inverted else 1.0
+    xs = [d / per for d in curve.distance_m]
+    values = [None if v is None else v * scale for v in curve.values]
+    pts = [(k, v) for k, v in zip(xs, values, strict=True) if v is not None]
     if len(pts) < 2:
         return ""
     vals = [v for _, v in pts]
-    x_lo, x_hi = min(curve.km), max(curve.km)
+    x_lo, x_hi = min(xs), max(xs)
     lo, hi = min(vals), max(vals)
     if hi - lo < 1e-9:
         lo, hi = lo - 1, hi + 1
-    inverted = curve.unit == "min/km"
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(k: float) -> float:
@@ -53,7 +60,7 @@ def curve_svg(curve: Curve) -> str:
     # A gap in the records (no value over a stretch) breaks the line rather than bridging it.
     lines: list[list[str]] = []
     run: list[str] = []
-    for k, v in zip(curve.km, curve.values, strict=True):
+    for k, v in zip(xs, values, strict=True):
         if v is None:
             if len(run) > 1:
                 lines.append(run)
@@ -62,7 +69,7 @@ def curve_svg(curve: Curve) -> str:
             run.append(f"{x(k):.1f},{y(v):.1f}")
     if len(run) > 1:
         lines.append(run)
-    title = f"{curve.name} ({curve.unit}) over distance (km)"
+    title = f"{curve.name} ({unit}) over distance ({units})"
     out = [
         f'<svg class="runchart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
         f'aria-label="{escape(title)}" font-family="system-ui, sans-serif" font-size="{FONT}">',
@@ -72,7 +79,7 @@ def curve_svg(curve: Curve) -> str:
         out.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#e4e7eb"/>'
-            f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{_label(v, curve.unit)}</text>'
+            f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{_label(v, unit)}</text>'
         )
     # The first and last distance labels stay inside the box (a middle anchor cut them off).
     for k, anchor in zip(_ticks(x_lo, x_hi), ("start", "middle", "end"), strict=False):
@@ -85,7 +92,7 @@ def curve_svg(curve: Curve) -> str:
     return "".join(out)
 
 
-def outline_svg(o: Outline | None, size: int = 360) -> str:
+def outline_svg(o: Outline | None, size: int = 360, units: Units = "km") -> str:
     """The track as a plain line, north up, scaled to fit a square; a dot at the start."""
     if o is None:
         return ""
@@ -98,7 +105,8 @@ def outline_svg(o: Outline | None, size: int = 360) -> str:
         for x, y in zip(o.x_m, o.y_m, strict=True)
     )
     sx, sy = pad + o.x_m[0] * scale, h - pad - o.y_m[0] * scale
-    label = f"Track outline, north up, {o.width_m / 1000:.1f} by {o.height_m / 1000:.1f} km"
+    per = METRES[units]
+    label = f"Track outline, north up, {o.width_m / per:.1f} by {o.height_m / per:.1f} {units}"
     return (
         f'<svg class="outline" viewBox="0 0 {w:.0f} {h:.0f}" width="100%" role="img" '
         f'aria-label="{escape(label)}"><polyline fill="none" stroke="#2f6fba" stroke-width="2" '

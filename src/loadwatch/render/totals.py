@@ -1,13 +1,23 @@
-"""Totals (`loadwatch totals`, the web's totals page) as terminal text and JSON-ready dicts."""
+"""Totals (`loadwatch totals`, the web's totals page) as terminal text and JSON-ready dicts.
+
+The text is in the reader's unit; JSON and CSV keep their kilometre fields as ever, JSON names
+the reader's unit, and CSV adds `distance_mi` and `longest_mi` for a reader in miles (a
+spreadsheet has no other way to know)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..units import amount
 from .tables import hms
 
 if TYPE_CHECKING:
     from ..load.totals import PeriodTotal, Totals
+    from ..units import Units
+
+
+def _km(m: float | None) -> float | None:
+    return None if m is None else round(m / 1000.0, 3)
 
 
 def period_json(p: PeriodTotal) -> dict[str, Any]:
@@ -16,23 +26,36 @@ def period_json(p: PeriodTotal) -> dict[str, Any]:
         "start": p.start.isoformat(),
         "end": p.end.isoformat(),
         "runs": p.runs,
-        "distance_km": p.distance_km,
+        "distance_km": _km(p.distance_m),
         "moving_s": p.moving_s,
         "ascent_m": p.ascent_m,
         "descent_m": p.descent_m,
-        "longest_km": p.longest_km,
+        "longest_km": _km(p.longest_m),
     }
 
 
-def totals_json(t: Totals) -> dict[str, Any]:
+def period_csv(p: PeriodTotal, units: Units = "km") -> dict[str, Any]:
+    """A period's CSV row: the JSON's fields, and the distances in miles for a reader in miles."""
+    row = period_json(p)
+    if units == "mi":
+        mi = [amount(p.distance_m, "mi"), amount(p.longest_m, "mi")]
+        row |= {
+            "distance_mi": round(mi[0], 3) if mi[0] is not None else None,
+            "longest_mi": round(mi[1], 3) if mi[1] is not None else None,
+        }
+    return row
+
+
+def totals_json(t: Totals, units: Units = "km") -> dict[str, Any]:
     return {
         "as_of": t.as_of.isoformat(),
         "by": t.by,
+        "units": units,
         "periods": [period_json(p) for p in t.periods],
         "year_to_date": period_json(t.year_to_date),
         "last_year_to_date": period_json(t.last_year_to_date),
         "longest": [
-            {"id": r.id, "day": r.day.isoformat(), "distance_km": round(r.distance_m / 1000, 3)}
+            {"id": r.id, "day": r.day.isoformat(), "distance_km": _km(r.distance_m)}
             for r in t.longest
         ],
     }
@@ -42,15 +65,19 @@ def _m(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}"
 
 
-def _line(p: PeriodTotal, width: int) -> str:
-    longest = "-" if p.longest_km is None else f"{p.longest_km:.1f}"
+def _d(m: float | None, units: Units) -> str:
+    v = amount(m, units)
+    return "-" if v is None else f"{v:.1f}"
+
+
+def _line(p: PeriodTotal, width: int, units: Units) -> str:
     return (
-        f"{p.period:<{width}} {p.runs:>5} {p.distance_km:>9.1f} {hms(p.moving_s):>10} "
-        f"{_m(p.ascent_m):>7} {_m(p.descent_m):>7} {longest:>8}"
+        f"{p.period:<{width}} {p.runs:>5} {_d(p.distance_m, units):>9} {hms(p.moving_s):>10} "
+        f"{_m(p.ascent_m):>7} {_m(p.descent_m):>7} {_d(p.longest_m, units):>8}"
     )
 
 
-def _collapsed(t: Totals, width: int) -> list[str]:
+def _collapsed(t: Totals, width: int, units: Units) -> list[str]:
     """A break of three or more empty periods as one line (JSON and CSV keep every period)."""
     out: list[str] = []
     empty: list[PeriodTotal] = []
@@ -59,7 +86,7 @@ def _collapsed(t: Totals, width: int) -> list[str]:
         if len(empty) >= 3:
             out.append(f"{empty[0].period} to {empty[-1].period}: no runs ({len(empty)} {t.by}s)")
         else:
-            out.extend(_line(p, width) for p in empty)
+            out.extend(_line(p, width, units) for p in empty)
         empty.clear()
 
     for p in t.periods:
@@ -67,21 +94,24 @@ def _collapsed(t: Totals, width: int) -> list[str]:
             empty.append(p)
             continue
         flush()
-        out.append(_line(p, width))
+        out.append(_line(p, width, units))
     flush()
     return out
 
 
-def totals_text(t: Totals) -> str:
+def totals_text(t: Totals, units: Units = "km") -> str:
     width = max([len(p.period) for p in t.periods] + [len(t.last_year_to_date.period), 10])
-    head = f"{t.by:<{width}} {'runs':>5} {'km':>9} {'moving':>10} {'up m':>7} {'down m':>7} {'longest':>8}"
+    head = (
+        f"{t.by:<{width}} {'runs':>5} {units:>9} {'moving':>10} {'up m':>7} {'down m':>7} "
+        f"{'longest':>8}"
+    )
     out = [head]
-    out += _collapsed(t, width)
-    out += ["", _line(t.year_to_date, width), _line(t.last_year_to_date, width)]
+    out += _collapsed(t, width, units)
+    out += ["", _line(t.year_to_date, width, units), _line(t.last_year_to_date, width, units)]
     if t.longest:
         out += ["", "longest runs"]
         out += [
-            f"  {r.day.isoformat()}  {r.distance_m / 1000:6.1f} km  (activity {r.id})"
+            f"  {r.day.isoformat()}  {_d(r.distance_m, units):>6} {units}  (activity {r.id})"
             for r in t.longest
         ]
     return "\n".join(out)

@@ -32,12 +32,11 @@ from starlette.templating import Jinja2Templates
 from ..errors import LoadwatchError, NotFound
 from ..model import PAIN_WHEN, SPORTS
 from ..render.report import PAGE_CSS, report_body
-from ..render.run import pace, signed
+from ..render.run import partial, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms
-from ..units import amount, distance
-from ..units import pace as unit_pace
+from ..units import amount, distance, pace, to_metres
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Serving
 
@@ -153,10 +152,12 @@ def _edit(app: App, activity_id: int, action: str, value: str):
             if not value.isdigit():
                 raise ValueError("choose how hard it felt, 0-10 (CR-10)")
             return app.edit_activity(activity_id, rpe=int(value))
-        km = float(value)
-        if not 0 < km <= 1000:
-            raise ValueError(f"distance {value} km is not between 0 and 1000")
-        return app.edit_activity(activity_id, distance_km=km)
+        # Typed in the runner's unit (the form says which), stored as whole metres.
+        units = app.activity_athlete(activity_id).units
+        typed = float(value)
+        if not 0 < typed <= 1000:
+            raise ValueError(f"distance {value} {units} is not between 0 and 1000")
+        return app.edit_activity(activity_id, distance_m=to_metres(typed, units))
     except ValueError as e:
         raise HTTPException(400, f"{action}: {e}") from e
 
@@ -173,7 +174,8 @@ def _templates() -> Jinja2Templates:
     env.filters["metres"] = lambda v, u="km", digits=2: (
         "-" if v is None else f"{amount(v, u):.{digits}f}"
     )
-    env.filters["pace"] = lambda v, u="km": pace(v) if u == "km" else unit_pace(v, u).split(" ")[0]
+    env.filters["pace"] = lambda v, u="km": pace(v, u, suffix=False)
+    env.tests["partial"] = partial  # the last split, shorter than a whole km or mile
     env.filters["hms"] = hms
     env.filters["signed"] = signed
     env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
@@ -273,8 +275,9 @@ def create_app(
             a=view.activity,
             sports=SPORTS,
             shoes=shoes,
-            curves=[Markup(curve_svg(c)) for c in view.curves if c.present],
-            outline=Markup(outline_svg(view.outline)),
+            u=view.units,
+            curves=[Markup(curve_svg(c, view.units)) for c in view.curves if c.present],
+            outline=Markup(outline_svg(view.outline, units=view.units)),
         )
 
     def totals(request: Request) -> Response:
@@ -290,6 +293,7 @@ def create_app(
             request,
             "totals.html",
             athlete=a,
+            u=a.units,
             totals=result,
             periods=periods[:TOTALS_SHOWN],
             more=len(periods) > TOTALS_SHOWN,
