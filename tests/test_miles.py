@@ -5,12 +5,16 @@ stored on both backends. The expected figures are worked out here by hand from t
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import re
 import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +23,7 @@ from loadwatch.analysis import analyse
 from loadwatch.model import Athlete, Shoe
 from loadwatch.units import distance_down
 
-from .conftest import Cli
+from .conftest import CORPUS, Cli
 from .test_check import ConfiguredCli, _wait_for, password, write_config  # noqa: F401
 from .test_pain_rule import AS_OF, GREEN_RUN_M, RUNS
 from .test_web import Server
@@ -182,3 +186,169 @@ def test_an_up_to_distance_never_shows_more_than_its_metres(m: int, unit: str) -
     per = 1000.0 if unit == "km" else MILE_M
     assert shown * per <= m + 1e-6
     assert m - shown * per < 0.1 * per + 1e-6
+
+
+# -- the run page, totals and what a runner types, in miles (issue 19 §3, part 3) ------------
+
+FIT = CORPUS / "fit" / "developer-types-sample.fit"
+
+
+def _mi_runner(cli: Cli) -> dict:
+    """ana reads miles; one real FIT run (about 6.75 km: four whole miles and a part)."""
+    cli("athletes", "add", "ana", "--tz", "Europe/Berlin", "--units", "mi")
+    cli("import", str(FIT), "--athlete", "ana")
+    (run,) = cli.json("activities", "--athlete", "ana")
+    return run
+
+
+def _seconds(shown: str) -> int:
+    m, s = shown.split(":")
+    return int(m) * 60 + int(s)
+
+
+def _cut(s_per_km: float, per_m: float) -> str:
+    s = math.floor(round(s_per_km * per_m / 1000, 6))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def test_the_run_page_in_miles_splits_per_mile(cli: Cli) -> None:
+    run = _mi_runner(cli)
+    d = run["distance_m"]
+    whole = math.floor(d / MILE_M)
+    rest = d - whole * MILE_M
+    assert whole == 4 and rest >= 100  # the file: four miles and a last part worth a split
+    page = cli.json("activities", "show", str(run["id"]))
+    assert (page["units"], page["split_m"]) == ("mi", MILE_M)
+    assert page["distance_m"] == d  # SI as ever
+    splits = page["splits"]
+    assert [s["index"] for s in splits] == [1, 2, 3, 4, 5]
+    assert all(s["distance_m"] == round(MILE_M, 1) for s in splits[:-1])
+    # The records end a metre or so short of the session's total (as on the km page).
+    assert splits[-1]["distance_m"] == pytest.approx(rest, abs=2)
+    assert sum(s["time_s"] for s in splits) == pytest.approx(run["elapsed_s"], abs=2)
+    # The curves' JSON stays over kilometres, pace in min/km.
+    assert page["curves"]["Pace"]["unit"] == "min/km"
+    assert page["curves"]["Pace"]["km"][-1] <= d / 1000
+
+    text = cli("activities", "show", str(run["id"])).stdout
+    assert f"  distance          {d / MILE_M:.2f} mi" in text
+    assert f"  pace              {_cut(run['avg_pace_s_per_km'], MILE_M)} /mi" in text
+    lines = text.split("pauses included)\n")[1].splitlines()
+    assert lines[0].split() == ["mi", "time", "pace", "/mi", "hr", "steps", "climb"]
+    rows = [line.split() for line in lines[1:]]
+    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert rows[-1][1] == f"({splits[-1]['distance_m'] / MILE_M:.2f})"  # the last part, in mi
+    for s, r in zip(splits[:-1], rows[:-1], strict=True):
+        # A whole mile's pace per mile is its clock time, cut to the second (not time / 1.6).
+        assert 0 <= s["time_s"] - _seconds(r[2]) < 1.1, (s, r)
+
+    km = cli.json("--units", "km", "activities", "show", str(run["id"]))
+    assert (km["units"], km["split_m"]) == ("km", 1000.0)
+    assert len(km["splits"]) == math.ceil(d / 1000)
+    assert "  km " in cli("--units", "km", "activities", "show", str(run["id"])).stdout
+
+
+def test_the_run_page_and_its_edit_on_the_web_in_miles(cli: Cli) -> None:
+    from .test_web import _csrf, _request
+
+    run = _mi_runner(cli)
+    s = Server(str(cli.db))
+    try:
+        status, page = _request(f"{s.base}/activities/{run['id']}")
+        assert status == 200
+        assert "<th>mi</th><th>time</th><th>pace /mi</th>" in page
+        assert "Every mile of the file's records" in page
+        assert page.count("<tr><td>") == 5  # five splits: four miles and a part
+        assert f"<dd>{run['distance_m'] / MILE_M:.2f} mi" in page
+        assert f"<dd>{_cut(run['avg_pace_s_per_km'], MILE_M)} /mi</dd>" in page
+        assert "Pace (min/mi) over distance (mi)" in page
+        assert "over distance (km)" not in page and "pace /km" not in page
+        assert f'value="{run["distance_m"] / MILE_M:.2f}" aria-label="distance in mi"> mi' in page
+        # The form's distance is typed in miles and stored as whole metres.
+        form = {"csrf": _csrf(page), "distance": "5", "back": "run"}
+        own = {"Origin": s.base}
+        assert _request(f"{s.base}/activities/{run['id']}/distance", form, own)[0] == 303
+    finally:
+        s.stop()
+    (after,) = cli.json("activities", "--athlete", "ana")
+    assert after["distance_m"] == 8047  # 5 × 1,609.344 m
+
+
+def test_typed_in_miles_whole_metres_once(cli: Cli) -> None:
+    cli("athletes", "add", "ana", "--tz", "UTC", "--units", "mi")
+    out = cli("activities", "add", "-a", "ana", "--date", "2026-11-01", "--mi", "5",
+              "--minutes", "40").stdout  # fmt: skip
+    (run,) = cli.json("activities", "--athlete", "ana")
+    assert out == f"activity {run['id']}: 5 mi on 2026-11-01\n"
+    assert run["distance_m"] == 8047  # round(5 × 1,609.344)
+    both = cli("activities", "add", "-a", "ana", "--date", "2026-11-02", "--km", "8", "--mi", "5",
+               "--minutes", "40", code=2)  # fmt: skip
+    assert "give --km or --mi, not both" in both.stderr and "Traceback" not in both.output
+    neither = cli("activities", "add", "-a", "ana", "--date", "2026-11-02", "--minutes", "40",
+                  code=2)  # fmt: skip
+    assert "give the distance: --km or --mi" in neither.stderr
+    assert len(cli.json("activities", "--athlete", "ana")) == 1  # nothing stored by either
+
+    edited = cli("activities", "edit", str(run["id"]), "--distance-mi", "6.2").stdout
+    assert edited == f"activity {run['id']}: 6.2 mi\n"
+    assert cli.json("activities", "--athlete", "ana")[0]["distance_m"] == 9978  # 6.2 × 1,609.344
+    bad = cli("activities", "edit", str(run["id"]), "--distance-km", "10", "--distance-mi", "6",
+              code=2)  # fmt: skip
+    assert "give --distance-km or --distance-mi, not both" in bad.stderr
+    assert cli.json("activities", "--athlete", "ana")[0]["distance_m"] == 9978
+
+    cli("shoes", "add", "Ghost", "-a", "ana", "--start-mi", "100", "--warn-mi", "300",
+        "--retire-mi", "350")  # fmt: skip
+    (shoe,) = cli.json("shoes", "list", "-a", "ana")
+    # 160,934 m already on it, then the 9,978 m run (no default shoe: not on it).
+    assert (shoe["km"], shoe["warn_km"], shoe["retire_km"]) == (160.934, 482.803, 563.270)
+    listed = cli("shoes", "list", "-a", "ana").stdout.splitlines()[1].split()
+    assert listed[1] == f"{160_934 / MILE_M:.1f}"  # shown in her miles again: 100.0
+    low = cli("shoes", "add", "X", "-a", "ana", "--warn-mi", "300", "--retire-km", "400", code=2)
+    assert "--retire-km" in low.stderr and "must not be below --warn-mi" in low.stderr
+    two = cli("shoes", "add", "X", "-a", "ana", "--start-km", "1", "--start-mi", "1", code=2)
+    assert "give --start-km or --start-mi, not both" in two.stderr
+    assert [s["name"] for s in cli.json("shoes", "list", "-a", "ana")] == ["Ghost"]
+
+
+def test_totals_in_miles_on_the_cli_and_the_web(cli: Cli) -> None:
+    _runner(cli)
+    doc = cli.json("totals", "-a", "ana", "--by", "month", "--as-of", AS_OF)
+    assert doc["units"] == "mi"
+    nov = next(p for p in doc["periods"] if p["period"] == "2026-11")
+    m = round(nov["distance_km"] * 1000)  # JSON keeps km, to the metre
+    text = cli("totals", "-a", "ana", "--by", "month", "--as-of", AS_OF).stdout.splitlines()
+    assert text[0].split()[:3] == ["month", "runs", "mi"]
+    row = next(line.split() for line in text if line.startswith("2026-11 "))
+    assert row[:3] == ["2026-11", str(nov["runs"]), _mi(m)]
+    assert row[-1] == _mi(round(nov["longest_km"] * 1000))
+    longest = doc["longest"][0]
+    assert f"{_mi(round(longest['distance_km'] * 1000)):>6} mi  (activity {longest['id']})" in (
+        "\n".join(text)
+    )
+    assert cli.json("--units", "km", "totals", "-a", "ana", "--as-of", AS_OF)["units"] == "km"
+    km = cli("--units", "km", "totals", "-a", "ana", "--by", "month", "--as-of", AS_OF).stdout
+    assert next(x for x in km.splitlines() if x.startswith("2026-11 ")).split()[2] == (
+        f"{m / 1000:.1f}"
+    )
+    rows = list(csv.DictReader(io.StringIO(
+        cli("totals", "-a", "ana", "--by", "month", "--as-of", AS_OF, "--csv").stdout
+    )))  # fmt: skip
+    csv_nov = next(r for r in rows if r["period"] == "2026-11")
+    assert float(csv_nov["distance_km"]) == nov["distance_km"]
+    assert float(csv_nov["distance_mi"]) == round(m / MILE_M, 3)
+    plain = cli("--units", "km", "totals", "-a", "ana", "--as-of", AS_OF, "--csv").stdout
+    assert "distance_mi" not in plain.splitlines()[0]
+
+    ana = cli.json("athletes", "list")[0]["id"]
+    s = Server(str(cli.db))
+    try:
+        url = f"{s.base}/athletes/{ana}/totals?by=month&as_of={AS_OF}"
+        with urllib.request.urlopen(url) as r:
+            page = r.read().decode()
+    finally:
+        s.stop()
+    assert "<th>runs</th><th>mi</th>" in page and "longest mi" in page
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert f"2026-11 {nov['runs']} {_mi(m)} " in body
+    assert f": {_mi(round(longest['distance_km'] * 1000))} mi" in body
