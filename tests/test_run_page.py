@@ -119,6 +119,13 @@ def test_the_spike_run_is_shown_against_the_longest_run_before_it(cli: Cli) -> N
         f"+{row['spike_pct']:.0f}% over the 30-day longest ({row['longest_prior_30d_km']:.1f} km): "
         "above the +10% range"
     )
+    # The same comparison for a reader in miles: the same verdict, the longest run in mi.
+    miles = cli.json("--units", "mi", "activities", "show", str(spike["id"]))["against"]
+    assert miles["longest_prior_30d_km"] == page["against"]["longest_prior_30d_km"]
+    assert miles["text"] == (
+        f"+{row['spike_pct']:.0f}% over the 30-day longest "
+        f"({row['longest_prior_30d_km'] * 1000 / 1609.344:.1f} mi): above the +10% range"
+    )
 
 
 # -- the web page --------------------------------------------------------------------------
