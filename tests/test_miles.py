@@ -352,3 +352,25 @@ def test_totals_in_miles_on_the_cli_and_the_web(cli: Cli) -> None:
     body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert f"2026-11 {nov['runs']} {_mi(m)} " in body
     assert f": {_mi(round(longest['distance_km'] * 1000))} mi" in body
+
+
+def test_splits_per_mile_of_an_even_run_worked_by_hand() -> None:
+    """10,000 m at 2.5 m/s, a record a second: six whole miles of 1,609.344 / 2.5 = 643.7376 s
+    each (10:43 /mi cut; 6:40 /km) and a last part of 10,000 - 6 × 1,609.344 = 343.936 m in
+    137.5744 s."""
+    from loadwatch.load.runpage import splits
+    from loadwatch.model import Track
+    from loadwatch.units import pace
+
+    n = 4001
+    t = [float(i) for i in range(n)]
+    d: list[float | None] = [2.5 * i for i in range(n)]
+    none: list[float | None] = [None] * n
+    track = Track(t, d, none, none, none, none, none, "test records")
+    miles = splits(track, MILE_M)
+    assert [s.index for s in miles] == [1, 2, 3, 4, 5, 6, 7]
+    assert [s.distance_m for s in miles] == [1609.3] * 6 + [343.9]
+    assert [s.time_s for s in miles] == [643.7] * 6 + [137.6]
+    assert {pace(s.pace_s_per_km, "mi") for s in miles} == {"10:43 /mi"}
+    assert pace(miles[0].pace_s_per_km, "km") == "6:40 /km"
+    assert [s.distance_m for s in splits(track)] == [1000.0] * 10  # per km: no part left
