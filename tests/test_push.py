@@ -204,6 +204,70 @@ def test_a_coach_digest_goes_to_their_push_channel_once(db_url, smtp, push, tmp_
     assert len(push.pushes) == 1 and len(smtp.messages) == 2
 
 
+def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_back(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """A coach with no email address: the digest is a short push, delivered once through the
+    per-channel ledger; while the endpoint is down it stays pending (exit 75) and goes out once
+    when it is back. No email goes to anyone for the coach."""
+    push = PushServer()  # not started: nothing listens on its port yet
+    coach = (
+        '\n[[coaches]]\nname = "Carla"\nathletes = ["ana"]\ndigest = "daily"\n'
+        f'notify = ["{push.ntfy("carla-digest")}"]\n'
+    )
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": ""}, coach))
+    assert "coaches: Carla (daily)" in cli("config", "check").stdout
+    down = cli("check", "--as-of", "2026-10-25", code=75)
+    assert f"error: push {push.ntfy('carla-digest')} unavailable: " in down.stderr
+    assert wait_for(lambda: len(smtp.messages) == 1)  # ana's alert; the coach has no address
+    with open_store(cli.db) as store:
+        key = "digest:Carla:2026-10-25"
+        (pending,) = store.ledger.deliveries([key])
+        assert (pending.status, pending.attempts) == ("pending", 1)
+        assert "unavailable" in (pending.last_error or "")
+        assert store.ledger.digest_status(key) == "pending"
+    push.start()
+    try:
+        assert "digest sent: digest:Carla:2026-10-25" in cli(
+            "check", "--as-of", "2026-10-25", "--verbose"
+        ).stdout
+        (digest,) = push.to("carla-digest")
+        assert digest.body["title"] == "loadwatch daily digest: 1 of 1 athletes need a look"
+        assert digest.body["message"].split("\n") == [
+            "ana: 24.0 km run, 60% over the 30-day longest (moderate spike)",
+            "https://coach.example.org/",
+        ]
+        cli("check", "--as-of", "2026-10-25")  # sent: never again, not to the push
+        time.sleep(0.3)
+        assert len(push.to("carla-digest")) == 1
+        assert [str(m["To"]) for m in smtp.messages] == ["ana@example.com"]
+        with open_store(cli.db) as store:
+            (sent,) = store.ledger.deliveries([key])
+            assert (sent.status, sent.attempts) == ("sent", 2)
+            assert store.ledger.digest_status(key) == "sent"
+    finally:
+        push.stop()
+
+
+def test_a_coach_with_neither_email_nor_push_is_a_config_error(
+    sqlite_cli, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        '[[athletes]]\nname = "ana"\n'
+        '[[coaches]]\nname = "Carla"\nathletes = ["ana"]\nnotify = []\n'
+        '[[coaches]]\nname = "Dora"\nathletes = ["ana"]\nnotify_env = ["DORA_PUSH_URL"]\n'
+    )
+    result = sqlite_cli("--config", str(cfg), "config", "check", code=2)
+    assert result.stderr.splitlines() == [
+        f"error: config: 2 problems in {cfg}:",
+        "error: config: coaches[0].email: missing: a coach needs an email address, or a push "
+        "channel in notify or notify_env, for their digest",
+        "error: config: coaches[1].notify_env[0]: environment variable DORA_PUSH_URL is not set",
+    ]
+    assert "Traceback" not in result.output
+
+
 def test_config_check_names_a_bad_url_a_secret_in_the_file_and_an_unset_variable(
     cli, tmp_path: Path, monkeypatch
 ) -> None:
