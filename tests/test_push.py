@@ -148,6 +148,82 @@ def test_a_push_endpoint_down_keeps_only_itself_pending_then_sends_once(
         push.stop()
 
 
+def test_alerts_json_and_csv_show_each_channels_delivery_state(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """The email delivered while the push endpoint is down: `alerts --json` says so per channel
+    (delivered, when; failed, with the error), a channel added since is pending (not tried
+    yet), and once the endpoint is back every channel is delivered. --csv carries the same."""
+    import csv
+    import io
+    import json
+    from datetime import datetime
+
+    push = PushServer()  # not started
+    down_url = push.ntfy("ana-knee")
+    cfg = config(tmp_path, smtp.config(), {"ana": f'notify = ["{down_url}"]'})
+    cli = ConfiguredCli(db_url, cfg)
+    cli("check", "--as-of", "2026-10-25", code=75)
+    assert wait_for(lambda: len(smtp.messages) == 1)
+
+    def spike() -> dict:
+        (doc,) = [a for a in cli.json("alerts", "--athlete", "ana") if a["key"] == SPIKE]
+        return doc
+
+    email, ntfy = spike()["channels"]
+    assert (email["channel"], email["label"], email["state"]) == ("email", "email", "delivered")
+    assert datetime.fromisoformat(email["delivered_utc"]) and email["last_error"] is None
+    assert email["message_id"] == str(smtp.messages[0]["Message-ID"])
+    assert ntfy["label"] == f"push {down_url}" and ntfy["channel"].startswith("push:")
+    assert (ntfy["state"], ntfy["attempts"], ntfy["delivered_utc"]) == ("failed", 1, None)
+    assert "unavailable: A Connection error occurred" in ntfy["last_error"]
+    # A webhook added to the config since: pending there, not tried yet.
+    cfg.write_text(cfg.read_text().replace(f'"{down_url}"]', f'"{down_url}", "{push.json("h")}"]'))
+    states = [(c["label"], c["state"], c["attempts"]) for c in spike()["channels"]]
+    assert states == [
+        ("email", "delivered", 1),
+        (f"push {down_url}", "failed", 1),
+        (f"push {push.json('h')}", "pending", 0),
+    ]
+    (row,) = [r for r in csv.DictReader(io.StringIO(cli("alerts", "--csv").stdout))
+              if r["key"] == SPIKE]  # fmt: skip
+    assert json.loads(row["channels"]) == spike()["channels"]
+    push.start()
+    try:
+        cli("check", "--as-of", "2026-10-25")
+        channels = spike()["channels"]
+        assert [c["state"] for c in channels] == ["delivered"] * 3
+        assert [c["attempts"] for c in channels] == [1, 2, 1]
+        assert spike()["status"] == "sent" and len(push.pushes) == 2
+    finally:
+        push.stop()
+
+
+def test_channel_states_keep_a_removed_channel_and_give_history_none() -> None:
+    from datetime import UTC, date, datetime
+
+    from loadwatch.ledger import channel_states
+    from loadwatch.model import Alert, Delivery, LedgerEntry
+
+    alert = Alert(SPIKE, "ana", "run_spike", date(2026, 10, 25), "t", "x", "c")
+    at = datetime(2026, 10, 25, 6, tzinfo=UTC)
+    records = [
+        Delivery(SPIKE, "email", "sent", 1, None, at, "<m@x>"),
+        Delivery(SPIKE, "push:gone", "pending", 3, "unavailable: down"),
+    ]
+    configured = [("push:new", "push new"), ("email", "email")]
+    pending = channel_states(LedgerEntry(alert, "pending", at), records, configured)
+    assert [(c.channel, c.label, c.state, c.attempts) for c in pending] == [
+        ("push:new", "push new", "pending", 0),  # configured first, in the config's order
+        ("email", "email", "delivered", 1),
+        ("push:gone", "push:gone", "failed", 3),  # out of the config: kept, named by its id
+    ]
+    assert pending[1].delivered_utc == at and pending[2].last_error == "unavailable: down"
+    sent = channel_states(LedgerEntry(alert, "sent", at), records[:1], configured)
+    assert [c.state for c in sent] == ["delivered"]  # a channel added after it went out: none
+    assert channel_states(LedgerEntry(alert, "known", at), records, configured) == []
+
+
 def test_ntfy_rate_limit_is_try_later_and_a_refusal_is_a_problem(
     db_url, smtp, push, tmp_path: Path
 ) -> None:

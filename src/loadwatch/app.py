@@ -12,7 +12,7 @@ import hmac
 import os
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,6 +29,7 @@ from .model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     ImportSummary,
     LedgerEntry,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .backfill import Backfilled
     from .check import CheckResult
     from .export import Exported, Restored
+    from .ledger import ChannelState
     from .load import LoadParams
     from .load.headroom import Headroom
     from .load.totals import Totals
@@ -673,6 +675,26 @@ class App:
         from .views import ledger_rows
 
         return ledger_rows(self.store.ledger.entries(athlete.id), status)
+
+    def channel_states(
+        self, athlete: Athlete, entries: Sequence[LedgerEntry]
+    ) -> dict[str, list[ChannelState]]:
+        """Each alert's state on each channel (alert key -> channels), from the deliveries
+        ledger and the channels the config sends the athlete's alerts to now."""
+        from . import check as checks
+        from .ledger import channel_states
+
+        mailer = checks.Mailer(self.settings)  # opens no connection: only the channels' names
+        configured = [
+            (c.id, c.label) for c in checks.alert_channels(athlete, self.settings, mailer)
+        ]
+        records: dict[str, list[Delivery]] = {}
+        for d in self.store.ledger.deliveries([e.alert.key for e in entries]):
+            records.setdefault(d.key, []).append(d)
+        return {
+            e.alert.key: channel_states(e, records.get(e.alert.key, []), configured)
+            for e in entries
+        }
 
     def failures(self, athlete: Athlete) -> list[FileFailure]:
         return self.store.files.failures(athlete.id)
