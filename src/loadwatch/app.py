@@ -278,14 +278,18 @@ class App:
         return restore(self.store, athlete, doc, self.today(athlete))
 
     def calendar(self, athlete: Athlete, days: int = 14, units: Units | None = None) -> bytes:
-        """The athlete's calendar feed: the headroom of `days` days from today, and every alert
-        pending or sent, each on its day (iCalendar)."""
+        """The athlete's calendar feed: the headroom of `days` days from today (each if nothing
+        more is run before it, in its return plan week), and every alert pending or sent, each
+        on its day (iCalendar)."""
         from .render.calendar import feed
         from .views import headroom_days
 
-        heads = headroom_days(self.analysis(athlete), self.settings.rules, days)
+        analysis = self.analysis(athlete)
+        heads = headroom_days(analysis, self.settings.rules, days)
         alerts = [e.alert for e in self.ledger(athlete) if e.status in ("pending", "sent")]
-        return feed(athlete, heads, alerts, self.clock(), units)
+        runs = analysis.distance.runs
+        last = runs["day"].max().date() if len(runs) else None
+        return feed(athlete, heads, alerts, self.clock(), units, last)
 
     def calendar_key(self, athlete: Athlete, rotate: bool = False) -> str:
         """The secret of the athlete's feed URL, made on first use; `rotate` makes a new one (the
