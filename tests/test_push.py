@@ -304,9 +304,10 @@ def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_
         assert store.ledger.digest_status(key) == "pending"
     push.start()
     try:
-        assert "digest sent: digest:Carla:2026-10-25" in cli(
-            "check", "--as-of", "2026-10-25", "--verbose"
-        ).stdout
+        assert (
+            "digest sent: digest:Carla:2026-10-25"
+            in cli("check", "--as-of", "2026-10-25", "--verbose").stdout
+        )
         (digest,) = push.to("carla-digest")
         assert digest.body["title"] == "loadwatch daily digest: 1 of 1 athletes need a look"
         assert digest.body["message"].split("\n") == [
@@ -325,9 +326,7 @@ def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_
         push.stop()
 
 
-def test_a_coach_with_neither_email_nor_push_is_a_config_error(
-    sqlite_cli, tmp_path: Path
-) -> None:
+def test_a_coach_with_neither_email_nor_push_is_a_config_error(sqlite_cli, tmp_path: Path) -> None:
     cfg = tmp_path / "loadwatch.toml"
     cfg.write_text(
         '[[athletes]]\nname = "ana"\n'

@@ -143,8 +143,6 @@ def channel_states(
             continue
         state = "delivered" if d.status == "sent" else "failed"
         out.append(
-            ChannelState(
-                channel, label, state, d.attempts, d.sent_utc, d.last_error, d.message_id
-            )
+            ChannelState(channel, label, state, d.attempts, d.sent_utc, d.last_error, d.message_id)
         )
     return out
