@@ -188,6 +188,23 @@ def test_alerts_json_and_csv_show_each_channels_delivery_state(
     (row,) = [r for r in csv.DictReader(io.StringIO(cli("alerts", "--csv").stdout))
               if r["key"] == SPIKE]  # fmt: skip
     assert json.loads(row["channels"]) == spike()["channels"]
+    # The web's alerts page shows what the ledger recorded for the pending alert.
+    import urllib.request
+
+    from .test_web import Server
+
+    server = Server(str(cli.db), config=cfg)
+    try:
+        with urllib.request.urlopen(f"{server.base}/alerts") as r:
+            page = r.read().decode()
+    finally:
+        server.stop()
+    delivered = datetime.fromisoformat(email["delivered_utc"]).strftime("%Y-%m-%d %H:%M")
+    assert f'<span class="channel">email: delivered {delivered} UTC</span>' in page
+    assert (
+        f'<span class="channel">{ntfy["channel"]}: failed (1 tries; last: {ntfy["last_error"]})'
+        in page
+    )
     push.start()
     try:
         cli("check", "--as-of", "2026-10-25")
