@@ -681,23 +681,28 @@ class App:
         return ledger_rows(self.store.ledger.entries(athlete.id), status)
 
     def channel_states(
-        self, athlete: Athlete, entries: Sequence[LedgerEntry], configured: bool = True
+        self, rows: Sequence[tuple[Athlete, LedgerEntry]], configured: bool = True
     ) -> dict[str, list[ChannelState]]:
         """Each alert's state on each channel (alert key -> channels), from the deliveries
-        ledger and the channels the config sends the athlete's alerts to now. Without
-        `configured`, only what the ledger recorded, named by its ids (no channel not yet tried
-        is listed): the web page's way, which must not load Apprise to name a push URL."""
+        ledger (one read for all) and the channels the config sends each athlete's alerts to
+        now. Without `configured`, only what the ledger recorded, named by its ids (a channel
+        not tried yet is not listed): the web page's way, which must not load Apprise to name a
+        push URL."""
         from . import check as checks
         from .ledger import channel_states
 
         mailer = checks.Mailer(self.settings)  # opens no connection: only the channels' names
-        channels = checks.alert_channels(athlete, self.settings, mailer) if configured else []
-        named = [(c.id, c.label) for c in channels]
+        named: dict[int, list[tuple[str, str]]] = {}
+        for a, _ in rows:
+            if configured and a.id not in named:
+                channels = checks.alert_channels(a, self.settings, mailer)
+                named[a.id] = [(c.id, c.label) for c in channels]
         records: dict[str, list[Delivery]] = {}
-        for d in self.store.ledger.deliveries([e.alert.key for e in entries]):
+        for d in self.store.ledger.deliveries([e.alert.key for _, e in rows]):
             records.setdefault(d.key, []).append(d)
         return {
-            e.alert.key: channel_states(e, records.get(e.alert.key, []), named) for e in entries
+            e.alert.key: channel_states(e, records.get(e.alert.key, []), named.get(a.id, []))
+            for a, e in rows
         }
 
     def failures(self, athlete: Athlete) -> list[FileFailure]:

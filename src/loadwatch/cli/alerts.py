@@ -49,20 +49,14 @@ def alerts(
     app = obj.app
     everyone = app.athletes()
     who = [app.athlete(athlete)] if athlete or len(everyone) <= 1 else everyone
-    rows = [(a.name, e) for a in who for e in app.ledger(a, status)]
+    rows = [(a, e) for a in who for e in app.ledger(a, status)]
     entries = [e for _, e in rows]
     if as_json and as_csv:
         raise click.UsageError("--json and --csv both write to stdout: choose one")
     if as_json or as_csv:
         # Each alert's state on each of its channels (the deliveries ledger).
-        states = {
-            key: channels
-            for a in who
-            for key, channels in app.channel_states(
-                a, [e for name, e in rows if name == a.name]
-            ).items()
-        }
-        docs = [ledger_json(e, name, states[e.alert.key]) for name, e in rows]
+        states = app.channel_states(rows)
+        docs = [ledger_json(e, a.name, states[e.alert.key]) for a, e in rows]
     if as_json:
         click.echo(json.dumps(docs, indent=2))
     elif as_csv:
@@ -70,7 +64,7 @@ def alerts(
 
         click.echo(to_csv(docs), nl=False)
     else:
-        click.echo(ledger_table(entries, [n for n, _ in rows] if len(who) > 1 else None))
+        click.echo(ledger_table(entries, [a.name for a, _ in rows] if len(who) > 1 else None))
 
 
 @main.group("config")

@@ -304,11 +304,9 @@ def create_app(
             entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
             rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
             pending = app.alerts_to_send(_as_of(request))
-            # A pending alert's channels, as the ledger recorded them (one read per athlete).
-            channels = {}
-            for a in {a.id: a for a, e in rows if e.status == "pending"}.values():
-                waiting = [e for b, e in rows if b.id == a.id and e.status == "pending"]
-                channels.update(app.channel_states(a, waiting, configured=False))
+            # A pending alert's channels, as the ledger recorded them (one read).
+            waiting = [(a, e) for a, e in rows if e.status == "pending"]
+            channels = app.channel_states(waiting, configured=False)
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
         more = not every and len(rows) > LEDGER_SHOWN
         return page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
