@@ -62,6 +62,7 @@ def headroom_summary(h: Headroom, units: Units = "km", plan: PlanDay | None = No
     """One short line for the calendar's day view: "Run up to 13.2 km; up to 6.5 km more",
     led by the return plan's week when the day falls in one."""
     text = _run_words(h, units)
+    # Nothing more while it hurts: the hold says so.
     more = None if h.run.reason == "pain" else _more_words(h, units, plan)
     text = f"{text}; {more}" if text and more else text or more or ""
     text = text or "Headroom: not enough history to compare"
@@ -84,7 +85,8 @@ def _run_words(h: Headroom, units: Units) -> str | None:
 
 
 def _more_words(h: Headroom, units: Units, plan: PlanDay | None) -> str | None:
-    """Nothing more while it hurts (the hold says so)."""
+    """What more the day allows: what is left of the plan week (of its first week while the
+    plan waits for the first run back), or of the weekly line."""
     more = h.week.more_m
     if more is None:
         return None
