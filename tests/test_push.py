@@ -343,6 +343,30 @@ def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_
         push.stop()
 
 
+def test_an_athlete_without_address_or_push_reaches_a_push_only_coach(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    """As an athlete without an address is mailed through their coaches, one with neither an
+    address nor a push of their own reaches their push-only coach's channel (no cc_alerts
+    needed), once; nothing is mailed."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "demo-runner", inbox)
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        smtp.config()
+        + f'\n[[athletes]]\nname = "ana"\ntz = "Europe/Berlin"\ninbox = "{inbox}"\n'
+        + '\n[[coaches]]\nname = "Carla"\nathletes = ["ana"]\ndigest = "none"\n'
+        + f'cc_alerts = false\nnotify = ["{push.ntfy("carla")}"]\n'
+    )
+    cli = ConfiguredCli(db_url, cfg)
+    cli("check", "--as-of", "2026-10-25")
+    cli("check", "--as-of", "2026-10-25")
+    assert [p.body["title"] for p in push.to("carla")] == [TITLE]
+    assert status(cli.db, SPIKE) == ("sent", 1)
+    time.sleep(0.3)
+    assert smtp.messages == []
+
+
 def test_a_coach_with_neither_email_nor_push_is_a_config_error(sqlite_cli, tmp_path: Path) -> None:
     cfg = tmp_path / "loadwatch.toml"
     cfg.write_text(
