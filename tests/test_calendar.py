@@ -112,3 +112,55 @@ def test_the_web_serves_the_feed_only_with_the_athletes_key(runner: Cli) -> None
         assert _fetch(f"{feed}?key={new}")[0] == 200
     finally:
         server.stop()
+
+
+def _add(cli: Cli, who: str, day: date, km: float) -> None:
+    cli("activities", "add", "-a", who, "--date", day.isoformat(), "--km", str(km),
+        "--minutes", str(round(km * 5.5)))  # fmt: skip
+
+
+def test_the_feed_counts_the_return_plans_weeks_on_their_dates(cli: Cli) -> None:
+    """Eight weeks of 10 km every other day, then a break: ana came back 8 days ago (4 km) and
+    ran 5 km yesterday; ben has not run since. ana's coming days fall in the plan weeks dated
+    from her first run back, each as if she runs nothing more before it, until a day 14 days
+    after her last run starts a new break; ben's plan waits for his first run back, so each of
+    his days is week 1 if he starts that day (as the return rule would judge such a run)."""
+    today = _today()
+    back = today - timedelta(days=8)
+    for who in ("ana", "ben"):
+        cli("athletes", "add", who, "--tz", "UTC")
+        for i in range(28):
+            _add(cli, who, today - timedelta(days=95 - 2 * i), 10.0)
+    _add(cli, "ana", back, 4.0)
+    _add(cli, "ana", today - timedelta(days=1), 5.0)
+    # Hand-computed as in test_return: 35 km a week before the break, longest 10 km; the plan's
+    # weeks 50%, 60%, 72%, 86.4% of both.
+    plan = [(17_500, 5_000), (21_000, 6_000), (25_200, 7_200), (30_240, 8_640)]
+    days = {e["day"]: e for e in _events(cli("calendar", "-a", "ana", "--days", "16").stdout.encode()).values()}  # fmt: skip
+    assert sorted(days) == [today + timedelta(days=i) for i in range(16)]
+    for day, ev in sorted(days.items()):
+        assert ev["description"].startswith("If you run nothing more before then:\n")
+        h = cli.json("headroom", "-a", "ana", "--as-of", day.isoformat())
+        if day >= today + timedelta(days=14):  # 14 days without a run: a new break
+            assert ev["summary"].startswith("Return plan week 1 of ")
+            assert " if you start back this day: run up to " in ev["summary"]
+            assert "starts with your first run back" in ev["description"]
+            continue
+        week = (day - back).days // 7 + 1
+        assert h["return_plan"]["week"] == week and h["return_plan"]["first_day"] == str(back)
+        week_m, run_m = plan[week - 1]
+        more = week_m - (5_000 if week == 2 else 0)
+        assert ev["summary"] == (
+            f"Return plan week {week} of 4: run up to {_km_down(run_m)}; up to "
+            f"{_km_down(more)} more this plan week"
+        ), day
+        assert (h["run"]["max_run_m"], h["week"]["more_m"]) == (run_m, more)
+        assert f"return plan week {week} of 4" in ev["description"]
+        assert "starts with your first run back" not in ev["description"]
+    weeks = [int(days[today + timedelta(days=i)]["summary"].split()[3]) for i in range(14)]
+    assert weeks == [2] * 6 + [3] * 7 + [4]  # week 2 began yesterday, week 3 in 6 days
+    ben = _events(cli("calendar", "-a", "ben", "--days", "3").stdout.encode()).values()
+    assert [e["summary"] for e in sorted(ben, key=lambda e: e["day"])] == [
+        "Return plan week 1 of 4 if you start back this day: run up to 5.0 km; up to 17.5 km "
+        "in its first week"
+    ] * 3

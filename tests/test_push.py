@@ -148,6 +148,99 @@ def test_a_push_endpoint_down_keeps_only_itself_pending_then_sends_once(
         push.stop()
 
 
+def test_alerts_json_and_csv_show_each_channels_delivery_state(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """The email delivered while the push endpoint is down: `alerts --json` says so per channel
+    (delivered, when; failed, with the error), a channel added since is pending (not tried
+    yet), and once the endpoint is back every channel is delivered. --csv carries the same."""
+    import csv
+    import io
+    import json
+    from datetime import datetime
+
+    push = PushServer()  # not started
+    down_url = push.ntfy("ana-knee")
+    cfg = config(tmp_path, smtp.config(), {"ana": f'notify = ["{down_url}"]'})
+    cli = ConfiguredCli(db_url, cfg)
+    cli("check", "--as-of", "2026-10-25", code=75)
+    assert wait_for(lambda: len(smtp.messages) == 1)
+
+    def spike() -> dict:
+        (doc,) = [a for a in cli.json("alerts", "--athlete", "ana") if a["key"] == SPIKE]
+        return doc
+
+    email, ntfy = spike()["channels"]
+    assert (email["channel"], email["label"], email["state"]) == ("email", "email", "delivered")
+    assert datetime.fromisoformat(email["delivered_utc"]) and email["last_error"] is None
+    assert email["message_id"] == str(smtp.messages[0]["Message-ID"])
+    assert ntfy["label"] == f"push {down_url}" and ntfy["channel"].startswith("push:")
+    assert (ntfy["state"], ntfy["attempts"], ntfy["delivered_utc"]) == ("failed", 1, None)
+    assert "unavailable: A Connection error occurred" in ntfy["last_error"]
+    # A webhook added to the config since: pending there, not tried yet.
+    cfg.write_text(cfg.read_text().replace(f'"{down_url}"]', f'"{down_url}", "{push.json("h")}"]'))
+    states = [(c["label"], c["state"], c["attempts"]) for c in spike()["channels"]]
+    assert states == [
+        ("email", "delivered", 1),
+        (f"push {down_url}", "failed", 1),
+        (f"push {push.json('h')}", "pending", 0),
+    ]
+    (row,) = [r for r in csv.DictReader(io.StringIO(cli("alerts", "--csv").stdout))
+              if r["key"] == SPIKE]  # fmt: skip
+    assert json.loads(row["channels"]) == spike()["channels"]
+    # The web's alerts page shows what the ledger recorded for the pending alert.
+    import urllib.request
+
+    from .test_web import Server
+
+    server = Server(str(cli.db), config=cfg)
+    try:
+        with urllib.request.urlopen(f"{server.base}/alerts") as r:
+            page = r.read().decode()
+    finally:
+        server.stop()
+    delivered = datetime.fromisoformat(email["delivered_utc"]).strftime("%Y-%m-%d %H:%M")
+    assert f'<span class="channel">email: delivered {delivered} UTC</span>' in page
+    assert (
+        f'<span class="channel">{ntfy["channel"]}: failed (1 tries; last: {ntfy["last_error"]})'
+        in page
+    )
+    push.start()
+    try:
+        cli("check", "--as-of", "2026-10-25")
+        channels = spike()["channels"]
+        assert [c["state"] for c in channels] == ["delivered"] * 3
+        assert [c["attempts"] for c in channels] == [1, 2, 1]
+        assert spike()["status"] == "sent" and len(push.pushes) == 2
+    finally:
+        push.stop()
+
+
+def test_channel_states_keep_a_removed_channel_and_give_history_none() -> None:
+    from datetime import UTC, date, datetime
+
+    from loadwatch.ledger import channel_states
+    from loadwatch.model import Alert, Delivery, LedgerEntry
+
+    alert = Alert(SPIKE, "ana", "run_spike", date(2026, 10, 25), "t", "x", "c")
+    at = datetime(2026, 10, 25, 6, tzinfo=UTC)
+    records = [
+        Delivery(SPIKE, "email", "sent", 1, None, at, "<m@x>"),
+        Delivery(SPIKE, "push:gone", "pending", 3, "unavailable: down"),
+    ]
+    configured = [("push:new", "push new"), ("email", "email")]
+    pending = channel_states(LedgerEntry(alert, "pending", at), records, configured)
+    assert [(c.channel, c.label, c.state, c.attempts) for c in pending] == [
+        ("push:new", "push new", "pending", 0),  # configured first, in the config's order
+        ("email", "email", "delivered", 1),
+        ("push:gone", "push:gone", "failed", 3),  # out of the config: kept, named by its id
+    ]
+    assert pending[1].delivered_utc == at and pending[2].last_error == "unavailable: down"
+    sent = channel_states(LedgerEntry(alert, "sent", at), records[:1], configured)
+    assert [c.state for c in sent] == ["delivered"]  # a channel added after it went out: none
+    assert channel_states(LedgerEntry(alert, "known", at), records, configured) == []
+
+
 def test_ntfy_rate_limit_is_try_later_and_a_refusal_is_a_problem(
     db_url, smtp, push, tmp_path: Path
 ) -> None:
@@ -202,6 +295,93 @@ def test_a_coach_digest_goes_to_their_push_channel_once(db_url, smtp, push, tmp_
     cli("check", "--as-of", "2026-10-25")
     time.sleep(0.3)
     assert len(push.pushes) == 1 and len(smtp.messages) == 2
+
+
+def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_back(
+    db_url, smtp, tmp_path: Path
+) -> None:
+    """A coach with no email address: the digest is a short push, delivered once through the
+    per-channel ledger; while the endpoint is down it stays pending (exit 75) and goes out once
+    when it is back. No email goes to anyone for the coach."""
+    push = PushServer()  # not started: nothing listens on its port yet
+    coach = (
+        '\n[[coaches]]\nname = "Carla"\nathletes = ["ana"]\ndigest = "daily"\n'
+        f'notify = ["{push.ntfy("carla-digest")}"]\n'
+    )
+    cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": ""}, coach))
+    assert "coaches: Carla (daily)" in cli("config", "check").stdout
+    down = cli("check", "--as-of", "2026-10-25", code=75)
+    assert f"error: push {push.ntfy('carla-digest')} unavailable: " in down.stderr
+    assert wait_for(lambda: len(smtp.messages) == 1)  # ana's alert; the coach has no address
+    with open_store(cli.db) as store:
+        key = "digest:Carla:2026-10-25"
+        (pending,) = store.ledger.deliveries([key])
+        assert (pending.status, pending.attempts) == ("pending", 1)
+        assert "unavailable" in (pending.last_error or "")
+        assert store.ledger.digest_status(key) == "pending"
+    push.start()
+    try:
+        assert (
+            "digest sent: digest:Carla:2026-10-25"
+            in cli("check", "--as-of", "2026-10-25", "--verbose").stdout
+        )
+        (digest,) = push.to("carla-digest")
+        assert digest.body["title"] == "loadwatch daily digest: 1 of 1 athletes need a look"
+        assert digest.body["message"].split("\n") == [
+            "ana: 24.0 km run, 60% over the 30-day longest (moderate spike)",
+            "https://coach.example.org/",
+        ]
+        cli("check", "--as-of", "2026-10-25")  # sent: never again, not to the push
+        time.sleep(0.3)
+        assert len(push.to("carla-digest")) == 1
+        assert [str(m["To"]) for m in smtp.messages] == ["ana@example.com"]
+        with open_store(cli.db) as store:
+            (sent,) = store.ledger.deliveries([key])
+            assert (sent.status, sent.attempts) == ("sent", 2)
+            assert store.ledger.digest_status(key) == "sent"
+    finally:
+        push.stop()
+
+
+def test_an_athlete_without_address_or_push_reaches_a_push_only_coach(
+    db_url, smtp, push, tmp_path: Path
+) -> None:
+    """As an athlete without an address is mailed through their coaches, one with neither an
+    address nor a push of their own reaches their push-only coach's channel (no cc_alerts
+    needed), once; nothing is mailed."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "demo-runner", inbox)
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        smtp.config()
+        + f'\n[[athletes]]\nname = "ana"\ntz = "Europe/Berlin"\ninbox = "{inbox}"\n'
+        + '\n[[coaches]]\nname = "Carla"\nathletes = ["ana"]\ndigest = "none"\n'
+        + f'cc_alerts = false\nnotify = ["{push.ntfy("carla")}"]\n'
+    )
+    cli = ConfiguredCli(db_url, cfg)
+    cli("check", "--as-of", "2026-10-25")
+    cli("check", "--as-of", "2026-10-25")
+    assert [p.body["title"] for p in push.to("carla")] == [TITLE]
+    assert status(cli.db, SPIKE) == ("sent", 1)
+    time.sleep(0.3)
+    assert smtp.messages == []
+
+
+def test_a_coach_with_neither_email_nor_push_is_a_config_error(sqlite_cli, tmp_path: Path) -> None:
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        '[[athletes]]\nname = "ana"\n'
+        '[[coaches]]\nname = "Carla"\nathletes = ["ana"]\nnotify = []\n'
+        '[[coaches]]\nname = "Dora"\nathletes = ["ana"]\nnotify_env = ["DORA_PUSH_URL"]\n'
+    )
+    result = sqlite_cli("--config", str(cfg), "config", "check", code=2)
+    assert result.stderr.splitlines() == [
+        f"error: config: 2 problems in {cfg}:",
+        "error: config: coaches[0].email: missing: a coach needs an email address, or a push "
+        "channel in notify or notify_env, for their digest",
+        "error: config: coaches[1].notify_env[0]: environment variable DORA_PUSH_URL is not set",
+    ]
+    assert "Traceback" not in result.output
 
 
 def test_config_check_names_a_bad_url_a_secret_in_the_file_and_an_unset_variable(

@@ -12,7 +12,7 @@ import hmac
 import os
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,6 +29,7 @@ from .model import (
     Activity,
     Alert,
     Athlete,
+    Delivery,
     FileFailure,
     ImportSummary,
     LedgerEntry,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that
     from .backfill import Backfilled
     from .check import CheckResult
     from .export import Exported, Restored
+    from .ledger import ChannelState
     from .load import LoadParams
     from .load.headroom import Headroom
     from .load.totals import Totals
@@ -276,14 +278,18 @@ class App:
         return restore(self.store, athlete, doc, self.today(athlete))
 
     def calendar(self, athlete: Athlete, days: int = 14, units: Units | None = None) -> bytes:
-        """The athlete's calendar feed: the headroom of `days` days from today, and every alert
-        pending or sent, each on its day (iCalendar)."""
+        """The athlete's calendar feed: the headroom of `days` days from today (each if nothing
+        more is run before it, in its return plan week), and every alert pending or sent, each
+        on its day (iCalendar)."""
         from .render.calendar import feed
         from .views import headroom_days
 
-        heads = headroom_days(self.analysis(athlete), self.settings.rules, days)
+        analysis = self.analysis(athlete)
+        heads = headroom_days(analysis, self.settings.rules, days)
         alerts = [e.alert for e in self.ledger(athlete) if e.status in ("pending", "sent")]
-        return feed(athlete, heads, alerts, self.clock(), units)
+        runs = analysis.distance.runs
+        last = runs["day"].max().date() if len(runs) else None
+        return feed(athlete, heads, alerts, self.clock(), units, last)
 
     def calendar_key(self, athlete: Athlete, rotate: bool = False) -> str:
         """The secret of the athlete's feed URL, made on first use; `rotate` makes a new one (the
@@ -678,6 +684,31 @@ class App:
         from .views import ledger_rows
 
         return ledger_rows(self.store.ledger.entries(athlete.id), status)
+
+    def channel_states(
+        self, rows: Sequence[tuple[Athlete, LedgerEntry]], configured: bool = True
+    ) -> dict[str, list[ChannelState]]:
+        """Each alert's state on each channel (alert key -> channels), from the deliveries
+        ledger (one read for all) and the channels the config sends each athlete's alerts to
+        now. Without `configured`, only what the ledger recorded, named by its ids (a channel
+        not tried yet is not listed): the web page's way, which must not load Apprise to name a
+        push URL."""
+        from . import check as checks
+        from .ledger import channel_states
+
+        mailer = checks.Mailer(self.settings)  # opens no connection: only the channels' names
+        named: dict[int, list[tuple[str, str]]] = {}
+        for a, _ in rows:
+            if configured and a.id not in named:
+                channels = checks.alert_channels(a, self.settings, mailer)
+                named[a.id] = [(c.id, c.label) for c in channels]
+        records: dict[str, list[Delivery]] = {}
+        for d in self.store.ledger.deliveries([e.alert.key for _, e in rows]):
+            records.setdefault(d.key, []).append(d)
+        return {
+            e.alert.key: channel_states(e, records.get(e.alert.key, []), named.get(a.id, []))
+            for a, e in rows
+        }
 
     def failures(self, athlete: Athlete) -> list[FileFailure]:
         return self.store.files.failures(athlete.id)

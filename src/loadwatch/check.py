@@ -145,11 +145,11 @@ def missing_inbox_warning(athlete: str, folder: str, config: Path | None) -> str
 
 def _recipients(athlete: Athlete, settings: Settings) -> tuple[list[str], list[str]]:
     """To the athlete, Cc the coaches who asked for copies; an athlete without an address is
-    mailed through their coaches."""
+    mailed through their coaches (those with one: a push-only coach gets pushes)."""
     coaches = [c for c in settings.coaches if athlete.name in c.athletes]
     if athlete.email:
-        return [athlete.email], [c.email for c in coaches if c.cc_alerts]
-    emails = [c.email for c in coaches]
+        return [athlete.email], [c.email for c in coaches if c.cc_alerts and c.email]
+    emails = [c.email for c in coaches if c.email]
     return emails[:1], emails[1:]
 
 
@@ -163,7 +163,8 @@ def _unique(channels: list[Channel]) -> list[Channel]:
 
 def alert_channels(athlete: Athlete, settings: Settings, mailer: Mailer) -> list[Channel]:
     """Where an athlete's alerts go: email as before, their push URLs, and the push URLs of the
-    coaches copied on their alerts."""
+    coaches copied on their alerts (of all their coaches when the athlete has neither an
+    address nor a push URL of their own, as their email goes to their coaches then)."""
     from .notify.push import PushChannel
 
     out: list[Channel] = []
@@ -172,7 +173,10 @@ def alert_channels(athlete: Athlete, settings: Settings, mailer: Mailer) -> list
         out.append(EmailChannel(mailer, to, cc))
     config = next((a for a in settings.athletes if a.name == athlete.name), None)
     people: list[AthleteConfig | CoachConfig] = [config] if config else []
-    people += [c for c in settings.coaches if athlete.name in c.athletes and c.cc_alerts]
+    own = athlete.email or (config is not None and (config.notify or config.notify_env))
+    people += [
+        c for c in settings.coaches if athlete.name in c.athletes and (c.cc_alerts or not own)
+    ]
     for person in people:
         for n in notify_urls(person.notify, person.notify_env, "", os.environ):
             out.append(PushChannel(n))
@@ -180,10 +184,13 @@ def alert_channels(athlete: Athlete, settings: Settings, mailer: Mailer) -> list
 
 
 def digest_channels(coach: CoachConfig, mailer: Mailer) -> list[Channel]:
+    """A coach's email, if they gave one, and their push URLs (a push-only coach has only
+    these; the config refuses a coach with neither)."""
     from .notify.push import PushChannel
 
     pushes = notify_urls(coach.notify, coach.notify_env, "", os.environ)
-    return _unique([EmailChannel(mailer, [coach.email]), *(PushChannel(n) for n in pushes)])
+    mail: list[Channel] = [EmailChannel(mailer, [coach.email])] if coach.email else []
+    return _unique([*mail, *(PushChannel(n) for n in pushes)])
 
 
 def _page(settings: Settings, path: str) -> str | None:

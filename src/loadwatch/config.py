@@ -600,7 +600,13 @@ class AthleteConfig:
 @dataclass(frozen=True)
 class CoachConfig:
     name: str = setting(MISSING, "The coach's name.", kind=str, convert=_name)
-    email: str = setting(MISSING, "Where their digest goes.", kind=str, convert=_email)
+    email: str | None = setting(
+        None,
+        "Where their digest goes by email; a coach without one gets it as a push (notify or "
+        "notify_env), and needs one of the two.",
+        kind=str,
+        convert=_email,
+    )
     athletes: tuple[str, ...] = setting(
         (), "Their athletes, by the names of [[athletes]] entries.", kind=list, convert=_names,
         documented=[],
@@ -913,6 +919,15 @@ def _coaches(items: Any, errors: _Errors, athlete_names: set[str]) -> list[Coach
                 close = difflib.get_close_matches(name, list(athlete_names), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 errors.add(f"{prefix}athletes", f"no [[athletes]] entry named {name!r}{hint}")
+        # Somewhere for the digest to go (a value rejected above was said already).
+        reach = ("email", "notify", "notify_env")
+        if not any(values.get(k) for k in reach):
+            if not any(k in table and k not in values for k in reach):
+                errors.add(
+                    f"{prefix}email",
+                    "missing: a coach needs an email address, or a push channel in notify or "
+                    "notify_env, for their digest",
+                )
         if _required(errors, prefix, CoachConfig, table, values):
             out.append(CoachConfig(**values))
     return out
@@ -972,7 +987,8 @@ def environment_problems(
         for folder in a.inbox:
             if not folder.is_dir():
                 out.append((f"athletes[{i}].inbox", f"no folder {str(folder)!r}"))
-    mailed = [a.name for a in settings.athletes if a.email] + [c.name for c in settings.coaches]
+    mailed = [a.name for a in settings.athletes if a.email]
+    mailed += [c.name for c in settings.coaches if c.email]
     if mailed and not settings.smtp.host:
         out.append(("smtp.host", f"not set, but {', '.join(mailed)} should get email"))
     for i, a in enumerate(settings.athletes):

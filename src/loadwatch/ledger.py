@@ -12,10 +12,11 @@ a second copy. The rows themselves live in the store; this module decides what t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .model import Alert, LedgerEntry
+from .model import Alert, Delivery, LedgerEntry
 from .store import Store
 
 
@@ -102,3 +103,46 @@ def digest_due(store: Store, key: str, coach: str) -> bool:
 
 def digest_sent(store: Store, key: str) -> bool:
     return store.ledger.digest_status(key) == "sent"
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """Where one alert stands on one channel, as `alerts --json` shows it: "delivered" (at
+    `delivered_utc`), "failed" (tried `attempts` times, `last_error` the latest; the next check
+    tries again) or "pending" (not tried yet: the next check sends it)."""
+
+    channel: str  # the ledger's id: "email", "push:$ANA_PUSH_URL", "push:<hash>"
+    label: str  # as messages name it, secrets masked
+    state: str
+    attempts: int = 0
+    delivered_utc: datetime | None = None
+    last_error: str | None = None
+    message_id: str | None = None
+
+
+def channel_states(
+    entry: LedgerEntry, records: Sequence[Delivery], configured: Sequence[tuple[str, str]]
+) -> list[ChannelState]:
+    """One alert's channels from its deliveries `records` and the (id, label) channels its
+    athlete's alerts go to now: a pending alert is pending on each configured channel that has
+    not had it; a channel no longer configured keeps what it recorded; known history went
+    nowhere. Configured channels first, in the config's order."""
+    if entry.status == "known":
+        return []
+    labels = dict(configured)
+    by_channel = {d.channel: d for d in records}
+    order = [c for c, _ in configured]
+    order += sorted(c for c in by_channel if c not in labels)
+    out = []
+    for channel in order:
+        label = labels.get(channel, channel)
+        d = by_channel.get(channel)
+        if d is None:
+            if entry.status == "pending":
+                out.append(ChannelState(channel, label, "pending"))
+            continue
+        state = "delivered" if d.status == "sent" else "failed"
+        out.append(
+            ChannelState(channel, label, state, d.attempts, d.sent_utc, d.last_error, d.message_id)
+        )
+    return out

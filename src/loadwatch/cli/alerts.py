@@ -38,7 +38,9 @@ def alerts(
 ) -> None:
     """The alert ledger: what was sent, what is pending (and why), what is known history.
 
-    Without --athlete, every athlete's alerts, each line naming its athlete.
+    Without --athlete, every athlete's alerts, each line naming its athlete. --json and --csv
+    add each alert's channels: delivered (when), failed (the last error; the next check tries
+    again) or pending (not tried yet).
 
     \b
     Example:
@@ -47,18 +49,22 @@ def alerts(
     app = obj.app
     everyone = app.athletes()
     who = [app.athlete(athlete)] if athlete or len(everyone) <= 1 else everyone
-    rows = [(a.name, e) for a in who for e in app.ledger(a, status)]
+    rows = [(a, e) for a in who for e in app.ledger(a, status)]
     entries = [e for _, e in rows]
     if as_json and as_csv:
         raise click.UsageError("--json and --csv both write to stdout: choose one")
+    if as_json or as_csv:
+        # Each alert's state on each of its channels (the deliveries ledger).
+        states = app.channel_states(rows)
+        docs = [ledger_json(e, a.name, states[e.alert.key]) for a, e in rows]
     if as_json:
-        click.echo(json.dumps([ledger_json(e, name) for name, e in rows], indent=2))
+        click.echo(json.dumps(docs, indent=2))
     elif as_csv:
         from ..render.csvout import to_csv
 
-        click.echo(to_csv(ledger_json(e, name) for name, e in rows), nl=False)
+        click.echo(to_csv(docs), nl=False)
     else:
-        click.echo(ledger_table(entries, [n for n, _ in rows] if len(who) > 1 else None))
+        click.echo(ledger_table(entries, [a.name for a, _ in rows] if len(who) > 1 else None))
 
 
 @main.group("config")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..units import METRES, Units, amount
 
 if TYPE_CHECKING:
+    from ..ledger import ChannelState
     from ..model import LedgerEntry
     from ..shoes import ShoeStatus
     from ..views import ActivityRow
@@ -158,7 +159,24 @@ def ledger_table(entries: Sequence[LedgerEntry], athletes: Sequence[str] | None 
     return "\n".join(out)
 
 
-def ledger_json(e: LedgerEntry, athlete: str | None = None) -> dict[str, Any]:
+def channel_json(c: ChannelState) -> dict[str, Any]:
+    return {
+        "channel": c.channel,
+        "label": c.label,
+        "state": c.state,
+        "delivered_utc": _z(c.delivered_utc),
+        "attempts": c.attempts,
+        "last_error": c.last_error,
+        "message_id": c.message_id,
+    }
+
+
+def ledger_json(
+    e: LedgerEntry,
+    athlete: str | None = None,
+    channels: Sequence[ChannelState] | None = None,
+) -> dict[str, Any]:
+    """An alert as `alerts --json` and `--csv` give it; with `channels`, its state on each."""
     return {
         **({"athlete": athlete} if athlete is not None else {}),
         "key": e.alert.key,
@@ -172,4 +190,5 @@ def ledger_json(e: LedgerEntry, athlete: str | None = None) -> dict[str, Any]:
         "day": e.alert.day.isoformat(),
         "title": e.alert.title,
         "numbers": e.alert.numbers.as_dict(),
+        **({"channels": [channel_json(c) for c in channels]} if channels is not None else {}),
     }

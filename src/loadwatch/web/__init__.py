@@ -308,10 +308,13 @@ def create_app(
             entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
             rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
             pending = app.alerts_to_send(_as_of(request))
+            # A pending alert's channels, as the ledger recorded them (one read).
+            waiting = [(a, e) for a, e in rows if e.status == "pending"]
+            channels = app.channel_states(waiting, configured=False)
         rows.sort(key=lambda r: r[1].created_utc, reverse=True)
         more = not every and len(rows) > LEDGER_SHOWN
         return page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
-                    pending=pending, more=more)  # fmt: skip
+                    pending=pending, more=more, channels=channels)  # fmt: skip
 
     async def change(request: Request) -> Any:
         """The form of a POST, once it is known to be allowed: not --read-only, and carrying
