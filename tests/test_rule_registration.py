@@ -168,12 +168,12 @@ OLD_ROWS = [
             "hazard_ratio": 1.52,
             "window": "runs started in the 30 calendar days before this run",
         },
-        SpikeNumbers(24.0, 15.0, 60.0, "moderate", 1.52, None),
+        SpikeNumbers(24000, 15000, 60.0, "moderate", 1.52, None),  # metres once read
     ),
     (
         "weekly_jump",
         {"last7_km": 72.0, "previous7_km": 32.0, "change_pct": 125.0, "window": "w"},
-        WeeklyJumpNumbers(72.0, 32.0, 125.0, window="w"),
+        WeeklyJumpNumbers(72000, 32000, 125.0, window="w"),
     ),
     (
         "acwr",
@@ -186,7 +186,7 @@ OLD_ROWS = [
             "episode_started": "2026-10-01",
             "band": 1,
         },
-        AcwrNumbers(1.7, 40.0, 23.5, "7:28 rolling, coupled", 1.5, "2026-10-01", 1),
+        AcwrNumbers(1.7, 40000, 23500, "7:28 rolling, coupled", 1.5, "2026-10-01", 1),
     ),
     ("retired_rule", {"x": 1.5, "episode_started": "2026-10-02"}, None),
 ]

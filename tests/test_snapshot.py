@@ -89,9 +89,9 @@ def test_the_stored_state_equals_a_fresh_analysis_after_every_change(club) -> No
     app.import_paths(ana, [second], workers=1)
     assert_matches(app, stored=True)
 
-    run_id = app.add_activity(ana, date(2026, 11, 8), 12.5, 70)
+    run_id = app.add_activity(ana, date(2026, 11, 8), 12_500, 70)
     assert_matches(app, stored=True)
-    app.edit_activity(run_id, distance_km=30.0)  # a spike: the state's alerts change too
+    app.edit_activity(run_id, distance_m=30_000)  # a spike: the state's alerts change too
     assert_matches(app, stored=True)
     assert any(x.rule == "run_spike" for x in fresh(app, ana.id).found), fresh(app, ana.id)
     app.exclude_activity(run_id, True, "treadmill miscalibrated")
@@ -101,7 +101,7 @@ def test_the_stored_state_equals_a_fresh_analysis_after_every_change(club) -> No
     app.delete_activity(run_id)
     assert_matches(app, stored=True)
 
-    app.add_shoe(ben, "pegasus", 100, 150, 200, default_for="running")
+    app.add_shoe(ben, "pegasus", 100_000, 150_000, 200_000, default_for="running")
     app.assign_shoe_range(ben, "pegasus", date(2026, 9, 1), date(2026, 11, 8))
     assert_matches(app, stored=True)
     assert fresh(app, ben.id).worn_shoe
@@ -147,7 +147,7 @@ def test_the_team_page_and_alerts_read_the_stored_states(club) -> None:
     athlete-by-athlete route gave."""
     app, clock, ana, ben, second = club
     app.import_paths(ana, [second], workers=1)
-    app.add_activity(ana, date(2026, 11, 8), 30.0, 170)
+    app.add_activity(ana, date(2026, 11, 8), 30_000, 170)
     rows = {r.athlete: r for r in app.team()}
     from loadwatch.views import state_row
 
@@ -159,7 +159,7 @@ def test_the_team_page_and_alerts_read_the_stored_states(club) -> None:
         ]
         assert [x.key for x in new] == [x.key for x in fresh(app, a.id).found]
     want = state_row(fresh(app, ana.id), [])
-    assert rows["ana"].last7_km == want.last7_km and rows["ana"].acwr == want.acwr
+    assert rows["ana"].last7_m == want.last7_m and rows["ana"].acwr == want.acwr
     assert rows["ana"].headroom == want.headroom and "spike" in rows["ana"].flags
     sent = {(a.name, x.key) for a, x in app.alerts_to_send()}
     assert sent == {("ana", x.key) for x in fresh(app, ana.id).found} | {

@@ -182,9 +182,9 @@ class App:
                     self.store.shoes.add(
                         athlete.id,
                         s.name,
-                        s.start_km * 1000,
-                        s.warn_km * 1000,
-                        s.retire_km * 1000,
+                        s.start_m,
+                        s.warn_m,
+                        s.retire_m,
                         s.default_for,
                         update=True,
                     )
@@ -573,7 +573,7 @@ class App:
         self,
         activity_id: int,
         sport: str | None = None,
-        distance_km: float | None = None,
+        distance_m: float | None = None,
         shoe: str | None = None,
         rpe: int | None = None,
         race: bool | None = None,
@@ -585,12 +585,12 @@ class App:
             raise UsageError(f"RPE {rpe} is not 0-10 (CR-10: 0 rest, 10 maximal)")
         athlete = self.activity_athlete(activity_id)
         with self.store.transaction(), self.changing(athlete):
-            if sport is not None or distance_km is not None or rpe is not None or race is not None:
+            if sport is not None or distance_m is not None or rpe is not None or race is not None:
                 self.store.activities.edit(
                     athlete.id,
                     activity_id,
                     sport_name(sport) if sport is not None else None,
-                    distance_km * 1000 if distance_km is not None else None,
+                    distance_m,
                     rpe,
                     race,
                 )
@@ -630,7 +630,7 @@ class App:
         self,
         athlete: Athlete,
         day: date,
-        km: float,
+        distance_m: float,
         minutes: float,
         sport: str = "running",
         rpe: int | None = None,
@@ -646,7 +646,7 @@ class App:
             sport=sport_name(sport),
             sub_sport=None,
             start_utc=local.astimezone(UTC),
-            distance_m=km * 1000,
+            distance_m=distance_m,
             moving_s=minutes * 60,
             elapsed_s=minutes * 60,
             source_format="manual",
@@ -762,9 +762,9 @@ class App:
         self,
         athlete: Athlete,
         name: str,
-        start_km: float,
-        warn_km: float,
-        retire_km: float,
+        start_m: float,
+        warn_m: float,
+        retire_m: float,
         default_for: str | None = None,
         update: bool = False,
     ) -> Shoe:
@@ -773,9 +773,9 @@ class App:
             return self.store.shoes.add(
                 athlete.id,
                 name,
-                start_km * 1000,
-                warn_km * 1000,
-                retire_km * 1000,
+                start_m,
+                warn_m,
+                retire_m,
                 default_for,
                 update,
             )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from .units import Units
+from .units import Units, amount, metres
 
 # Preference when the same outing arrives from several sources: the device's own totals win.
 # A platform summary carries device totals without the file; a manual entry carries a guess.
@@ -343,10 +343,26 @@ class Numbers:
     field names), stored in the ledger as a JSON object of its fields.
 
     A field a later version added is optional (None in rows written before it existed), so a
-    stored alert of any age reads back as its rule's type (`numbers_from`)."""
+    stored alert of any age reads back as its rule's type (`numbers_from`).
+
+    Distances are held in metres like every layer's, rounded as they are stored (whole metres
+    for km to 3 decimals), so an alert read back equals the one found. The ledger's rows and
+    `alerts --json` have always given them in km: `KM` names each metre field's stored key and
+    its rounding in km (None: as it comes), and the JSON object keeps its keys and values."""
+
+    KM: ClassVar[Mapping[str, tuple[str, int | None]]] = {}
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in self.KM:
+                key, digits = self.KM[f.name]
+                km = amount(v, "km")
+                out[key] = km if km is None or digits is None else round(km, digits)
+            else:
+                out[f.name] = v
+        return out
 
     def episode(self) -> str | None:
         """The first day (ISO) of the episode the alert belongs to, for rules whose alerts
@@ -380,8 +396,15 @@ def numbers_from(kind: str, values: Mapping[str, Any]) -> Numbers:
     if cls is None:
         return StoredNumbers(dict(values))
     names = {f.name for f in fields(cls)}
+    in_km = {key: name for name, (key, _) in cls.KM.items()}
+    read = {k: v for k, v in values.items() if k in names and k not in cls.KM}
+    read |= {
+        in_km[k]: None if v is None else round(metres(v), 3)
+        for k, v in values.items()
+        if k in in_km
+    }
     try:
-        return cls(**{k: v for k, v in values.items() if k in names})
+        return cls(**read)
     except TypeError:  # a field it has always had is missing: not a row of this rule's
         return StoredNumbers(dict(values))
 

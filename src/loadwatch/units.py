@@ -26,6 +26,13 @@ def amount(m: float | None, units: Units) -> float | None:
     return m / METRES[units]
 
 
+def metres(value: float, units: Units = "km") -> float:
+    """A number of km or mi as metres: the one way in for a distance a person typed (a setting,
+    a CLI option, an edit form) or the engine's distance basis (km), so the layers between
+    carry metres and only `amount` and `distance` turn them back."""
+    return value * METRES[units]
+
+
 def distance(m: float | None, units: Units, digits: int = 1, none: str = "-") -> str:
     """ "13.2 km" / "8.2 mi"; `none` for an unknown distance."""
     v = amount(m, units)

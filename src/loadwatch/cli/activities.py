@@ -14,6 +14,7 @@ from ..render.tables import (
     activity_json,
     chosen_columns_table,
 )
+from ..units import metres
 from .main import Context, athlete_option, main, parse_day, pass_context
 
 
@@ -144,7 +145,8 @@ def activities_edit(
     if sport is None and distance_km is None and shoe is None and rpe is None and race is None:
         raise click.UsageError("give --sport, --distance-km, --shoe, --rpe and/or --race")
     try:
-        obj.app.edit_activity(activity_id, sport, distance_km, shoe, rpe, race)
+        distance_m = None if distance_km is None else metres(distance_km)
+        obj.app.edit_activity(activity_id, sport, distance_m, shoe, rpe, race)
     except ValueError as e:
         raise _as_usage(e) from e
     what = [f"sport {sport}"] if sport else []
@@ -242,7 +244,8 @@ def activities_add(
     app = obj.app
     try:
         start = time.fromisoformat(at)
-        new_id = app.add_activity(app.athlete(athlete), day, km, minutes, sport, rpe, start, name)
+        a = app.athlete(athlete)
+        new_id = app.add_activity(a, day, metres(km), minutes, sport, rpe, start, name)
     except ValueError as e:
         raise _as_usage(e) from e
     click.echo(f"activity {new_id}: {km:g} km on {day.isoformat()}")

@@ -11,6 +11,7 @@ import click
 
 from ..model import SHOE_RETIRE_M, SHOE_WARN_M, is_running
 from ..render.tables import shoes_table
+from ..units import amount, metres
 from .main import Context, athlete_option, json_option, main, parse_day, pass_context, plural
 
 if TYPE_CHECKING:
@@ -40,14 +41,14 @@ def shoes() -> None:
 @click.option(
     "--warn-km",
     type=click.FloatRange(1),
-    default=SHOE_WARN_M / 1000,
+    default=amount(SHOE_WARN_M, "km"),
     show_default=True,
     help="Remind at this distance (400 mi).",
 )
 @click.option(
     "--retire-km",
     type=click.FloatRange(1),
-    default=SHOE_RETIRE_M / 1000,
+    default=amount(SHOE_RETIRE_M, "km"),
     show_default=True,
     help="Remind again to retire it at this distance (500 mi).",
 )
@@ -77,7 +78,7 @@ def shoes_add(
     app = obj.app
     a = app.athlete(athlete)
     kind = default_for or ("running" if is_default else None)
-    app.add_shoe(a, name, start_km, warn_km, retire_km, kind, update=update)
+    app.add_shoe(a, name, metres(start_km), metres(warn_km), metres(retire_km), kind, update=update)
     click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
     if kind:
         # A default shoe takes the runs imported from now on; the ones already there stay

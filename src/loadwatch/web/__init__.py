@@ -36,7 +36,7 @@ from ..render.run import pace, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms
-from ..units import amount, distance
+from ..units import amount, distance, metres
 from ..units import pace as unit_pace
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Serving
@@ -110,7 +110,7 @@ LEDGER_SHOWN = 300
 SORTS = {
     "attention": None,  # the digest's ranking
     "athlete": lambda r: r.athlete.lower(),
-    "last7": lambda r: -r.last7_km,
+    "last7": lambda r: -r.last7_m,
     "ratio": lambda r: -(r.acwr or 0.0),
     "spike": lambda r: -(r.latest_spike_pct or -1e9),
 }
@@ -156,7 +156,7 @@ def _edit(app: App, activity_id: int, action: str, value: str):
         km = float(value)
         if not 0 < km <= 1000:
             raise ValueError(f"distance {value} km is not between 0 and 1000")
-        return app.edit_activity(activity_id, distance_km=km)
+        return app.edit_activity(activity_id, distance_m=metres(km))
     except ValueError as e:
         raise HTTPException(400, f"{action}: {e}") from e
 
@@ -167,9 +167,10 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    # Distances as the reader reads them (units.py): `km` for the views' kilometres, `metres`
-    # for a run's own, `pace` for seconds per kilometre; each takes the unit ("km" or "mi").
-    env.filters["km"] = lambda v, u="km": distance(None if v is None else v * 1000, u)
+    # Distances as the reader reads them (units.py), from the views' metres: `distance` with its
+    # unit's name, `metres` as a bare number, `pace` for seconds per kilometre; each takes the
+    # unit ("km" or "mi").
+    env.filters["distance"] = lambda v, u="km": distance(v, u)
     env.filters["metres"] = lambda v, u="km", digits=2: (
         "-" if v is None else f"{amount(v, u):.{digits}f}"
     )
