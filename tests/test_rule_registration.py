@@ -19,7 +19,7 @@ import pytest
 
 from loadwatch import config, rules
 from loadwatch.errors import ConfigError
-from loadwatch.model import Alert, Numbers, StoredNumbers
+from loadwatch.model import Alert, Numbers, StoredNumbers, numbers_from
 from loadwatch.rules import Rule
 from loadwatch.rules.acwr import AcwrNumbers
 from loadwatch.rules.spike import SpikeNumbers
@@ -212,6 +212,29 @@ def test_stored_dict_numbers_read_back_as_their_rules_type(
     else:
         assert numbers == typed and type(numbers) is type(typed)
         assert {k: v for k, v in numbers.as_dict().items() if v is not None} == stored
+
+
+def test_numbers_hold_metres_and_store_km_under_their_old_names() -> None:
+    """An alert's numbers count metres; the ledger row and `alerts --json` keep the km keys, in
+    the field order and to the decimals they always had, and read back equal to what was found."""
+    found = SpikeNumbers(24_381, 15_123, 61.2, "moderate", 1.52, "2026-10-25T05:30Z")
+    stored = found.as_dict()
+    assert list(stored)[:2] == ["distance_km", "longest_prior_30d_km"]
+    assert (stored["distance_km"], stored["longest_prior_30d_km"]) == (24.381, 15.123)
+    assert numbers_from("run_spike", stored) == found
+    jump = WeeklyJumpNumbers(72_000, 32_000, 125.0, 30_500, "2026-10-01", 2, 10_000)
+    assert jump.as_dict()["floor_km"] == 10 and jump.as_dict()["previous14_weekly_km"] == 30.5
+    assert numbers_from("weekly_jump", jump.as_dict()) == jump
+
+
+def test_the_km_floors_users_type_are_read_as_whole_metres() -> None:
+    """`spike_min_km` and `weekly_jump_min_km` stay the km the user types (the config, the
+    README, the fingerprint); the rules and the headroom read them once converted."""
+    typed = config.parse("[rules]\nspike_min_km = 1.5\nweekly_jump_min_km = 7.25\n").rules
+    assert (typed.spike_min_km, typed.spike_min_m) == (1.5, 1500)
+    assert (typed.weekly_jump_min_km, typed.weekly_jump_min_m) == (7.25, 7250)
+    assert "spike_min_m" not in list(typed) and "spike_min_m=" not in repr(typed)
+    assert config.parse("").rules.weekly_jump_min_m == 10_000  # the default, 10 km
 
 
 @pytest.mark.parametrize("command", [["athletes", "list"], ["config", "check"]])
