@@ -222,8 +222,10 @@ def test_numbers_hold_metres_and_store_km_under_their_old_names() -> None:
     assert list(stored)[:2] == ["distance_km", "longest_prior_30d_km"]
     assert (stored["distance_km"], stored["longest_prior_30d_km"]) == (24.381, 15.123)
     assert numbers_from("run_spike", stored) == found
-    jump = WeeklyJumpNumbers(72_000, 32_000, 125.0, 30_500, "2026-10-01", 2, 10_000)
-    assert jump.as_dict()["floor_km"] == 10 and jump.as_dict()["previous14_weekly_km"] == 30.5
+    # Held as stored: 58,626.5 m is 58.627 km in the ledger, as it always was, so 58,627 m.
+    jump = WeeklyJumpNumbers(72_000, 32_000, 125.0, 58_626.5, "2026-10-01", 2, 10)
+    assert jump.previous14_weekly_m == 58_627
+    assert jump.as_dict()["floor_km"] == 10 and jump.as_dict()["previous14_weekly_km"] == 58.627
     assert numbers_from("weekly_jump", jump.as_dict()) == jump
 
 

@@ -57,8 +57,8 @@ class AcwrNumbers(Numbers):
     KM = {"acute7_m": ("acute7_km", 3), "chronic28_weekly_m": ("chronic28_weekly_km", 3)}
 
     acwr_rolling_coupled: float
-    acute7_m: int
-    chronic28_weekly_m: int
+    acute7_m: float
+    chronic28_weekly_m: float
     variant: str
     threshold: float
     # Rows written before episodes (2026-10) lack the next two.
@@ -121,8 +121,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 citation=CITATION,
                 numbers=AcwrNumbers(
                     acwr_rolling_coupled=round(r, 4),
-                    acute7_m=round(acute),
-                    chronic28_weekly_m=round(chronic),
+                    acute7_m=acute,
+                    chronic28_weekly_m=chronic,
                     variant="7:28 rolling, coupled",
                     threshold=settings.acwr_threshold,
                     episode_started=m.started.isoformat(),

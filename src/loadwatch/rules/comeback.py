@@ -79,15 +79,15 @@ class ReturnNumbers(Numbers):
         "pre_longest_m": ("pre_longest_km", 3),
     }
 
-    distance_m: int  # whole metres, as every distance here
+    distance_m: float
     plan_week: int
     plan_weeks: int
-    plan_run_m: int  # the week's single-run cap
-    plan_week_m: int  # the week's distance
-    week_m: int  # the plan week's distance with this run
+    plan_run_m: float  # the week's single-run cap
+    plan_week_m: float  # the week's distance
+    week_m: float  # the plan week's distance with this run
     break_days: int
-    pre_week_m: int
-    pre_longest_m: int | None
+    pre_week_m: float
+    pre_longest_m: float | None
     plan_started: str  # ISO day of the first run back
     start_utc: str | None = None
 
@@ -143,15 +143,15 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=ReturnNumbers(
-                    distance_m=round(b.distance_m),
+                    distance_m=b.distance_m,
                     plan_week=w.week,
                     plan_weeks=len(plan.weeks),
-                    plan_run_m=round(w.run_m),
-                    plan_week_m=round(w.week_m),
-                    week_m=round(b.week_total_m),
+                    plan_run_m=w.run_m,
+                    plan_week_m=w.week_m,
+                    week_m=b.week_total_m,
                     break_days=plan.break_days,
-                    pre_week_m=round(plan.pre_week_m),
-                    pre_longest_m=round(plan.pre_longest_m) if plan.pre_longest_m else None,
+                    pre_week_m=plan.pre_week_m,
+                    pre_longest_m=plan.pre_longest_m or None,
                     plan_started=plan.first_day.isoformat(),
                     start_utc=start,
                 ),

@@ -107,8 +107,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 f"{distance(limit, u, 0)}",
                 text=text,
                 citation=CITATION,
-                # To 100 m, as the stored numbers have always said it (km to one decimal).
-                numbers=ShoeNumbers(shoe.name, round(shoe.distance_m, -2), limit, level),
+                numbers=ShoeNumbers(shoe.name, shoe.distance_m, limit, level),
                 ongoing=True,
             )
         )

@@ -56,8 +56,8 @@ SETTINGS = (
 class SpikeNumbers(Numbers):
     KM = {"distance_m": ("distance_km", 3), "longest_prior_30d_m": ("longest_prior_30d_km", 3)}
 
-    distance_m: int
-    longest_prior_30d_m: int
+    distance_m: float
+    longest_prior_30d_m: float
     spike_pct: float
     band: str  # "small", "moderate" or "large"
     hazard_ratio: float
@@ -127,8 +127,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=SpikeNumbers(
-                    distance_m=d_m,
-                    longest_prior_30d_m=ref_m,
+                    distance_m=r.distance_m,
+                    longest_prior_30d_m=r.longest_prior_30d_m,
                     spike_pct=round(float(r.spike_pct), 4),
                     band=r.spike_band,
                     hazard_ratio=hr,

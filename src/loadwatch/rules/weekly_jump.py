@@ -51,17 +51,16 @@ class WeeklyJumpNumbers(Numbers):
         "last7_m": ("last7_km", 3),
         "previous7_m": ("previous7_km", 3),
         "previous14_weekly_m": ("previous14_weekly_km", 3),
-        "floor_m": ("floor_km", None),
     }
 
-    last7_m: int
-    previous7_m: int
+    last7_m: float
+    previous7_m: float
     change_pct: float
     # Rows written before episodes (2026-10) lack the next four.
-    previous14_weekly_m: int | None = None
+    previous14_weekly_m: float | None = None
     episode_started: str | None = None  # ISO day the episode began
     band: int | None = None  # 1, 2, 3: above 1, 2 and 4 times the threshold
-    floor_m: float | None = None
+    floor_km: float | None = None  # the setting as the user typed it
     window: str = "last 7 days vs the 7 before and the weekly average of the 14 before"
 
     def episode(self) -> str | None:
@@ -137,13 +136,13 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=WeeklyJumpNumbers(
-                    last7_m=round(row["last7_m"]),
-                    previous7_m=round(row["prev7_m"]),
-                    previous14_weekly_m=round(row["prev14_weekly_m"]),
+                    last7_m=row["last7_m"],
+                    previous7_m=row["prev7_m"],
+                    previous14_weekly_m=row["prev14_weekly_m"],
                     change_pct=round(float(pct), 2),
                     episode_started=m.started.isoformat(),
                     band=m.band,
-                    floor_m=settings.weekly_jump_min_m,
+                    floor_km=settings.weekly_jump_min_km,
                 ),
                 aliases=(f"weekly_jump:{aid}:{iso_week(m.day)}",),
             )
