@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -363,14 +363,12 @@ class Numbers:
 
     def as_dict(self) -> dict[str, Any]:
         out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name in self.KM:
-                key, digits = self.KM[f.name]
+        for key, v in asdict(self).items():
+            if key in self.KM:
+                key, digits = self.KM[key]
                 km = amount(v, "km")
-                out[key] = km if km is None or digits is None else round(km, digits)
-            else:
-                out[f.name] = v
+                v = km if km is None or digits is None else round(km, digits)
+            out[key] = v
         return out
 
     def episode(self) -> str | None:
