@@ -168,6 +168,11 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: P
     (pending,) = cli.json("alerts", "--athlete", "ana", "--status", "pending")
     assert pending["key"] == "run_spike:1:2026-10-25T05:30Z" and pending["attempts"] == 1
     assert "unavailable" in pending["last_error"] and pending["numbers"]["spike_pct"] == 60.0
+    # The numbers keep their km names and values in the JSON (the rule holds metres).
+    assert (pending["numbers"]["distance_km"], pending["numbers"]["longest_prior_30d_km"]) == (
+        24.0,
+        15.0,
+    )
     listed = cli("alerts", "--status", "pending").stdout
     assert "(1 tries; last: SMTP server 127.0.0.1" in listed
     server.port = port

@@ -95,9 +95,12 @@ def test_rule_registry_has_no_clashes() -> None:
 
 def test_report_variants_are_the_metric_registrys_words() -> None:
     """Every number of a report's day rows is described, in the registry's words (one source)."""
+    from loadwatch.render.report import KM_NAMES
     from loadwatch.views import SHOWN_METRICS, VARIANTS, DayRow
 
-    columns = {f.name for f in dataclasses.fields(DayRow)} - {"date", "distance_km"}
+    # The report's JSON names them, the km names for the rows' metres.
+    columns = {KM_NAMES.get(f.name, f.name) for f in dataclasses.fields(DayRow)}
+    columns -= {"date", "distance_km"}
     assert columns == set(SHOWN_METRICS)
     for column, metric in SHOWN_METRICS.items():
         assert VARIANTS[column].startswith(REGISTRY[metric].variant), column

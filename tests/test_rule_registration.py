@@ -19,7 +19,7 @@ import pytest
 
 from loadwatch import config, rules
 from loadwatch.errors import ConfigError
-from loadwatch.model import Alert, Numbers, StoredNumbers
+from loadwatch.model import Alert, Numbers, StoredNumbers, numbers_from
 from loadwatch.rules import Rule
 from loadwatch.rules.acwr import AcwrNumbers
 from loadwatch.rules.spike import SpikeNumbers
@@ -168,12 +168,12 @@ OLD_ROWS = [
             "hazard_ratio": 1.52,
             "window": "runs started in the 30 calendar days before this run",
         },
-        SpikeNumbers(24.0, 15.0, 60.0, "moderate", 1.52, None),
+        SpikeNumbers(24000, 15000, 60.0, "moderate", 1.52, None),  # metres once read
     ),
     (
         "weekly_jump",
         {"last7_km": 72.0, "previous7_km": 32.0, "change_pct": 125.0, "window": "w"},
-        WeeklyJumpNumbers(72.0, 32.0, 125.0, window="w"),
+        WeeklyJumpNumbers(72000, 32000, 125.0, window="w"),
     ),
     (
         "acwr",
@@ -186,7 +186,7 @@ OLD_ROWS = [
             "episode_started": "2026-10-01",
             "band": 1,
         },
-        AcwrNumbers(1.7, 40.0, 23.5, "7:28 rolling, coupled", 1.5, "2026-10-01", 1),
+        AcwrNumbers(1.7, 40000, 23500, "7:28 rolling, coupled", 1.5, "2026-10-01", 1),
     ),
     ("retired_rule", {"x": 1.5, "episode_started": "2026-10-02"}, None),
 ]
@@ -212,6 +212,31 @@ def test_stored_dict_numbers_read_back_as_their_rules_type(
     else:
         assert numbers == typed and type(numbers) is type(typed)
         assert {k: v for k, v in numbers.as_dict().items() if v is not None} == stored
+
+
+def test_numbers_hold_metres_and_store_km_under_their_old_names() -> None:
+    """An alert's numbers count metres; the ledger row and `alerts --json` keep the km keys, in
+    the field order and to the decimals they always had, and read back equal to what was found."""
+    found = SpikeNumbers(24_381, 15_123, 61.2, "moderate", 1.52, "2026-10-25T05:30Z")
+    stored = found.as_dict()
+    assert list(stored)[:2] == ["distance_km", "longest_prior_30d_km"]
+    assert (stored["distance_km"], stored["longest_prior_30d_km"]) == (24.381, 15.123)
+    assert numbers_from("run_spike", stored) == found
+    # Held as stored: 58,626.5 m is 58.627 km in the ledger, as it always was, so 58,627 m.
+    jump = WeeklyJumpNumbers(72_000, 32_000, 125.0, 58_626.5, "2026-10-01", 2, 10)
+    assert jump.previous14_weekly_m == 58_627
+    assert jump.as_dict()["floor_km"] == 10 and jump.as_dict()["previous14_weekly_km"] == 58.627
+    assert numbers_from("weekly_jump", jump.as_dict()) == jump
+
+
+def test_the_km_floors_users_type_are_read_as_whole_metres() -> None:
+    """`spike_min_km` and `weekly_jump_min_km` stay the km the user types (the config, the
+    README, the fingerprint); the rules and the headroom read them once converted."""
+    typed = config.parse("[rules]\nspike_min_km = 1.5\nweekly_jump_min_km = 7.25\n").rules
+    assert (typed.spike_min_km, typed.spike_min_m) == (1.5, 1500)
+    assert (typed.weekly_jump_min_km, typed.weekly_jump_min_m) == (7.25, 7250)
+    assert "spike_min_m" not in list(typed) and "spike_min_m=" not in repr(typed)
+    assert config.parse("").rules.weekly_jump_min_m == 10_000  # the default, 10 km
 
 
 @pytest.mark.parametrize("command", [["athletes", "list"], ["config", "check"]])

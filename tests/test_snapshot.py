@@ -159,7 +159,7 @@ def test_the_team_page_and_alerts_read_the_stored_states(club) -> None:
         ]
         assert [x.key for x in new] == [x.key for x in fresh(app, a.id).found]
     want = state_row(fresh(app, ana.id), [])
-    assert rows["ana"].last7_km == want.last7_km and rows["ana"].acwr == want.acwr
+    assert rows["ana"].last7_m == want.last7_m and rows["ana"].acwr == want.acwr
     assert rows["ana"].headroom == want.headroom and "spike" in rows["ana"].flags
     sent = {(a.name, x.key) for a, x in app.alerts_to_send()}
     assert sent == {("ana", x.key) for x in fresh(app, ana.id).found} | {

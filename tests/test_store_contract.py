@@ -255,7 +255,7 @@ def test_export_shoes_and_gear(store) -> None:
 
 
 def _alert(key: str, day: date = date(2026, 3, 1)) -> Alert:
-    numbers = SpikeNumbers(24.0, 15.0, 60.0, "moderate", 1.52, f"{day}T05:30Z")
+    numbers = SpikeNumbers(24000, 15000, 60.0, "moderate", 1.52, f"{day}T05:30Z")
     return Alert(key, "ana", "run_spike", day, f"title {key}", "text", "Frandsen 2025", numbers)
 
 

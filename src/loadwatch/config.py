@@ -24,6 +24,7 @@ from .errors import ConfigError
 from .model import SHOE_RETIRE_M, SHOE_WARN_M, ArchiveLimits
 from .names import email_problem, name_problem
 from .rulesettings import RuleSettings
+from .units import amount, metres
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -461,16 +462,30 @@ class ShoeConfig:
         0.0, "Distance already on the shoe when loadwatch started counting it (km).", minimum=0
     )
     warn_km: float = setting(
-        SHOE_WARN_M / 1000, "First reminder at this distance (km).", SHOE_CITATION, positive=True
-    )
+        amount(SHOE_WARN_M, "km"), "First reminder at this distance (km).", SHOE_CITATION,
+        positive=True,
+    )  # fmt: skip
     retire_km: float = setting(
-        SHOE_RETIRE_M / 1000, "Retirement reminder at this distance (km).", SHOE_CITATION,
+        amount(SHOE_RETIRE_M, "km"), "Retirement reminder at this distance (km).", SHOE_CITATION,
         positive=True,
     )  # fmt: skip
     default_for: str | None = setting(
         None, 'New runs of this kind get this shoe ("running", "trail", "treadmill").', kind=str
     )
     retired: bool = setting(False, "Retired: kept for its history, no new runs, no reminders.")
+
+    # The km the user types, as the metres every layer below counts.
+    @property
+    def start_m(self) -> float:
+        return metres(self.start_km)
+
+    @property
+    def warn_m(self) -> float:
+        return metres(self.warn_km)
+
+    @property
+    def retire_m(self) -> float:
+        return metres(self.retire_km)
 
 
 def _address(text: str) -> str:

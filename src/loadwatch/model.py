@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from .units import Units
+from .units import METRES, Units, amount, metres
 
 # Preference when the same outing arrives from several sources: the device's own totals win.
 # A platform summary carries device totals without the file; a manual entry carries a guess.
@@ -343,10 +343,33 @@ class Numbers:
     field names), stored in the ledger as a JSON object of its fields.
 
     A field a later version added is optional (None in rows written before it existed), so a
-    stored alert of any age reads back as its rule's type (`numbers_from`)."""
+    stored alert of any age reads back as its rule's type (`numbers_from`).
+
+    Distances are held in metres like every layer's. The ledger's rows and `alerts --json` have
+    always given them in km: `KM` names each metre field's stored key and its rounding in km
+    (None: to the millimetre), so the JSON object keeps its keys and values. The metres are
+    held as the stored km say them (`__post_init__`): an alert read back equals the one found."""
+
+    KM: ClassVar[Mapping[str, tuple[str, int | None]]] = {}
+
+    def __post_init__(self) -> None:
+        for name, (_, digits) in self.KM.items():
+            v = getattr(self, name)
+            if v is None:
+                continue
+            if digits is not None:  # 24,381.4 m is stored as 24.381 km: it is 24,381 m
+                v = metres(round(v / METRES["km"], digits))
+            object.__setattr__(self, name, round(float(v), 3))
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {}
+        for key, v in asdict(self).items():
+            if key in self.KM:
+                key, digits = self.KM[key]
+                km = amount(v, "km")
+                v = km if km is None or digits is None else round(km, digits)
+            out[key] = v
+        return out
 
     def episode(self) -> str | None:
         """The first day (ISO) of the episode the alert belongs to, for rules whose alerts
@@ -380,8 +403,11 @@ def numbers_from(kind: str, values: Mapping[str, Any]) -> Numbers:
     if cls is None:
         return StoredNumbers(dict(values))
     names = {f.name for f in fields(cls)}
+    in_km = {key: name for name, (key, _) in cls.KM.items()}
+    read = {k: v for k, v in values.items() if k in names and k not in cls.KM}
+    read |= {in_km[k]: None if v is None else metres(v) for k, v in values.items() if k in in_km}
     try:
-        return cls(**{k: v for k, v in values.items() if k in names})
+        return cls(**read)
     except TypeError:  # a field it has always had is missing: not a row of this rule's
         return StoredNumbers(dict(values))
 

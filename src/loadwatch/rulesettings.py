@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .units import metres
+
 NUMBER = (int, float)
 
 
@@ -41,6 +43,9 @@ class RuleSetting:
     maximum: float | None = None
     positive: bool = False
     choices: tuple[str, ...] = ()
+    # A distance the user types in km ("spike_min_km = 1"): the rules read it once converted,
+    # as whole metres under this name ("spike_min_m"), and compare metres with metres.
+    in_metres: str = ""
 
     @property
     def name(self) -> str:
@@ -124,15 +129,22 @@ class RuleSettings(Mapping[str, Any]):
 
     Settings made before a rule registered read that rule's keys as their defaults."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "_metres")
     _values: dict[str, Any]
+    _metres: dict[str, int]  # the km keys as whole metres, by their `in_metres` names
 
     def __init__(self, **values: Any) -> None:
         known = {s.key: s for s in declared()}
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise TypeError(f"RuleSettings got unknown setting(s) {', '.join(unknown)}")
-        object.__setattr__(self, "_values", {k: values.get(k, s.default) for k, s in known.items()})
+        given = {k: values.get(k, s.default) for k, s in known.items()}
+        object.__setattr__(self, "_values", given)
+        object.__setattr__(
+            self,
+            "_metres",
+            {s.in_metres: round(metres(given[k])) for k, s in known.items() if s.in_metres},
+        )
 
     @staticmethod
     def declared() -> list[RuleSetting]:
@@ -151,9 +163,14 @@ class RuleSettings(Mapping[str, Any]):
         values = object.__getattribute__(self, "_values")
         if key in values:
             return values[key]
+        converted = object.__getattribute__(self, "_metres")
+        if key in converted:
+            return converted[key]
         for s in declared():  # declared after these settings were made
             if s.key == key:
                 return s.default
+            if s.in_metres == key:
+                return round(metres(s.default))
         raise KeyError(key)
 
     def __setattr__(self, name: str, value: Any) -> None:

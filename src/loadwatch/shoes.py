@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .model import Shoe
+from .units import METRES, amount
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class ShoeStatus:
         """The JSON fields as they have always been, in km."""
         return {
             "name": self.name,
-            "km": round(self.distance_m / 1000, 3),
-            "warn_km": self.warn_m / 1000,
-            "retire_km": self.retire_m / 1000,
+            "km": round(self.distance_m / METRES["km"], 3),
+            "warn_km": amount(self.warn_m, "km"),
+            "retire_km": amount(self.retire_m, "km"),
             "retired": self.retired,
             "runs": self.runs,
             "default_for": self.default_for,

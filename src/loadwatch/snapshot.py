@@ -40,7 +40,8 @@ from .views import AthleteState, DigestRow, athlete_state, rank, state_row
 _NO_DAYS = (np.zeros(0), np.zeros(0))  # an athlete without runs up to the day
 
 # Bumped when AthleteState or what goes into it changes: every stored state then reads as stale.
-FORMAT = 3  # 2: pain, effort and the latest spike's run; 3: the headroom in metres
+FORMAT = 4  # 2: pain, effort and the latest spike's run; 3: the headroom in metres;
+# 4: the 7-day totals and the 12 weeks in metres (last7_m, prev7_m, weeks_m)
 
 
 def fingerprint(settings: Settings) -> str:

@@ -26,6 +26,13 @@ def amount(m: float | None, units: Units) -> float | None:
     return m / METRES[units]
 
 
+def metres(value: float, units: Units = "km") -> float:
+    """A number of km or mi as metres: the one way in for a distance a person typed (a setting,
+    a CLI option, an edit form) or the engine's distance basis (km), so the layers between
+    carry metres and only `amount` and `distance` turn them back."""
+    return value * METRES[units]
+
+
 def distance(m: float | None, units: Units, digits: int = 1, none: str = "-") -> str:
     """ "13.2 km" / "8.2 mi"; `none` for an unknown distance."""
     v = amount(m, units)
@@ -56,4 +63,4 @@ def pace(s_per_km: float | None, units: Units, none: str = "-", suffix: bool = T
 def to_metres(value: float, units: Units) -> int:
     """A distance a person typed, in km or mi, as the whole metres everything inside counts
     (`--mi 5` is 8,047 m): converted once, where it is typed."""
-    return round(value * METRES[units])
+    return round(metres(value, units))

@@ -32,10 +32,11 @@ from .load.zones import DEFAULT_HRR_EDGES, weekly_zone_seconds
 from .model import Alert, LedgerEntry, Track, is_running, plausible_offset_s
 from .rules.comeback import return_params
 from .shoes import ShoeStatus
-from .units import METRES, Units, amount, distance, distance_down
+from .units import METRES, Units, amount, distance, distance_down, metres
 
 # How each number of a day row is defined, named wherever it is shown: the metric registry's own
-# words, so they cannot drift from what the engine computes. Day-row column -> metric.
+# words, so they cannot drift from what the engine computes. The day's column as the report's
+# JSON names it (the km names of render/report.KM_NAMES for the distances) -> metric.
 SHOWN_METRICS = {
     "load": "load",
     "acute7_km": "acute_sum",
@@ -78,9 +79,9 @@ def num(x: object, digits: int = 6) -> float | None:
 @dataclass(frozen=True)
 class DayRow:
     date: date
-    distance_km: float | None
-    acute7_km: float | None
-    chronic28_km: float | None
+    distance_m: float | None  # metres, as every distance here, until a renderer says them
+    acute7_m: float | None
+    chronic28_m: float | None
     load: float | None
     acwr_rolling_coupled: float | None
     acwr_rolling_uncoupled: float | None
@@ -95,10 +96,10 @@ class DayRow:
 @dataclass(frozen=True)
 class WeekRow:
     week_start: date
-    distance_km: float | None
+    distance_m: float | None
     days: int
     change_pct: float | None
-    longest_km: float | None
+    longest_m: float | None
     # Effort (load/effort.py): sRPE summed over the week's rated runs; None when runs have no
     # rating (never 0), its change only between two fully rated weeks.
     effort_au: float | None = None
@@ -161,8 +162,8 @@ class RunRow:
     id: int | None
     date: date
     start_utc: datetime
-    distance_km: float | None
-    longest_prior_30d_km: float | None
+    distance_m: float | None
+    longest_prior_30d_m: float | None
     spike_pct: float | None
     spike_band: str | None
     full_30d_history: bool
@@ -242,8 +243,8 @@ def _headroom_on(analysis: Analysis, rules: RuleSettings, day: date) -> Headroom
         day,
         rules.spike_pct,
         rules.weekly_jump_pct,
-        round(rules.weekly_jump_min_km * 1000),
-        round(rules.spike_min_km * 1000),
+        rules.weekly_jump_min_m,
+        rules.spike_min_m,
         return_params(rules),
     )
     # Pain last, over whatever built the numbers (see load/headroom.bent_by_pain).
@@ -303,10 +304,10 @@ def report_view(
         if len(run_frame):
             run_frame = run_frame[run_frame["day"] >= first]
     idx = d.index
-    cols = {
-        "distance_km": d["load"],
-        "acute7_km": d["acute_sum"],
-        "chronic28_km": d["chronic_weekly"],
+    cols = {  # the distance basis counts km: metres from here to the renderers
+        "distance_m": metres(d["load"]),
+        "acute7_m": metres(d["acute_sum"]),
+        "chronic28_m": metres(d["chronic_weekly"]),
         "load": b["load"],
         **{
             c: b[c]
@@ -355,10 +356,10 @@ def report_view(
         week_rows.append(
             WeekRow(
                 start.date(),
-                num(w.total),
+                num(metres(w.total), 3),
                 int(w.days),
                 num(w.change_pct),
-                num(w.longest),
+                num(metres(w.longest), 3),
                 effort_au=num(e.au, 1),
                 effort_change_pct=num(change_pct(e, before), 1),
                 rated_runs=e.rated_runs,
@@ -377,8 +378,8 @@ def report_view(
             int(r.id) if has_id and pd.notna(r.id) else None,
             pd.Timestamp(r.day).date(),
             r.start_utc.to_pydatetime(),
-            num(r.distance_m / 1000.0),
-            num(r.longest_prior_30d_m / 1000.0),
+            num(r.distance_m, 3),
+            num(r.longest_prior_30d_m, 3),
             num(r.spike_pct),
             r.spike_band,
             bool(r.full_30d_history),
@@ -582,7 +583,7 @@ class RunAgainst:
     30 days before it (the single-run spike rule's comparison, Frandsen et al. 2025)."""
 
     counted: bool  # False: excluded, a copy, or not a run: in no number
-    longest_prior_30d_km: float | None
+    longest_prior_30d_m: float | None
     spike_pct: float | None
     spike_band: str | None
     full_30d_history: bool
@@ -595,9 +596,9 @@ class RunAgainst:
             return "not counted in the load (excluded, a copy kept as a duplicate, or not a run)"
         if not self.full_30d_history:
             return "fewer than 30 days of history before it: no 30-day longest to compare with"
-        if self.longest_prior_30d_km is None or self.spike_pct is None:
+        if self.longest_prior_30d_m is None or self.spike_pct is None:
             return "no run in the 30 days before it: nothing to compare with"
-        longest = f"the 30-day longest ({distance(self.longest_prior_30d_km * 1000, self.units)})"
+        longest = f"the 30-day longest ({distance(self.longest_prior_30d_m, self.units)})"
         if self.spike_pct <= 0:
             return f"{-self.spike_pct:.0f}% shorter than {longest}"
         inside = "above" if self.spike_pct > self.spike_limit_pct else "within"
@@ -635,7 +636,7 @@ def run_against(
     r = row.iloc[-1]
     return RunAgainst(
         True,
-        num(r["longest_prior_30d_m"] / 1000.0, 3),
+        num(r["longest_prior_30d_m"], 3),
         num(r["spike_pct"], 1),
         _opt_str(r["spike_band"]),
         bool(r["full_30d_history"]),
@@ -725,8 +726,8 @@ class DigestRow:
     the headroom and what was flagged in the digest's period."""
 
     athlete: str
-    last7_km: float
-    prev7_km: float
+    last7_m: float  # metres until shown in the reader's `units`
+    prev7_m: float
     acwr: float | None
     history_days: int
     days_since_run: int | None
@@ -737,7 +738,7 @@ class DigestRow:
     flags: list[str]  # the flag words of the rules with open alerts ("spike", "jump", ...)
     # The last 12 weeks as rolling 7-day totals ending today, 7 days before, ..., oldest first:
     # a calendar week just begun would look like a drop (a jump in progress most of all).
-    weeks_km: list[float]
+    weeks_m: list[float]
     headroom: str  # short: the longest run today and the distance more today within the ranges
     athlete_id: int = 0
     latest_spike_id: int | None = None  # the run's page on the team page
@@ -788,15 +789,15 @@ class DigestRow:
 
     @property
     def sparkline(self) -> str:
-        return sparkline(self.weeks_km)
+        return sparkline(self.weeks_m)
 
     @property
     def summary(self) -> str:
         """The athlete's numbers in one line, as the plain-text digest prints them."""
         parts = [f"{self.athlete}: {self.pain} ({self.pain_level})"] if self.pain else []
         parts += [
-            f"last 7 days {distance(self.last7_km * 1000, self.units)}, "
-            f"the 7 before {distance(self.prev7_km * 1000, self.units)}",
+            f"last 7 days {distance(self.last7_m, self.units)}, "
+            f"the 7 before {distance(self.prev7_m, self.units)}",
             f"ratio 7:28 rolling coupled {self.ratio_text}",
         ]
         if self.latest_spike_pct is not None:
@@ -819,8 +820,8 @@ class AthleteState:
     athlete: str
     athlete_id: int
     as_of: date
-    last7_km: float
-    prev7_km: float
+    last7_m: float  # metres, as every distance of the state
+    prev7_m: float
     acwr: float | None
     history_days: int
     days_since_run: int | None
@@ -828,8 +829,8 @@ class AthleteState:
     latest_spike_band: str | None
     shoes_near_limit: list[str]
     worn_shoe: bool  # a shoe past its retirement distance: flagged while worn out
-    weeks_km: list[float]
-    # The headroom in metres (rendered in the reader's unit by `short_headroom`).
+    weeks_m: list[float]
+    # The headroom (rendered in the reader's unit by `short_headroom`).
     run_max_m: int | None
     run_reason: str | None
     week_more_m: int | None
@@ -863,12 +864,13 @@ def athlete_state(
             days["acute_sum"].to_numpy(dtype=float, na_value=np.nan),
             days["acwr_rolling_coupled"].to_numpy(dtype=float, na_value=np.nan),
         )
-    acute, ratio = daily
+    acute_km, ratio = daily
+    acute = np.nan_to_num(acute_km) * METRES["km"]  # the distance basis's km, as metres
     last7 = prev7 = 0.0
     acwr = None
     if len(acute):
-        last7 = float(np.nan_to_num(acute[-1]))
-        prev7 = float(np.nan_to_num(acute[-8])) if len(acute) >= 8 else 0.0
+        last7 = float(acute[-1])
+        prev7 = float(acute[-8]) if len(acute) >= 8 else 0.0
         v = ratio[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
     runs = d.runs
@@ -889,15 +891,15 @@ def athlete_state(
     worn = any(not s.retired and s.distance_m >= s.retire_m for s in analysis.shoes)
     pain = analysis.pain
     ends = list(range(len(acute) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
-    weeks_km = [float(x) for x in np.nan_to_num(acute[ends])] if ends else []
+    weeks_m = [float(x) for x in acute[ends]] if ends else []
     h = headroom_for(analysis, rules)
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return AthleteState(
         athlete=analysis.athlete.name,
         athlete_id=analysis.athlete.id,
         as_of=d.as_of,
-        last7_km=last7,
-        prev7_km=prev7,
+        last7_m=last7,
+        prev7_m=prev7,
         acwr=acwr,
         history_days=h.run.history_days,
         days_since_run=(d.as_of - last_run_day).days if last_run_day else None,
@@ -905,7 +907,7 @@ def athlete_state(
         latest_spike_band=last["spike_band"] if last is not None else None,
         shoes_near_limit=near,
         worn_shoe=worn,
-        weeks_km=weeks_km,
+        weeks_m=weeks_m,
         run_max_m=h.run.max_run_m,
         run_reason=h.run.reason,
         week_more_m=h.week.more_m,
@@ -933,8 +935,8 @@ def state_row(
         flagged.add(rule_registry.flag_of("pain"))  # while it is red, as a worn shoe is
     return DigestRow(
         athlete=state.athlete,
-        last7_km=state.last7_km,
-        prev7_km=state.prev7_km,
+        last7_m=state.last7_m,
+        prev7_m=state.prev7_m,
         acwr=state.acwr,
         history_days=state.history_days,
         days_since_run=state.days_since_run,
@@ -943,7 +945,7 @@ def state_row(
         shoes_near_limit=list(state.shoes_near_limit),
         open_alerts=[e.alert.title for e in open_alerts],
         flags=sorted(flagged - {""}),
-        weeks_km=list(state.weeks_km),
+        weeks_m=list(state.weeks_m),
         headroom=short_headroom(
             state.run_max_m, state.run_reason, state.week_more_m, state.week_reason, units
         ),

@@ -233,8 +233,8 @@ def compose_digest(
             ),
         )
         + td("flags", html.escape(", ".join(r.flags) or "-"))
-        + td("last 7 d", distance(r.last7_km * 1000, r.units))
-        + td("7 before", distance(r.prev7_km * 1000, r.units))
+        + td("last 7 d", distance(r.last7_m, r.units))
+        + td("7 before", distance(r.prev7_m, r.units))
         + td("12 weeks", html.escape(r.sparkline), ";font-family:monospace")
         + td("ratio", html.escape(r.ratio_text))
         + td("spike", html.escape(r.spike_text))

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import offset_copy
 
-from ..units import METRES, Units
+from ..units import METRES, Units, amount
 
 if TYPE_CHECKING:
     from ..shoes import ShoeStatus
@@ -311,10 +311,9 @@ def athletes_overview(rows: Sequence[DigestRow], fmt: str = "png") -> bytes:
     fig, ax = _axes(1.0 + 0.48 * max(len(rows), 1))
     units = {r.units for r in rows}
     unit: Units = units.pop() if len(units) == 1 else "km"  # one axis: mixed readers get km
-    per = 1000 / METRES[unit]
     for i, r in enumerate(rows):
-        ax.barh(i + 0.18, r.prev7_km * per, height=0.34, color="#cbd2d9")
-        ax.barh(i - 0.18, r.last7_km * per, height=0.34, color=ACCENT)
+        ax.barh(i + 0.18, amount(r.prev7_m, unit), height=0.34, color="#cbd2d9")
+        ax.barh(i - 0.18, amount(r.last7_m, unit), height=0.34, color=ACCENT)
     ax.set_yticks(range(len(rows)), [r.athlete for r in rows], fontsize=TEXT_PT)
     ax.invert_yaxis()
     ax.set_xlabel(unit, fontsize=TEXT_PT)

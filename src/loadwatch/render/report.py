@@ -26,6 +26,7 @@ from ..views import (
     WeekRow,
     headroom_lines,
     headroom_text,
+    num,
 )
 from .spark import sparkline_svg
 from .tables import SHOE_STATUS, shoes_table
@@ -112,9 +113,27 @@ def step_rate_line(t: StepRateTrend | None) -> str | None:
     return line
 
 
+# The rows' distances in metres -> their JSON (and CSV) names, in km as they have always been.
+KM_NAMES = {
+    "distance_m": "distance_km",
+    "acute7_m": "acute7_km",
+    "chronic28_m": "chronic28_km",
+    "longest_m": "longest_km",
+    "longest_prior_30d_m": "longest_prior_30d_km",
+}
+
+
 def _flat(row: Any) -> dict[str, Any]:
-    """A flat row as a dict (asdict copies deeply, ten times slower on a 10-year --all-days)."""
-    return {f.name: getattr(row, f.name) for f in fields(row)}
+    """A flat row as a dict, its distances in km under their km names (asdict copies deeply,
+    ten times slower on a 10-year --all-days)."""
+    out = {}
+    for f in fields(row):
+        v = getattr(row, f.name)
+        if f.name in KM_NAMES:
+            out[KM_NAMES[f.name]] = num(amount(v, "km"))
+        else:
+            out[f.name] = v
+    return out
 
 
 def headroom_json(h: Headroom, units: Units = "km") -> dict[str, Any]:
@@ -147,9 +166,9 @@ def _fmt(x, spec: str = ".2f", none: str = "n/a") -> str:
     return none if x is None else format(x, spec)
 
 
-def _d(km: float | None, units: Units, spec: str = ".1f", none: str = "n/a") -> str:
-    """A distance the view holds in km, as a number in the reader's unit (no unit name)."""
-    return _fmt(amount(None if km is None else km * 1000, units), spec, none)
+def _d(m: float | None, units: Units, spec: str = ".1f", none: str = "n/a") -> str:
+    """A distance the view holds in metres, as a number in the reader's unit (no unit name)."""
+    return _fmt(amount(m, units), spec, none)
 
 
 def _pct(x) -> str:
@@ -210,8 +229,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
                 else ""
             )
         out.append(
-            f"{w.week_start.isoformat():<12}{_d(w.distance_km, u):>8}{_pct(w.change_pct):>9}"
-            f"{_d(w.longest_km, u, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
+            f"{w.week_start.isoformat():<12}{_d(w.distance_m, u):>8}{_pct(w.change_pct):>9}"
+            f"{_d(w.longest_m, u, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
             f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}{_zones(w):>17}"
             f"   {_effort(w)}{so_far}"
         )
@@ -220,14 +239,14 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
     steps = step_rate_line(view.step_rate)
     if steps:
         out.append(_wrap(steps[0].upper() + steps[1:], "  "))
-    prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
+    prev7 = view.days[-8].acute7_m if len(view.days) >= 14 else None
     out.append("")
     out.append(f"Today ({today.date.isoformat()})")
-    line = f"  last 7 days:  {_d(today.acute7_km, u)} {u}"
+    line = f"  last 7 days:  {_d(today.acute7_m, u)} {u}"
     if prev7 is not None:
         line += f"   the 7 before: {_d(prev7, u)} {u} ({_pct(today.week_over_week_pct)})"
     out.append(line)
-    out.append(f"  28-day weekly average: {_d(today.chronic28_km, u)} {u}")
+    out.append(f"  28-day weekly average: {_d(today.chronic28_m, u)} {u}")
     if today.acwr_rolling_coupled is None:
         out.append(f"  acute:chronic ratios: {view.ratio_missing}")
     else:
@@ -262,8 +281,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         out.append("Latest single-run spike")
         out.append(
             _wrap(
-                f"  {r.date.isoformat()}: {_d(r.distance_km, u)} {u}, {_pct(r.spike_pct)} over "
-                f"the longest run of the previous 30 days ({_d(r.longest_prior_30d_km, u)} {u}): "
+                f"  {r.date.isoformat()}: {_d(r.distance_m, u)} {u}, {_pct(r.spike_pct)} over "
+                f"the longest run of the previous 30 days ({_d(r.longest_prior_30d_m, u)} {u}): "
                 f"{r.spike_band} (hazard ratio {HAZARD_RATIO[r.spike_band]} in Frandsen 2025)",
                 "    ",
             )
@@ -344,12 +363,12 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append(
         "</ul>" + "".join(f"<p class='note'>{html.escape(e)}</p>" for e in HEADROOM_EVIDENCE)
     )
-    prev7 = view.days[-8].acute7_km if len(view.days) >= 14 else None
+    prev7 = view.days[-8].acute7_m if len(view.days) >= 14 else None
     u = view.units
     facts = [
-        ("last 7 days", f"{_d(today.acute7_km, u)} {u}"
+        ("last 7 days", f"{_d(today.acute7_m, u)} {u}"
          + (f" (the 7 before: {_d(prev7, u)} {u}, {_pct(today.week_over_week_pct)})" if prev7 is not None else "")),
-        ("28-day weekly average", f"{_d(today.chronic28_km, u)} {u}"),
+        ("28-day weekly average", f"{_d(today.chronic28_m, u)} {u}"),
         ("acute:chronic 7:28 rolling, coupled",
          _fmt(today.acwr_rolling_coupled) if today.acwr_rolling_coupled is not None else view.ratio_missing),
         ("acute:chronic 7:21 rolling, uncoupled", _fmt(today.acwr_rolling_uncoupled)),
@@ -365,9 +384,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
     out.append("<h2>Latest single-run spike</h2>")
     if spike is not None and spike.spike_band is not None:
         out.append(
-            f"<p>{spike.date:%a %d %b %Y}: {_d(spike.distance_km, u)} {u}, "
+            f"<p>{spike.date:%a %d %b %Y}: {_d(spike.distance_m, u)} {u}, "
             f"{_pct(spike.spike_pct)} over the longest run of the previous 30 days "
-            f"({_d(spike.longest_prior_30d_km, u)} {u}): <b>{html.escape(spike.spike_band)}</b> "
+            f"({_d(spike.longest_prior_30d_m, u)} {u}): <b>{html.escape(spike.spike_band)}</b> "
             f"(hazard ratio {HAZARD_RATIO[spike.spike_band]} in Frandsen 2025)</p>"
         )
     else:
@@ -394,9 +413,9 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
             [
                 [
                     w.week_start.isoformat(),
-                    _d(w.distance_km, u),
+                    _d(w.distance_m, u),
                     _pct(w.change_pct),
-                    _d(w.longest_km, u, ".1f", "-"),
+                    _d(w.longest_m, u, ".1f", "-"),
                     _fmt(w.ascent_m, ".0f", "-"),
                     _fmt(w.descent_m, ".0f", "-"),
                     _pct(w.descent_change_pct),

@@ -52,7 +52,9 @@ def run_json(v: RunView) -> dict[str, Any]:
         "shoe": v.shoe,
         "against": {
             "counted": a.counted,
-            "longest_prior_30d_km": a.longest_prior_30d_km,
+            "longest_prior_30d_km": None
+            if a.longest_prior_30d_m is None
+            else round(a.longest_prior_30d_m / 1000.0, 3),
             "spike_pct": a.spike_pct,
             "spike_band": a.spike_band,
             "full_30d_history": a.full_30d_history,

@@ -15,7 +15,7 @@ from datetime import date
 
 from ..model import Alert, Numbers
 from ..rulesettings import RuleSetting
-from ..units import distance
+from ..units import distance, metres
 from . import CLINICIAN, Rule, iso_week, nice_day, register
 from .episodes import mentions
 
@@ -54,9 +54,11 @@ SETTINGS = (
 
 @dataclass(frozen=True)
 class AcwrNumbers(Numbers):
+    KM = {"acute7_m": ("acute7_km", 3), "chronic28_weekly_m": ("chronic28_weekly_km", 3)}
+
     acwr_rolling_coupled: float
-    acute7_km: float
-    chronic28_weekly_km: float
+    acute7_m: float
+    chronic28_weekly_m: float
     variant: str
     threshold: float
     # Rows written before episodes (2026-10) lack the next two.
@@ -89,18 +91,19 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         for ts in days.index[hit.fillna(False).to_numpy()]
     ]
     aid, name = analysis.athlete.id, analysis.athlete.name
-    u = analysis.athlete.units  # the words in their unit; the numbers stay km
+    u = analysis.athlete.units  # the words in their unit; the numbers are metres
     out = []
     for m in mentions(hits):
         if since is not None and m.day < since:
             continue
         ts = m.detail
         r = float(ratio[ts])
-        acute, chronic = float(days.at[ts, "acute_sum"]), float(chronic_week[ts])
+        # The distance basis counts km: metres from here on.
+        acute, chronic = metres(days.at[ts, "acute_sum"]), metres(chronic_week[ts])
         text = (
             f"On {nice_day(m.day)} your acute:chronic workload ratio (7:28 rolling, coupled) was "
-            f"{r:.2f}: {distance(acute * 1000, u)} in the last 7 days against a weekly average of "
-            f"{distance(chronic * 1000, u)} over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
+            f"{r:.2f}: {distance(acute, u)} in the last 7 days against a weekly average of "
+            f"{distance(chronic, u)} over the last 28. The {settings.acwr_threshold:g} threshold comes from team-sport "
             f"studies (Gabbett 2016). In runners, a study of 5,205 (Frandsen 2025) looked at a "
             f"different ratio (the last week against the 3 before, uncoupled) and found that higher ratios "
             f"went with fewer, not more, injuries, so read this as context for the other numbers, "
@@ -118,8 +121,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 citation=CITATION,
                 numbers=AcwrNumbers(
                     acwr_rolling_coupled=round(r, 4),
-                    acute7_km=round(acute, 3),
-                    chronic28_weekly_km=round(chronic, 3),
+                    acute7_m=acute,
+                    chronic28_weekly_m=chronic,
                     variant="7:28 rolling, coupled",
                     threshold=settings.acwr_threshold,
                     episode_started=m.started.isoformat(),

@@ -70,15 +70,24 @@ def return_params(settings: RuleSettings) -> ReturnParams:
 
 @dataclass(frozen=True)
 class ReturnNumbers(Numbers):
-    distance_km: float
+    KM = {
+        "distance_m": ("distance_km", 3),
+        "plan_run_m": ("plan_run_km", 3),
+        "plan_week_m": ("plan_week_km", 3),
+        "week_m": ("week_km", 3),
+        "pre_week_m": ("pre_week_km", 3),
+        "pre_longest_m": ("pre_longest_km", 3),
+    }
+
+    distance_m: float
     plan_week: int
     plan_weeks: int
-    plan_run_km: float  # the week's single-run cap
-    plan_week_km: float  # the week's distance
-    week_km: float  # the plan week's distance with this run
+    plan_run_m: float  # the week's single-run cap
+    plan_week_m: float  # the week's distance
+    week_m: float  # the plan week's distance with this run
     break_days: int
-    pre_week_km: float
-    pre_longest_km: float | None
+    pre_week_m: float
+    pre_longest_m: float | None
     plan_started: str  # ISO day of the first run back
     start_utc: str | None = None
 
@@ -93,9 +102,9 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     runs = analysis.distance.runs
     if runs.empty:
         return []
-    min_m = round(settings.spike_min_km * 1000)
+    min_m = settings.spike_min_m
     aid, name = analysis.athlete.id, analysis.athlete.name
-    u = analysis.athlete.units  # the words in their unit; the numbers stay km
+    u = analysis.athlete.units  # the words in their unit; the numbers stay metres
     out = []
     for plan in analysis.distance.return_plans(return_params(settings)):
         b = first_breach(runs, plan, min_m)
@@ -134,17 +143,15 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=ReturnNumbers(
-                    distance_km=round(b.distance_m / 1000, 3),
+                    distance_m=b.distance_m,
                     plan_week=w.week,
                     plan_weeks=len(plan.weeks),
-                    plan_run_km=round(w.run_m / 1000, 3),
-                    plan_week_km=round(w.week_m / 1000, 3),
-                    week_km=round(b.week_total_m / 1000, 3),
+                    plan_run_m=w.run_m,
+                    plan_week_m=w.week_m,
+                    week_m=b.week_total_m,
                     break_days=plan.break_days,
-                    pre_week_km=round(plan.pre_week_m / 1000, 3),
-                    pre_longest_km=(
-                        round(plan.pre_longest_m / 1000, 3) if plan.pre_longest_m else None
-                    ),
+                    pre_week_m=plan.pre_week_m,
+                    pre_longest_m=plan.pre_longest_m or None,
                     plan_started=plan.first_day.isoformat(),
                     start_utc=start,
                 ),

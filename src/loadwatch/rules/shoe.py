@@ -41,9 +41,11 @@ CONVENTION = {"km": "480-800 km", "mi": "300-500 mi"}
 
 @dataclass(frozen=True)
 class ShoeNumbers(Numbers):
+    KM = {"distance_m": ("km", 1), "limit_m": ("limit_km", None)}
+
     shoe: str
-    km: float
-    limit_km: float
+    distance_m: float
+    limit_m: float
     level: str  # "warn" or "retire"
 
 
@@ -105,10 +107,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 f"{distance(limit, u, 0)}",
                 text=text,
                 citation=CITATION,
-                # The stored numbers keep their km fields (alerts already written read them).
-                numbers=ShoeNumbers(
-                    shoe.name, round(shoe.distance_m / 1000, 1), limit / 1000, level
-                ),
+                numbers=ShoeNumbers(shoe.name, shoe.distance_m, limit, level),
                 ongoing=True,
             )
         )

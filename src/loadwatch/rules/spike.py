@@ -47,14 +47,17 @@ SETTINGS = (
         "Runs shorter than this never count as a spike (a 20 m GPS blip is no long run).",
         "loadwatch's choice",
         minimum=0,
+        in_metres="spike_min_m",
     ),
 )
 
 
 @dataclass(frozen=True)
 class SpikeNumbers(Numbers):
-    distance_km: float
-    longest_prior_30d_km: float
+    KM = {"distance_m": ("distance_km", 3), "longest_prior_30d_m": ("longest_prior_30d_km", 3)}
+
+    distance_m: float
+    longest_prior_30d_m: float
     spike_pct: float
     band: str  # "small", "moderate" or "large"
     hazard_ratio: float
@@ -89,7 +92,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     out = []
     min_rank = RANK[settings.spike_min_band]
     threshold = 100.0 + settings.spike_pct
-    min_m = round(settings.spike_min_km * 1000)
+    min_m = settings.spike_min_m
     for i, r in enumerate(runs.itertuples()):
         if held is not None and held[i]:
             continue
@@ -124,8 +127,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=SpikeNumbers(
-                    distance_km=round(r.distance_m / 1000, 3),
-                    longest_prior_30d_km=round(r.longest_prior_30d_m / 1000, 3),
+                    distance_m=r.distance_m,
+                    longest_prior_30d_m=r.longest_prior_30d_m,
                     spike_pct=round(float(r.spike_pct), 4),
                     band=r.spike_band,
                     hazard_ratio=hr,

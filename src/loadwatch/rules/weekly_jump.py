@@ -40,20 +40,27 @@ SETTINGS = (
         "Only when the earlier 7 days had at least this many km.",
         "loadwatch's choice (Nielsen 2014 set no floor)",
         minimum=0,
+        in_metres="weekly_jump_min_m",
     ),
 )
 
 
 @dataclass(frozen=True)
 class WeeklyJumpNumbers(Numbers):
-    last7_km: float
-    previous7_km: float
+    KM = {
+        "last7_m": ("last7_km", 3),
+        "previous7_m": ("previous7_km", 3),
+        "previous14_weekly_m": ("previous14_weekly_km", 3),
+    }
+
+    last7_m: float
+    previous7_m: float
     change_pct: float
     # Rows written before episodes (2026-10) lack the next four.
-    previous14_weekly_km: float | None = None
+    previous14_weekly_m: float | None = None
     episode_started: str | None = None  # ISO day the episode began
     band: int | None = None  # 1, 2, 3: above 1, 2 and 4 times the threshold
-    floor_km: float | None = None
+    floor_km: float | None = None  # the setting as the user typed it
     window: str = "last 7 days vs the 7 before and the weekly average of the 14 before"
 
     def episode(self) -> str | None:
@@ -75,7 +82,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if runs.empty:
         return []
     wow = week_over_week(daily_metres(runs, analysis.distance.as_of))
-    fires = jump_fires(wow, settings.weekly_jump_pct, round(settings.weekly_jump_min_km * 1000))
+    fires = jump_fires(wow, settings.weekly_jump_pct, settings.weekly_jump_min_m)
     plans = analysis.distance.return_plans(return_params(settings))
     if plans:
         fires = fires & ~in_plans(plans, wow.index)
@@ -91,7 +98,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
             )
         )
     aid, name = analysis.athlete.id, analysis.athlete.name
-    u = analysis.athlete.units  # the words in their unit; the numbers stay km
+    u = analysis.athlete.units  # the words in their unit; the numbers stay metres
     t = settings.weekly_jump_pct
     edges = (t, 2 * t, 4 * t)
     out = []
@@ -99,12 +106,10 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         if since is not None and m.day < since:
             continue
         row, pct = m.detail
-        now, before = row["last7_m"] / 1000, row["prev7_m"] / 1000
-        fortnight = row["prev14_weekly_m"] / 1000
         floor = (
-            f"{settings.weekly_jump_min_km:g} km"
+            f"{settings.weekly_jump_min_km:g} km"  # as the runner typed it
             if u == "km"
-            else distance(settings.weekly_jump_min_km * 1000, u)
+            else distance(settings.weekly_jump_min_m, u)
         )
         worse = "" if m.started == m.day else f"; the jump began on {nice_day(m.started)}"
         text = (
@@ -131,9 +136,9 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
                 text=text,
                 citation=CITATION,
                 numbers=WeeklyJumpNumbers(
-                    last7_km=round(now, 3),
-                    previous7_km=round(before, 3),
-                    previous14_weekly_km=round(fortnight, 3),
+                    last7_m=row["last7_m"],
+                    previous7_m=row["prev7_m"],
+                    previous14_weekly_m=row["prev14_weekly_m"],
                     change_pct=round(float(pct), 2),
                     episode_started=m.started.isoformat(),
                     band=m.band,

@@ -109,7 +109,7 @@ LEDGER_SHOWN = 300
 SORTS = {
     "attention": None,  # the digest's ranking
     "athlete": lambda r: r.athlete.lower(),
-    "last7": lambda r: -r.last7_km,
+    "last7": lambda r: -r.last7_m,
     "ratio": lambda r: -(r.acwr or 0.0),
     "spike": lambda r: -(r.latest_spike_pct or -1e9),
 }
@@ -168,9 +168,10 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    # Distances as the reader reads them (units.py): `km` for the views' kilometres, `metres`
-    # for a run's own, `pace` for seconds per kilometre; each takes the unit ("km" or "mi").
-    env.filters["km"] = lambda v, u="km": distance(None if v is None else v * 1000, u)
+    # Distances as the reader reads them (units.py), from the views' metres: `distance` with its
+    # unit's name, `metres` as a bare number, `pace` for seconds per kilometre; each takes the
+    # unit ("km" or "mi").
+    env.filters["distance"] = lambda v, u="km": distance(v, u)
     env.filters["metres"] = lambda v, u="km", digits=2: (
         "-" if v is None else f"{amount(v, u):.{digits}f}"
     )
