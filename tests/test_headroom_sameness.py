@@ -24,6 +24,7 @@ from loadwatch.analysis import analyse, analyse_many
 from loadwatch.config import RuleSettings
 from loadwatch.load import compute_daily
 from loadwatch.load.comeback import ReturnParams, plan_on, return_plans
+from loadwatch.load.effort import NO_RUNS, _effort, session_effort, window_effort
 from loadwatch.load.headroom import (
     RETURN_DEFAULTS,
     SPIKE_HISTORY_DAYS,
@@ -39,7 +40,7 @@ from loadwatch.load.headroom import (
     within,
 )
 from loadwatch.load.pain import PainHistory, PainStatus, PainThresholds
-from loadwatch.load.progression import daily_metres, week_over_week
+from loadwatch.load.progression import daily_metres, jump_fires, week_over_week
 from loadwatch.load.spikes import reference_metres
 from loadwatch.model import Athlete, PainReport
 from loadwatch.rules.comeback import return_params
@@ -86,7 +87,7 @@ def reference_headroom(
             history, longest_m, longest_day, max(within(longest_m, spike_pct), floor_run), None
         )
 
-    wow = week_over_week(daily_metres(runs, as_of)) if len(runs) else None
+    wow = week_over_week(reference_daily_metres(runs, as_of)) if len(runs) else None
     if wow is None or wow.empty:
         week = WeekHeadroom(0, 0, 0, 0, None, "history")
     else:
@@ -243,3 +244,58 @@ def test_the_club_pass_gives_each_athletes_own_headroom(club) -> None:
         expected = reference_bent(expected, runs, pain[a.id].status(days[a.id]))
         assert headroom_for(passed[a.id], rules) == expected
         assert headroom_for(own, rules) == expected
+
+
+# -- the progression and effort windows the states read, against their pandas forms ----------
+def reference_daily_metres(runs: pd.DataFrame, as_of: date) -> pd.Series:
+    end = pd.Timestamp(as_of)
+    runs = runs[runs["day"] <= end]
+    if runs.empty:
+        return pd.Series(dtype=np.int64)
+    metres = np.rint(runs["distance_m"].to_numpy(dtype=float)).astype(np.int64)
+    per_day = pd.Series(metres, index=runs["day"].to_numpy()).groupby(level=0).sum()
+    days = pd.date_range(per_day.index.min(), end, freq="D")
+    return per_day.reindex(days, fill_value=0).astype(np.int64)
+
+
+def reference_jump_fires(wow: pd.DataFrame, pct: float, floor_m: int) -> pd.Series:
+    factor = 100.0 + pct
+    return (
+        wow["ran"]
+        & (wow["history_days"] >= 21)
+        & (wow["prev7_m"] >= floor_m)
+        & (100 * wow["last7_m"] > factor * wow["prev7_m"])
+        & (200 * wow["last7_m"] > factor * wow["prev14_m"])
+    )
+
+
+def reference_window_effort(runs: pd.DataFrame, last_day: pd.Timestamp, days: int = 7):
+    if runs.empty:
+        return NO_RUNS
+    day = pd.to_datetime(runs["day"])
+    inside = (day <= last_day) & (day > last_day - pd.Timedelta(days=days))
+    return _effort(session_effort(runs[inside]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    history,
+    st.sampled_from(ZONES),
+    st.integers(min_value=-3, max_value=40),
+    st.sampled_from([(30.0, 10_000), (10.0, 5_000)]),
+    st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=60, max_size=60),
+)
+def test_the_daily_metres_jumps_and_efforts_are_the_pandas_ones(
+    runs, tz, after, rule, rpe
+) -> None:
+    as_of = AS_OF + timedelta(days=after)
+    frame = compute_daily(activities(runs, tz, AS_OF), AS_OF, tz).runs
+    frame = frame.assign(rpe=rpe[: len(frame)]) if len(frame) else frame
+    new, old = daily_metres(frame, as_of), reference_daily_metres(frame, as_of)
+    pd.testing.assert_series_equal(new, old, check_freq=False)
+    wow = week_over_week(new)
+    pd.testing.assert_series_equal(
+        jump_fires(wow, *rule), reference_jump_fires(wow, *rule), check_names=False
+    )
+    for last in (pd.Timestamp(as_of), pd.Timestamp(as_of) - pd.Timedelta(days=7)):
+        assert window_effort(frame, last) == reference_window_effort(frame, last)
