@@ -193,9 +193,7 @@ BACK = st.sampled_from([RETURN_DEFAULTS, None, ReturnParams(7, 40.0, 25.0)])
     BACK,
     PAIN,
 )
-def test_the_array_headroom_is_the_pandas_headroom(
-    runs, tz, after, rules, back, pain
-) -> None:
+def test_the_array_headroom_is_the_pandas_headroom(runs, tz, after, rules, back, pain) -> None:
     as_of = AS_OF + timedelta(days=after)
     frame = compute_daily(activities(runs, tz, AS_OF), AS_OF, tz).runs
     spike, weekly, floor, min_run = rules
@@ -285,9 +283,7 @@ def reference_window_effort(runs: pd.DataFrame, last_day: pd.Timestamp, days: in
     st.sampled_from([(30.0, 10_000), (10.0, 5_000)]),
     st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=60, max_size=60),
 )
-def test_the_daily_metres_jumps_and_efforts_are_the_pandas_ones(
-    runs, tz, after, rule, rpe
-) -> None:
+def test_the_daily_metres_jumps_and_efforts_are_the_pandas_ones(runs, tz, after, rule, rpe) -> None:
     as_of = AS_OF + timedelta(days=after)
     frame = compute_daily(activities(runs, tz, AS_OF), AS_OF, tz).runs
     frame = frame.assign(rpe=rpe[: len(frame)]) if len(frame) else frame
