@@ -222,7 +222,9 @@ def bent_by_pain(h: Headroom, runs: pd.DataFrame, pain: PainStatus) -> Headroom:
     cap = 0
     if pain.level == "amber":
         today = np.datetime64(h.as_of, "D")
-        longest7, _ = _Runs.of(runs, h.as_of).longest(today - 6 * _DAY, today)
+        longest7, _ = (
+            _Runs.of(runs, h.as_of).longest(today - 6 * _DAY, today) if len(runs) else (None, None)
+        )
         cap = longest7 or 0
     run = replace(h.run, max_run_m=cap, reason="pain")
     week = replace(h.week, more_m=0, reason="pain")
