@@ -93,6 +93,9 @@ def analyse_many(
         days.to_numpy() <= ids.map({a: pd.Timestamp(d) for a, d in as_of.items()}).to_numpy()
     ]
     rows = upto.groupby("athlete_id").indices if len(upto) else {}
+    # The columns an Analysis keeps, before splitting by athlete: each athlete's slice of the
+    # whole frame cost more than their runs and spikes.
+    upto = upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
     out = {}
     for a in athletes:
         mine = upto.iloc[rows[a.id]].reset_index(drop=True) if a.id in rows else upto.iloc[:0]
@@ -104,7 +107,7 @@ def analyse_many(
             load,
             load,
             statuses,
-            mine[["id", "start_utc", "day", "distance_m", "shoe_id"]],
+            mine,
             history,
             history.status(as_of[a.id]) if history is not None else None,
         )

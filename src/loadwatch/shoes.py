@@ -51,7 +51,7 @@ class ShoeStatus:
 def shoe_status(shoes: list[Shoe], activities: pd.DataFrame) -> list[ShoeStatus]:
     """`activities`: the primary copies only."""
     if not shoes:
-        return []  # most runners of a club: no grouping for nobody's shoes (5 ms an athlete)
+        return []  # most runners of a club: no grouping of runs for no shoes
     if len(activities) and "shoe_id" in activities:
         assigned = activities.dropna(subset=["shoe_id"])
         per_shoe = assigned.groupby(assigned["shoe_id"].astype(int))["distance_m"].agg(

@@ -80,7 +80,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if plans:
         fires = fires & ~in_plans(plans, wow.index)
     hits = []
-    fired = wow[fires].to_dict("records") if fires.any() else []  # most days: none, no frame
+    fired = wow[fires].to_dict("records") if fires.any() else []  # no jump ever: no frame
     for ts, row in zip(wow.index[fires], fired, strict=True):
         baseline = row["baseline_m"]
         pct = jump_pct(row["last7_m"], row["prev7_m"])
