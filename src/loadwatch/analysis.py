@@ -8,12 +8,19 @@ of the history the headroom and the rules read, like what the watch recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from .load import AthleteLoad, HeartRateProfile, LoadParams, compute_daily, compute_runs_many
+from .load import (
+    AthleteLoad,
+    HeartRateProfile,
+    LoadParams,
+    compute_daily,
+    compute_daily_and_distance,
+    compute_runs_many,
+)
 from .load.grid import local_days
 from .load.pain import PainHistory, PainStatus
 from .model import Athlete, Shoe
@@ -44,13 +51,10 @@ def analyse(
     """`activities`: the athlete's primary copies as the store gives them; `pain`: their pain
     reports with the thresholds that read them."""
     hr = HeartRateProfile(athlete.resting_hr, athlete.max_hr, athlete.sex)
-    distance_params = replace(params, load_basis="distance")
-    distance = compute_daily(activities, as_of, athlete.tz, distance_params, hr)
-    load = (
-        distance
-        if params.load_basis == "distance"
-        else compute_daily(activities, as_of, athlete.tz, params, hr)
-    )
+    if params.load_basis == "distance":
+        load = distance = compute_daily(activities, as_of, athlete.tz, params, hr)
+    else:
+        load, distance = compute_daily_and_distance(activities, as_of, athlete.tz, params, hr)
     # Shoe mileage counts what happened up to the day described, like everything else here.
     days = local_days(activities["start_utc"], athlete.tz, activities.get("utc_offset_s"))
     activities = activities.assign(day=days)
@@ -89,6 +93,9 @@ def analyse_many(
         days.to_numpy() <= ids.map({a: pd.Timestamp(d) for a, d in as_of.items()}).to_numpy()
     ]
     rows = upto.groupby("athlete_id").indices if len(upto) else {}
+    # The columns an Analysis keeps, before splitting by athlete: each athlete's slice of the
+    # whole frame cost more than their runs and spikes.
+    upto = upto[["id", "start_utc", "day", "distance_m", "shoe_id"]]
     out = {}
     for a in athletes:
         mine = upto.iloc[rows[a.id]].reset_index(drop=True) if a.id in rows else upto.iloc[:0]
@@ -100,7 +107,7 @@ def analyse_many(
             load,
             load,
             statuses,
-            mine[["id", "start_utc", "day", "distance_m", "shoe_id"]],
+            mine,
             history,
             history.status(as_of[a.id]) if history is not None else None,
         )

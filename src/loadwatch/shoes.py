@@ -51,6 +51,8 @@ class ShoeStatus:
 
 def shoe_status(shoes: list[Shoe], activities: pd.DataFrame) -> list[ShoeStatus]:
     """`activities`: the primary copies only."""
+    if not shoes:
+        return []  # most runners of a club: no grouping of runs for no shoes
     if len(activities) and "shoe_id" in activities:
         assigned = activities.dropna(subset=["shoe_id"])
         per_shoe = assigned.groupby(assigned["shoe_id"].astype(int))["distance_m"].agg(

@@ -155,7 +155,10 @@ def daily_many(analyses: Sequence[Analysis]) -> dict[int, tuple[np.ndarray, np.n
             by_day.setdefault(x.distance.as_of, []).append(x)
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for day, group in by_day.items():
-        runs = pd.concat([x.distance.runs.assign(athlete=x.athlete.id) for x in group])
+        # Only what the grid reads (the runs are running already): the whole frames cost more.
+        runs = pd.concat(
+            [_grid_columns(x.distance.runs).assign(athlete=x.athlete.id) for x in group]
+        )
         tz: dict[object, str] = {x.athlete.id: x.athlete.tz for x in group}
         frames = compute_many(runs, day, tz, names=DAILY)
         acute, ratio = frames["acute_sum"], frames["acwr_rolling_coupled"]
@@ -166,6 +169,10 @@ def daily_many(analyses: Sequence[Analysis]) -> dict[int, tuple[np.ndarray, np.n
                 ratio[x.athlete.id].to_numpy(dtype=float)[first:],
             )
     return out
+
+
+def _grid_columns(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs[[c for c in ("start_utc", "utc_offset_s", "load") if c in runs]]
 
 
 @dataclass

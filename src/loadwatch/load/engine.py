@@ -5,7 +5,7 @@ no clock; `as_of` and the time zone are arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -177,6 +177,53 @@ def compute_daily(
     runs = prepare_runs(activities, tz, params, hr)
     runs = runs[runs["day"] <= pd.Timestamp(as_of)]
     return athlete_load(runs, run_spikes(runs, params.spike_window_days), as_of, tz, params, names)
+
+
+def compute_daily_and_distance(
+    activities: pd.DataFrame,
+    as_of: date,
+    tz: str,
+    params: LoadParams,
+    hr: HeartRateProfile | None = None,
+) -> tuple[AthleteLoad, AthleteLoad]:
+    """One athlete on the chosen basis and on distance (km figures and spikes read distance),
+    as two `compute_daily` calls give them, from one preparation of the runs (local days), one
+    spike pass (spikes compare distances, whatever the basis) and one grid of two columns for
+    the daily frames: two calls prepared, judged and gridded the same runs twice."""
+    distance_params = replace(params, load_basis="distance")
+    runs = prepare_runs(activities, tz, params, hr)
+    runs = runs[runs["day"] <= pd.Timestamp(as_of)]
+    spikes = run_spikes(runs, params.spike_window_days)
+    km_runs = runs.assign(load=run_loads(runs, distance_params))
+    km_spikes = spikes.assign(load=run_loads(spikes, distance_params))
+    cache: list[list[pd.DataFrame] | None] = []
+
+    def daily() -> list[pd.DataFrame] | None:
+        """Both daily frames (distance, then the basis), on first asking; None: no run."""
+        if not cache:
+            grid = load_grid(pd.concat([km_runs, runs.assign(athlete=1)]), as_of, tz)
+            computed = compute_metrics(grid, params) if not grid.empty else None
+            cache.append(
+                None
+                if computed is None
+                else [
+                    pd.DataFrame({name: f[c] for name, f in computed.items()})
+                    .iloc[1:]  # no seed row
+                    .rename_axis("date")
+                    for c in (0, 1)
+                ]
+            )
+        return cache[0]
+
+    def frames(column: int, mine: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        days = daily()
+        if days is None:
+            return pd.DataFrame(columns=list(DAILY_COLUMNS)), weekly(pd.Series(dtype=float))
+        return days[column], weekly(days[column]["load"], mine["day"], mine["load"])
+
+    distance = AthleteLoad(as_of, tz, distance_params, km_spikes, lambda: frames(0, km_spikes))
+    load = AthleteLoad(as_of, tz, params, spikes, lambda: frames(1, spikes))
+    return load, distance
 
 
 def compute_runs_many(

@@ -87,7 +87,8 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
     if plans:
         fires = fires & ~in_plans(plans, wow.index)
     hits = []
-    for ts, row in zip(wow.index[fires], wow[fires].to_dict("records"), strict=True):
+    fired = wow[fires].to_dict("records") if fires.any() else []  # no jump ever: no frame
+    for ts, row in zip(wow.index[fires], fired, strict=True):
         baseline = row["baseline_m"]
         pct = jump_pct(row["last7_m"], row["prev7_m"])
         hits.append(
