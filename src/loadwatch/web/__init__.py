@@ -241,7 +241,7 @@ def create_app(
                 shown = page(
                     request, "team.html", rows=rows, coaches=coaches, coach=coach, sort=sort
                 )
-                return Made.of(shown.body, app.holds_until(now))
+                return Made.of(bytes(shown.body), app.holds_until(now))
 
             asked = ("team", coach, sort, request.query_params.get("as_of", ""))
             made = serving.shared(app, asked, make)
@@ -334,7 +334,7 @@ def create_app(
                 more = not every and len(rows) > LEDGER_SHOWN
                 shown = page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
                              pending=pending, more=more)  # fmt: skip
-                return Made.of(shown.body, app.holds_until(now))
+                return Made.of(bytes(shown.body), app.holds_until(now))
 
             made = serving.shared(
                 app, ("alerts", every, request.query_params.get("as_of", "")), make
