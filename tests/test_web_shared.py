@@ -186,15 +186,19 @@ def test_the_app_says_until_when_its_pages_hold(club) -> None:
 def test_the_data_version_moves_with_a_commit_by_another_connection(club, db_url: str) -> None:
     app, clock, ana, second = club
     reader = open_reader(db_url)
-    versions = Versions()
+    versions = Versions(lambda: open_reader(db_url))
     try:
-        seen = versions.of(reader)
-        assert versions.of(reader) == seen and reader.data_version() == reader.data_version()
+        assert reader.data_version() == reader.data_version()
+        seen = versions.now()
+        assert versions.now() == seen
+        before = reader.data_version()
         _tamper(db_url, "UPDATE athletes SET max_hr = ? WHERE id = ?", (190, ana.id))
-        assert versions.of(reader) == seen + 1
-        assert versions.of(reader) == seen + 1
+        assert reader.data_version() != before
+        assert versions.now() == seen + 1  # once, however many ask after the change
+        assert versions.now() == seen + 1
     finally:
         reader.close()
+        versions.close()
 
 
 def test_identical_requests_at_once_make_the_page_once() -> None:

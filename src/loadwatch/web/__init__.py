@@ -244,7 +244,7 @@ def create_app(
                 return Made.of(bytes(shown.body), app.holds_until(now))
 
             asked = ("team", coach, sort, request.query_params.get("as_of", ""))
-            made = serving.shared(app, asked, make)
+            made = serving.shared(asked, make)
         return _answer(request, made)
 
     def athlete(request: Request) -> Response:
@@ -336,9 +336,7 @@ def create_app(
                              pending=pending, more=more)  # fmt: skip
                 return Made.of(bytes(shown.body), app.holds_until(now))
 
-            made = serving.shared(
-                app, ("alerts", every, request.query_params.get("as_of", "")), make
-            )
+            made = serving.shared(("alerts", every, request.query_params.get("as_of", "")), make)
         return _answer(request, made)
 
     async def change(request: Request) -> Any:

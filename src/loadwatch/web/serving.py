@@ -112,7 +112,7 @@ class Serving:
         self.states = LockedStates(writer.store, self.lock) if writer is not None else None
         self.reports = Kept()
         # The team and alerts pages, by the data's version and what was asked (see shared.py).
-        self.versions = Versions()
+        self.versions = Versions(open_reader)
         self.pages = Pages()
 
     @property
@@ -146,10 +146,10 @@ class Serving:
         else:
             self.idle.put(store)
 
-    def shared(self, app: App, asked: Hashable, make: Callable[[], Made]) -> Made:
-        """The page `asked` for as `make` makes it from `app`'s connection, or as it was made
-        already for the data as it is now (and kept while the clock leaves it so)."""
-        return self.pages.get((self.versions.of(app.store), asked), self.clock(), make)
+    def shared(self, asked: Hashable, make: Callable[[], Made]) -> Made:
+        """The page `asked` for as `make` makes it, or as it was made already for the data as
+        it is now (and kept while the clock leaves it so)."""
+        return self.pages.get((self.versions.now(), asked), self.clock(), make)
 
     @contextmanager
     def writer(self) -> Iterator[App]:
@@ -165,6 +165,7 @@ class Serving:
                 self.idle.get_nowait().close()
             except queue.Empty:
                 break
+        self.versions.close()
         if self.writer_app is not None:
             self.writer_app.close()
 

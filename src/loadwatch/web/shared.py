@@ -6,9 +6,9 @@ another, and the last waited 2 s. Kept by (the data's version, what was asked), 
 one tiny query and a dict lookup, and requests that arrive while the page is being made wait for
 that one making instead of starting their own (single flight).
 
-The data's version is the store's (`Store.data_version`: SQLite's data_version on each pooled
-connection, PostgreSQL's current snapshot): a connection that finds it moved since it last looked
-moves one counter for the whole server, so a change committed before a request looked (by this
+The data's version is the store's (`Store.data_version`: SQLite's data_version, PostgreSQL's
+current snapshot) as one watching connection sees it: each time it moved since the last look, one
+counter for the whole server moves, so a change committed before a request looked (by this
 server's writer, an import by the CLI in another process, a person with a shell) is in every page
 that request is given. The clock is the page's other input: a page is kept only until the first
 moment it would change with the clock alone (App.holds_until: a day boundary in an athlete's
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -29,22 +28,40 @@ from ..store import Store
 
 
 class Versions:
-    """One counter for the server's data, moved whenever a pooled connection sees a change."""
+    """One counter for the server's data, moved whenever its watching connection sees a change.
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.seen: weakref.WeakKeyDictionary[Store, Hashable] = weakref.WeakKeyDictionary()
+    One connection watches for all requests (under a lock: one tiny query each): a commit moves
+    the counter once, at the first look after it, so the requests that arrive together after a
+    change share one new version and one making (each pooled connection counting for itself
+    moved it once per connection, and each made the page again)."""
+
+    def __init__(self, open_watcher: Callable[[], Store]):
+        self.open_watcher = open_watcher
+        self.watcher: Store | None = None
+        self.seen: Hashable = None
         self.count = 0
+        self.lock = threading.Lock()
 
-    def of(self, store: Store) -> int:
-        """The counter as of now, read through `store` (a connection used by one request at a
-        time). A connection not seen before moves it too: its value says nothing yet."""
-        value = store.data_version()
+    def now(self) -> int:
+        """The counter as of now. A new watcher (at start, or after its connection failed)
+        moves it too: its values say nothing about the last one's."""
         with self.lock:
-            if store not in self.seen or self.seen[store] != value:
-                self.seen[store] = value
+            if self.watcher is None:
+                self.watcher, self.seen = self.open_watcher(), object()
+            try:
+                value = self.watcher.data_version()
+            except BaseException:
+                self.close()
+                raise
+            if value != self.seen:
+                self.seen = value
                 self.count += 1
             return self.count
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+            self.watcher = None
 
 
 @dataclass(frozen=True)
