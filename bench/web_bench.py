@@ -13,9 +13,10 @@ second, timed, finds nothing new: the one pass the pages are compared with), sta
   * an athlete page of a runner with `--history-years` of runs, the first time (its report and
     charts are drawn) and warm (the median of 5: drawn once per revision of the runner's data);
 then, on the smallest club, `--concurrent` clients asking for the team page at once (p50, p95,
-slowest, and how many were answered 503). Times are wall time at the client on this machine,
-which includes the HTTP round trip: the server's own time is at most that. Ratios are page over
-check. The load average is printed: the machine may be shared.
+slowest, and how many were answered 503), and again right after every athlete's state was made
+stale (the page must be made again, from a club to recompute). Times are wall time at the client
+on this machine, which includes the HTTP round trip: the server's own time is at most that.
+Ratios are page over check. The load average is printed: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -129,6 +130,19 @@ def concurrent(web: Web, path: str, n: int) -> tuple[list[float], list[int]]:
     return times, codes
 
 
+def burst(web: Web, n: int, what: str) -> None:
+    load = os.getloadavg()[0]
+    times, codes = concurrent(web, "/", n)
+    ok = sum(1 for c in codes if c == 200)
+    p = statistics.quantiles(sorted(times), n=20)
+    print(
+        f"{'':>9}{n} concurrent {what}: p50 {statistics.median(times):.2f}s, "
+        f"p95 {p[18]:.2f}s, slowest {max(times):.2f}s; {ok} answered 200, "
+        f"{codes.count(503)} 503 (load average {load:.1f})",
+        flush=True,
+    )
+
+
 def median_of(web: Web, path: str, n: int = 5) -> float:
     return statistics.median(web.get(path)[0] for _ in range(n))
 
@@ -196,17 +210,12 @@ def main() -> None:
                             flush=True,
                         )
                         if n == min(args.athletes) and args.concurrent:
-                            load = os.getloadavg()[0]
-                            times, codes = concurrent(web, "/", args.concurrent)
-                            ok = sorted(t for t, c in zip(times, codes, strict=True) if c == 200)
-                            p = statistics.quantiles(sorted(times), n=20)
-                            print(
-                                f"{'':>9}{args.concurrent} concurrent team pages: "
-                                f"p50 {statistics.median(times):.2f}s, p95 {p[18]:.2f}s, "
-                                f"slowest {max(times):.2f}s; {len(ok)} answered 200, "
-                                f"{codes.count(503)} 503 (load average {load:.1f})",
-                                flush=True,
-                            )
+                            burst(web, args.concurrent, "team pages")
+                            if not args.skip_check:
+                                # The same right after a change to every athlete: the first
+                                # requests find every state stale and the page not made yet.
+                                stale_all(url)
+                                burst(web, args.concurrent, "team pages after a change")
                     finally:
                         web.stop()
         finally:

@@ -748,6 +748,17 @@ class App:
             units=units,
         )
 
+    def holds_until(self, now: datetime, open_days: int = 7) -> datetime:
+        """Until when the team rows and what a check would send, built at `now`, hold while the
+        data stays as it is: the next midnight in an athlete's zone, or an alert sent leaving
+        the `open_days` window (see snapshot.clock_changes). A server keeps a page until then."""
+        from . import snapshot
+
+        zones = [a.tz for a in self.store.athletes.all()]
+        opened = self.store.ledger.open_all(now - timedelta(days=open_days))
+        sent = [e.created_utc for es in opened.values() for e in es if e.status == "sent"]
+        return snapshot.clock_changes(zones, sent, now, open_days)
+
     def alerts_to_send(self, as_of: date | None = None) -> list[tuple[Athlete, Alert]]:
         """What a check would mail now, for every athlete: pending alerts and new ones, from
         the stored states (one pass for those that are stale) and one read of the ledger."""

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -334,6 +334,22 @@ def rows(
     return rank(out)
 
 
+def clock_changes(
+    zones: Iterable[str], sent: Iterable[datetime], now: datetime, open_days: int
+) -> datetime:
+    """The first moment after `now` that rows built at `now` change with the clock alone: the
+    next midnight in one of the athletes' `zones` (a new day to describe), or an alert `sent`
+    (created then, as `rows` counts it) leaving the `open_days` window. Until then only a
+    change to the data changes them."""
+    moments = [x + timedelta(days=open_days) for x in sent]
+    for zone in set(zones):
+        tz = ZoneInfo(zone)
+        day = now.astimezone(tz).date() + timedelta(days=1)
+        # A midnight skipped by a clock change: the earlier of its two readings (never late).
+        moments += [datetime.combine(day, time(fold=f), tz).astimezone(UTC) for f in (0, 1)]
+    return min(moments, default=now + timedelta(days=1))
+
+
 def new_alerts(store: Store, states: Mapping[int, AthleteState]) -> dict[int, list[Alert]]:
     """What a check would record as pending now, per athlete: the found alerts the ledger does
     not know (under their key or an earlier one)."""
@@ -346,6 +362,7 @@ __all__ = [
     "FORMAT",
     "Cache",
     "States",
+    "clock_changes",
     "current_states",
     "decode",
     "encode",

@@ -8,7 +8,7 @@ the same behaviour. Rules (which copy of a run counts, which shoe is the default
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -254,6 +254,14 @@ class Store(Protocol):
     def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]:
         """Wait until no other worker is checking any of these athletes; those still not checked
         since `started_utc` (let go by a worker that died) are returned, to be claimed."""
+        ...
+
+    def data_version(self) -> Hashable:
+        """A value that differs from this connection's previous one whenever a change was
+        committed meanwhile (by another connection or process, or by this one); equal values
+        mean nothing this connection reads has changed. Opaque: compare values of one
+        connection only. It may move without a change to this database (PostgreSQL: any write
+        on the server), never stay with one."""
         ...
 
     def close(self) -> None: ...

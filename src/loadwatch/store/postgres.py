@@ -8,7 +8,7 @@ are evaluated and sent by exactly one worker at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -366,6 +366,11 @@ class PostgresDb(SqlDb):
 
     def close(self) -> None:
         self.conn.close()
+
+    def data_version(self) -> Hashable:
+        # The snapshot (xmin:xmax:in-progress ids) moves when any transaction of the server that
+        # wrote commits or starts writing: more often than this database changes, never less.
+        return str(self.execute("SELECT pg_current_snapshot()::text").fetchone()[0])
 
     def hold_athlete(self, athlete_id: int) -> None:
         # Released at commit or rollback, also when the connection dies.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,10 @@ class SqlDb(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def data_version(self) -> Hashable:
+        """See Store.data_version."""
 
     @abstractmethod
     def hold_athlete(self, athlete_id: int) -> None:
@@ -1566,6 +1570,9 @@ class SqlStore(ABC):
 
     @abstractmethod
     def wait_for_claims(self, athlete_ids: Sequence[int], started_utc: datetime) -> list[int]: ...
+
+    def data_version(self) -> Hashable:
+        return self.db.data_version()
 
     def close(self) -> None:
         self.db.close()

@@ -8,7 +8,7 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -458,6 +458,11 @@ class SqliteDb(SqlDb):
 
     def close(self) -> None:
         self.conn.close()
+
+    def data_version(self) -> Hashable:
+        # data_version moves when another connection commits; total_changes counts this one's.
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return (int(version), self.conn.total_changes)
 
     def hold_athlete(self, athlete_id: int) -> None:
         pass  # BEGIN IMMEDIATE: no other transaction writes until this one ends

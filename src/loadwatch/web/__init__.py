@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
@@ -39,6 +39,7 @@ from ..render.tables import hms
 from ..units import amount, distance, pace, to_metres
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Serving
+from .shared import Made
 
 if TYPE_CHECKING:
     from ..app import App
@@ -187,6 +188,16 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+def _answer(request: Request, made: Made) -> Response:
+    """A shared page, or 304 to a browser that holds these bytes already; browsers ask again
+    every time (no-cache), so none shows a page older than the data."""
+    headers = {"etag": made.etag, "cache-control": "no-cache"}
+    held = request.headers.get("if-none-match", "")
+    if held.strip() == "*" or made.etag in (t.strip().removeprefix("W/") for t in held.split(",")):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(made.body, headers=headers)
+
+
 def create_app(
     serving: Serving,
     *,
@@ -220,13 +231,24 @@ def create_app(
         sort = request.query_params.get("sort", "attention")
         if sort not in SORTS:
             raise HTTPException(400, f"sort by one of {', '.join(SORTS)}")
+        as_of = _as_of(request)
         with open_app() as app:
-            rows = app.team(coach, _as_of(request))
-            coaches = [c.name for c in app.settings.coaches]
-        key = SORTS[sort]
-        if key is not None:
-            rows = sorted(rows, key=key)
-        return page(request, "team.html", rows=rows, coaches=coaches, coach=coach, sort=sort)
+
+            def make() -> Made:
+                now = app.clock()
+                rows = app.team(coach, as_of)
+                key = SORTS[sort]
+                if key is not None:
+                    rows = sorted(rows, key=key)
+                coaches = [c.name for c in app.settings.coaches]
+                shown = page(
+                    request, "team.html", rows=rows, coaches=coaches, coach=coach, sort=sort
+                )
+                return Made.of(bytes(shown.body), app.holds_until(now))
+
+            asked = ("team", coach, sort, request.query_params.get("as_of", ""))
+            made = serving.shared(asked, make)
+        return _answer(request, made)
 
     def athlete(request: Request) -> Response:
         athlete_id = _id(request, "athlete_id")
@@ -302,20 +324,28 @@ def create_app(
         )
 
     def alerts(request: Request) -> Response:
+        # The newest of the club's ledger (every alert of every runner's history is in it).
+        every = bool(request.query_params.get("all"))
+        as_of = _as_of(request)
         with open_app() as app:
-            athletes = {a.id: a for a in app.athletes()}
-            # The newest of the club's ledger (every alert of every runner's history is in it).
-            every = bool(request.query_params.get("all"))
-            entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
-            rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
-            pending = app.alerts_to_send(_as_of(request))
-            # A pending alert's channels, as the ledger recorded them (one read).
-            waiting = [(a, e) for a, e in rows if e.status == "pending"]
-            channels = app.channel_states(waiting, configured=False)
-        rows.sort(key=lambda r: r[1].created_utc, reverse=True)
-        more = not every and len(rows) > LEDGER_SHOWN
-        return page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
-                    pending=pending, more=more, channels=channels)  # fmt: skip
+
+            def make() -> Made:
+                now = app.clock()
+                athletes = {a.id: a for a in app.athletes()}
+                entries = app.store.ledger.entries_all(newest=None if every else LEDGER_SHOWN + 1)
+                rows = [(athletes[i], e) for i, es in entries.items() if i in athletes for e in es]
+                pending = app.alerts_to_send(as_of)
+                # A pending alert's channels, as the ledger recorded them (one read).
+                waiting = [(a, e) for a, e in rows if e.status == "pending"]
+                channels = app.channel_states(waiting, configured=False)
+                rows.sort(key=lambda r: r[1].created_utc, reverse=True)
+                more = not every and len(rows) > LEDGER_SHOWN
+                shown = page(request, "alerts.html", rows=rows[:LEDGER_SHOWN] if more else rows,
+                             pending=pending, more=more, channels=channels)  # fmt: skip
+                return Made.of(bytes(shown.body), app.holds_until(now))
+
+            made = serving.shared(("alerts", every, request.query_params.get("as_of", "")), make)
+        return _answer(request, made)
 
     async def change(request: Request) -> Any:
         """The form of a POST, once it is known to be allowed: not --read-only, and carrying

@@ -26,6 +26,7 @@ from ..app import App, Clock, StateCache, utc_now
 from ..config import Settings
 from ..errors import LoadwatchError
 from ..store import Store
+from .shared import Made, Pages, Versions
 
 
 class LockedStates:
@@ -110,6 +111,9 @@ class Serving:
         self.cache: StateCache = {}
         self.states = LockedStates(writer.store, self.lock) if writer is not None else None
         self.reports = Kept()
+        # The team and alerts pages, by the data's version and what was asked (see shared.py).
+        self.versions = Versions(open_reader)
+        self.pages = Pages()
 
     @property
     def read_only(self) -> bool:
@@ -142,6 +146,11 @@ class Serving:
         else:
             self.idle.put(store)
 
+    def shared(self, asked: Hashable, make: Callable[[], Made]) -> Made:
+        """The page `asked` for as `make` makes it, or as it was made already for the data as
+        it is now (and kept while the clock leaves it so)."""
+        return self.pages.get((self.versions.now(), asked), self.clock(), make)
+
     @contextmanager
     def writer(self) -> Iterator[App]:
         """The one writer, for an edit (its state is stored in the same transaction)."""
@@ -156,6 +165,7 @@ class Serving:
                 self.idle.get_nowait().close()
             except queue.Empty:
                 break
+        self.versions.close()
         if self.writer_app is not None:
             self.writer_app.close()
 
