@@ -174,7 +174,7 @@ def test_server_down_keeps_alerts_pending_until_the_next_run(db_url, tmp_path: P
         15.0,
     )
     listed = cli("alerts", "--status", "pending").stdout
-    assert "(1 tries; last: SMTP server 127.0.0.1" in listed
+    assert "(1 attempt; last: SMTP server 127.0.0.1" in listed
     server.port = port
     server.controller.port = port
     server.start()

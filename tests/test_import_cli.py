@@ -139,7 +139,7 @@ def test_activities_table_shows_local_time(ana) -> None:
     out = ana("activities").stdout.splitlines()
     # 07:43 UTC is 08:43 in Berlin in February.
     assert "2022-02-26 08:43" in out[1] and "8.61" in out[1]
-    assert out[-1] == "1 activities"
+    assert out[-1] == "1 activity"
 
 
 def test_gz_files_in_a_folder(ana, tmp_path: Path) -> None:

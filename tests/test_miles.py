@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from loadwatch import rules
 from loadwatch.analysis import analyse
 from loadwatch.model import Athlete, Shoe
-from loadwatch.units import distance_down
+from loadwatch.units import distance_down, pace
 
 from .conftest import CORPUS, Cli
 from .test_check import ConfiguredCli, _wait_for, password, write_config  # noqa: F401
@@ -206,6 +206,11 @@ def _seconds(shown: str) -> int:
     return int(m) * 60 + int(s)
 
 
+def _hms(shown: str) -> int:
+    h, m, s = shown.split(":")
+    return int(h) * 3600 + int(m) * 60 + int(s)
+
+
 def _cut(s_per_km: float, per_m: float) -> str:
     s = math.floor(round(s_per_km * per_m / 1000, 6))
     return f"{s // 60}:{s % 60:02d}"
@@ -218,14 +223,9 @@ def test_the_run_page_in_miles_splits_per_mile(cli: Cli) -> None:
     rest = d - whole * MILE_M
     assert whole == 4 and rest >= 100  # the file: four miles and a last part worth a split
     page = cli.json("activities", "show", str(run["id"]))
-    assert (page["units"], page["split_m"]) == ("mi", MILE_M)
-    assert page["distance_m"] == d  # SI as ever
-    splits = page["splits"]
-    assert [s["index"] for s in splits] == [1, 2, 3, 4, 5]
-    assert all(s["distance_m"] == round(MILE_M, 1) for s in splits[:-1])
-    # The records end a metre or so short of the session's total (as on the km page).
-    assert splits[-1]["distance_m"] == pytest.approx(rest, abs=2)
-    assert sum(s["time_s"] for s in splits) == pytest.approx(run["elapsed_s"], abs=2)
+    assert page["units"] == "mi"
+    assert page["distance_m"] == d  # SI as ever: the JSON's splits stay per km, named "km"
+    assert [s["km"] for s in page["splits"]] == list(range(1, math.ceil(d / 1000) + 1))
     # The curves' JSON stays over kilometres, pace in min/km.
     assert page["curves"]["Pace"]["unit"] == "min/km"
     assert page["curves"]["Pace"]["km"][-1] <= d / 1000
@@ -237,13 +237,17 @@ def test_the_run_page_in_miles_splits_per_mile(cli: Cli) -> None:
     assert lines[0].split() == ["mi", "time", "pace", "/mi", "hr", "steps", "climb"]
     rows = [line.split() for line in lines[1:]]
     assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
-    assert rows[-1][1] == f"({splits[-1]['distance_m'] / MILE_M:.2f})"  # the last part, in mi
-    for s, r in zip(splits[:-1], rows[:-1], strict=True):
-        # A whole mile's pace per mile is its clock time, cut to the second (not time / 1.6).
-        assert 0 <= s["time_s"] - _seconds(r[2]) < 1.1, (s, r)
+    # The last part, in mi (the records end a metre or so short of the session's total).
+    assert abs(float(rows[-1][1].strip("()")) - rest / MILE_M) <= 0.011
+    times = [_hms(r[2] if r is rows[-1] else r[1]) for r in rows]
+    assert sum(times) == pytest.approx(run["elapsed_s"], abs=len(rows))
+    for r in rows[:-1]:
+        # A whole mile's pace per mile is its clock time, both cut to the second as a lap
+        # timer shows them (not time / 1.6, and not a rounded time beside a cut pace).
+        assert _hms(r[1]) == _seconds(r[2]), r
 
     km = cli.json("--units", "km", "activities", "show", str(run["id"]))
-    assert (km["units"], km["split_m"]) == ("km", 1000.0)
+    assert km["units"] == "km"
     assert len(km["splits"]) == math.ceil(d / 1000)
     assert "  km " in cli("--units", "km", "activities", "show", str(run["id"])).stdout
 
@@ -287,7 +291,28 @@ def test_typed_in_miles_whole_metres_once(cli: Cli) -> None:
     neither = cli("activities", "add", "-a", "ana", "--date", "2026-11-02", "--minutes", "40",
                   code=2)  # fmt: skip
     assert "give the distance: --km or --mi" in neither.stderr
-    assert len(cli.json("activities", "--athlete", "ana")) == 1  # nothing stored by either
+    # "nan" passes every comparison a range makes: refused as not a number, in one line; and a
+    # run of no distance or no time is no run.
+    for flags, said in [
+        (["--mi", "nan", "--minutes", "40"], "Invalid value for '--mi': 'nan' is not a number"),
+        (["--km", "5", "--minutes", "nan"], "Invalid value for '--minutes': 'nan' is not a number"),
+        (["--mi", "0", "--minutes", "40"], "Invalid value for '--mi': 0.0 is not in the range"),
+        (["--km", "5", "--minutes", "0"], "Invalid value for '--minutes': 0.0 is not in the range"),
+    ]:
+        bad = cli("activities", "add", "-a", "ana", "--date", "2026-11-02", *flags, code=2)
+        assert bad.stderr.startswith(f"error: {said}"), bad.stderr
+        assert bad.stderr.endswith("(see: loadwatch activities add --help)\n")
+        assert bad.stderr.count("\n") == 1 and bad.stdout == ""
+    assert len(cli.json("activities", "--athlete", "ana")) == 1  # nothing stored by any
+    shoe = cli("shoes", "add", "Z", "-a", "ana", "--start-mi", "nan", code=2).stderr
+    assert shoe == (
+        "error: Invalid value for '--start-mi': 'nan' is not a number "
+        "(see: loadwatch shoes add --help)\n"
+    )
+    top = cli("--units", "MI", "report", code=2).stderr
+    assert top == (
+        "error: Invalid value for '--units': 'MI' is not one of 'km', 'mi'. (see: loadwatch --help)\n"
+    )
 
     edited = cli("activities", "edit", str(run["id"]), "--distance-mi", "6.2").stdout
     assert edited == f"activity {run['id']}: 6.2 mi\n"
@@ -360,7 +385,6 @@ def test_splits_per_mile_of_an_even_run_worked_by_hand() -> None:
     137.5744 s."""
     from loadwatch.load.runpage import splits
     from loadwatch.model import Track
-    from loadwatch.units import pace
 
     n = 4001
     t = [float(i) for i in range(n)]
@@ -370,7 +394,17 @@ def test_splits_per_mile_of_an_even_run_worked_by_hand() -> None:
     miles = splits(track, MILE_M)
     assert [s.index for s in miles] == [1, 2, 3, 4, 5, 6, 7]
     assert [s.distance_m for s in miles] == [1609.3] * 6 + [343.9]
-    assert [s.time_s for s in miles] == [643.7] * 6 + [137.6]
+    assert [round(s.time_s, 1) for s in miles] == [643.7] * 6 + [137.6]
     assert {pace(s.pace_s_per_km, "mi") for s in miles} == {"10:43 /mi"}
     assert pace(miles[0].pace_s_per_km, "km") == "6:40 /km"
     assert [s.distance_m for s in splits(track)] == [1000.0] * 10  # per km: no part left
+
+
+def test_a_whole_splits_time_and_pace_read_the_same() -> None:
+    from loadwatch.render.tables import lap
+
+    # 294.9 s over a kilometre: a lap timer shows 4:54, and so does its pace (both cut).
+    assert (lap(294.9), pace(294.9, "km")) == ("0:04:54", "4:54 /km")
+    # A mile of 483.0 s exactly (through seconds per km and back) stays 8:03, not 8:02.
+    assert (lap(483.0), pace(483.0 / MILE_M * 1000, "mi")) == ("0:08:03", "8:03 /mi")
+    assert lap(None) == "-"

@@ -202,7 +202,7 @@ def test_alerts_json_and_csv_show_each_channels_delivery_state(
     delivered = datetime.fromisoformat(email["delivered_utc"]).strftime("%Y-%m-%d %H:%M")
     assert f'<span class="channel">email: delivered {delivered} UTC</span>' in page
     assert (
-        f'<span class="channel">{ntfy["channel"]}: failed (1 tries; last: {ntfy["last_error"]})'
+        f'<span class="channel">{ntfy["channel"]}: failed (1 attempt; last: {ntfy["last_error"]})'
         in page
     )
     push.start()
@@ -310,6 +310,14 @@ def test_a_push_only_coach_gets_the_digest_once_and_again_after_the_endpoint_is_
     )
     cli = ConfiguredCli(db_url, config(tmp_path, smtp.config(), {"ana": ""}, coach))
     assert "coaches: Carla (daily)" in cli("config", "check").stdout
+    # A dry run shows the push-only coach's digest as the push would carry it; nothing is sent.
+    dry = cli("check", "--as-of", "2026-10-25", "--dry-run").stdout.splitlines()
+    at = dry.index("would send the digest digest:Carla:2026-10-25")
+    assert dry[at + 1 : at + 4] == [
+        f"push {push.ntfy('carla-digest')}: loadwatch daily digest: 1 of 1 athletes need a look",
+        "ana: 24.0 km run, 60% over the 30-day longest (moderate spike)",
+        "https://coach.example.org/",
+    ]
     down = cli("check", "--as-of", "2026-10-25", code=75)
     assert f"error: push {push.ntfy('carla-digest')} unavailable: " in down.stderr
     assert wait_for(lambda: len(smtp.messages) == 1)  # ana's alert; the coach has no address

@@ -254,3 +254,35 @@ def test_the_web_serves_stored_states_and_never_a_stale_one(club, db_url: str) -
             ).read == len(ids)
     finally:
         serving.close()
+
+
+def test_a_new_runners_first_week_is_counted_on_the_team_page() -> None:
+    """The 7-day total metric is undefined in a runner's first 6 days; the state's last 7 days
+    are the runs of those days as the headroom counts them (a new runner once read 0 km)."""
+    import pandas as pd
+
+    from loadwatch.analysis import analyse
+    from loadwatch.model import Athlete
+    from loadwatch.rules import RuleSettings
+    from loadwatch.views import athlete_state
+
+    metres = [5_000.0, 6_500.0, 4_200.0]
+    acts = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "sport": "running",
+            "start_utc": pd.to_datetime(
+                ["2026-11-20T06:00Z", "2026-11-21T06:00Z", "2026-11-23T06:00Z"]
+            ),
+            "distance_m": metres,
+            "moving_s": 1800.0,
+            "shoe_id": None,
+        }
+    )
+    ana = Athlete(1, "ana", None, "UTC")
+    state = athlete_state(analyse(ana, acts, [], date(2026, 11, 23)), RuleSettings())
+    assert (state.last7_m, state.prev7_m) == (sum(metres), 0.0)
+    assert state.weeks_m[-1] == sum(metres)
+    # A week on, the first runs are the 7 before.
+    later = athlete_state(analyse(ana, acts, [], date(2026, 11, 28)), RuleSettings())
+    assert (later.last7_m, later.prev7_m) == (4_200.0, 11_500.0)

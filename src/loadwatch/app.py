@@ -523,9 +523,9 @@ class App:
         )
         track, problem = None, None
         if row.source == "manual" or not row.source_path:
-            problem = "no file (typed in, or a platform's list without a recording), so no splits"
+            problem = "no file (typed in, or a platform's list without a recording)"
         elif row.source == "summary":
-            problem = "a platform's summary of the run: no records were kept, so no splits"
+            problem = "a platform's summary of the run: no records were kept"
         else:
             try:
                 track = read_track(

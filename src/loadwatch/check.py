@@ -21,7 +21,7 @@ from .ingest import import_paths
 from .load import LoadParams
 from .load.pain import PainHistory
 from .model import Alert, Athlete, ImportSummary, LedgerEntry, SourceOutcome
-from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice
+from .notify.channel import AlertNotice, Channel, Delivered, DigestNotice, Preview
 from .notify.mail import EMAIL, EmailChannel, Mailer
 from .store import Store
 from .store.base import SnapshotRepo
@@ -52,6 +52,8 @@ class AthleteOutcome:
 class CheckResult:
     athletes: list[AthleteOutcome] = field(default_factory=list)
     digests_sent: list[str] = field(default_factory=list)
+    # A dry run's digests, as each of the coach's channels would deliver them: (key, previews).
+    digest_previews: list[tuple[str, list[Preview]]] = field(default_factory=list)
     # Channels skipped for the rest of the check (id -> why): down, or refusing loadwatch.
     down: dict[str, str] = field(default_factory=dict)
     # What was only temporarily unavailable (an SMTP server, a push service): pending, exit 75.
@@ -425,10 +427,8 @@ def send_digest(
     )
     channels = digest_channels(coach, mailer)
     if options.dry_run:
-        if options.outbox:
-            for c in channels:
-                if c.id == EMAIL:
-                    c.preview(notice, options.outbox)
+        # Every channel's, a push-only coach's too (the email one is also written to the outbox).
+        result.digest_previews.append((key, [c.preview(notice, options.outbox) for c in channels]))
         return
     tried = deliver(
         store, channels, [key], lambda _: notice, None, result, f"digest for {coach.name}"

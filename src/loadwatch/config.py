@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .model import SHOE_RETIRE_M, SHOE_WARN_M, ArchiveLimits
 from .names import email_problem, name_problem
 from .rulesettings import RuleSettings
-from .units import amount, metres
+from .units import amount, to_metres
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -476,16 +476,16 @@ class ShoeConfig:
 
     # The km the user types, as the metres every layer below counts.
     @property
-    def start_m(self) -> float:
-        return metres(self.start_km)
+    def start_m(self) -> int:
+        return to_metres(self.start_km, "km")
 
     @property
-    def warn_m(self) -> float:
-        return metres(self.warn_km)
+    def warn_m(self) -> int:
+        return to_metres(self.warn_km, "km")
 
     @property
-    def retire_m(self) -> float:
-        return metres(self.retire_km)
+    def retire_m(self) -> int:
+        return to_metres(self.retire_km, "km")
 
 
 def _address(text: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .units import metres
+from .units import to_metres
 
 NUMBER = (int, float)
 
@@ -143,7 +143,7 @@ class RuleSettings(Mapping[str, Any]):
         object.__setattr__(
             self,
             "_metres",
-            {s.in_metres: round(metres(given[k])) for k, s in known.items() if s.in_metres},
+            {s.in_metres: to_metres(given[k], "km") for k, s in known.items() if s.in_metres},
         )
 
     @staticmethod
@@ -170,7 +170,7 @@ class RuleSettings(Mapping[str, Any]):
             if s.key == key:
                 return s.default
             if s.in_metres == key:
-                return round(metres(s.default))
+                return to_metres(s.default, "km")
         raise KeyError(key)
 
     def __setattr__(self, name: str, value: Any) -> None:

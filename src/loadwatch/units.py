@@ -27,9 +27,9 @@ def amount(m: float | None, units: Units) -> float | None:
 
 
 def metres(value: float, units: Units = "km") -> float:
-    """A number of km or mi as metres: the one way in for a distance a person typed (a setting,
-    a CLI option, an edit form) or the engine's distance basis (km), so the layers between
-    carry metres and only `amount` and `distance` turn them back."""
+    """A number of km or mi as metres, unrounded: the engine's distance basis (km) on its way
+    into the rows, which carry metres so that only `amount` and `distance` turn them back.
+    What a person types goes through `to_metres`."""
     return value * METRES[units]
 
 
@@ -61,6 +61,6 @@ def pace(s_per_km: float | None, units: Units, none: str = "-", suffix: bool = T
 
 
 def to_metres(value: float, units: Units) -> int:
-    """A distance a person typed, in km or mi, as the whole metres everything inside counts
-    (`--mi 5` is 8,047 m): converted once, where it is typed."""
+    """A distance a person typed (a CLI option, a setting, an edit form), in km or mi, as the
+    whole metres the rules count (`--mi 5` is 8,047 m): converted once, where it is typed."""
     return round(metres(value, units))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -624,6 +624,7 @@ class RunView:
     curves: list[Curve]
     outline: Outline | None
     units: Units = "km"
+    km_splits: list[Split] = field(default_factory=list)  # per km whatever `units` (the JSON's)
 
 
 def run_against(
@@ -659,6 +660,7 @@ def run_view(
         return RunView(
             athlete_id, athlete, activity, shoe, against, None, problem, [], [], None, units
         )
+    per_km = splits(track)
     return RunView(
         athlete_id,
         athlete,
@@ -667,10 +669,11 @@ def run_view(
         against,
         track.source,
         None,
-        splits(track, METRES[units]),
+        per_km if units == "km" else splits(track, METRES[units]),
         curves(track),
         outline(track),
         units,
+        per_km,
     )
 
 
@@ -866,11 +869,13 @@ def athlete_state(
         )
     acute_km, ratio = daily
     acute = np.nan_to_num(acute_km) * METRES["km"]  # the distance basis's km, as metres
-    last7 = prev7 = 0.0
+    # The last 7 days and the 7 before as the headroom counts them (whole metres of the runs in
+    # those days): the 7-day total metric is undefined in a runner's first 6 days, which once
+    # showed a new runner's first week as 0 km beside a headroom that counted it.
+    h = headroom_for(analysis, rules)
+    last7, prev7 = float(h.week.last7_m), float(h.week.prev7_m)
     acwr = None
     if len(acute):
-        last7 = float(acute[-1])
-        prev7 = float(acute[-8]) if len(acute) >= 8 else 0.0
         v = ratio[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
     runs = d.runs
@@ -892,7 +897,8 @@ def athlete_state(
     pain = analysis.pain
     ends = list(range(len(acute) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_m = [float(x) for x in acute[ends]] if ends else []
-    h = headroom_for(analysis, rules)
+    if weeks_m:
+        weeks_m[-1] = last7  # this week's bar, also in the first 6 days
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return AthleteState(
         athlete=analysis.athlete.name,

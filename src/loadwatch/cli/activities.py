@@ -14,7 +14,15 @@ from ..render.tables import (
     activity_json,
     chosen_columns_table,
 )
-from .main import Context, athlete_option, main, parse_day, pass_context, typed_distance
+from .main import (
+    Amount,
+    Context,
+    athlete_option,
+    main,
+    parse_day,
+    pass_context,
+    typed_distance,
+)
 
 
 def _as_usage(e: ValueError) -> click.UsageError:
@@ -112,8 +120,12 @@ def activities_show(obj: Context, activity_id: int, as_json: bool) -> None:
 @activities.command("edit")
 @click.argument("activity_id", type=int)
 @click.option("--sport", help="The right sport (running, trail, treadmill, cycling, walking, ...).")
-@click.option("--distance-km", type=click.FloatRange(0, 1000), help="The right distance in km.")
-@click.option("--distance-mi", type=click.FloatRange(0, 1000), help="The right distance in miles.")
+@click.option(
+    "--distance-km", type=Amount(0, 1000, min_open=True), help="The right distance in km."
+)
+@click.option(
+    "--distance-mi", type=Amount(0, 1000, min_open=True), help="The right distance in miles."
+)
 @click.option("--shoe", help="The shoe it was run in ('' for none).")
 @click.option(
     "--rpe",
@@ -225,9 +237,11 @@ def activities_separate(obj: Context, activity_id: int) -> None:
 @athlete_option("Whose run")
 @click.option("--date", "day", required=True, callback=parse_day, help="Local day of the run.")
 @click.option("--time", "at", default="12:00", show_default=True, help="Local start time, HH:MM.")
-@click.option("--km", type=click.FloatRange(0, 1000), help="Distance in km (or --mi).")
-@click.option("--mi", type=click.FloatRange(0, 1000), help="Distance in miles (or --km).")
-@click.option("--minutes", type=click.FloatRange(0, 10_080), required=True, help="Moving time.")
+@click.option("--km", type=Amount(0, 1000, min_open=True), help="Distance in km (or --mi).")
+@click.option("--mi", type=Amount(0, 1000, min_open=True), help="Distance in miles (or --km).")
+@click.option(
+    "--minutes", type=Amount(0, 10_080, min_open=True), required=True, help="Moving time."
+)
 @click.option("--rpe", type=click.IntRange(0, 10), help="Perceived exertion, CR-10 (0-10).")
 @click.option("--sport", default="running", show_default=True, help="running, treadmill, ...")
 @click.option("--name", help="What to call it (shown in the lists).")

@@ -104,7 +104,11 @@ def config_check(obj: Context) -> None:
     s = obj.settings
     click.echo(f"{s.source}: ok")
     click.echo(
-        f"  smtp: {s.smtp.host or '(none)'}:{s.smtp.port_number} {s.smtp.security}"
+        (
+            f"  smtp: {s.smtp.host}:{s.smtp.port_number} {s.smtp.security}"
+            if s.smtp.host
+            else "  smtp: not set (no email is sent)"
+        )
         + (
             f", user {s.smtp.username}, password from ${s.smtp.password_env}"
             if s.smtp.username
@@ -193,6 +197,11 @@ def check(
             click.echo(o.preview)
     for key in result.digests_sent if verbose else []:
         click.echo(f"digest sent: {key}")
+    for key, previews in result.digest_previews:
+        files = [str(p.file) for p in previews if p.file]
+        click.echo(f"would send the digest {key}" + (f" -> {', '.join(files)}" if files else ""))
+        if not outbox:
+            click.echo("\n\n".join(p.text for p in previews))
     for p in result.problems:
         click.echo(f"error: {p}", err=True)
     if result.temporary_failure:

@@ -3,6 +3,7 @@ become one-line messages and exit codes; a traceback reaches the user only with 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import traceback
@@ -85,6 +86,21 @@ COMMAND_MODULES = {
 }
 
 
+def _help(command: list[str]) -> str:
+    return " ".join(["loadwatch", *command, "--help"])
+
+
+class Amount(click.FloatRange):
+    """A number in a range, and a number: "nan" passes every comparison a range makes, so a
+    range alone let `--mi nan` through to a crash, and `--minutes nan` to a run without a time."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        v = super().convert(value, param, ctx)
+        if isinstance(v, float) and math.isnan(v):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return v
+
+
 class LoadwatchGroup(click.Group):
     """Loads commands lazily; turns library errors into one line on stderr and an exit code."""
 
@@ -98,6 +114,23 @@ class LoadwatchGroup(click.Group):
             importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers
         return super().get_command(ctx, cmd_name)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The options before the command are read here, outside `invoke`: their usage errors
+        are one line too."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            if parent is not None:
+                raise
+            click.echo(f"error: {e.format_message()} (see: {_help([])})", err=True)
+            sys.exit(e.exit_code)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with procs.sigterm_raises():
@@ -107,6 +140,12 @@ class LoadwatchGroup(click.Group):
                 traceback.print_exc()
             for line in str(e).splitlines():  # several problems: one line each
                 click.echo(f"error: {line}", err=True)
+            ctx.exit(e.exit_code)
+        except click.UsageError as e:
+            # One line, as every other error: what was wrong and where the help is (click's
+            # own four lines put the reason last, under a usage line and a blank one).
+            where = (e.ctx or ctx).command_path.split()[1:]  # whatever the program was called
+            click.echo(f"error: {e.format_message()} (see: {_help(where)})", err=True)
             ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

@@ -12,6 +12,7 @@ import click
 from ..model import SHOE_RETIRE_M, SHOE_WARN_M, is_running
 from ..render.tables import shoes_table
 from .main import (
+    Amount,
     Context,
     athlete_option,
     json_option,
@@ -39,20 +40,20 @@ def shoes() -> None:
 @shoes.command("add")
 @click.argument("name")
 @athlete_option("Whose shoe")
-@click.option("--start-km", type=click.FloatRange(0), help="Distance already on the shoe (0).")
-@click.option("--start-mi", type=click.FloatRange(0), help="The same in miles.")
+@click.option("--start-km", type=Amount(0), help="Distance already on the shoe (0).")
+@click.option("--start-mi", type=Amount(0), help="The same in miles.")
 @click.option(
     "--warn-km",
-    type=click.FloatRange(1),
+    type=Amount(1),
     help=f"Remind at this distance ({SHOE_WARN_M / 1000:g} km).",
 )
-@click.option("--warn-mi", type=click.FloatRange(1), help="The same in miles (about 400 mi).")
+@click.option("--warn-mi", type=Amount(1), help="The same in miles (about 400 mi).")
 @click.option(
     "--retire-km",
-    type=click.FloatRange(1),
+    type=Amount(1),
     help=f"Remind again to retire it at this distance ({SHOE_RETIRE_M / 1000:g} km).",
 )
-@click.option("--retire-mi", type=click.FloatRange(1), help="The same in miles (about 500 mi).")
+@click.option("--retire-mi", type=Amount(1), help="The same in miles (about 500 mi).")
 @click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
 @click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
 @click.option("--update", is_flag=True, help="Change an existing shoe.")

@@ -13,6 +13,7 @@ import click
 from ..model import SourceOutcome
 from .main import (
     EXIT_SOME_FAILED,
+    Amount,
     Context,
     athlete_option,
     json_option,
@@ -147,7 +148,7 @@ def strava() -> None:
 @click.option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(1),
+    type=Amount(1),
     default=300.0,
     show_default=True,
     help="Seconds to wait for the browser to come back.",

@@ -109,13 +109,13 @@ def splits(track: Track, split_m: float = 1000.0) -> list[Split]:
         steps = [v for v in part[1] if v is not None]
         alts = [a for a in track.altitude_m[start_i : i1 + 1] if a is not None]
         length = boundary - start_d
-        time_s = end_t - start_t
+        time_s = end_t - start_t  # unrounded, as its pace: both cut to the second agree
         pace = time_s / (length / 1000.0) if length > 0 else None
         out.append(
             Split(
                 index=k,
                 distance_m=round(length, 1),
-                time_s=round(time_s, 1),
+                time_s=time_s,
                 pace_s_per_km=pace,
                 avg_hr_bpm=_round(_mean(hrs)),
                 step_rate_spm=_round(_mean(steps)),

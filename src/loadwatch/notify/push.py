@@ -69,7 +69,13 @@ def digest_push(notice: DigestNotice) -> PushText:
         f"loadwatch {notice.period} digest: {len(flagged)} of {len(notice.rows)} athletes "
         "need a look"
     )
-    lines = [f"{r.athlete}: {r.open_alerts[0]}" for r in flagged[:MAX_DIGEST_LINES]]
+    # The newest alert (the ledger's order) and how many more: the oldest once led, a spike
+    # of days ago above today's.
+    lines = [
+        f"{r.athlete}: {r.open_alerts[-1]}"
+        + (f" (+{len(r.open_alerts) - 1} more)" if len(r.open_alerts) > 1 else "")
+        for r in flagged[:MAX_DIGEST_LINES]
+    ]
     if len(flagged) > MAX_DIGEST_LINES:
         lines.append(f"and {len(flagged) - MAX_DIGEST_LINES} more")
     if not flagged:

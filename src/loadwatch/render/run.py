@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from ..units import METRES, amount, pace
-from .tables import activity_json, hms
+from .tables import activity_json, hms, lap
 
 if TYPE_CHECKING:
     from ..load.runpage import Split
@@ -32,8 +32,15 @@ def _drift(a: object) -> str:
 
 
 def _split_json(s: Split) -> dict[str, Any]:
-    pace_s = s.pace_s_per_km
-    return asdict(s) | {"pace_s_per_km": None if pace_s is None else round(pace_s, 1)}
+    """A kilometre's split as the JSON has always named it (`km`: 1 for the first), whatever
+    unit the page is read in: scripts read SI fields."""
+    d = asdict(s)
+    pace_s = d.pop("pace_s_per_km")
+    return {
+        "km": d.pop("index"),
+        **d,
+        "pace_s_per_km": None if pace_s is None else round(pace_s, 1),
+    }
 
 
 def partial(s: Split, units: Units) -> bool:
@@ -42,8 +49,8 @@ def partial(s: Split, units: Units) -> bool:
 
 
 def run_json(v: RunView) -> dict[str, Any]:
-    """SI fields as ever (metres, seconds per km, curves over km); `units` names how its reader
-    reads them and `split_m` how long each split is (1000 or 1609.344 m)."""
+    """SI fields as ever (metres, seconds per km, per-km splits, curves over km), whatever the
+    reader's unit, which `units` names."""
     a = v.against
     return {
         "athlete": v.athlete,
@@ -62,8 +69,7 @@ def run_json(v: RunView) -> dict[str, Any]:
             "text": a.text,
         },
         "records": {"source": v.track_source, "problem": v.track_problem},
-        "split_m": METRES[v.units],
-        "splits": [_split_json(s) for s in v.splits],
+        "splits": [_split_json(s) for s in v.km_splits],
         "curves": {
             c.name: {
                 "unit": c.unit,
@@ -122,7 +128,7 @@ def run_text(v: RunView) -> str:
             n = f"{s.index} ({amount(s.distance_m, u):.2f})" if partial(s, u) else str(s.index)
             climb = "-" if s.climb_m is None else f"{signed(s.climb_m)} m"
             out.append(
-                f"  {n:<8} {hms(s.time_s):>8} {pace(s.pace_s_per_km, u, suffix=False):>9} "
+                f"  {n:<8} {lap(s.time_s):>8} {pace(s.pace_s_per_km, u, suffix=False):>9} "
                 f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {climb:>6}"
             )
     elif v.track_problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,13 @@ def hms(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def lap(seconds: float | None) -> str:
+    """A split's time cut to the whole second, as a lap timer shows it: its pace is cut alike
+    (units.pace), so a whole kilometre's (or mile's) time and pace read the same, 4:54 and 4:54
+    for 294.9 s, not 4:55 beside 4:54."""
+    return "-" if seconds is None else hms(math.floor(round(seconds, 6)))
+
+
 def activities_table(rows: Sequence[ActivityRow], units: Units = "km") -> str:
     out = [
         f"{'id':>5}  {'local start':<16}  {'sport':<17} {units:>7} {'moving':>8} {'hr':>4}  source"
@@ -58,7 +66,7 @@ def activities_table(rows: Sequence[ActivityRow], units: Units = "km") -> str:
             f"{r.id:>5}  {r.local_start:%Y-%m-%d %H:%M}  {r.sport:<17} {amount(r.distance_m, units) or 0.0:>7.2f} "
             f"{hms(r.moving_s):>8} {hr:>4}  {r.source}{dup}"
         )
-    out.append(f"{len(rows)} activities")
+    out.append(f"{len(rows)} activit{'y' if len(rows) == 1 else 'ies'}")
     return "\n".join(out)
 
 
@@ -69,7 +77,7 @@ def chosen_columns_table(rows: Sequence[ActivityRow], columns: Sequence[str]) ->
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
     out = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
     out += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    out.append(f"{len(rows)} activities")
+    out.append(f"{len(rows)} activit{'y' if len(rows) == 1 else 'ies'}")
     return "\n".join(out)
 
 
@@ -152,7 +160,7 @@ def ledger_table(entries: Sequence[LedgerEntry], athletes: Sequence[str] | None 
     for i, e in enumerate(entries):
         when = f"sent {_z(e.sent_utc)}" if e.status == "sent" else e.status
         if e.status == "pending" and e.last_error:
-            when += f" ({e.attempts} tries; last: {e.last_error})"
+            when += f" ({e.attempts} attempt{'' if e.attempts == 1 else 's'}; last: {e.last_error})"
         who = f"{athletes[i]:<{width}}  " if athletes is not None else ""
         out.append(f"{who}{e.alert.day.isoformat()}  {e.alert.title}  [{when}]")
     out.append(f"{len(entries)} alert{'' if len(entries) == 1 else 's'}")

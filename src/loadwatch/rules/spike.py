@@ -95,7 +95,7 @@ def evaluate(analysis, settings, since: date | None = None) -> list[Alert]:
         can = (
             runs["full_30d_history"].to_numpy(dtype=bool)
             & runs["spike_band"].notna().to_numpy()
-            & (d_all >= round(settings.spike_min_km * 1000))
+            & (d_all >= settings.spike_min_m)
             & (100 * d_all > (100.0 + settings.spike_pct) * ref_all)
         )
     runs = runs[can]

@@ -35,7 +35,7 @@ from ..render.report import PAGE_CSS, report_body
 from ..render.run import partial, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
-from ..render.tables import hms
+from ..render.tables import hms, lap
 from ..units import amount, distance, pace, to_metres
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Serving
@@ -179,6 +179,7 @@ def _templates() -> Jinja2Templates:
     env.filters["pace"] = lambda v, u="km": pace(v, u, suffix=False)
     env.tests["partial"] = partial  # the last split, shorter than a whole km or mile
     env.filters["hms"] = hms
+    env.filters["lap"] = lap
     env.filters["signed"] = signed
     env.filters["n0"] = lambda v: "-" if v is None else f"{v:.0f}"
     # Query strings built by urlencode, then HTML-escaped by autoescape: a coach named "Kim & Co"
