@@ -15,10 +15,13 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import anyio
 import jinja2
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -419,7 +422,17 @@ def create_app(
         context = {"status": status, "detail": detail, "css": Markup(PAGE_CSS + WEB_CSS)}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        """The background refresh runs while the server does (see warm.py)."""
+        serving.warmer.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(serving.warmer.stop)
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),
