@@ -5,7 +5,8 @@ an athlete (the report, the activities with their edits, import failures, the al
 the alerts (the ledger across athletes, and what a check would send now). The database is opened
 once at start; pages read through a pool of connections that cannot write, edits go through the
 one writer, and the load is bounded (see serving.py). The team and alerts pages read each
-athlete's stored state (snapshot.py) instead of analysing the club on every view. Edits are POSTs
+athlete's stored state (snapshot.py) instead of analysing the club on every view, kept current
+in the background (warm.py) so that a page rarely recomputes one. Edits are POSTs
 with a CSRF token from this dashboard's own origin, refused with `--read-only`; requests for
 another host name are refused (DNS rebinding); names are escaped by Jinja2's autoescape.
 """

@@ -150,9 +150,7 @@ class Serving:
         else:
             self.idle.put(store)
 
-    def shared(
-        self, asked: Hashable, make: Callable[[], Made], wait_s: float = 120.0
-    ) -> Made:
+    def shared(self, asked: Hashable, make: Callable[[], Made], wait_s: float = 120.0) -> Made:
         """The page `asked` for as `make` makes it, or as it was made already for the data as
         it is now (and kept while the clock leaves it so). While the background refresh has a
         pass due or under way, that pass is waited for (`wait_s` at most) instead of the page

@@ -101,10 +101,7 @@ class Warmer:
             return False
         with self.cond:
             return (
-                self.running
-                or version != self.seen
-                or self.next_at is None
-                or now >= self.next_at
+                self.running or version != self.seen or self.next_at is None or now >= self.next_at
             )
 
     def settle(self, timeout_s: float) -> bool:
@@ -190,7 +187,9 @@ class Warmer:
                 self.retry_at = None
         except Exception as e:
             # A busy or restarted database: the pages compute what they need meanwhile.
-            log.warning("background refresh failed, retrying in %.0f s: %s", self.settings.retry_s, e)
+            log.warning(
+                "background refresh failed, retrying in %.0f s: %s", self.settings.retry_s, e
+            )
             self.retry_at = time.monotonic() + self.settings.retry_s
         finally:
             with self.cond:
