@@ -123,11 +123,15 @@ class Warmer:
         last: Hashable = None  # the version at the previous look
         moved_at = first_moved = 0.0
         first = True
+        failing = False
         while not self.stopping.is_set():
             try:
                 version: Hashable = self.serving.versions.now()
+                failing = False
             except Exception as e:  # the watcher reconnects at the next look
-                log.warning("background refresh: cannot read the data version: %s", e)
+                if not failing:  # once, not every poll while the database is away
+                    log.warning("background refresh: cannot read the data version: %s", e)
+                failing = True
                 version = self.seen
             mono = time.monotonic()
             if version != last:
