@@ -14,7 +14,9 @@ second, timed, finds nothing new: the one pass the pages are compared with), sta
     charts are drawn) and warm (the median of 5: drawn once per revision of the runner's data);
 then, on the smallest club, `--concurrent` clients asking for the team page at once (p50, p95,
 slowest, and how many were answered 503), and again right after every athlete's state was made
-stale (the page must be made again, from a club to recompute). Times are wall time at the client
+stale (the page must be made again, from a club to recompute). With `--refresh SRC...`, after each
+club's row, the background refresh of each source tree's `loadwatch web` in turn (see refresh()).
+Times are wall time at the client
 on this machine, which includes the HTTP round trip: the server's own time is at most that.
 Ratios are page over check. The load average is printed: the machine may be shared.
 """
@@ -51,13 +53,13 @@ def free_port() -> int:
 class Web:
     """`loadwatch web` in its own process."""
 
-    def __init__(self, url: str, config: Path):
+    def __init__(self, url: str, config: Path, src: str | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "loadwatch", "--db", url, "--config", str(config)]
         self.proc = subprocess.Popen(
             [*cmd, "web", "--port", str(self.port)],
-            env=ENV,
+            env=ENV if src is None else {**ENV, "PYTHONPATH": src},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -113,6 +115,50 @@ def stale_all(url: str) -> None:
             conn.execute(sql)
 
 
+def stale_count(url: str) -> int:
+    """How many stored states are stale by revision (what stale_all does to every one)."""
+    sql = "SELECT count(*) FROM snapshots WHERE computed_revision IS NULL OR computed_revision <> revision"
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(sql).fetchone()
+    else:
+        with sqlite3.connect(url) as conn:
+            row = conn.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def refresh(url: str, config: Path, src: str, timeout_s: float) -> None:
+    """The background refresh of `src`'s `loadwatch web` (main's has none): after every state
+    was made stale, the time until all are current again with no request; the team page asked
+    for once that time (or `timeout_s`) has passed; and the team page asked for 1 s after the
+    change, while a refresh runs."""
+    web = Web(url, config, src)
+    try:
+        web.get("/")  # every state current, the page made
+        time.sleep(3)  # and the server's own follow-up settled
+        load = os.getloadavg()[0]
+        stale_all(url)
+        t = time.perf_counter()
+        while stale_count(url) and time.perf_counter() - t < timeout_s:
+            time.sleep(0.1)
+        current = time.perf_counter() - t
+        left = stale_count(url)
+        after = web.get("/")[0]
+        stale_all(url)
+        time.sleep(1)
+        during = web.get("/")[0]
+        done = f"{current:6.1f}s" if not left else f"never in {timeout_s:.0f}s ({left} stale)"
+        print(
+            f"{'':>9}{src}: all current again after {done} with no request; team page after "
+            f"that {after:.3f}s, 1 s after the change {during:.2f}s (load average {load:.1f})",
+            flush=True,
+        )
+    finally:
+        web.stop()
+
+
 def concurrent(web: Web, path: str, n: int) -> tuple[list[float], list[int]]:
     times: list[float] = [0.0] * n
     codes: list[int] = [0] * n
@@ -155,6 +201,15 @@ def main() -> None:
     ap.add_argument("--history-years", type=int, default=10)
     ap.add_argument("--concurrent", type=int, default=200)
     ap.add_argument("--skip-check", action="store_true", help="no check first (older loadwatch)")
+    ap.add_argument(
+        "--refresh",
+        nargs="+",
+        metavar="SRC",
+        default=[],
+        help="after each club's row, the background refresh of each source tree's loadwatch web "
+        "(e.g. ../main/src src), one after another on the same club",
+    )
+    ap.add_argument("--refresh-timeout", type=float, default=120.0)
     args = ap.parse_args()
     # The club's runs end today, so the pages describe today (what a stored state is for).
     store_bench.AS_OF = datetime.now(UTC).date()
@@ -218,6 +273,8 @@ def main() -> None:
                                 burst(web, args.concurrent, "team pages after a change")
                     finally:
                         web.stop()
+                    for src in args.refresh:
+                        refresh(url, config, str(Path(src).resolve()), args.refresh_timeout)
         finally:
             smtp.stop()
             if server is not None:

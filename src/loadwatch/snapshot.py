@@ -275,6 +275,33 @@ def current_states(
     return out
 
 
+def stale(
+    store: Store,
+    settings: Settings,
+    athletes: Sequence[Athlete],
+    now: datetime,
+    cache: Cache | None = None,
+) -> list[Athlete]:
+    """The athletes whose state for today a page would have to compute: neither stored current
+    nor kept current in `cache`, and with a state row to store it in (one query, no payloads).
+    A server's background refresh computes these before a page asks."""
+    stored = store.snapshots.all(payloads=False)
+    fp = fingerprint(settings)
+    out = []
+    for a in athletes:
+        s = stored.get(a.id)
+        if s is None:
+            continue
+        day = today_of(a, now)
+        if is_current(s, day, fp):
+            continue
+        kept = cache.get(a.id) if cache is not None else None
+        if kept is not None and kept[0] == (s.revision, day, fp, s.athlete_alerts_since):
+            continue
+        out.append(a)
+    return out
+
+
 def store_states(
     store: Store,
     settings: Settings,
@@ -370,6 +397,7 @@ __all__ = [
     "is_current",
     "new_alerts",
     "rows",
+    "stale",
     "state_of",
     "store_states",
 ]

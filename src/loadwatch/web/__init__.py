@@ -5,7 +5,8 @@ an athlete (the report, the activities with their edits, import failures, the al
 the alerts (the ledger across athletes, and what a check would send now). The database is opened
 once at start; pages read through a pool of connections that cannot write, edits go through the
 one writer, and the load is bounded (see serving.py). The team and alerts pages read each
-athlete's stored state (snapshot.py) instead of analysing the club on every view. Edits are POSTs
+athlete's stored state (snapshot.py) instead of analysing the club on every view, kept current
+in the background (warm.py) so that a page rarely recomputes one. Edits are POSTs
 with a CSRF token from this dashboard's own origin, refused with `--read-only`; requests for
 another host name are refused (DNS rebinding); names are escaped by Jinja2's autoescape.
 """
@@ -15,10 +16,13 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import anyio
 import jinja2
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -420,7 +424,17 @@ def create_app(
         context = {"status": status, "detail": detail, "css": Markup(PAGE_CSS + WEB_CSS)}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        """The background refresh runs while the server does (see warm.py)."""
+        serving.warmer.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(serving.warmer.stop)
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),

@@ -27,6 +27,7 @@ from ..config import Settings
 from ..errors import LoadwatchError
 from ..store import Store
 from .shared import Made, Pages, Versions
+from .warm import Warmer, WarmSettings
 
 
 class LockedStates:
@@ -98,6 +99,7 @@ class Serving:
         open_reader: Callable[[], Store],
         size: int,
         clock: Clock = utc_now,
+        warm: WarmSettings | None = None,
     ):
         self.settings = settings
         self.clock = clock
@@ -114,6 +116,8 @@ class Serving:
         # The team and alerts pages, by the data's version and what was asked (see shared.py).
         self.versions = Versions(open_reader)
         self.pages = Pages()
+        # Keeps the states current in the background (started and stopped with the server).
+        self.warmer = Warmer(self, warm)
 
     @property
     def read_only(self) -> bool:
@@ -146,10 +150,15 @@ class Serving:
         else:
             self.idle.put(store)
 
-    def shared(self, asked: Hashable, make: Callable[[], Made]) -> Made:
+    def shared(self, asked: Hashable, make: Callable[[], Made], wait_s: float = 120.0) -> Made:
         """The page `asked` for as `make` makes it, or as it was made already for the data as
-        it is now (and kept while the clock leaves it so)."""
-        return self.pages.get((self.versions.now(), asked), self.clock(), make)
+        it is now (and kept while the clock leaves it so). While the background refresh has a
+        pass due or under way, that pass is waited for (`wait_s` at most) instead of the page
+        recomputing the club beside it."""
+        version = self.versions.now()
+        if self.warmer.due(version, self.clock()) and self.warmer.settle(wait_s):
+            version = self.versions.now()
+        return self.pages.get((version, asked), self.clock(), make)
 
     @contextmanager
     def writer(self) -> Iterator[App]:
@@ -160,6 +169,7 @@ class Serving:
             yield self.writer_app
 
     def close(self) -> None:
+        self.warmer.stop()  # first: it reads and writes through the connections closed below
         while True:
             try:
                 self.idle.get_nowait().close()
