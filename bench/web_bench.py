@@ -57,17 +57,20 @@ class Web:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "loadwatch", "--db", url, "--config", str(config)]
+        # Its stderr to a file, not a pipe nobody reads: a server that logs (the background
+        # refresh's warnings) would block once a pipe's buffer filled.
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [*cmd, "web", "--port", str(self.port)],
             env=ENV if src is None else {**ENV, "PYTHONPATH": src},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise SystemExit(f"loadwatch web died: {err}")
+                self.log.seek(0)
+                raise SystemExit(f"loadwatch web died: {self.log.read().decode()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
@@ -88,6 +91,7 @@ class Web:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.close()
 
 
 def build_history(url: str, years: int) -> int:
