@@ -237,16 +237,20 @@ def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
 
 
 def _headroom_on(analysis: Analysis, rules: RuleSettings, day: date) -> Headroom:
-    runs = analysis.distance.runs
+    d = analysis.distance
+    back = return_params(rules)
     h = headroom(
-        runs,
+        d.runs,
         day,
         rules.spike_pct,
         rules.weekly_jump_pct,
         rules.weekly_jump_min_m,
         rules.spike_min_m,
-        return_params(rules),
+        back,
+        # On the analysis's own day, the plans the rules read (computed once an analysis).
+        d.return_plans(back) if back is not None and day == d.as_of else None,
     )
+    runs = d.runs
     # Pain last, over whatever built the numbers (see load/headroom.bent_by_pain).
     if analysis.pain_history is None:
         return h

@@ -85,7 +85,8 @@ def window_efforts(
     state reads two windows: each computing them cost 2 ms an athlete)."""
     if runs.empty:
         return [NO_RUNS for _ in last_days]
-    day = pd.to_datetime(runs["day"]).to_numpy()
+    day = runs["day"]
+    day = (day if day.dtype.kind == "M" else pd.to_datetime(day)).to_numpy()
     # The runs' efforts filtered as numbers: filtering the whole frame cost 3 ms an athlete.
     loads = session_effort(runs).to_numpy(dtype=float)
     out = []

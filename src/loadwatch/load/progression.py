@@ -27,7 +27,9 @@ def daily_metres(runs: pd.DataFrame, as_of: date) -> pd.Series:
     first, values = daily_metres_array(runs, as_of)
     if first is None:
         return pd.Series(dtype=np.int64)
-    index = pd.date_range(pd.Timestamp(first), pd.Timestamp(as_of), freq="D")
+    stamps = runs["day"].to_numpy()  # the index starts as the runs' days are stored
+    start = stamps[stamps.astype("datetime64[D]") <= np.datetime64(as_of, "D")].min()
+    index = pd.date_range(pd.Timestamp(start), pd.Timestamp(as_of), freq="D")
     return pd.Series(values, index=index)
 
 
