@@ -20,8 +20,8 @@ from . import rules as rule_registry
 from .analysis import Analysis
 from .config import RuleSettings
 from .load import REGISTRY
-from .load.comeback import in_plans
-from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_effort
+from .load.comeback import ReturnPlan, in_plans
+from .load.effort import NO_RUNS, Effort, change_pct, weekly_effort, window_efforts
 from .load.headroom import Headroom, bent_by_pain, headroom
 from .load.knee import StepRateTrend, step_rate_trend, weekly_climb
 from .load.pain import PainStatus
@@ -237,16 +237,20 @@ def headroom_for(analysis: Analysis, rules: RuleSettings) -> Headroom:
 
 
 def _headroom_on(analysis: Analysis, rules: RuleSettings, day: date) -> Headroom:
-    runs = analysis.distance.runs
+    d = analysis.distance
+    back = return_params(rules)
     h = headroom(
-        runs,
+        d.runs,
         day,
         rules.spike_pct,
         rules.weekly_jump_pct,
         rules.weekly_jump_min_m,
         rules.spike_min_m,
-        return_params(rules),
+        back,
+        # On the analysis's own day, the plans the rules read (computed once an analysis).
+        d.return_plans(back) if back is not None and day == d.as_of else None,
     )
+    runs = d.runs
     # Pain last, over whatever built the numbers (see load/headroom.bent_by_pain).
     if analysis.pain_history is None:
         return h
@@ -879,15 +883,7 @@ def athlete_state(
         v = ratio[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
     runs = d.runs
-    spikes = (
-        runs[runs["full_30d_history"] & runs["spike_band"].isin(["small", "moderate", "large"])]
-        if len(runs)
-        else runs
-    )
-    plans = d.return_plans(return_params(rules))
-    if plans and len(spikes):
-        spikes = spikes[~in_plans(plans, spikes["day"])]  # the return plan judges those
-    last = spikes.iloc[-1] if len(spikes) else None
+    last = _latest_spike(runs, d.return_plans(return_params(rules)))
     near = [
         f"{s.name} {amount(s.distance_m, u):.0f}/{amount(s.retire_m, u):.0f} {u}"
         for s in analysis.shoes
@@ -900,6 +896,8 @@ def athlete_state(
     if weeks_m:
         weeks_m[-1] = last7  # this week's bar, also in the first 6 days
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
+    today = pd.Timestamp(d.as_of)
+    effort7, effort_prev7 = window_efforts(runs, (today, today - pd.Timedelta(days=7)))
     return AthleteState(
         athlete=analysis.athlete.name,
         athlete_id=analysis.athlete.id,
@@ -921,10 +919,25 @@ def athlete_state(
         found=list(found or []),
         pain_level=pain.level if pain is not None else "none",
         pain=pain_words(pain, d.as_of) if pain is not None and pain.level in PAIN_SHOWN else None,
-        effort7=window_effort(runs, pd.Timestamp(d.as_of)),
-        effort_prev7=window_effort(runs, pd.Timestamp(d.as_of) - pd.Timedelta(days=7)),
+        effort7=effort7,
+        effort_prev7=effort_prev7,
         latest_spike_id=_opt_int(last["id"]) if last is not None and "id" in last else None,
     )
+
+
+def _latest_spike(runs: pd.DataFrame, plans: list[ReturnPlan]) -> pd.Series | None:
+    """The latest run that is a spike outside a return plan (the plan judges those), as its
+    row. Found on the columns as arrays: filtering the frame cost 2 ms an athlete."""
+    if not len(runs):
+        return None
+    band = runs["spike_band"].to_numpy()
+    spike = runs["full_30d_history"].to_numpy(dtype=bool) & (
+        (band == "small") | (band == "moderate") | (band == "large")
+    )
+    at = np.flatnonzero(spike)
+    if plans and len(at):
+        at = at[~in_plans(plans, runs["day"].to_numpy()[at])]
+    return runs.iloc[at[-1]] if len(at) else None
 
 
 def state_row(

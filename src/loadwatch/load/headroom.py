@@ -143,9 +143,12 @@ def headroom(
     weekly_floor_m: int = 10_000,
     min_run_m: int = 1_000,
     back: ReturnParams | None = RETURN_DEFAULTS,
+    plans: list[ReturnPlan] | None = None,
 ) -> Headroom:
     """`runs`: one athlete's runs with `day` (local) and `distance_m` (and `race`); those after
-    `as_of` are ignored. `back`: the return plan's numbers (None: no return mode)."""
+    `as_of` are ignored. `back`: the return plan's numbers (None: no return mode). `plans`:
+    comeback.return_plans of these runs on `as_of` with `back`, when the caller has them (the
+    rules read the same plans; computing them again was 5% of a club's recompute)."""
     r = _Runs.of(runs, as_of)
     today = np.datetime64(as_of, "D")
     first_day = _date(r.days.min()) if len(r.days) else None
@@ -189,7 +192,9 @@ def headroom(
         m, _ = r.longest(np.datetime64(longest_day, "D") + _DAY, today)
         max_run = max(within(m, spike_pct), floor_run) if m is not None else None
         drop = LongestDrop(as_of + timedelta(days=ahead), m, max_run)
-    plan = plan_on(return_plans(runs, as_of, back), as_of) if back is not None else None
+    if back is not None and plans is None:
+        plans = return_plans(runs, as_of, back)
+    plan = plan_on(plans, as_of) if back is not None and plans is not None else None
     if plan is not None:
         run, week, drop = _on_plan(plan, runs, as_of, run, week)
     return Headroom(as_of, spike_pct, weekly_pct, run, week, drop, return_plan=plan)
