@@ -316,11 +316,12 @@ def ref_athlete_state(
         )
     acute_km, ratio = daily
     acute = np.nan_to_num(acute_km) * METRES["km"]  # the distance basis's km, as metres
-    last7 = prev7 = 0.0
+    # The one intended change since the base, in the reference too: the last 7 days and the 7
+    # before as the headroom counts them (the 7-day metric is undefined in the first 6 days).
+    h = headroom_for(analysis, rules)
+    last7, prev7 = float(h.week.last7_m), float(h.week.prev7_m)
     acwr = None
     if len(acute):
-        last7 = float(acute[-1])
-        prev7 = float(acute[-8]) if len(acute) >= 8 else 0.0
         v = ratio[-1]
         acwr = None if v is None or math.isnan(v) else float(v)
     runs = d.runs
@@ -342,7 +343,8 @@ def ref_athlete_state(
     pain = analysis.pain
     ends = list(range(len(acute) - 1, -1, -7))[:12][::-1]  # today, 7 days before, ...
     weeks_m = [float(x) for x in acute[ends]] if ends else []
-    h = headroom_for(analysis, rules)
+    if weeks_m:
+        weeks_m[-1] = last7
     last_run_day = pd.Timestamp(runs["day"].max()).date() if len(runs) else None
     return AthleteState(
         athlete=analysis.athlete.name,
