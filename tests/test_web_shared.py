@@ -5,7 +5,6 @@ a day boundary in an athlete's zone; identical requests at once make it once."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -14,7 +13,6 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,27 +25,7 @@ from loadwatch.web.serving import Serving
 from loadwatch.web.shared import Made, Pages, Versions
 
 from .smtp_server import free_port
-from .test_snapshot import DEMO, NOW, Clock, _settings, _tamper
-
-
-@pytest.fixture
-def club(db_url: str, tmp_path: Path):
-    clock = Clock(NOW)
-    app = App(open_store(db_url), _settings(), clock)
-    ana = app.add_athlete("ana", "ana@example.com", "Europe/Berlin")
-    ben = app.add_athlete("ben", None, "America/Denver")
-    runs = sorted(DEMO.glob("*.fit"))
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    for p in runs[:-6]:
-        shutil.copy(p, first / p.name)
-    for p in runs[-6:]:
-        shutil.copy(p, second / p.name)
-    app.import_paths(ana, [first], workers=1)
-    app.import_paths(ben, [first], workers=1)
-    yield app, clock, ana, second
-    app.close()
+from .test_snapshot import NOW, Clock, _settings, _tamper, club  # noqa: F401  (the fixture)
 
 
 class Page:
@@ -111,9 +89,10 @@ def settled(page: Page, path: str) -> str:
 
 
 def test_a_change_by_another_process_or_connection_shows_on_the_next_request(
-    club, db_url: str
+    club,  # noqa: F811
+    db_url: str,
 ) -> None:
-    app, clock, ana, second = club
+    app, clock, ana, _ben, second = club
     with Page(db_url, app, clock).running() as page:
         for path in ("/", "/alerts"):
             before = settled(page, path)
@@ -137,8 +116,8 @@ def test_a_change_by_another_process_or_connection_shows_on_the_next_request(
         assert page.body("/alerts") == fresh(db_url, app, clock, "/alerts")
 
 
-def test_a_change_through_the_servers_writer_shows_on_the_next_request(club, db_url: str) -> None:
-    app, clock, ana, second = club
+def test_a_change_through_the_servers_writer_shows_on_the_next_request(club, db_url: str) -> None:  # noqa: F811
+    app, clock, ana, _ben, second = club
     with Page(db_url, app, clock).running() as page:
         before = settled(page, "/")
         with page.serving.writer() as writer:
@@ -148,8 +127,8 @@ def test_a_change_through_the_servers_writer_shows_on_the_next_request(club, db_
         assert after == fresh(db_url, app, clock, "/")
 
 
-def test_a_new_day_in_an_athletes_zone_makes_the_page_again(club, db_url: str) -> None:
-    app, clock, ana, second = club
+def test_a_new_day_in_an_athletes_zone_makes_the_page_again(club, db_url: str) -> None:  # noqa: F811
+    app, clock, ana, _ben, second = club
     berlin = ZoneInfo("Europe/Berlin")
     clock.now = datetime(2026, 11, 9, 22, 0, tzinfo=berlin).astimezone(UTC)
     with Page(db_url, app, clock).running() as page:
@@ -178,13 +157,13 @@ def test_the_clock_changes_a_page_at_the_first_midnight_or_an_alert_leaving_the_
     assert now < until <= datetime(2026, 9, 6, 4, 0, tzinfo=UTC)
 
 
-def test_the_app_says_until_when_its_pages_hold(club) -> None:
-    app, clock, ana, second = club
+def test_the_app_says_until_when_its_pages_hold(club) -> None:  # noqa: F811
+    app, clock, ana, _ben, second = club
     assert app.holds_until(clock()) == datetime(2026, 11, 9, 23, 0, tzinfo=UTC)
 
 
-def test_the_data_version_moves_with_a_commit_by_another_connection(club, db_url: str) -> None:
-    app, clock, ana, second = club
+def test_the_data_version_moves_with_a_commit_by_another_connection(club, db_url: str) -> None:  # noqa: F811
+    app, clock, ana, _ben, second = club
     reader = open_reader(db_url)
     versions = Versions(lambda: open_reader(db_url))
     try:

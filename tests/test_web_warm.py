@@ -82,7 +82,7 @@ def no_worker_left() -> bool:
 
 
 def test_a_write_by_another_process_is_recomputed_with_no_page_asked(club, db_url) -> None:  # noqa: F811
-    app, clock, ana, second = club
+    app, clock, ana, _ben, second = club
     with warm_page(db_url, app, clock).running() as page:
         until_current(db_url, app)
         before = app.store.snapshots.all()[ana.id].payload
@@ -106,7 +106,7 @@ def test_a_write_by_another_process_is_recomputed_with_no_page_asked(club, db_ur
 
 
 def test_a_midnight_in_an_athletes_zone_refreshes_their_state(club, db_url) -> None:  # noqa: F811
-    app, clock, ana, second = club
+    app, clock, ana, _ben, second = club
     berlin = ZoneInfo("Europe/Berlin")
     clock.now = datetime(2026, 11, 9, 23, 58, tzinfo=berlin).astimezone(UTC)
     with warm_page(db_url, app, clock).running() as page:
@@ -125,7 +125,7 @@ def test_a_midnight_in_an_athletes_zone_refreshes_their_state(club, db_url) -> N
 
 
 def test_a_page_asked_for_while_a_refresh_is_due_waits_for_it(club, db_url) -> None:  # noqa: F811
-    app, clock, ana, second = club
+    app, clock, ana, _ben, second = club
     slow = WarmSettings(poll_s=0.05, quiet_s=3600.0, most_s=3600.0, batch=1)  # only when asked
     with warm_page(db_url, app, clock, slow).running() as page:
         until_current(db_url, app)
@@ -144,7 +144,7 @@ def test_a_page_asked_for_while_a_refresh_is_due_waits_for_it(club, db_url) -> N
 
 
 def test_a_read_only_server_keeps_its_states_in_its_cache(club, db_url) -> None:  # noqa: F811
-    app, clock, ana, second = club
+    app, clock, ana, _ben, second = club
     tamper_elsewhere(
         db_url, "UPDATE activities SET excluded = ? WHERE athlete_id = ?", (True, ana.id)
     )

@@ -39,7 +39,9 @@ SETTINGS = (
         10,
         "Only when the earlier 7 days had at least this many km.",
         "loadwatch's choice (Nielsen 2014 set no floor)",
-        minimum=0,
+        # Above 0: a week after an empty one is no jump in % (it read "nan% more"); the return
+        # plan after a break judges it.
+        positive=True,
         in_metres="weekly_jump_min_m",
     ),
 )
