@@ -303,6 +303,9 @@ def test_typed_in_miles_whole_metres_once(cli: Cli) -> None:
         assert bad.stderr.startswith(f"error: {said}"), bad.stderr
         assert bad.stderr.endswith("(see: loadwatch activities add --help)\n")
         assert bad.stderr.count("\n") == 1 and bad.stdout == ""
+    future = cli("activities", "add", "-a", "ana", "--date", "2999-01-01", "--km", "5",
+                 "--minutes", "30", code=2).stderr  # fmt: skip
+    assert future.startswith("error: 2999-01-01 is in the future (today is ")
     assert len(cli.json("activities", "--athlete", "ana")) == 1  # nothing stored by any
     shoe = cli("shoes", "add", "Z", "-a", "ana", "--start-mi", "nan", code=2).stderr
     assert shoe == (

@@ -648,7 +648,11 @@ class App:
         name: str | None = None,
     ) -> int:
         """A run without a file (a treadmill session, a watch left at home); its distance in
-        whole metres, as the shell converted what was typed in km or mi."""
+        whole metres, as the shell converted what was typed in km or mi. Not on a day still to
+        come: a planned run is no load yet (as a pain report)."""
+        today = self.today(athlete)
+        if day > today:
+            raise UsageError(f"{day} is in the future (today is {today} in {athlete.tz})")
         if name is not None:
             _refuse(name_problem(name, "run's name"))
         local = datetime.combine(day, start, ZoneInfo(athlete.tz))
