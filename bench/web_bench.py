@@ -11,7 +11,10 @@ second, timed, finds nothing new: the one pass the pages are compared with), sta
   * the team page after every athlete's state was made stale (a new revision): the cost of
     recomputing a whole club in one pass, what a page pays when no check has run since a change;
   * an athlete page of a runner with `--history-years` of runs, the first time (its report and
-    charts are drawn) and warm (the median of 5: drawn once per revision of the runner's data);
+    charts are made), warm (the median of 5: made once per revision of the runner's data) and
+    right after a change to the runner's data (as after an edit on the page); each as the page
+    itself ("page") and until its charts are there too ("+charts": the page, then its images
+    asked for 6 at a time, as a browser does; a loadwatch that draws them inline has none);
 then, on the smallest club, `--concurrent` clients asking for the team page at once (p50, p95,
 slowest, and how many were answered 503), and again right after every athlete's state was made
 stale (the page must be made again, from a club to recompute). With `--refresh SRC...`, after each
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import sqlite3
 import statistics
@@ -35,6 +39,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,6 +122,36 @@ def stale_all(url: str) -> None:
     else:
         with sqlite3.connect(url) as conn:
             conn.execute(sql)
+
+
+def stale_one(url: str, athlete_id: int) -> None:
+    """One athlete's state stale, as after an edit of one of their runs."""
+    sql = f"UPDATE snapshots SET revision = revision + 1 WHERE athlete_id = {int(athlete_id)}"
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql)
+    else:
+        with sqlite3.connect(url) as conn:
+            conn.execute(sql)
+
+
+IMAGE = re.compile(r"<img src='([^']+)'")
+
+
+def page_and_images(web: Web, path: str) -> tuple[float, float]:
+    """(the page, the page and its images) in seconds, the images asked for 6 at a time."""
+    t = time.perf_counter()
+    with urllib.request.urlopen(web.base + path, timeout=300) as r:
+        html = r.read().decode()
+    page = time.perf_counter() - t
+    images = IMAGE.findall(html)
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda src: web.get(src.replace("&amp;", "&"))[1], images))
+    if any(c != 200 for c in codes):
+        raise SystemExit(f"an image of {path} answered {codes}")
+    return page, time.perf_counter() - t
 
 
 def stale_count(url: str) -> int:
@@ -226,9 +261,11 @@ def main() -> None:
             print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
             head = (
                 f"{'backend':>9}{'athletes':>9}{'check':>8}{'team 1st':>10}{'team':>8}"
-                f"{'alerts':>8}{'stale team':>11}{'athlete 1st':>12}{'athlete':>9}{'team/check':>11}"
+                f"{'alerts':>8}{'stale team':>11}{'team/check':>11}"
             )
             print(head)
+            print(f"{'':>9}athlete page of {args.history_years} years: first, warm (median of "
+                  "5), after a change; page / page+charts")  # fmt: skip
             for backend in args.backends:
                 for n in args.athletes:
                     if backend == "postgres":
@@ -259,15 +296,25 @@ def main() -> None:
                         if not args.skip_check:  # an older loadwatch stores no states
                             stale_all(url)
                             stale = web.get("/")[0]
-                        athlete_1st = web.get(f"/athletes/{veteran}")[0]
-                        athlete = median_of(web, f"/athletes/{veteran}")
                         ratio = f"{team / check:.3f}" if check else "-"
                         print(
                             f"{backend:>9}{n:>9}{check:>7.2f}s{first:>9.3f}s{team:>7.3f}s"
-                            f"{alerts:>7.3f}s{stale:>10.2f}s{athlete_1st:>11.2f}s{athlete:>8.3f}s"
-                            f"{ratio:>11}",
+                            f"{alerts:>7.3f}s{stale:>10.2f}s{ratio:>11}",
                             flush=True,
                         )
+                        path = f"/athletes/{veteran}"
+                        athlete_1st = page_and_images(web, path)
+                        warm = [page_and_images(web, path) for _ in range(5)]
+                        athlete = tuple(statistics.median(w[i] for w in warm) for i in (0, 1))
+                        stale_one(url, veteran)
+                        changed = page_and_images(web, path)
+                        shown = "  ".join(
+                            f"{what} {a:.3f}s / {b:.3f}s"
+                            for what, (a, b) in (
+                                ("first", athlete_1st), ("warm", athlete), ("changed", changed)
+                            )
+                        )  # fmt: skip
+                        print(f"{'':>9}athlete: {shown}", flush=True)
                         if n == min(args.athletes) and args.concurrent:
                             burst(web, args.concurrent, "team pages")
                             if not args.skip_check:

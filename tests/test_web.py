@@ -154,6 +154,55 @@ def test_every_page_fits_a_phone(server: Server, club: Cli, browser, path: str) 
         page.close()
 
 
+def _chart(url: str, etag: str | None = None) -> tuple[int, str, str, bytes]:
+    """(status, content type, ETag, body) of a chart."""
+    headers = {"If-None-Match": etag} if etag else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+            return r.status, r.headers["content-type"], r.headers["etag"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["content-type"], e.headers["etag"] or "", e.read()
+
+
+def test_an_athlete_pages_charts_follow_it_and_follow_its_data(server: Server, club: Cli) -> None:
+    """The page answers without drawing its charts (most of its time: 0.7 s of matplotlib for a
+    10-year runner); each is its own request, drawn once per revision of the runner's data."""
+    ids = _ids(club)
+    page_url = f"{server.base}/athletes/{ids['zoe']}?as_of={AS_OF}"
+    status, html = _request(page_url)
+    assert status == 200 and not re.search(r"<figure[^>]*>\s*<svg", html)
+    sources = re.findall(r"<figure><img src='([^']+)' alt='([^']+)'></figure>", html)
+    names = [urllib.parse.urlsplit(s).path.rsplit("/", 1)[1] for s, _ in sources]
+    assert names == ["weekly.svg", "spikes.svg", "load.svg", "ratio.svg"], names  # no shoes
+    assert "Acute and chronic load" in dict(sources).values()  # what a screen reader says
+    assert all(s.endswith(f"?as_of={AS_OF}") for s, _ in sources)  # the page's day, not "today"
+    tags = {}
+    for src, alt in sources:
+        status, kind, etag, body = _chart(server.base + src)
+        assert status == 200 and kind == "image/svg+xml" and body.startswith(b"<svg"), src
+        assert b'xmlns="http://www.w3.org/2000/svg"' in body[:300]  # an image file of its own
+        assert _chart(server.base + src, etag)[0] == 304  # the browser's copy is current
+        tags[src] = etag
+    weekly = next(s for s, _ in sources if "/weekly.svg" in s)
+    assert b"48" in _chart(server.base + weekly)[3]  # zoe's 48 km week, drawn
+    # A change to the data: the page and its charts are drawn again, not served as they were.
+    (run,) = [r for r in club.json("activities", "--athlete", "zoe") if r["distance_m"] == 16000.0 and r["day"] == "2026-11-08"]
+    club("activities", "exclude", str(run["id"]), "--reason", "watch left running")
+    status, kind, etag, body = _chart(server.base + weekly, tags[weekly])
+    assert status == 200 and etag != tags[weekly]
+    # A reader who switches to miles gets a page and charts in miles (the unit is no data
+    # revision: it is part of what the report is kept by).
+    club("athletes", "edit", "zoe", "--units", "mi")
+    status, html = _request(page_url)
+    assert "pace /mi" in html and "weekly.svg" in html
+    status, _, etag_mi, body_mi = _chart(server.base + weekly)
+    assert status == 200 and etag_mi != etag and b"mi" in body_mi
+    # Charts that do not exist: an unknown name, or shoes for a runner who has none.
+    assert _chart(f"{server.base}/athletes/{ids['zoe']}/charts/pie.svg")[0] == 404
+    assert _chart(f"{server.base}/athletes/{ids['zoe']}/charts/shoes.svg?as_of={AS_OF}")[0] == 404
+    assert _chart(f"{server.base}/athletes/{ids['ada']}/charts/load.svg?as_of=x")[0] == 400
+
+
 def test_names_are_text_never_markup(club: Cli, tmp_path: Path, browser) -> None:
     start = datetime(2026, 11, 7, 7, 0, tzinfo=UTC)
     points = "".join(
@@ -329,6 +378,8 @@ def test_out_of_range_ids_are_not_found(server: Server, club: Cli) -> None:
             f"/athletes/{2**63 - 1}",
             f"/activities/{huge}",
             f"/activities/{2**63 - 1}",
+            f"/athletes/{huge}/charts/weekly.svg",
+            f"/athletes/{2**63 - 1}/charts/load.svg",
         ):
             status, body = _request(server.base + path)
             assert status == 404 and "Internal Server Error" not in body, path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -324,7 +325,7 @@ ul.headroom { padding-left: 1.1em; } ul.headroom li { margin: 0.3em 0; }
           grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); }
 /* Charts are drawn for a phone's width (text stays legible) and scale to their box, never
    wider than the screen; their title and notes are part of the drawing, shown once. */
-figure { margin: 0; } figure svg { display: block; width: 100%; max-width: 620px; height: auto; }
+figure { margin: 0; } figure svg, figure img { display: block; width: 100%; max-width: 620px; height: auto; }
 """
 
 
@@ -338,15 +339,67 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<div class='scroll'><table><thead>{_row(head, True)}</thead><tbody>{body}</tbody></table></div>"
 
 
-def _figure(svg: bytes, label: str) -> str:
-    """A chart; its title is drawn in it, so `label` is only what a screen reader says."""
-    return f"<figure role='img' aria-label='{html.escape(label)}'>{svg.decode()}</figure>"
+# The report's charts by name, each with what a screen reader says of it (its title is drawn in
+# it). The HTML report draws them inline; the web page links each as an image of its own (drawing
+# them is most of the page's time, and a browser asks for them after it has the page).
+CHARTS = {
+    "weekly": "Weekly distance, Monday to Sunday; the lighter bar is the week so far",
+    "spikes": "Runs by single-run spike band",
+    "load": "Acute and chronic load",
+    "ratio": "The 7:28 rolling coupled ratio",
+    "shoes": "Shoes against their limits",
+}
+LOAD_CHARTS = ("weekly", "spikes", "load", "ratio")
+
+Figure = Callable[[str], str]  # a chart's name -> its <figure>
 
 
-def report_body(view: ReportView, weeks_shown: int = 12) -> str:
-    """The report as HTML sections (no page around it): the HTML report and the web page."""
+def chart_names(view: ReportView) -> tuple[str, ...]:
+    """The charts `report_body` shows for `view`."""
+    if view.today is None:
+        return ()
+    return LOAD_CHARTS + (("shoes",) if view.shoes else ())
+
+
+def chart_svg(view: ReportView, name: str, weeks_shown: int = 12) -> bytes:
+    """One of the report's charts as SVG (text kept as text), over the weeks shown."""
     from . import charts  # matplotlib only when a chart is drawn
 
+    u = view.units
+    distance = view.analysis.distance
+    if name == "weekly":
+        return charts.weekly_distance(distance.weeks.tail(weeks_shown), u, fmt="svg")
+    if name == "shoes":
+        return charts.shoes(view.shoes, fmt="svg", unit=u)
+    days = distance.days
+    if len(days):
+        days = days[days.index >= days.index.max() - pd.Timedelta(weeks=weeks_shown)]
+    if name == "load":
+        return charts.acute_chronic(days, u, fmt="svg")
+    if name == "ratio":
+        return charts.ratio(days, fmt="svg")
+    if name == "spikes":
+        runs = distance.runs
+        if len(runs) and len(days):
+            runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
+        return charts.run_spikes(runs, fmt="svg", unit=u)
+    raise KeyError(name)
+
+
+def inline_figures(view: ReportView, weeks_shown: int = 12) -> Figure:
+    """Each chart drawn into the page: one self-contained file."""
+
+    def figure(name: str) -> str:
+        svg = chart_svg(view, name, weeks_shown).decode()
+        return f"<figure role='img' aria-label='{html.escape(CHARTS[name])}'>{svg}</figure>"
+
+    return figure
+
+
+def report_body(view: ReportView, weeks_shown: int = 12, figure: Figure | None = None) -> str:
+    """The report as HTML sections (no page around it): the HTML report and the web page. Each
+    chart is `figure(name)`: drawn inline unless the caller links it."""
+    figure = figure or inline_figures(view, weeks_shown)
     today = view.today
     out: list[str] = []
     if today is None:
@@ -440,20 +493,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
             f"<p id='step-rate'>{html.escape(steps[0].upper() + steps[1:])} {spark}</p>"
             f"<p class='note'>{html.escape(STEP_RATE_NOTE)}</p>"
         )
-    distance = view.analysis.distance
-    days = distance.days
-    if len(days):
-        days = days[days.index >= days.index.max() - pd.Timedelta(weeks=weeks_shown)]
-    runs = distance.runs
-    if len(runs) and len(days):
-        runs = runs[pd.to_datetime(runs["day"]) >= days.index.min()]
-    out.append("<div class='charts'>")
-    out.append(_figure(charts.weekly_distance(distance.weeks.tail(weeks_shown), u, fmt="svg"),
-                       "Weekly distance, Monday to Sunday; the lighter bar is the week so far"))  # fmt: skip
-    out.append(_figure(charts.run_spikes(runs, fmt="svg", unit=u), "Runs by single-run spike band"))
-    out.append(_figure(charts.acute_chronic(days, u, fmt="svg"), "Acute and chronic load"))
-    out.append(_figure(charts.ratio(days, fmt="svg"), "The 7:28 rolling coupled ratio"))
-    out.append("</div>")
+    out.append("<div class='charts'>" + "".join(map(figure, LOAD_CHARTS)) + "</div>")
     if view.shoes:
         out.append("<h2>Shoes</h2>")
         out.append(
@@ -472,11 +512,7 @@ def report_body(view: ReportView, weeks_shown: int = 12) -> str:
                 ],  # fmt: skip
             )
         )
-        out.append(
-            "<div class='charts'>"
-            + _figure(charts.shoes(view.shoes, fmt="svg", unit=u), "Shoes against their limits")
-            + "</div>"
-        )
+        out.append("<div class='charts'>" + figure("shoes") + "</div>")
     return "".join(out)
 
 

@@ -14,9 +14,10 @@ another host name are refused (DNS rebinding); names are escaped by Jinja2's aut
 from __future__ import annotations
 
 import hmac
+import html
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -29,24 +30,25 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ..errors import LoadwatchError, NotFound
 from ..model import PAIN_WHEN, SPORTS
-from ..render.report import PAGE_CSS, report_body
+from ..render.report import CHARTS, PAGE_CSS, chart_names, chart_svg, report_body
 from ..render.run import partial, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms, lap
 from ..units import amount, distance, pace, to_metres
 from .security import HostCheck, HostPolicy, TokenAuth
-from .serving import Admission, Serving
-from .shared import Made
+from .serving import Admission, Report, Serving
+from .shared import FOREVER, Made
 
 if TYPE_CHECKING:
     from ..app import App
+    from ..model import Athlete
 
 WEB_CSS = """
 nav { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 8px 0; border-bottom: 1px solid #e4e7eb; }
@@ -193,14 +195,14 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _answer(request: Request, made: Made) -> Response:
-    """A shared page, or 304 to a browser that holds these bytes already; browsers ask again
-    every time (no-cache), so none shows a page older than the data."""
+def _answer(request: Request, made: Made, media_type: str = "text/html") -> Response:
+    """A shared page (or chart), or 304 to a browser that holds these bytes already; browsers
+    ask again every time (no-cache), so none shows a page older than the data."""
     headers = {"etag": made.etag, "cache-control": "no-cache"}
     held = request.headers.get("if-none-match", "")
     if held.strip() == "*" or made.etag in (t.strip().removeprefix("W/") for t in held.split(",")):
         return Response(status_code=304, headers=headers)
-    return HTMLResponse(made.body, headers=headers)
+    return Response(made.body, headers=headers, media_type=media_type)
 
 
 def create_app(
@@ -255,21 +257,32 @@ def create_app(
             made = serving.shared(asked, make)
         return _answer(request, made)
 
+    def report_of(app: App, request: Request) -> tuple[Athlete, Report, Hashable]:
+        """The athlete's report for the day asked, made once per revision of their data, day
+        and unit, shared by the page and its charts (which a browser asks for together)."""
+        a = app.store.athletes.get(_id(request, "athlete_id"))
+        day = app.day(a, _as_of(request))
+        stored = app.store.snapshots.get(a.id)
+        key = (a.id, stored.revision if stored else None, day, a.units)
+
+        def make() -> Report:
+            view = app.report(a, day, weeks=WEEKS_SHOWN)
+            # Each chart its own request, for this report's day: the page answers at once
+            # (drawing the charts is most of its time), and a new day never mixes with an old.
+            query = urlencode({"as_of": day.isoformat()})
+
+            def figure(name: str) -> str:
+                src = f"/athletes/{a.id}/charts/{name}.svg?{query}"
+                return f"<figure><img src='{src}' alt='{html.escape(CHARTS[name])}'></figure>"
+
+            return Report(view, report_body(view, WEEKS_SHOWN, figure))
+
+        return a, serving.reports.get(key, app.clock(), make), key
+
     def athlete(request: Request) -> Response:
-        athlete_id = _id(request, "athlete_id")
         shown = 200 if request.query_params.get("all") else 40
         with open_app() as app:
-            a = app.store.athletes.get(athlete_id)
-            day = app.day(a, _as_of(request))
-            # The report and its charts (matplotlib: most of the page's time) are made once per
-            # revision of the athlete's data and day, then kept while they describe it.
-            stored = app.store.snapshots.get(a.id)
-            key = (a.id, stored.revision if stored else None, day)
-            made = serving.reports.get(key)
-            if made is None:
-                view = app.report(a, day, weeks=WEEKS_SHOWN)
-                made = serving.reports.put(key, (view, Markup(report_body(view, WEEKS_SHOWN))))
-            view, report = made
+            a, report, _ = report_of(app, request)
             activities = list(reversed(app.activities(a, newest=shown + 1)))
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
@@ -279,8 +292,8 @@ def create_app(
             request,
             "athlete.html",
             athlete=a,
-            view=view,
-            report=report,
+            view=report.view,
+            report=Markup(report.body),
             activities=activities[:shown],
             more=len(activities) > 40 and not request.query_params.get("all"),
             ledger=ledger,
@@ -289,6 +302,19 @@ def create_app(
             pain=pain,
             pain_when=PAIN_WHEN,
         )
+
+    def chart(request: Request) -> Response:
+        """One chart of an athlete page's report, drawn once per revision (matplotlib's SVG)."""
+        name = request.path_params["name"]
+        with open_app() as app:
+            a, report, key = report_of(app, request)
+            now = app.clock()
+        if name not in chart_names(report.view):
+            raise HTTPException(404, f"no chart {name!r} on {a.name}'s page")
+        made = serving.charts.get(
+            (key, name), now, lambda: Made.of(chart_svg(report.view, name, WEEKS_SHOWN), FOREVER)
+        )
+        return _answer(request, made, "image/svg+xml")
 
     def run(request: Request) -> Response:
         """One run: its numbers, its edits, its splits and curves from its file, its outline."""
@@ -438,6 +464,7 @@ def create_app(
         routes=[
             Route("/", team),
             Route("/athletes/{athlete_id:int}", athlete),
+            Route("/athletes/{athlete_id:int}/charts/{name}.svg", chart),
             Route("/athletes/{athlete_id:int}/totals", totals),
             Route("/alerts", alerts),
             Route(CALENDAR_PATH, calendar),

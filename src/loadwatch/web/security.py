@@ -20,9 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TOKEN_ENV = "LOADWATCH_WEB_TOKEN"
 HEADERS = {
-    # No scripts at all, styles inline, images only as data: the pages need nothing else.
+    # No scripts at all, styles inline, images from this dashboard (an athlete's charts) or as
+    # data: the pages need nothing else.
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,8 +26,11 @@ from ..app import App, Clock, StateCache, utc_now
 from ..config import Settings
 from ..errors import LoadwatchError
 from ..store import Store
-from .shared import Made, Pages, Versions
+from .shared import FOREVER, Made, Pages, Versions
 from .warm import Warmer, WarmSettings
+
+if TYPE_CHECKING:
+    from ..views import ReportView
 
 
 class LockedStates:
@@ -65,28 +68,15 @@ class LockedStates:
             return self.store.snapshots.get(athlete_id)
 
 
-class Kept:
-    """The newest `size` things made, by key (an athlete page's report and charts, by the
-    revision of the athlete's data and the day: a new revision is a new key)."""
+@dataclass(frozen=True)
+class Report:
+    """An athlete's report as the page shows it: the view (its charts are drawn from it) and its
+    HTML with the charts linked. Held while its key (the athlete's data revision, the day, the
+    reader's unit) is asked for: the clock alone does not change it."""
 
-    def __init__(self, size: int = 128):
-        self.size = size
-        self.items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, key: Hashable, value: Any) -> Any:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
+    view: ReportView
+    body: str
+    until: datetime = FOREVER
 
 
 class Serving:
@@ -112,10 +102,12 @@ class Serving:
         # check or a change stores them): a page after midnight analyses each athlete once.
         self.cache: StateCache = {}
         self.states = LockedStates(writer.store, self.lock) if writer is not None else None
-        self.reports = Kept()
+        # An athlete page's report, and each of its charts, once per revision of its data.
+        self.reports: Pages[Report] = Pages(128)
+        self.charts: Pages[Made] = Pages(256)
         # The team and alerts pages, by the data's version and what was asked (see shared.py).
         self.versions = Versions(open_reader)
-        self.pages = Pages()
+        self.pages: Pages[Made] = Pages()
         # Keeps the states current in the background (started and stopped with the server).
         self.warmer = Warmer(self, warm)
 

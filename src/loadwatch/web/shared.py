@@ -22,7 +22,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Generic, Protocol, TypeVar
 
 from ..store import Store
 
@@ -64,6 +65,18 @@ class Versions:
             self.watcher = None
 
 
+# Held until the data's revision moves (its key changes); the clock alone never changes it.
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+class Holds(Protocol):
+    @property
+    def until(self) -> datetime: ...
+
+
+H = TypeVar("H", bound=Holds)
+
+
 @dataclass(frozen=True)
 class Made:
     """A page's bytes, their tag for If-None-Match, and the moment the clock alone changes it."""
@@ -77,17 +90,18 @@ class Made:
         return cls(body, until, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
-class Pages:
-    """The newest `size` pages by key, each while it holds; one making at a time per key."""
+class Pages(Generic[H]):
+    """The newest `size` things made (pages, an athlete's report, a chart) by key, each while
+    it holds; one making at a time per key."""
 
     def __init__(self, size: int = 64):
         self.size = size
-        self.items: OrderedDict[Hashable, Made] = OrderedDict()
+        self.items: OrderedDict[Hashable, H] = OrderedDict()
         self.making: dict[Hashable, threading.Event] = {}
         self.lock = threading.Lock()
         self.made = 0  # how many times a page was made (the rest were shared)
 
-    def get(self, key: Hashable, now: datetime, make: Callable[[], Made]) -> Made:
+    def get(self, key: Hashable, now: datetime, make: Callable[[], H]) -> H:
         """The page kept under `key` if it still holds at `now`; else the one being made for
         the key, once made; else `make()`'s, kept. A making that failed is not shared: each
         waiter then makes its own (and meets its own error)."""
