@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from loadwatch.importers.fit import read_fit
 from loadwatch.synth import SyntheticRun, write_run
@@ -126,3 +128,52 @@ def test_a_files_own_rating_is_kept_when_it_takes_over_a_copy_without_one(
     (run,) = ana.json("activities")
     assert run["source"] == "fit" and run["rpe"] == 5
     assert len(ana.json("activities", "--all")) == 2
+
+
+def _weekly_effort_as_before(runs):
+    """weekly_effort as it was (a pandas group per week), kept as the reference."""
+    import pandas as pd
+
+    from loadwatch.load.effort import NO_RUNS, Effort, session_effort
+
+    def effort(loads):
+        rated = int(loads.notna().sum())
+        if not len(loads):
+            return NO_RUNS
+        return Effort(float(loads.sum()) if rated else None, rated, len(loads))
+
+    if runs.empty:
+        return {}
+    day = pd.to_datetime(runs["day"])
+    week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
+    loads = session_effort(runs)
+    return {pd.Timestamp(w): effort(g) for w, g in loads.groupby(week)}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 120),  # the day, in a 17-week stretch
+            st.one_of(st.none(), st.integers(0, 10)),  # the rating, or none
+            st.one_of(st.none(), st.floats(60, 20_000, allow_nan=False)),  # the moving time
+        ),
+        max_size=60,
+    )
+)
+@example([(d % 3, 7 if d % 4 else None, 1000.0 + d * 77.7) for d in range(12)])
+@settings(max_examples=200, deadline=None)
+def test_weekly_effort_on_arrays_is_the_pandas_groups_to_the_last_bit(runs) -> None:
+    """Many runs in a week (more than 8: numpy sums them in another order past 8) and runs out
+    of day order: each week's effort, rated and unrated counts equal the earlier code's."""
+    import pandas as pd
+
+    from loadwatch.load.effort import weekly_effort
+
+    frame = pd.DataFrame(
+        {
+            "day": [pd.Timestamp("2026-01-05") + pd.Timedelta(days=d) for d, _, _ in runs],
+            "rpe": pd.Series([r for _, r, _ in runs], dtype=object),
+            "moving_s": [m for _, _, m in runs],
+        }
+    )
+    assert weekly_effort(frame) == _weekly_effort_as_before(frame)

@@ -59,13 +59,6 @@ def _numbers(column: pd.Series) -> np.ndarray:
 NO_RUNS = Effort(0.0)  # no run, no effort: a true 0, unlike runs without a rating
 
 
-def _effort(loads: pd.Series) -> Effort:
-    rated = int(loads.notna().sum())
-    if not len(loads):
-        return NO_RUNS
-    return Effort(float(loads.sum()) if rated else None, rated, len(loads))
-
-
 def change_pct(now: Effort, before: Effort) -> float | None:
     """Week over week, only between two fully rated stretches with effort before."""
     if not (now.complete and before.complete) or not before.au or now.au is None:
@@ -98,7 +91,8 @@ def window_efforts(
 
 
 def _array_effort(loads: np.ndarray) -> Effort:
-    """`_effort` of the efforts as an array (its Series cost more than the sums)."""
+    """The effort of the runs' efforts (NaN: unrated). As an array: a Series cost more than the
+    sums."""
     if not len(loads):
         return NO_RUNS
     missing = np.isnan(loads)
@@ -109,10 +103,18 @@ def _array_effort(loads: np.ndarray) -> Effort:
 
 
 def weekly_effort(runs: pd.DataFrame) -> dict[pd.Timestamp, Effort]:
-    """Each Monday week that has runs, by its first day (a week without runs: NO_RUNS)."""
+    """Each Monday week that has runs, by its first day (a week without runs: NO_RUNS).
+
+    Grouped on arrays: a pandas group per week cost 0.1 s for a 10-year history, half of an
+    athlete page's report. Each week's runs keep their order, so its sum is the same to the
+    last bit."""
     if runs.empty:
         return {}
     day = pd.to_datetime(runs["day"])
     week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
-    loads = session_effort(runs)
-    return {pd.Timestamp(w): _effort(g) for w, g in loads.groupby(week)}
+    loads = session_effort(runs).to_numpy(dtype=float)
+    order = np.argsort(week, kind="stable")
+    week, loads = week[order], loads[order]
+    starts = np.flatnonzero(np.r_[True, week[1:] != week[:-1]])
+    groups = np.split(loads, starts[1:])
+    return {pd.Timestamp(week[i]): _array_effort(g) for i, g in zip(starts, groups, strict=True)}
