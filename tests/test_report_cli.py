@@ -115,6 +115,11 @@ def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)=["']https?:""", html)
     assert "<script" not in html and "<link" not in html
     assert "7:28 rolling, coupled" in html and "Frandsen" in html
+    # The same report is the same bytes: no drawing date in the charts (the dashboard's charts
+    # carry an ETag of their bytes, kept by browsers across a restart).
+    assert "dc:date" not in html
+    demo("report", "--as-of", "2026-11-08", "--html", str(tmp_path / "again.html"))
+    assert (tmp_path / "again.html").read_text() == html
 
 
 def test_late_evening_run_counts_on_its_local_day(ana, tmp_path: Path) -> None:

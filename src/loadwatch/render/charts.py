@@ -57,8 +57,9 @@ def _render(fig: Figure, fmt: str = "png") -> bytes:
     _place_note(fig)
     buf = io.BytesIO()
     if fmt == "svg":
+        # No date in it: the same chart is the same bytes (a browser's copy stays current).
         with rc_context({"svg.fonttype": "none", "svg.hashsalt": "loadwatch"}):
-            fig.savefig(buf, format="svg", bbox_inches="tight")
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
         text = buf.getvalue().decode()
         return text[text.index("<svg") :].encode()  # inline: no XML prolog or DOCTYPE
     fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
