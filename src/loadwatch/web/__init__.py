@@ -306,6 +306,8 @@ def create_app(
     def chart(request: Request) -> Response:
         """One chart of an athlete page's report, drawn once per revision (matplotlib's SVG)."""
         name = request.path_params["name"]
+        if name not in CHARTS:
+            raise HTTPException(404, f"no chart {name!r}: one of {', '.join(CHARTS)}")
         with open_app() as app:
             a, report, key = report_of(app, request)
             now = app.clock()
