@@ -97,6 +97,38 @@ def test_an_athlete_in_miles_reads_miles_and_units_km_overrides(cli: Cli) -> Non
     assert doc["days"][-1]["acute7_km"] == 15.1  # the field's own unit, as before
 
 
+def test_the_programs_own_options_after_the_command(cli: Cli) -> None:
+    """`loadwatch report --units km` was "no such option: --units": it reads as `loadwatch
+    --units km report`, wherever it is typed; a command's own option of the same name (`athletes
+    edit --units` sets the athlete's unit) stays the command's."""
+    from click.testing import CliRunner
+
+    from loadwatch.cli import main
+
+    _runner(cli)
+    before = cli("--units", "km", "report", "-a", "ana", "--as-of", AS_OF).stdout
+    assert "15.1 km" in before
+    assert cli("report", "-a", "ana", "--as-of", AS_OF, "--units", "km").stdout == before
+    assert cli("report", "--units=km", "-a", "ana", "--as-of", AS_OF).stdout == before
+    assert cli(
+        "--units", "mi", "report", "-a", "ana", "--as-of", AS_OF, "--units", "km"
+    ).stdout == (before)  # the last one typed, as for any option given twice
+    cli("athletes", "edit", "ana", "--units", "km")  # the athlete's own setting, not the reader's
+    assert [a["units"] for a in cli.json("athletes", "list")] == ["km"]
+    # --db and --debug too; a value after `--` is nobody's option.
+    runner = CliRunner()
+    listed = runner.invoke(main, ["athletes", "list", "--json", "--db", str(cli.db)])
+    assert listed.exit_code == 0 and '"ana"' in listed.stdout
+    quiet = runner.invoke(main, ["report", "-a", "nobody", "--db", str(cli.db)])
+    loud = runner.invoke(main, ["report", "-a", "nobody", "--db", str(cli.db), "--debug"])
+    assert quiet.exit_code == loud.exit_code != 0 and "nobody" in quiet.stderr
+    assert "Traceback" not in quiet.stderr and "Traceback" in loud.stderr
+    bad = cli("report", "-a", "ana", "--units", "MI", code=2).stderr
+    assert bad == (
+        "error: Invalid value for '--units': 'MI' is not one of 'km', 'mi'. (see: loadwatch --help)\n"
+    )
+
+
 def test_the_email_the_digest_and_the_web_page_in_miles(db_url, smtp, tmp_path: Path) -> None:
     """ana (the demo block: a spike on 25 Oct) reads miles; her coach reads km."""
     config = write_config(

@@ -114,6 +114,51 @@ class LoadwatchGroup(click.Group):
             importlib.import_module(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """`loadwatch report --units mi` as `loadwatch --units mi report`: the program's own
+        options are taken after the command too, unless the command has one of that name
+        (`athletes edit ana --units mi` sets ana's unit)."""
+        if ctx.parent is None:
+            args = self._program_options_first(ctx, args)
+        return super().parse_args(ctx, args)
+
+    def _program_options_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        program = {o: p for p in self.params for o in p.opts if o.startswith("--")}
+        i = 0
+        while i < len(args) and args[i].startswith("-") and args[i] != "--":
+            name = args[i].split("=", 1)[0]
+            takes = name in program and not getattr(program[name], "is_flag", False)
+            i += 1 + (takes and "=" not in args[i])
+        if i >= len(args) or args[i] == "--":
+            return args
+        # The command (and subcommand) named, and every option name they have of their own.
+        own: set[str] = set()
+        command: click.Command | None = self.get_command(ctx, args[i])
+        j = i + 1
+        while command is not None:
+            own.update(o for p in command.params for o in (*p.opts, *p.secondary_opts))
+            if not isinstance(command, click.Group) or j >= len(args):
+                break
+            command = command.get_command(ctx, args[j])
+            j += 1
+        moved: list[str] = []
+        rest: list[str] = []
+        k = i + 1
+        while k < len(args):
+            arg = args[k]
+            if arg == "--":
+                rest += args[k:]
+                break
+            name = arg.split("=", 1)[0]
+            if name in program and name not in own:
+                takes = not getattr(program[name], "is_flag", False) and "=" not in arg
+                moved += args[k : k + 1 + takes]
+                k += 1 + takes
+                continue
+            rest.append(arg)
+            k += 1
+        return [*args[:i], *moved, args[i], *rest]
+
     def make_context(
         self,
         info_name: str | None,
