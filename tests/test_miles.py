@@ -266,7 +266,7 @@ def test_the_run_page_in_miles_splits_per_mile(cli: Cli) -> None:
     assert f"  distance          {d / MILE_M:.2f} mi" in text
     assert f"  pace              {_cut(run['avg_pace_s_per_km'], MILE_M)} /mi" in text
     lines = text.split("pauses included)\n")[1].splitlines()
-    assert lines[0].split() == ["mi", "time", "pace", "/mi", "hr", "steps", "climb"]
+    assert lines[0].split() == ["mi", "time", "pace", "/mi", "hr", "steps", "climb", "ft"]
     rows = [line.split() for line in lines[1:]]
     assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
     # The last part, in mi (the records end a metre or so short of the session's total).

@@ -2,7 +2,11 @@
 
 Everything below the renderers counts whole metres (rules judge `100·d ≤ 110·ref` in metres), so
 a display rounding can never change a verdict. The renderers call these functions with the
-reader's unit: the athlete's `units` setting, a coach's, or the CLI's `--units` flag."""
+reader's unit: the athlete's `units` setting, a coach's, or the CLI's `--units` flag.
+
+Climb follows the distance: metres beside kilometres, feet beside miles (a US runner reads
+"up 394 ft" beside "5.2 mi", not "up 120 m"). Stored climb stays metres; only `climb_amount`
+turns it into feet, once, where it is shown."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Literal
 Units = Literal["km", "mi"]
 UNITS: tuple[Units, ...] = ("km", "mi")
 METRES: dict[Units, float] = {"km": 1000.0, "mi": 1609.344}  # the international mile
+FOOT_M = 0.3048  # the international foot, exactly
 
 
 def parse(text: str | None, default: Units = "km") -> Units:
@@ -64,3 +69,23 @@ def to_metres(value: float, units: Units) -> int:
     """A distance a person typed (a CLI option, a setting, an edit form), in km or mi, as the
     whole metres the rules count (`--mi 5` is 8,047 m): converted once, where it is typed."""
     return round(metres(value, units))
+
+
+def climb_unit(units: Units) -> str:
+    """Climb's unit for a distance unit: "ft" beside miles, "m" beside kilometres."""
+    return "ft" if units == "mi" else "m"
+
+
+def climb_amount(m: float | None, units: Units) -> float | None:
+    """Metres of ascent or descent as a number of m or ft (for tables, curves and sums shown)."""
+    if m is None or (isinstance(m, float) and math.isnan(m)):
+        return None
+    return m / FOOT_M if units == "mi" else m
+
+
+def climb(m: float | None, units: Units, none: str = "-", suffix: bool = True) -> str:
+    """ "120 m" / "394 ft", whole; without the unit where a column's head names it."""
+    v = climb_amount(m, units)
+    if v is None:
+        return none
+    return f"{v:.0f}" + (f" {climb_unit(units)}" if suffix else "")

@@ -18,7 +18,7 @@ import pandas as pd
 from ..load import HAZARD_RATIO
 from ..load.headroom import Headroom
 from ..load.knee import MIN_EASY_RUNS, StepRateTrend
-from ..units import Units, amount
+from ..units import Units, amount, climb, climb_unit
 from ..views import (
     EFFORT_NOTE,
     HEADROOM_EVIDENCE,
@@ -213,9 +213,10 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
         return "\n".join(out) + "\n"
     out.append("")
     u = view.units
+    cu = climb_unit(u)  # metres of climb beside km, feet beside miles
     out.append(
-        f"{'week (Mon)':<12}{u:>8}{'change':>9}{'longest':>9}{'up m':>7}{'down m':>8}{'change':>9}"
-        f"{'HR zones 1-5 %':>17}   effort (sRPE)"
+        f"{'week (Mon)':<12}{u:>8}{'change':>9}{'longest':>9}{'up ' + cu:>7}{'down ' + cu:>8}"
+        f"{'change':>9}{'HR zones 1-5 %':>17}   effort (sRPE)"
     )
     last = view.weeks[-1].week_start if view.weeks else None
     first = view.weeks[0].week_start if view.weeks else None
@@ -231,8 +232,8 @@ def terminal(view: ReportView, weeks_shown: int = 12) -> str:
             )
         out.append(
             f"{w.week_start.isoformat():<12}{_d(w.distance_m, u):>8}{_pct(w.change_pct):>9}"
-            f"{_d(w.longest_m, u, '.1f', '-'):>9}{_fmt(w.ascent_m, '.0f', '-'):>7}"
-            f"{_fmt(w.descent_m, '.0f', '-'):>8}{_pct(w.descent_change_pct):>9}{_zones(w):>17}"
+            f"{_d(w.longest_m, u, '.1f', '-'):>9}{climb(w.ascent_m, u, suffix=False):>7}"
+            f"{climb(w.descent_m, u, suffix=False):>8}{_pct(w.descent_change_pct):>9}{_zones(w):>17}"
             f"   {_effort(w)}{so_far}"
         )
     out.append(_wrap("  " + EFFORT_NOTE, "  "))
@@ -457,8 +458,8 @@ def report_body(view: ReportView, weeks_shown: int = 12, figure: Figure | None =
                 u,
                 "change",
                 "longest run",
-                "up m",
-                "down m",
+                f"up {climb_unit(u)}",
+                f"down {climb_unit(u)}",
                 "down change",
                 "HR zones 1-5 %",
                 "effort (sRPE)",
@@ -469,8 +470,8 @@ def report_body(view: ReportView, weeks_shown: int = 12, figure: Figure | None =
                     _d(w.distance_m, u),
                     _pct(w.change_pct),
                     _d(w.longest_m, u, ".1f", "-"),
-                    _fmt(w.ascent_m, ".0f", "-"),
-                    _fmt(w.descent_m, ".0f", "-"),
+                    climb(w.ascent_m, u, suffix=False),
+                    climb(w.descent_m, u, suffix=False),
                     _pct(w.descent_change_pct),
                     _zones(w),
                     _effort(w),

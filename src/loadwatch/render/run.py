@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from ..units import METRES, amount, pace
+from ..units import METRES, amount, climb, climb_amount, climb_unit, pace
 from .tables import activity_json, hms, lap
 
 if TYPE_CHECKING:
@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from ..views import RunView
 
 
-def signed(v: float | None) -> str:
-    """Metres up (+) or down (-), whole; "0" for less than half a metre either way."""
+def signed(m: float | None, units: Units = "km") -> str:
+    """Metres up (+) or down (-) in the reader's climb unit (m, or ft beside miles), whole;
+    "0" for less than half a unit either way."""
+    v = climb_amount(m, units)
     if v is None:
         return "-"
     return "0" if abs(v) < 0.5 else f"{v:+.0f}"
@@ -101,7 +103,11 @@ def run_text(v: RunView) -> str:
         ("heart rate", f"{_n0(a.avg_hr)} average, {_n0(a.max_hr)} max" + _drift(a)),
         ("effort (RPE)", rpe),
         ("step rate", _n0(a.step_rate_spm, " steps/min")),
-        ("ascent / descent", f"{_n0(a.ascent_m)} / {_n0(a.descent_m)} m"),
+        (
+            "ascent / descent",
+            f"{climb(a.ascent_m, u, suffix=False)} / {climb(a.descent_m, u, suffix=False)} "
+            + climb_unit(u),
+        ),
         ("shoe", v.shoe or "-"),
         ("against its day", v.against.text),
         ("source", source),
@@ -123,13 +129,13 @@ def run_text(v: RunView) -> str:
         out.append(
             f"splits from the file's records ({v.track_source}; clock time, pauses included)"
         )
-        out.append(f"  {u:<8} {'time':>8} {'pace /' + u:>9} {'hr':>4} {'steps':>5} {'climb':>6}")
+        head = "climb " + climb_unit(u)
+        out.append(f"  {u:<8} {'time':>8} {'pace /' + u:>9} {'hr':>4} {'steps':>5} {head:>8}")
         for s in v.splits:
             n = f"{s.index} ({amount(s.distance_m, u):.2f})" if partial(s, u) else str(s.index)
-            climb = "-" if s.climb_m is None else f"{signed(s.climb_m)} m"
             out.append(
                 f"  {n:<8} {lap(s.time_s):>8} {pace(s.pace_s_per_km, u, suffix=False):>9} "
-                f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {climb:>6}"
+                f"{_n0(s.avg_hr_bpm):>4} {_n0(s.step_rate_spm):>5} {signed(s.climb_m, u):>8}"
             )
     elif v.track_problem:
         out.append(f"no splits: {v.track_problem}")

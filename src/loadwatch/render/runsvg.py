@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from ..load.runpage import Curve, Outline
-from ..units import METRES, Units
+from ..units import METRES, Units, climb_amount, climb_unit
 
 WIDTH, HEIGHT = 360, 150
 LEFT, RIGHT, TOP, BOTTOM = 40, 8, 22, 24
@@ -33,13 +33,19 @@ def _label(v: float, unit: str) -> str:
 
 def curve_svg(curve: Curve, units: Units = "km") -> str:
     """One curve over distance in the reader's unit; pace (min/km, or min/mi for a reader in
-    miles) is drawn faster-up (as a runner reads a pace chart)."""
+    miles) is drawn faster-up (as a runner reads a pace chart), elevation in m (ft in miles)."""
     per = METRES[units]
     inverted = curve.unit == "min/km"
-    unit = f"min/{units}" if inverted else curve.unit
-    scale = per / 1000.0 if inverted else 1.0
     xs = [d / per for d in curve.distance_m]
-    values = [None if v is None else v * scale for v in curve.values]
+    values: list[float | None]
+    if inverted:
+        unit = f"min/{units}"
+        values = [None if v is None else v * per / 1000.0 for v in curve.values]
+    elif curve.unit == "m":
+        unit = climb_unit(units)
+        values = [climb_amount(v, units) for v in curve.values]
+    else:
+        unit, values = curve.unit, list(curve.values)
     pts = [(k, v) for k, v in zip(xs, values, strict=True) if v is not None]
     if len(pts) < 2:
         return ""

@@ -1,14 +1,14 @@
 """Totals (`loadwatch totals`, the web's totals page) as terminal text and JSON-ready dicts.
 
-The text is in the reader's unit; JSON and CSV keep their kilometre fields as ever, JSON names
-the reader's unit, and CSV adds `distance_mi` and `longest_mi` for a reader in miles (a
-spreadsheet has no other way to know)."""
+The text is in the reader's unit (climb in feet beside miles); JSON and CSV keep their kilometre
+and metre fields as ever, JSON names the reader's unit, and CSV adds `distance_mi`, `longest_mi`,
+`ascent_ft` and `descent_ft` for a reader in miles (a spreadsheet has no other way to know)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..units import amount
+from ..units import amount, climb, climb_amount, climb_unit
 from .tables import hms
 
 if TYPE_CHECKING:
@@ -35,13 +35,17 @@ def period_json(p: PeriodTotal) -> dict[str, Any]:
 
 
 def period_csv(p: PeriodTotal, units: Units = "km") -> dict[str, Any]:
-    """A period's CSV row: the JSON's fields, and the distances in miles for a reader in miles."""
+    """A period's CSV row: the JSON's fields, and the distances in miles and the climb in feet
+    for a reader in miles."""
     row = period_json(p)
     if units == "mi":
         mi = [amount(p.distance_m, "mi"), amount(p.longest_m, "mi")]
+        ft = [climb_amount(p.ascent_m, "mi"), climb_amount(p.descent_m, "mi")]
         row |= {
             "distance_mi": round(mi[0], 3) if mi[0] is not None else None,
             "longest_mi": round(mi[1], 3) if mi[1] is not None else None,
+            "ascent_ft": round(ft[0], 1) if ft[0] is not None else None,
+            "descent_ft": round(ft[1], 1) if ft[1] is not None else None,
         }
     return row
 
@@ -61,10 +65,6 @@ def totals_json(t: Totals, units: Units = "km") -> dict[str, Any]:
     }
 
 
-def _m(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0f}"
-
-
 def _d(m: float | None, units: Units) -> str:
     v = amount(m, units)
     return "-" if v is None else f"{v:.1f}"
@@ -73,7 +73,8 @@ def _d(m: float | None, units: Units) -> str:
 def _line(p: PeriodTotal, width: int, units: Units) -> str:
     return (
         f"{p.period:<{width}} {p.runs:>5} {_d(p.distance_m, units):>9} {hms(p.moving_s):>10} "
-        f"{_m(p.ascent_m):>7} {_m(p.descent_m):>7} {_d(p.longest_m, units):>8}"
+        f"{climb(p.ascent_m, units, suffix=False):>7} {climb(p.descent_m, units, suffix=False):>7} "
+        f"{_d(p.longest_m, units):>8}"
     )
 
 
@@ -102,8 +103,8 @@ def _collapsed(t: Totals, width: int, units: Units) -> list[str]:
 def totals_text(t: Totals, units: Units = "km") -> str:
     width = max([len(p.period) for p in t.periods] + [len(t.last_year_to_date.period), 10])
     head = (
-        f"{t.by:<{width}} {'runs':>5} {units:>9} {'moving':>10} {'up m':>7} {'down m':>7} "
-        f"{'longest':>8}"
+        f"{t.by:<{width}} {'runs':>5} {units:>9} {'moving':>10} {'up ' + climb_unit(units):>7} "
+        f"{'down ' + climb_unit(units):>7} {'longest':>8}"
     )
     out = [head]
     out += _collapsed(t, width, units)

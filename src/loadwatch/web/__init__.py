@@ -41,7 +41,7 @@ from ..render.run import partial, signed
 from ..render.runsvg import curve_svg, outline_svg
 from ..render.spark import sparkline_svg
 from ..render.tables import hms, lap
-from ..units import amount, distance, pace, to_metres
+from ..units import amount, climb, climb_unit, distance, pace, to_metres
 from .security import HostCheck, HostPolicy, TokenAuth
 from .serving import Admission, Report, Serving
 from .shared import FOREVER, Made
@@ -183,6 +183,10 @@ def _templates() -> Jinja2Templates:
         "-" if v is None else f"{amount(v, u):.{digits}f}"
     )
     env.filters["pace"] = lambda v, u="km": pace(v, u, suffix=False)
+    # Climb in the distance's company: metres beside km, feet beside miles (a bare number; the
+    # head names `climb_unit`).
+    env.filters["climb"] = lambda v, u="km": climb(v, u, suffix=False)
+    env.filters["climb_unit"] = climb_unit
     env.tests["partial"] = partial  # the last split, shorter than a whole km or mile
     env.filters["hms"] = hms
     env.filters["lap"] = lap
