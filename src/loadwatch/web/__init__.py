@@ -36,6 +36,7 @@ from starlette.templating import Jinja2Templates
 
 from ..errors import LoadwatchError, NotFound
 from ..model import PAIN_WHEN, SPORTS
+from ..names import MAX_TEXT
 from ..render.report import CHARTS, PAGE_CSS, chart_names, chart_svg, report_body
 from ..render.run import partial, signed
 from ..render.runsvg import curve_svg, outline_svg
@@ -61,11 +62,13 @@ a { color: #2f6fba; }
 form.inline { display: inline-flex; gap: 4px; align-items: center; margin: 2px 0; }
 input, select, button { font-size: 0.95rem; padding: 3px 6px; }
 .readonly { background: #fff8e1; padding: 6px 10px; border-radius: 4px; }
-/* The pain form: thumb-sized score buttons that wrap on a phone; one tap on a score sends it. */
+/* The pain form: thumb-sized fields and score buttons that wrap on a phone; one tap on a score
+   sends it all (day, when, where, note). */
 form.pain fieldset { border: 0; padding: 0; margin: 6px 0; display: flex; flex-wrap: wrap; gap: 6px; }
 form.pain legend { font-weight: 600; padding: 0; margin-bottom: 4px; }
 form.pain label { display: inline-flex; align-items: center; gap: 4px; min-height: 40px; }
-form.pain input[name=where] { width: min(100%, 22em); min-height: 40px; box-sizing: border-box; }
+form.pain input:is([name=day], [name=where], [name=note]) { min-height: 44px; box-sizing: border-box; }
+form.pain input:is([name=where], [name=note]) { width: min(100%, 22em); }
 form.pain button[name=score] { min-width: 44px; min-height: 44px; font-size: 1.1rem; }
 ul.pain { padding-left: 1.1em; } ul.pain li { margin: 0.3em 0; }
 body { max-width: 1400px; }
@@ -146,6 +149,18 @@ def _whole(form: Any, name: str, what: str) -> int:
         return int(text)
     except ValueError:
         raise HTTPException(400, f"{what} {text!r} is not a whole number 0-10") from None
+
+
+def _day(form: Any) -> date | None:
+    """The day of a pain report from its form; none given is today (App.log_pain's default).
+    A day in the future is refused by App.log_pain, as on the command line."""
+    text = str(form.get("day", "")).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"day {text!r} is not a date like 2026-11-24") from None
 
 
 def _edit(app: App, activity_id: int, action: str, value: str):
@@ -291,6 +306,7 @@ def create_app(
             ledger = list(reversed(app.ledger(a)))
             failures = app.failures(a)
             pain = app.pain_reports(a)[:PAIN_SHOWN]
+            today = app.today(a)
             shoe_names = {s.id: s.name for s in app.store.shoes.all(a.id)}
         return page(
             request,
@@ -305,6 +321,11 @@ def create_app(
             shoe_names=shoe_names,
             pain=pain,
             pain_when=PAIN_WHEN,
+            # A report for the day the page shows (a runner catching up on yesterday's opens
+            # ?as_of=yesterday), never a day still to come: the field's default and its max.
+            pain_day=min(report.view.as_of, today),
+            pain_today=today,
+            note_max=MAX_TEXT,
         )
 
     def chart(request: Request) -> Response:
@@ -429,8 +450,10 @@ def create_app(
             app.log_pain(
                 a,
                 _whole(form, "score", "pain score"),
+                day=_day(form),
                 when=str(form.get("when") or "morning"),
                 where=str(form.get("where") or "") or None,
+                note=str(form.get("note") or "") or None,
             )
         return back_to(a.id, form, "#pain")
 
