@@ -879,7 +879,9 @@ class App:
             return self.store.shoes.assign(athlete.id, shoe, start_utc=start, end_utc=end)
 
     def retire_shoe(self, athlete: Athlete, shoe: str, retired: bool = True) -> None:
-        _refuse(shoe_edit_problem(self.settings, athlete.name, shoe, {"retired": retired}))
+        # A retired shoe is no one's default any more (the store clears it).
+        changes = {"retired": retired, **({"default_for": None} if retired else {})}
+        _refuse(shoe_edit_problem(self.settings, athlete.name, shoe, changes))
         with self.changing(athlete):
             self.store.shoes.retire(athlete.id, shoe, retired)
 
