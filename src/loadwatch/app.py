@@ -847,9 +847,7 @@ class App:
                     f"be below its warn distance ({unit_distance(warn, u)}): give --warn-{u} "
                     f"and --retire-{u} together"
                 )
-            return self.store.shoes.add(
-                athlete.id, name, start, warn, retire, default_for, update
-            )
+            return self.store.shoes.add(athlete.id, name, start, warn, retire, default_for, update)
 
     def activity_athlete(self, activity_id: int) -> Athlete:
         """An activity id names its athlete."""

@@ -56,9 +56,7 @@ def athlete_edit_problem(
     if declared is None:
         return None
     sets: dict[str, object] = {"tz": declared.tz}
-    sets |= {
-        k: getattr(declared, k) for k in ATHLETE_WORDS if getattr(declared, k) is not None
-    }
+    sets |= {k: getattr(declared, k) for k in ATHLETE_WORDS if getattr(declared, k) is not None}
     owned = _changed(sets, changes)
     if not owned:
         return None

@@ -56,7 +56,9 @@ def shoes() -> None:
 @click.option("--retire-mi", type=Amount(1), help="The same in miles (about 500 mi).")
 @click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
 @click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
-@click.option("--update", is_flag=True, help="Change an existing shoe: what is not typed stays as it is.")
+@click.option(
+    "--update", is_flag=True, help="Change an existing shoe: what is not typed stays as it is."
+)
 @pass_context
 def shoes_add(
     obj: Context,
@@ -84,7 +86,9 @@ def shoes_add(
     warn = typed_distance("warn", warn_km, warn_mi)
     retire = typed_distance("retire", retire_km, retire_mi)
     if warn and retire and retire[0] < warn[0]:
-        raise click.BadParameter(f"must not be below --warn-{warn[1]}", param_hint=f"--retire-{retire[1]}")
+        raise click.BadParameter(
+            f"must not be below --warn-{warn[1]}", param_hint=f"--retire-{retire[1]}"
+        )
     app = obj.app
     a = app.athlete(athlete)
     kind = default_for or ("running" if is_default else None)
