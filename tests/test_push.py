@@ -427,6 +427,42 @@ def test_config_check_names_a_bad_url_a_secret_in_the_file_and_an_unset_variable
     assert "push: 2 Apprise URLs, each checked" in ok.stdout
 
 
+def test_config_check_says_every_bad_push_item_not_the_first_only(
+    sqlite_cli, tmp_path: Path, monkeypatch
+) -> None:
+    """Items that are no URL (or no variable name) are each said at their index, and the good
+    URLs beside them are still asked of Apprise; one line each, in one run."""
+    monkeypatch.delenv("ANA_PUSH_URL", raising=False)
+    cfg = tmp_path / "loadwatch.toml"
+    cfg.write_text(
+        '[[athletes]]\nname = "ana"\n'
+        'notify = ["ntfy.sh/ana", "ntfys://ntfy.sh/ana-knee", 7, "bogus://x"]\n'
+        'notify_env = ["ANA_PUSH_URL", "ana-push"]\n'
+        '[[coaches]]\nname = "Carla"\nathletes = ["ana"]\nnotify = ["carla", "tgram://bad"]\n'
+    )
+    result = sqlite_cli("--config", str(cfg), "config", "check", code=2)
+    assert result.stderr.splitlines() == [
+        f"error: config: 7 problems in {cfg}:",
+        'error: config: athletes[0].notify[0]: expected an Apprise URL like "ntfys://ntfy.sh/'
+        "ana-knee\", not 'ntfy.sh/ana'",
+        'error: config: athletes[0].notify[2]: expected an Apprise URL like "ntfys://ntfy.sh/'
+        'ana-knee", not 7',
+        "error: config: athletes[0].notify_env[1]: expected the name of an environment variable "
+        "like \"ANA_PUSH_URL\", not 'ana-push'",
+        'error: config: coaches[0].notify[0]: expected an Apprise URL like "ntfys://ntfy.sh/'
+        "ana-knee\", not 'carla'",
+        "error: config: athletes[0].notify[3]: Apprise cannot use this URL: Unparseable URL "
+        "bogus://...",
+        "error: config: athletes[0].notify_env[0]: environment variable ANA_PUSH_URL is not set",
+        "error: config: coaches[0].notify[1]: Apprise cannot use this URL: Unparseable "
+        "Telegram URL tgram://...",
+    ]
+    # Any other command refuses the file on the lines of the file itself (Apprise is not asked).
+    refused = sqlite_cli("--config", str(cfg), "athletes", "list", code=2)
+    assert "4 problems in" in refused.stderr and "notify_env[1]" in refused.stderr
+    assert "Traceback" not in refused.output
+
+
 def test_sigkill_mid_push_repeats_at_most_that_delivery(db_url, smtp, tmp_path: Path) -> None:
     """kill -9 of a check after the push service took a notice but before the check heard
     "200": that one push goes out once more on the next check; the email sent before it and

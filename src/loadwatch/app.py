@@ -39,10 +39,12 @@ from .model import (
     sport_name,
 )
 from .names import email_problem, name_problem, text_problem
+from .owned import athlete_edit_problem, shoe_edit_problem
 from .paths import Locations, resolve
 from .store import Store, open_store
 from .store.base import SnapshotRepo
 from .units import Units
+from .units import distance as unit_distance
 from .units import parse as parse_units
 
 if TYPE_CHECKING:  # the engine (pandas, numpy) is imported by the commands that compute
@@ -225,14 +227,21 @@ class App:
         _refuse(name_problem(name, "athlete's name"))
         if email is not None:
             _refuse(email_problem(email))
+        if update:
+            given = {"email": email, "tz": tz, "resting_hr": resting_hr, "max_hr": max_hr}
+            given |= {"sex": sex, "units": units}
+            changes = {k: v for k, v in given.items() if v is not None}
+            _refuse(athlete_edit_problem(self.settings, name, changes))
         return self.store.athletes.add(name, email, tz, resting_hr, max_hr, sex, update, units)
 
     def edit_athlete(self, athlete: Athlete, **fields: object) -> Athlete:
-        """Change an athlete's email (None or '' clears it), zone or heart rates."""
+        """Change an athlete's email (None or '' clears it), zone or heart rates; not what the
+        config sets (its sync would put it back at the next command)."""
         if fields.get("email") == "":
             fields["email"] = None
         if isinstance(fields.get("email"), str):
             _refuse(email_problem(str(fields["email"])))
+        _refuse(athlete_edit_problem(self.settings, athlete.name, fields))
         with self.changing(athlete):
             return self.store.athletes.change(athlete.id, **fields)
 
@@ -813,23 +822,32 @@ class App:
         self,
         athlete: Athlete,
         name: str,
-        start_m: float,
-        warn_m: float,
-        retire_m: float,
+        start_m: float | None = None,
+        warn_m: float | None = None,
+        retire_m: float | None = None,
         default_for: str | None = None,
         update: bool = False,
     ) -> Shoe:
+        """A new shoe, its distances not given the defaults; with `update`, an existing shoe
+        changes only in what is given (None: as stored)."""
         _refuse(name_problem(name, "shoe's name"))
+        given = {"start_m": start_m, "warn_m": warn_m, "retire_m": retire_m}
+        changes = {k: v for k, v in {**given, "default_for": default_for}.items() if v is not None}
+        _refuse(shoe_edit_problem(self.settings, athlete.name, name, changes))
         with self.changing(athlete):
-            return self.store.shoes.add(
-                athlete.id,
-                name,
-                start_m,
-                warn_m,
-                retire_m,
-                default_for,
-                update,
-            )
+            old = self.store.shoes.find(athlete.id, name) if update else None
+            base = old or Shoe(0, athlete.id, name)  # the model's defaults: 0, 640 km, 800 km
+            start = base.start_m if start_m is None else start_m
+            warn = base.warn_m if warn_m is None else warn_m
+            retire = base.retire_m if retire_m is None else retire_m
+            if retire < warn:
+                u = parse_units(athlete.units)
+                raise UsageError(
+                    f"shoe {name!r}: its retire distance ({unit_distance(retire, u)}) must not "
+                    f"be below its warn distance ({unit_distance(warn, u)}): give --warn-{u} "
+                    f"and --retire-{u} together"
+                )
+            return self.store.shoes.add(athlete.id, name, start, warn, retire, default_for, update)
 
     def activity_athlete(self, activity_id: int) -> Athlete:
         """An activity id names its athlete."""
@@ -859,6 +877,9 @@ class App:
             return self.store.shoes.assign(athlete.id, shoe, start_utc=start, end_utc=end)
 
     def retire_shoe(self, athlete: Athlete, shoe: str, retired: bool = True) -> None:
+        # A retired shoe is no one's default any more (the store clears it).
+        changes = {"retired": retired, **({"default_for": None} if retired else {})}
+        _refuse(shoe_edit_problem(self.settings, athlete.name, shoe, changes))
         with self.changing(athlete):
             self.store.shoes.retire(athlete.id, shoe, retired)
 

@@ -12,7 +12,7 @@ import difflib
 import re
 import textwrap
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import time
 from email.utils import parseaddr
@@ -67,20 +67,40 @@ def _names(items: list) -> tuple[str, ...]:
     return tuple(_name(x) for x in items)
 
 
+class _ItemProblems(ValueError):
+    """Some items of a list are wrong: each is said at its own index (`key[i]`), and the list
+    is kept as read, so that `config check` still asks Apprise about the good items where they
+    stand (`parse` refuses the file anyway)."""
+
+    def __init__(self, problems: list[tuple[int, str]], value: tuple[str, ...]):
+        super().__init__(problems[0][1])
+        self.problems = problems
+        self.value = value
+
+
+def _each(items: list, good: Callable[[object], bool], expected: str) -> tuple[str, ...]:
+    """A list of strings of which every item is checked, not only the first wrong one."""
+    bad = [(i, f"expected {expected}, not {x!r}") for i, x in enumerate(items) if not good(x)]
+    if bad:
+        raise _ItemProblems(bad, tuple(str(x) for x in items))
+    return tuple(items)
+
+
 def _urls(items: list) -> tuple[str, ...]:
     """Apprise URLs, one channel each; whether Apprise can use them is for `config check`."""
-    if not all(isinstance(x, str) and "://" in x for x in items):
-        bad = next(x for x in items if not (isinstance(x, str) and "://" in x))
-        raise ValueError(f'expected Apprise URLs like "ntfys://ntfy.sh/ana-knee", not {bad!r}')
-    return tuple(items)
+    return _each(
+        items,
+        lambda x: isinstance(x, str) and "://" in x,
+        'an Apprise URL like "ntfys://ntfy.sh/ana-knee"',
+    )
 
 
 def _env_names(items: list) -> tuple[str, ...]:
-    if not all(isinstance(x, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", x) for x in items):
-        raise ValueError(
-            f'expected names of environment variables like "ANA_PUSH_URL", not {items!r}'
-        )
-    return tuple(items)
+    return _each(
+        items,
+        lambda x: isinstance(x, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", x) is not None,
+        'the name of an environment variable like "ANA_PUSH_URL"',
+    )
 
 
 NOTIFY_HELP = (
@@ -749,6 +769,10 @@ def _values(errors: _Errors, prefix: str, cls: type, table: dict) -> dict[str, A
         if m["convert"] is not None:
             try:
                 value = m["convert"](value)
+            except _ItemProblems as e:
+                for i, msg in e.problems:
+                    errors.add(f"{key}[{i}]", msg)
+                value = e.value
             except ValueError as e:
                 errors.add(key, str(e) or f"cannot read {value!r} (expected {m['help']})")
                 continue
@@ -814,7 +838,8 @@ def problems(
         settings, errors = _parse(text, path)
     except ConfigError as e:  # not TOML at all: nothing more to say
         return list(e.problems)
-    return errors.items + environment_problems(settings, environ, check_url)
+    said = {key for key, _ in errors.items}
+    return errors.items + environment_problems(settings, environ, check_url, said)
 
 
 def _parse(text: str, path: Path | None) -> tuple[Settings, _Errors]:
@@ -983,8 +1008,10 @@ def environment_problems(
     settings: Settings,
     environ: dict[str, str],
     check_url: Callable[[str, bool], str | None] | None = None,
+    said: Collection[str] = (),
 ) -> list[tuple[str, str]]:
-    """What the file says that this machine cannot do: checked by `config check`, all at once."""
+    """What the file says that this machine cannot do: checked by `config check`, all at once;
+    not for a key `said` wrong already (an item that is no URL is not asked of Apprise)."""
     out = []
     people: list[tuple[str, AthleteConfig | CoachConfig]] = [
         *((f"athletes[{i}].", a) for i, a in enumerate(settings.athletes)),
@@ -992,6 +1019,8 @@ def environment_problems(
     ]
     for prefix, person in people:
         for n in notify_urls(person.notify, person.notify_env, prefix, environ):
+            if n.key in said:
+                continue
             if n.url is None:
                 out.append((n.key, f"environment variable {n.env} is not set"))
             elif check_url is not None:

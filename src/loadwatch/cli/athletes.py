@@ -154,6 +154,8 @@ def athletes_edit(
 ) -> None:
     """Change an athlete's email, time zone, heart rates or units; what is not given stays.
 
+    What the config file sets of an athlete in its [[athletes]] is refused: change it there.
+
     \b
     Example:
       loadwatch athletes edit ana --email ana@example.org --tz Europe/Paris

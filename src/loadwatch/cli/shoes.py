@@ -56,7 +56,9 @@ def shoes() -> None:
 @click.option("--retire-mi", type=Amount(1), help="The same in miles (about 500 mi).")
 @click.option("--default", "is_default", is_flag=True, help="New runs get this shoe.")
 @click.option("--default-for", help="New runs of this kind get this shoe (e.g. trail, treadmill).")
-@click.option("--update", is_flag=True, help="Change an existing shoe.")
+@click.option(
+    "--update", is_flag=True, help="Change an existing shoe: what is not typed stays as it is."
+)
 @pass_context
 def shoes_add(
     obj: Context,
@@ -72,28 +74,34 @@ def shoes_add(
     default_for: str | None,
     update: bool,
 ) -> None:
-    """Add a shoe.
+    """Add a shoe (or change one with --update: only what is typed changes).
 
     \b
     Example:
       loadwatch shoes add "Pegasus 40" --start-km 120 --default
       loadwatch shoes add "Ghost 15" --start-mi 75 --warn-mi 350
+      loadwatch shoes add "Ghost 15" --update --retire-mi 450
     """
     start = typed_distance("start", start_km, start_mi)
     warn = typed_distance("warn", warn_km, warn_mi)
     retire = typed_distance("retire", retire_km, retire_mi)
-    start_m = start[0] if start else 0
-    warn_m = warn[0] if warn else round(SHOE_WARN_M)
-    retire_m = retire[0] if retire else round(SHOE_RETIRE_M)
-    if retire_m < warn_m:
-        flag = f"--retire-{retire[1] if retire else 'km'}"
+    if warn and retire and retire[0] < warn[0]:
         raise click.BadParameter(
-            f"must not be below --warn-{warn[1] if warn else 'km'}", param_hint=flag
+            f"must not be below --warn-{warn[1]}", param_hint=f"--retire-{retire[1]}"
         )
     app = obj.app
     a = app.athlete(athlete)
     kind = default_for or ("running" if is_default else None)
-    app.add_shoe(a, name, start_m, warn_m, retire_m, kind, update=update)
+    # What is not typed is None: a new shoe gets the defaults, an update keeps what is stored.
+    app.add_shoe(
+        a,
+        name,
+        start[0] if start else None,
+        warn[0] if warn else None,
+        retire[0] if retire else None,
+        kind,
+        update=update,
+    )
     click.echo(f"shoe {name} for {a.name}" + (f" (default for {kind} runs)" if kind else ""))
     if kind:
         # A default shoe takes the runs imported from now on; the ones already there stay
