@@ -186,11 +186,7 @@ def test_an_athlete_pages_charts_follow_it_and_follow_its_data(server: Server, c
     weekly = next(s for s, _ in sources if "/weekly.svg" in s)
     assert b"48" in _chart(server.base + weekly)[3]  # zoe's 48 km week, drawn
     # A change to the data: the page and its charts are drawn again, not served as they were.
-    (run,) = [
-        r
-        for r in club.json("activities", "--athlete", "zoe")
-        if r["distance_m"] == 16000.0 and r["day"] == "2026-11-08"
-    ]
+    (run,) = [r for r in club.json("activities", "--athlete", "zoe") if r["distance_m"] == 16000.0 and r["day"] == "2026-11-08"]
     club("activities", "exclude", str(run["id"]), "--reason", "watch left running")
     status, kind, etag, body = _chart(server.base + weekly, tags[weekly])
     assert status == 200 and etag != tags[weekly]
