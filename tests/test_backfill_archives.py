@@ -127,3 +127,22 @@ def test_a_member_whose_bytes_are_not_the_runs_is_not_read_into_it(
         "was imported\n"
     )
     assert all(_rows(cli)[other][k] is None for k in SIGNALS)
+
+
+def test_the_import_caps_apply_to_the_archive_read_again(
+    cli: Cli, exports: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The archive is read through the caps the import applies now: with zips inside zips
+    refused, the Garmin files in the export's inner zip are not read (and said so); the rest
+    is filled."""
+    _as_if_stored_before(cli.db)
+    config = tmp_path / "loadwatch.toml"
+    config.write_text("[import]\nmax_archive_depth = 1\n")
+    said = cli("--config", str(config), "activities", "backfill", "--athlete", "ana")
+    assert said.stdout == (
+        "ana: 10 of 15 runs with a signal unknown filled from their files; 3 without a file "
+        "(typed in or from an account); could not read 2: 2 file unreadable (archive nested "
+        "deeper than 1 levels; refused)\n"
+    )
+    garmin = [r for r in _rows(cli).values() if "UploadedFiles_0-_Part1.zip!" in r["source_path"]]
+    assert len(garmin) == 2 and all(r[k] is None for r in garmin for k in SIGNALS)
