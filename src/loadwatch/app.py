@@ -278,7 +278,7 @@ class App:
         """Per-run signals for runs stored before they were read, from their files (backfill.py)."""
         from .backfill import backfill
 
-        return backfill(self.store, athlete.id)
+        return backfill(self.store, athlete.id, self.settings.imports.archive_limits)
 
     def restore_export(self, athlete: Athlete, doc: dict[str, object]) -> Restored:
         """An export's shoes, runs without a file and edits, after its files were imported."""

@@ -273,6 +273,23 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class UnfilledRun:
+    """A stored run with a per-run signal still unknown, and where its bytes came from: what
+    `activities backfill` needs to read it again and to know whether reading it gained anything.
+    `source_path` is an archive member's label (`export.zip!activities/1.fit.gz`) for a run from
+    an archive, whose file (`file_id`) is the archive itself; `content_hash` is the hash of the
+    bytes the run was read from (the member's, for a member)."""
+
+    activity_id: int
+    file_id: int | None
+    session_index: int
+    source_path: str
+    content_hash: str
+    source_format: str
+    unknown: tuple[str, ...]  # the signal columns still NULL
+
+
+@dataclass(frozen=True)
 class FileFailure:
     path: str
     reason: str

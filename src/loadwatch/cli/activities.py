@@ -285,6 +285,7 @@ def activities_add(
 def activities_backfill(obj: Context, athlete: str | None) -> None:
     """Fill step rate, ascent, descent, pace and heart-rate drift for runs stored before
     loadwatch read them, from their files where the files still hold the bytes imported.
+    Runs from an account export or a zip are read from their members, each archive opened once.
 
     Safe to run again: a value already stored is never changed; one transaction per athlete.
 
@@ -296,6 +297,8 @@ def activities_backfill(obj: Context, athlete: str | None) -> None:
     for a in [app.athlete(athlete)] if athlete else app.athletes():
         r = app.backfill(a)
         line = f"{a.name}: {r.filled} of {r.checked} runs with a signal unknown filled from their files"
+        if r.nothing_more:
+            line += f"; {r.nothing_more} read again, their files have no more"
         if r.without_file:
             line += f"; {r.without_file} without a file (typed in or from an account)"
         if r.could_not:

@@ -17,6 +17,7 @@ import os
 import posixpath
 import zipfile
 import zlib
+from typing import IO
 
 from ..errors import UnreadableFile
 from ..model import ArchiveLimits
@@ -38,12 +39,12 @@ class ArchiveRefused(UnreadableFile):
 
 
 class SafeZip:
-    """A zip opened from a path (read in place) or from bytes (a zip inside a zip); its
-    directory is checked at once, each member when it is read."""
+    """A zip opened from a path or an open file (read in place) or from bytes (a zip inside a
+    zip); its directory is checked at once, each member when it is read."""
 
     def __init__(
         self,
-        source: bytes | str | os.PathLike[str],
+        source: bytes | str | os.PathLike[str] | IO[bytes],
         label: str,
         limits: ArchiveLimits = DEFAULT_LIMITS,
         depth: int = 1,

@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import IO
 
 from ..errors import NotAnActivity, UnreadableFile
 from ..model import Activity, ArchiveLimits, FileFailure, ShoeDecl
@@ -121,6 +122,55 @@ def read_export(
         # loadwatch's export keeps the account exports it was given under archives/, not read
         # again: their runs come back from the export's records (see export.py).
         return _plain_zip(zf, mapper, progress, nested=kind != "loadwatch")
+
+
+def read_members(
+    source: bytes | str | os.PathLike[str] | IO[bytes],
+    label: str,
+    wanted: Collection[str],
+    mapper: Callable = map,
+    limits: ArchiveLimits | None = None,
+) -> dict[str, list[Activity] | FileFailure]:
+    """Some members of an archive, decoded again as its import decoded them, by the labels the
+    import gave their activities (`export.zip!activities/1.fit.gz`; inside a zip in the archive,
+    `garmin.zip!DI_CONNECT/.../UploadedFiles_0.zip!1.fit`): label -> activities (stamped with
+    the member's own hash, as at import) or why none.
+
+    For `activities backfill`: the archive is opened once for all the members it asks for, and
+    only those are read, through the same caps (`_members`) and decoder (`decode_member`) as an
+    import. A label the archive does not hold is absent from the answer; a cap the archive breaks
+    refuses it whole (ArchiveRefused), as at import."""
+    found: dict[str, list[Activity] | FileFailure] = {}
+    with SafeZip(source, label, limits or ArchiveLimits()) as zf:
+        _read_wanted(zf, frozenset(wanted), mapper, found)
+    return found
+
+
+def _read_wanted(
+    zf: SafeZip,
+    wanted: frozenset[str],
+    mapper: Callable,
+    found: dict[str, list[Activity] | FileFailure],
+) -> None:
+    result = ExportResult("members")  # where `_members` puts a member it could not read
+    names = [n for n in zf.names if f"{zf.label}!{n}" in wanted]
+    for member, outcome in mapper(decode_member, _members(zf, names, result)):
+        found[member] = outcome
+    for failure in result.failed:
+        found[failure.path] = failure
+    # A zip inside the archive (a few in a Garmin export) is opened only when a wanted label
+    # points into it.
+    for name in (n for n in zf.names if n.lower().endswith(".zip")):
+        within = [w for w in wanted if w.startswith(f"{zf.label}!{name}!")]
+        if not within:
+            continue
+        try:
+            with zf.nested(name) as inner:
+                _read_wanted(inner, frozenset(within), mapper, found)
+        except ArchiveRefused:
+            raise
+        except UnreadableFile as e:
+            found.update({w: FileFailure(w, e.reason) for w in within})
 
 
 def _collect(result: ExportResult, outcome) -> list[Activity]:

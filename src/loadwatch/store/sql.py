@@ -32,6 +32,7 @@ from ..model import (
     SavedFile,
     Shoe,
     ShoeDecl,
+    UnfilledRun,
     encode_histogram,
     numbers_from,
 )
@@ -837,16 +838,28 @@ class SqlActivities:
     # What `activities backfill` fills on rows stored before the importers read them.
     SIGNAL_COLUMNS = ("step_rate_spm", "ascent_m", "descent_m", "avg_pace_s_per_km", "hr_drift_pct")
 
-    def missing_signals(self, athlete_id: int) -> list[tuple[int, int | None, int]]:
-        """(id, file id, session index) of the athlete's stored runs (not deleted) with any of
-        `SIGNAL_COLUMNS` unknown, oldest first."""
+    def missing_signals(self, athlete_id: int) -> list[UnfilledRun]:
+        """The athlete's stored runs (not deleted) with any of `SIGNAL_COLUMNS` unknown, oldest
+        first."""
         unknown = " OR ".join(f"{c} IS NULL" for c in self.SIGNAL_COLUMNS)
         rows = self.db.rows(
-            f"SELECT id, file_id, session_index FROM activities WHERE athlete_id = ? "
+            f"SELECT id, file_id, session_index, source_path, content_hash, source_format, "
+            f"{', '.join(self.SIGNAL_COLUMNS)} FROM activities WHERE athlete_id = ? "
             f"AND deleted = ? AND ({unknown}) ORDER BY start_utc, id",
             (athlete_id, False),
         )
-        return [(int(i), None if f is None else int(f), int(s or 0)) for i, f, s in rows]
+        return [
+            UnfilledRun(
+                int(i),
+                None if f is None else int(f),
+                int(s or 0),
+                str(p or ""),
+                str(h),
+                str(fmt or ""),
+                tuple(c for c, v in zip(self.SIGNAL_COLUMNS, values, strict=True) if v is None),
+            )
+            for i, f, s, p, h, fmt, *values in rows
+        ]
 
     def fill_signals(self, activity_id: int, act: Activity) -> None:
         """Fill what is unknown of a stored run's signals from its file read again; a value
