@@ -338,6 +338,11 @@ def test_typed_in_miles_whole_metres_once(cli: Cli) -> None:
     future = cli("activities", "add", "-a", "ana", "--date", "2999-01-01", "--km", "5",
                  "--minutes", "30", code=2).stderr  # fmt: skip
     assert future.startswith("error: 2999-01-01 is in the future (today is ")
+    # A year typed wrong: a run pandas could not place (year 1), or 126 years of empty days.
+    for slip in ("0001-01-02", "1900-01-02"):
+        past = cli("activities", "add", "-a", "ana", "--date", slip, "--km", "5",
+                   "--minutes", "30", code=2).stderr  # fmt: skip
+        assert past == f"error: {slip} is before 1980-01-01: is the year right?\n", past
     assert len(cli.json("activities", "--athlete", "ana")) == 1  # nothing stored by any
     shoe = cli("shoes", "add", "Z", "-a", "ana", "--start-mi", "nan", code=2).stderr
     assert shoe == (

@@ -55,6 +55,7 @@ def _future() -> str:
         (("x",), "pain score 'x' is not a whole number 0-10"),
         (("2.5",), "pain score '2.5' is not a whole number 0-10"),
         (("4", "--date", "FUTURE"), "is in the future"),
+        (("4", "--date", "0226-11-02"), "0226-11-02 is before 1980-01-01: is the year right?"),
         (("4", "--athlete", "bob"), "no athlete named 'bob'"),
         (("4", "--where", "left\nknee"), "the where 'left\\nknee' holds a control character"),
         (("4", "--note", "a\u202eb"), "the note 'a\\u202eb' holds a control character (U+202E)"),

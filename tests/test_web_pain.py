@@ -186,6 +186,9 @@ def test_a_day_to_come_or_a_bad_note_stores_nothing(server: Server, club: Cli) -
     ahead = (_berlin_today() + timedelta(days=2)).isoformat()
     status, body = _request(url, {"csrf": token, "score": "3", "day": ahead}, own)
     assert status == 400 and f"{ahead} is in the future" in body, (status, body)
+    # A year typed wrong was "unexpected OverflowError" on the CLI, an error 500 here.
+    status, body = _request(url, {"csrf": token, "score": "3", "day": "0001-01-01"}, own)
+    assert status == 400 and "0001-01-01 is before 1980-01-01" in body, (status, body)
     for typed in ("yesterday", "2026-13-01", "20.11.2026"):
         status, body = _request(url, {"csrf": token, "score": "3", "day": typed}, own)
         said = html.unescape(body)  # the page escapes the quotes around what was typed

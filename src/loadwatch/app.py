@@ -93,6 +93,21 @@ def database_url(locations: Locations, settings: Settings) -> str:
     return locations.database
 
 
+# The earliest day loadwatch describes or takes as typed: a year typed wrong (0226 for 2026)
+# made a run or a pain report pandas cannot place ("date value out of range"), or decades of
+# empty days to compute for every report.
+EARLIEST_DAY = date(1980, 1, 1)
+
+
+def _typed_day(day: date, today: date, tz: str) -> None:
+    """A day a person typed for a run or a pain report: not still to come (a planned run is no
+    load yet), not before EARLIEST_DAY."""
+    if day > today:
+        raise UsageError(f"{day} is in the future (today is {today} in {tz})")
+    if day < EARLIEST_DAY:
+        raise UsageError(f"{day} is before {EARLIEST_DAY}: is the year right?")
+
+
 class App:
     def __init__(
         self,
@@ -437,9 +452,9 @@ class App:
         if as_of is None:
             return today
         latest = today + timedelta(days=366)
-        if not date(1980, 1, 1) <= as_of <= latest:
+        if not EARLIEST_DAY <= as_of <= latest:
             raise UsageError(
-                f"--as-of {as_of.isoformat()} is outside 1980-01-01 to {latest.isoformat()}"
+                f"--as-of {as_of.isoformat()} is outside {EARLIEST_DAY} to {latest.isoformat()}"
             )
         return as_of
 
@@ -566,8 +581,7 @@ class App:
             raise UsageError(f"pain score {score} is not 0-10 (0 none, 10 worst imaginable)")
         if when not in PAIN_WHEN:
             raise UsageError(f"--when {when!r} is not one of {', '.join(PAIN_WHEN)}")
-        if day > today:
-            raise UsageError(f"{day} is in the future (today is {today} in {athlete.tz})")
+        _typed_day(day, today, athlete.tz)
         where = (where or "").strip() or None
         note = (note or "").strip() or None
         if where is not None:
@@ -659,9 +673,7 @@ class App:
         """A run without a file (a treadmill session, a watch left at home); its distance in
         whole metres, as the shell converted what was typed in km or mi. Not on a day still to
         come: a planned run is no load yet (as a pain report)."""
-        today = self.today(athlete)
-        if day > today:
-            raise UsageError(f"{day} is in the future (today is {today} in {athlete.tz})")
+        _typed_day(day, self.today(athlete), athlete.tz)
         if name is not None:
             _refuse(name_problem(name, "run's name"))
         local = datetime.combine(day, start, ZoneInfo(athlete.tz))
