@@ -10,11 +10,13 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from loadwatch.importers.fit import read_fit
+from loadwatch.load.effort import NO_RUNS, Effort, session_effort, weekly_effort
 from loadwatch.synth import SyntheticRun, write_run
 
 from .conftest import CORPUS, Cli
@@ -130,24 +132,24 @@ def test_a_files_own_rating_is_kept_when_it_takes_over_a_copy_without_one(
     assert len(ana.json("activities", "--all")) == 2
 
 
-def _weekly_effort_as_before(runs):
+def effort_as_before(loads: pd.Series) -> Effort:
+    """A stretch's effort as load/effort.py summed it on a Series before it worked on arrays:
+    the reference the sameness tests (here, test_headroom_sameness, test_rules_sameness) hold
+    the array code to."""
+    rated = int(loads.notna().sum())
+    if not len(loads):
+        return NO_RUNS
+    return Effort(float(loads.sum()) if rated else None, rated, len(loads))
+
+
+def _weekly_effort_as_before(runs: pd.DataFrame) -> dict[pd.Timestamp, Effort]:
     """weekly_effort as it was (a pandas group per week), kept as the reference."""
-    import pandas as pd
-
-    from loadwatch.load.effort import NO_RUNS, Effort, session_effort
-
-    def effort(loads):
-        rated = int(loads.notna().sum())
-        if not len(loads):
-            return NO_RUNS
-        return Effort(float(loads.sum()) if rated else None, rated, len(loads))
-
     if runs.empty:
         return {}
     day = pd.to_datetime(runs["day"])
     week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).to_numpy()
     loads = session_effort(runs)
-    return {pd.Timestamp(w): effort(g) for w, g in loads.groupby(week)}
+    return {pd.Timestamp(w): effort_as_before(g) for w, g in loads.groupby(week)}
 
 
 @given(
@@ -165,10 +167,6 @@ def _weekly_effort_as_before(runs):
 def test_weekly_effort_on_arrays_is_the_pandas_groups_to_the_last_bit(runs) -> None:
     """Many runs in a week (more than 8: numpy sums them in another order past 8) and runs out
     of day order: each week's effort, rated and unrated counts equal the earlier code's."""
-    import pandas as pd
-
-    from loadwatch.load.effort import weekly_effort
-
     frame = pd.DataFrame(
         {
             "day": [pd.Timestamp("2026-01-05") + pd.Timedelta(days=d) for d, _, _ in runs],

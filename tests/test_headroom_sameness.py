@@ -24,7 +24,7 @@ from loadwatch.analysis import analyse, analyse_many
 from loadwatch.config import RuleSettings
 from loadwatch.load import compute_daily
 from loadwatch.load.comeback import ReturnParams, plan_on, return_plans
-from loadwatch.load.effort import NO_RUNS, _effort, session_effort, window_effort
+from loadwatch.load.effort import NO_RUNS, session_effort, window_effort
 from loadwatch.load.headroom import (
     RETURN_DEFAULTS,
     SPIKE_HISTORY_DAYS,
@@ -45,6 +45,8 @@ from loadwatch.load.spikes import reference_metres
 from loadwatch.model import Athlete, PainReport
 from loadwatch.rules.comeback import return_params
 from loadwatch.views import headroom_for
+
+from .test_effort import effort_as_before
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC"]
 AS_OF = date(2026, 11, 6)  # the European clock change on 25 Oct is inside the 30 days
@@ -274,7 +276,7 @@ def reference_window_effort(runs: pd.DataFrame, last_day: pd.Timestamp, days: in
         return NO_RUNS
     day = pd.to_datetime(runs["day"])
     inside = (day <= last_day) & (day > last_day - pd.Timedelta(days=days))
-    return _effort(session_effort(runs[inside]))
+    return effort_as_before(session_effort(runs[inside]))
 
 
 @settings(max_examples=150, deadline=None)

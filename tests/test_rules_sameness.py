@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from loadwatch.analysis import Analysis, analyse, analyse_many
 from loadwatch.config import RuleSettings
 from loadwatch.load.comeback import in_plans
-from loadwatch.load.effort import NO_RUNS, Effort, _effort
+from loadwatch.load.effort import NO_RUNS, Effort
 from loadwatch.load.pain import PainHistory, PainThresholds
 from loadwatch.load.progression import jump_pct
 from loadwatch.model import Alert, Athlete, PainReport
@@ -43,6 +43,7 @@ from loadwatch.views import (
     pain_words,
 )
 
+from .test_effort import effort_as_before
 from .test_headroom_sameness import AS_OF, ZONES, activities, history
 
 
@@ -129,7 +130,9 @@ def ref_window_effort(runs: pd.DataFrame, last_day: pd.Timestamp, days: int = 7)
     first = (last_day - pd.Timedelta(days=days)).to_datetime64()
     inside = (day <= last_day.to_datetime64()) & (day > first)
     # The runs' efforts filtered as numbers: filtering the whole frame cost 3 ms an athlete.
-    return _effort(pd.Series(ref_session_effort(runs).to_numpy(dtype=float)[inside], dtype=float))
+    return effort_as_before(
+        pd.Series(ref_session_effort(runs).to_numpy(dtype=float)[inside], dtype=float)
+    )
 
 
 def ref_weekly_jump(analysis, settings, since: date | None = None) -> list[Alert]:
