@@ -436,13 +436,13 @@ def test_config_check_says_every_bad_push_item_not_the_first_only(
     cfg = tmp_path / "loadwatch.toml"
     cfg.write_text(
         '[[athletes]]\nname = "ana"\n'
-        'notify = ["ntfy.sh/ana", "ntfys://ntfy.sh/ana-knee", 7, "bogus://x"]\n'
+        'notify = ["ntfy.sh/ana", "ntfys://ntfy.sh/ana-knee", 7, "bogus://x", "yy://"]\n'
         'notify_env = ["ANA_PUSH_URL", "ana-push"]\n'
         '[[coaches]]\nname = "Carla"\nathletes = ["ana"]\nnotify = ["carla", "tgram://bad"]\n'
     )
     result = sqlite_cli("--config", str(cfg), "config", "check", code=2)
     assert result.stderr.splitlines() == [
-        f"error: config: 7 problems in {cfg}:",
+        f"error: config: 8 problems in {cfg}:",
         'error: config: athletes[0].notify[0]: expected an Apprise URL like "ntfys://ntfy.sh/'
         "ana-knee\", not 'ntfy.sh/ana'",
         'error: config: athletes[0].notify[2]: expected an Apprise URL like "ntfys://ntfy.sh/'
@@ -453,6 +453,8 @@ def test_config_check_says_every_bad_push_item_not_the_first_only(
         "ana-knee\", not 'carla'",
         "error: config: athletes[0].notify[3]: Apprise cannot use this URL: Unparseable URL "
         "bogus://...",
+        "error: config: athletes[0].notify[4]: Apprise cannot use this URL: Unparseable URL "
+        "yy://...",  # as Apprise masked it (it read "yy://......")
         "error: config: athletes[0].notify_env[0]: environment variable ANA_PUSH_URL is not set",
         "error: config: coaches[0].notify[1]: Apprise cannot use this URL: Unparseable "
         "Telegram URL tgram://...",

@@ -106,7 +106,9 @@ def _shown(url: str) -> str:
 
 
 def _scrub(text: str, url: str) -> str:
-    return text.replace(url, _shown(url))
+    """`text` with `url` masked; where Apprise masked it already ("yy://..." for "yy://"),
+    as it wrote it ("yy://......" before)."""
+    return re.sub(re.escape(url) + r"(?!\.\.\.)", lambda _: _shown(url), text)
 
 
 def url_problem(url: str, from_env: bool) -> str | None:
