@@ -102,9 +102,9 @@ def test_a_changed_or_gone_archive_is_reported_and_fills_nothing(
     said = cli("activities", "backfill", "--athlete", "ana")
     assert said.stdout == (
         "ana: 0 of 15 runs with a signal unknown filled from their files; 3 without a file "
-        "(typed in or from an account); could not read 12: 10 archive changed since it was "
-        "imported, 2 archive gone\n"
-    )
+        "(typed in or from an account); could not read 12: 10 archive "
+        f"{strava.name!r} changed since it was imported, 2 archive {garmin.name!r} gone\n"
+    )  # which archive, by name: the runner can put it back
     assert _rows(cli) == before
 
 

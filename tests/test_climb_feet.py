@@ -38,6 +38,9 @@ def test_climb_worked_by_hand() -> None:
     assert climb(304.8, "mi") == "1000 ft"  # exactly, not 999.99...
     assert climb(41, "mi", suffix=False) == "135"  # 134.51...
     assert climb(None, "mi") == climb(float("nan"), "km") == "-"
+    # A run's climb reads as its week's and its period's sum of it (held to the tenth): a run
+    # of 125.45 m read 125 on its page and 126 in its week.
+    assert climb(125.45, "km") == climb(125.5, "km") == "126 m"
     assert climb_amount(30.48, "mi") == pytest.approx(100.0)
     assert climb_amount(30.48, "km") == 30.48
     assert (climb_unit("mi"), climb_unit("km")) == ("ft", "m")

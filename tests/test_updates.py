@@ -48,12 +48,13 @@ def test_a_shoe_update_changes_only_what_is_typed(ana: Cli) -> None:
     assert _shoes(ana, "ana")["Peg"] == (120.0, 482.803, 650.0, "trail", False)
     ana("shoes", "add", "Peg", "--update", "--warn-km", "700", "--retire-km", "900")
     assert _shoes(ana, "ana")["Peg"] == (120.0, 700.0, 900.0, "trail", False)
-    # A new shoe gets the defaults for what is not typed, with --update or without.
-    ana("shoes", "add", "Ghost", "--update", "--start-km", "5")
+    # --update of a shoe she does not have (a name typed wrong) adds none; a new shoe gets the
+    # defaults for what is not typed.
+    typo = ana("shoes", "add", "Pge", "--update", "--start-km", "5", code=2)
+    assert typo.stderr == "error: ana has no shoe 'Pge' to update (without --update it is added)\n"
+    assert "Pge" not in _shoes(ana, "ana")
     ana("shoes", "add", "Clifton", "--retire-km", "700")
-    listed = _shoes(ana, "ana")
-    assert listed["Ghost"] == (5.0, 640.0, 800.0, None, False)
-    assert listed["Clifton"] == (0.0, 640.0, 700.0, None, False)
+    assert _shoes(ana, "ana")["Clifton"] == (0.0, 640.0, 700.0, None, False)
     past = ana("shoes", "add", "Kinvara", "--warn-km", "900", code=2)
     assert "its retire distance (800.0 km) must not be below its warn distance (900.0 km)" in (
         past.stderr

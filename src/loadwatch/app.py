@@ -848,6 +848,11 @@ class App:
         _refuse(shoe_edit_problem(self.settings, athlete.name, name, changes))
         with self.changing(athlete):
             old = self.store.shoes.find(athlete.id, name) if update else None
+            if update and old is None:
+                # A name typed wrong would have made a new shoe with the defaults.
+                raise UsageError(
+                    f"{athlete.name} has no shoe {name!r} to update (without --update it is added)"
+                )
             base = old or Shoe(0, athlete.id, name)  # the model's defaults: 0, 640 km, 800 km
             start = base.start_m if start_m is None else start_m
             warn = base.warn_m if warn_m is None else warn_m

@@ -127,18 +127,19 @@ def _open_archive(
 ) -> dict[str, list[Activity] | FileFailure] | str:
     """The wanted members of the archive, read in one opening, or why not. Hashed and read
     through the same open file, so the archive cannot be swapped between check and reading."""
+    name = repr(Path(path).name)  # which one, in one line whatever its name holds
     try:
         with open(path, "rb") as f:
             if hashlib.file_digest(f, "sha256").hexdigest() != digest:  # = content_hash, streamed
-                return "archive changed since it was imported"
+                return f"archive {name} changed since it was imported"
             f.seek(0)
             return read_members(f, path, wanted, limits=limits)
     except FileNotFoundError:
-        return "archive gone"
+        return f"archive {name} gone"
     except OSError as e:
-        return f"archive unreadable ({e.strerror or e})"
+        return f"archive {name} unreadable ({e.strerror or e})"
     except UnreadableFile as e:  # refused whole, as its import would refuse it now
-        return f"archive unreadable ({e.reason})"
+        return f"archive {name} unreadable ({e.reason})"
 
 
 def _member(read: list[Activity] | FileFailure | None, run: UnfilledRun) -> Outcome:

@@ -84,8 +84,10 @@ def climb_amount(m: float | None, units: Units) -> float | None:
 
 
 def climb(m: float | None, units: Units, none: str = "-", suffix: bool = True) -> str:
-    """ "120 m" / "394 ft", whole; without the unit where a column's head names it."""
-    v = climb_amount(m, units)
+    """ "120 m" / "394 ft", whole; without the unit where a column's head names it. Rounded
+    from the tenth the JSON and the week and period sums hold, so a run of 125.45 m and its week
+    both read 126 (the run read 125 beside its week's 126)."""
+    v = climb_amount(None if m is None else round(m, 1), units)
     if v is None:
         return none
     return f"{v:.0f}" + (f" {climb_unit(units)}" if suffix else "")
