@@ -111,22 +111,11 @@ def build_history(url: str, years: int) -> int:
         return a.id
 
 
-def stale_all(url: str) -> None:
-    """Every athlete's state stale, as after a change to each (the triggers' bump)."""
+def stale_all(url: str, athlete_id: int | None = None) -> None:
+    """Every athlete's state stale (or one's), as after a change to each (the triggers' bump)."""
     sql = "UPDATE snapshots SET revision = revision + 1"
-    if url.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql)
-    else:
-        with sqlite3.connect(url) as conn:
-            conn.execute(sql)
-
-
-def stale_one(url: str, athlete_id: int) -> None:
-    """One athlete's state stale, as after an edit of one of their runs."""
-    sql = f"UPDATE snapshots SET revision = revision + 1 WHERE athlete_id = {int(athlete_id)}"
+    if athlete_id is not None:
+        sql += f" WHERE athlete_id = {int(athlete_id)}"
     if url.startswith("postgresql://"):
         import psycopg
 
@@ -306,7 +295,7 @@ def main() -> None:
                         athlete_1st = page_and_images(web, path)
                         warm = [page_and_images(web, path) for _ in range(5)]
                         athlete = tuple(statistics.median(w[i] for w in warm) for i in (0, 1))
-                        stale_one(url, veteran)
+                        stale_all(url, veteran)
                         changed = page_and_images(web, path)
                         shown = "  ".join(
                             f"{what} {a:.3f}s / {b:.3f}s"

@@ -115,7 +115,20 @@ def test_the_programs_own_options_after_the_command(cli: Cli) -> None:
     ).stdout == (before)  # the last one typed, as for any option given twice
     cli("athletes", "edit", "ana", "--units", "km")  # the athlete's own setting, not the reader's
     assert [a["units"] for a in cli.json("athletes", "list")] == ["km"]
-    # --db and --debug too; a value after `--` is nobody's option.
+    # A program option between a group and its command leaves the command's own alone.
+    cli("athletes", "--debug", "edit", "ana", "--email", "a@example.com", "--units", "mi")
+    ((ana,),) = [cli.json("athletes", "list")]
+    assert (ana["units"], ana["email"]) == ("mi", "a@example.com")
+    # A command's option takes its value whatever it looks like; after `--`, nobody's option.
+    (run, *_) = cli.json("activities", "-a", "ana")
+    cli("activities", "exclude", str(run["id"]), "--reason", "--debug")
+    (excluded,) = [r for r in cli.json("activities", "-a", "ana") if r["id"] == run["id"]]
+    assert excluded["exclude_reason"] == "--debug"
+    cli("activities", "include", str(run["id"]))
+    words = cli("pain", "-a", "ana", "--", "--units", "km", code=2).stderr
+    assert words.startswith("error: ") and "--units" in words  # pain's own words, refused
+    assert cli.json("pain", "-a", "ana", "--list") == []
+    # --db and --debug too.
     runner = CliRunner()
     listed = runner.invoke(main, ["athletes", "list", "--json", "--db", str(cli.db)])
     assert listed.exit_code == 0 and '"ana"' in listed.stdout

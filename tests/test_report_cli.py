@@ -122,6 +122,42 @@ def test_html_report_is_self_contained(demo, tmp_path: Path) -> None:
     assert (tmp_path / "again.html").read_text() == html
 
 
+def test_charts_drawn_in_threads_at_once_are_the_same_bytes(demo) -> None:
+    """The web server draws an athlete page's charts in several threads at once: a setting put
+    around each drawing was changed under another's, and 1 chart in 40 came out different (its
+    text as paths), kept as that chart until the runner's data changed."""
+    import threading
+    from datetime import date
+
+    import loadwatch.rules  # noqa: F401 (registers the rules the settings read)
+    from loadwatch.app import App
+    from loadwatch.config import parse
+    from loadwatch.render.report import chart_names, chart_svg
+    from loadwatch.store import open_store
+
+    with open_store(demo.db) as store:
+        app = App(store, parse(""))
+        view = app.report(app.athlete("ana"), date(2026, 11, 8), weeks=12)
+    names = chart_names(view)
+    assert names == ("weekly", "spikes", "load", "ratio", "shoes")
+    alone = {name: chart_svg(view, name) for name in names}
+    drawn: list[tuple[str, bytes]] = []
+
+    def draw() -> None:
+        for _ in range(3):
+            for name in names:
+                drawn.append((name, chart_svg(view, name)))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(drawn) == 60
+    assert [name for name, svg in drawn if svg != alone[name]] == []
+    assert all(b"<text" in svg for svg in alone.values())  # text kept as text
+
+
 def test_late_evening_run_counts_on_its_local_day(ana, tmp_path: Path) -> None:
     """23:30 in Berlin on a Thursday is 22:30 UTC: still Thursday; the week is Berlin's week."""
     start = datetime(2026, 1, 15, 22, 30, tzinfo=UTC)  # Thu 23:30 CET

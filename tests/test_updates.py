@@ -8,15 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conftest import Cli
-
-
-class ConfiguredCli(Cli):
-    def __init__(self, db: Path | str, cfg: Path):
-        super().__init__(db)
-        self.cfg = cfg
-
-    def __call__(self, *args: str, code: int | None = 0):
-        return super().__call__("--config", str(self.cfg), *args, code=code)
+from .test_check import ConfiguredCli
 
 
 def _shoes(cli: Cli, athlete: str) -> dict[str, tuple]:

@@ -124,20 +124,32 @@ class LoadwatchGroup(click.Group):
 
     def _program_options_first(self, ctx: click.Context, args: list[str]) -> list[str]:
         program = {o: p for p in self.params for o in p.opts if o.startswith("--")}
+
+        def width(arg: str, options: dict[str, click.Parameter]) -> int:
+            """How many words an option takes up: itself, and its value unless a flag or
+            given as --name=value."""
+            name, _, _ = arg.partition("=")
+            option = options.get(name)
+            takes = option is not None and not getattr(option, "is_flag", False)
+            return 1 + (takes and "=" not in arg)
+
         i = 0
         while i < len(args) and args[i].startswith("-") and args[i] != "--":
-            name = args[i].split("=", 1)[0]
-            takes = name in program and not getattr(program[name], "is_flag", False)
-            i += 1 + (takes and "=" not in args[i])
+            i += width(args[i], program)
         if i >= len(args) or args[i] == "--":
             return args
-        # The command (and subcommand) named, and every option name they have of their own.
-        own: set[str] = set()
+        # The command (and subcommand) named, and every option of their own, by name: a
+        # program option may stand between a group and its subcommand.
+        own: dict[str, click.Parameter] = {}
         command: click.Command | None = self.get_command(ctx, args[i])
         j = i + 1
         while command is not None:
-            own.update(o for p in command.params for o in (*p.opts, *p.secondary_opts))
-            if not isinstance(command, click.Group) or j >= len(args):
+            own |= {o: p for p in command.params for o in (*p.opts, *p.secondary_opts)}
+            if not isinstance(command, click.Group):
+                break
+            while j < len(args) and args[j].partition("=")[0] in program:
+                j += width(args[j], program)
+            if j >= len(args):
                 break
             command = command.get_command(ctx, args[j])
             j += 1
@@ -146,17 +158,21 @@ class LoadwatchGroup(click.Group):
         k = i + 1
         while k < len(args):
             arg = args[k]
-            if arg == "--":
+            if arg == "--":  # what follows is nobody's option
                 rest += args[k:]
                 break
-            name = arg.split("=", 1)[0]
-            if name in program and name not in own:
-                takes = not getattr(program[name], "is_flag", False) and "=" not in arg
-                moved += args[k : k + 1 + takes]
-                k += 1 + takes
-                continue
-            rest.append(arg)
-            k += 1
+            name = arg.partition("=")[0]
+            if name in own:  # the command's, with its value, whatever that value looks like
+                n = width(arg, own)
+                rest += args[k : k + n]
+                k += n
+            elif name in program:
+                n = width(arg, program)
+                moved += args[k : k + n]
+                k += n
+            else:
+                rest.append(arg)
+                k += 1
         return [*args[:i], *moved, args[i], *rest]
 
     def make_context(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import textwrap
+import threading
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
 import matplotlib.dates as mdates
 import pandas as pd
-from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import offset_copy
@@ -52,17 +53,29 @@ def _axes(height: float) -> tuple[Figure, Any]:
     return fig, fig.subplots()
 
 
+# SVG text kept as text, ids from a fixed salt: set once for the process (only SVG output reads
+# them). Set around each drawing (rc_context), they were changed under another thread's drawing:
+# the web server draws an athlete page's charts at once, and 7 of 60 came out different (text as
+# paths) and were kept as that chart.
+matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "loadwatch"})
+# Matplotlib is not thread-safe; drawing is CPU-bound under the GIL anyway, so one at a time
+# costs the server nothing and keeps every chart the same bytes, whichever thread draws it.
+_DRAWING = threading.Lock()
+
+
 def _render(fig: Figure, fmt: str = "png") -> bytes:
     """PNG at twice the screen density (sharp on phones), or SVG with its text kept as text."""
-    _place_note(fig)
     buf = io.BytesIO()
-    if fmt == "svg":
-        # No date in it: the same chart is the same bytes (a browser's copy stays current).
-        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "loadwatch"}):
+    with _DRAWING:
+        _place_note(fig)
+        if fmt == "svg":
+            # No date in it: the same chart is the same bytes (a browser's copy stays current).
             fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        else:
+            fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
+    if fmt == "svg":
         text = buf.getvalue().decode()
         return text[text.index("<svg") :].encode()  # inline: no XML prolog or DOCTYPE
-    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight")
     return buf.getvalue()
 
 

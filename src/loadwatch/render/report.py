@@ -356,7 +356,8 @@ Figure = Callable[[str], str]  # a chart's name -> its <figure>
 
 
 def chart_names(view: ReportView) -> tuple[str, ...]:
-    """The charts `report_body` shows for `view`."""
+    """The charts of `view`'s report, in the order shown: one list for the page that links them
+    and the route that draws them (a chart the page does not show is not found)."""
     if view.today is None:
         return ()
     return LOAD_CHARTS + (("shoes",) if view.shoes else ())
@@ -494,7 +495,9 @@ def report_body(view: ReportView, weeks_shown: int = 12, figure: Figure | None =
             f"<p id='step-rate'>{html.escape(steps[0].upper() + steps[1:])} {spark}</p>"
             f"<p class='note'>{html.escape(STEP_RATE_NOTE)}</p>"
         )
-    out.append("<div class='charts'>" + "".join(map(figure, LOAD_CHARTS)) + "</div>")
+    shown = chart_names(view)
+    load_charts = [name for name in shown if name in LOAD_CHARTS]
+    out.append("<div class='charts'>" + "".join(map(figure, load_charts)) + "</div>")
     if view.shoes:
         out.append("<h2>Shoes</h2>")
         out.append(
@@ -513,7 +516,8 @@ def report_body(view: ReportView, weeks_shown: int = 12, figure: Figure | None =
                 ],  # fmt: skip
             )
         )
-        out.append("<div class='charts'>" + figure("shoes") + "</div>")
+        if "shoes" in shown:
+            out.append("<div class='charts'>" + figure("shoes") + "</div>")
     return "".join(out)
 
 

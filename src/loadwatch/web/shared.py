@@ -70,6 +70,8 @@ FOREVER = datetime.max.replace(tzinfo=UTC)
 
 
 class Holds(Protocol):
+    """What Pages keeps: anything that says until when it holds (a page, a report, a chart)."""
+
     @property
     def until(self) -> datetime: ...
 
