@@ -54,6 +54,30 @@ def test_store_database_in_the_config_is_the_database(tmp_path: Path, monkeypatc
     assert other.exists()
 
 
+def test_a_database_path_typed_wrong_makes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """`--db` (or LOADWATCH_DB) into a folder that is not there: one line naming it, no folders
+    and no empty database made (a read command then said "no athletes yet"); the default place
+    and a folder that is there are made as before."""
+    home = _home(tmp_path, monkeypatch)
+    runner = CliRunner()
+    typo = tmp_path / "hom" / "ana" / "lw.db"
+    for how in (["--db", str(typo)], []):
+        env = {} if how else {"LOADWATCH_DB": str(typo)}
+        result = runner.invoke(main, [*how, "report"], env=env)
+        named = "--db" if how else "LOADWATCH_DB"
+        assert result.exit_code == 2 and result.stderr == (
+            f"error: no folder {typo.parent} for the database {typo} ({named}): is the path "
+            "right? (loadwatch makes the database file, not its folders)\n"
+        ), result.stderr
+    assert not (tmp_path / "hom").exists()
+    made = runner.invoke(
+        main, ["--db", str(tmp_path / "lw.db"), "athletes", "add", "a", "--tz", "UTC"]
+    )
+    assert made.exit_code == 0 and (tmp_path / "lw.db").exists()
+    first = runner.invoke(main, ["athletes", "add", "b", "--tz", "UTC"])  # the default place
+    assert first.exit_code == 0 and (home / "data" / "loadwatch" / "loadwatch.db").exists()
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -41,7 +41,7 @@ from .model import (
 from .names import email_problem, name_problem, text_problem
 from .owned import athlete_edit_problem, shoe_edit_problem
 from .paths import Locations, resolve
-from .store import Store, open_store
+from .store import Store, is_postgres, open_store
 from .store.base import SnapshotRepo
 from .units import Units
 from .units import distance as unit_distance
@@ -91,6 +91,22 @@ def database_url(locations: Locations, settings: Settings) -> str:
     if locations.database_from == "default" and settings.store.database:
         return settings.store.database
     return locations.database
+
+
+def _missing_folder(url: str, named_by: str) -> str | None:
+    """Why a SQLite database named by --db or LOADWATCH_DB cannot be made: its folder is not
+    there. Made with its folders, a path typed wrong became a new empty database somewhere
+    (`report --db /hom/ana/lw.db`: "no athletes yet"); the default place and the config's
+    `store.database` are still made with their folders."""
+    if named_by == "default" or is_postgres(url):
+        return None
+    path = Path(url.removeprefix("sqlite:///")).expanduser()
+    if path.exists() or path.parent.is_dir():
+        return None
+    return (
+        f"no folder {path.parent} for the database {path} ({named_by}): is the path right? "
+        "(loadwatch makes the database file, not its folders)"
+    )
 
 
 # The earliest day loadwatch describes or takes as typed: a year typed wrong (0226 for 2026)
@@ -146,6 +162,7 @@ class App:
         locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
         url = database_url(locations, settings)
+        _refuse(_missing_folder(url, locations.database_from))
         app = cls(open_store(url, read_only=read_only), settings, clock, not read_only)
         if settings.athletes and not read_only:
             app.sync_config()
