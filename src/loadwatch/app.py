@@ -162,7 +162,8 @@ class App:
         locations = locations or resolve(db, config)
         settings = settings if settings is not None else read_settings(locations)
         url = database_url(locations, settings)
-        _refuse(_missing_folder(url, locations.database_from))
+        if not read_only:  # read-only makes nothing anyway: "no database at ..."
+            _refuse(_missing_folder(url, locations.database_from))
         app = cls(open_store(url, read_only=read_only), settings, clock, not read_only)
         if settings.athletes and not read_only:
             app.sync_config()
