@@ -19,13 +19,12 @@ transaction at the end: a failure leaves the store as it was.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LoadwatchError, UnreadableFile
-from .importers import content_hash, is_archive_name, read_bytes
+from .importers import content_hash, is_archive_name, read_bytes, stream_hash
 from .importers.exports import read_members
 from .model import Activity, ArchiveLimits, FileFailure, UnfilledRun
 from .store import Store
@@ -125,12 +124,12 @@ def _from_archive(
 def _open_archive(
     path: str, digest: str, wanted: set[str], limits: ArchiveLimits | None
 ) -> dict[str, list[Activity] | FileFailure] | str:
-    """The wanted members of the archive, read in one opening, or why not. Hashed and read
-    through the same open file, so the archive cannot be swapped between check and reading."""
+    """The wanted members of the archive, read in one opening, or why not. Hashed (as its import
+    hashed it) and read through the same open file, so the archive cannot be swapped between check and reading."""
     name = repr(Path(path).name)  # which one, in one line whatever its name holds
     try:
         with open(path, "rb") as f:
-            if hashlib.file_digest(f, "sha256").hexdigest() != digest:  # = content_hash, streamed
+            if stream_hash(f) != digest:
                 return f"archive {name} changed since it was imported"
             f.seek(0)
             return read_members(f, path, wanted, limits=limits)

@@ -8,7 +8,6 @@ consumed as they come, so memory stays flat however many files a folder holds.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from .importers import (
     read_stamped,
     refused_size,
     size_cap,
+    stream_hash,
 )
 from .importers.exports import Progress, read_export
 from .model import Activity, ArchiveLimits, Athlete, FileFailure, FileRecord, ImportSummary
@@ -342,7 +342,7 @@ def _store_archive(
     """An account export or a zip of activity files: all of it in one transaction, or nothing."""
     try:
         with open(c.opens, "rb") as f:
-            digest = hashlib.file_digest(f, "sha256").hexdigest()  # = content_hash, streamed
+            digest = stream_hash(f)
     except OSError as e:
         summary.failed.append(FileFailure(c.path, f"cannot read: {e.strerror or e}"))
         return

@@ -10,6 +10,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import replace
+from io import BufferedReader
 from pathlib import Path
 
 from ..errors import UnreadableFile
@@ -190,6 +191,12 @@ def _reader(kind: str):
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def stream_hash(f: BufferedReader) -> str:
+    """`content_hash` of an open file, read in chunks: an account export may be larger than
+    memory should hold (the import and the backfill hash the archive itself)."""
+    return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def read_bytes(data: bytes, path: str, name: str | None = None) -> list[Activity]:
